@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from pacte.api import api
+from pacte.core import views as core_views
+
+admin.site.site_header = "Pacte — administration"
+admin.site.site_title = "Pacte"
+admin.site.index_title = "Administration"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path(
+        "connexion/",
+        auth_views.LoginView.as_view(
+            template_name="core/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("compte/", core_views.account, name="account"),
+    path("compte/jetons/", core_views.token_create, name="token_create"),
+    path("compte/jetons/<int:pk>/revoquer/", core_views.token_revoke, name="token_revoke"),
+    path("territoire/", include("pacte.territory.urls")),
+    path("partenaires/", include("pacte.contracts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]

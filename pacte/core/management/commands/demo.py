@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from pacte.territory.models import Department
+
+
+class Command(BaseCommand):
+    help = "Prépare la base de démonstration : migrations, référentiel du Pas-de-Calais, comptes."
+
+    def handle(self, *args, **options):
+        from pacte.demo import seed_demo
+
+        if settings.PACTE_DEPARTMENT_CODE != "62":
+            raise CommandError("Les données de démonstration décrivent le Pas-de-Calais (62).")
+        call_command("migrate", interactive=False, verbosity=0)
+        if not Department.objects.filter(code="62").exists():
+            self.stdout.write("Import du référentiel territorial du Pas-de-Calais…")
+        call_command("import_referential", "62", verbosity=0)
+        users, password = seed_demo()
+        self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
+        self.stdout.write("Comptes de démonstration (mot de passe commun : " + password + ") :")
+        for user in users:
+            extra = f" — {user.partner.name}" if user.partner_id else ""
+            self.stdout.write(f"  {user.username:<12} {user.get_role_display()}{extra}")

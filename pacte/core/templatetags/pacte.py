@@ -1,0 +1,48 @@
+from django import template
+from django.utils.http import urlencode
+
+from pacte.core import formats
+
+register = template.Library()
+
+register.filter("money", formats.format_money)
+register.filter("integer", formats.format_integer)
+register.filter("frdate", formats.format_date)
+register.filter("date_words", formats.format_date_words)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced (for pagination and sorting)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, label: str, key: str, current: str, css_class: str = ""):
+    """A sortable column header: a link that toggles the order, with aria-sort for screen readers.
+
+    `key` is the ascending key (e.g. 'nom'); '-nom' is the descending one.
+    """
+    from django.utils.html import format_html
+
+    if current == key:
+        state, target, hint = "ascending", f"-{key}", "trié par ordre croissant"
+    elif current == f"-{key}":
+        state, target, hint = "descending", key, "trié par ordre décroissant"
+    else:
+        state, target, hint = "", key, ""
+    href = query_with(context, tri=target, page=None)
+    return format_html(
+        '<th scope="col"{}{}><a href="{}">{}{}</a></th>',
+        format_html(' class="{}"', css_class) if css_class else "",
+        format_html(' aria-sort="{}"', state) if state else "",
+        href,
+        label,
+        format_html('<span class="visually-hidden"> ({})</span>', hint) if hint else "",
+    )

@@ -1,0 +1,111 @@
+"""Demo data: what the demo command adds on top of the official referential.
+
+Everything here that is not a fact from the sources is marked as demo in the data
+(`is_demo`, `group_is_fictitious`), and shown as such on the pages.
+"""
+
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from pacte.contracts.models import Partner
+from pacte.contracts.services import partners_create_from_epcis
+from pacte.core.models import User
+from pacte.core.roles import Role
+from pacte.territory.models import Department, Epci, PoliticalGroup, Territory
+
+# The five political groups named in deliberation 2022-317, in the seed's order.
+POLITICAL_GROUPS_62 = [
+    "Groupe Socialiste, Républicain et Citoyen",
+    "Groupe Communiste et Républicain",
+    "Groupe Union pour le Pas-de-Calais",
+    "Groupe Rassemblement National",
+    "Non-Inscrits",
+]
+
+# Demo territories of the Pas-de-Calais and the intercommunalités (by SIREN) assigned to each.
+TERRITORIES_62 = {
+    "Arrageois": ["200033579", "200035442", "200069482", "200044048"],
+    "Artois": ["200072460", "245900758"],
+    "Audomarois": ["200069037", "246201016"],
+    "Boulonnais": ["246200729", "200018083", "246200380"],
+    "Calaisis": ["200090751", "200072478", "246200844"],
+    "Lens-Hénin": ["246200364", "246200299"],
+    "Montreuillois": ["200069029", "200069235", "200044030"],
+    "Ternois": ["200069672"],
+}
+
+DEMO_USERS = [
+    ("admin", Role.ADMIN, "Alice", "Administratrice", None),
+    ("agent", Role.AGENT, "Antoine", "Chargé-de-territoire", None),
+    ("assemblee", Role.ASSEMBLY, "Adèle", "Assemblées", None),
+    ("finances", Role.FINANCE, "Fabien", "Finances", None),
+    ("elu", Role.ELECTED, "Élise", "Conseillère", None),
+    ("partenaire", Role.PARTNER, "Paul", "Partenaire", "246200364"),
+    ("partenaire2", Role.PARTNER, "Pauline", "Partenaire", "200033579"),
+]
+
+
+def demo_password() -> str:
+    """One password for every demo login, drawn at first start and kept under var/."""
+    path = Path(settings.VAR_DIR) / "demo-password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(9))
+    return path.read_text().strip()
+
+
+@transaction.atomic
+def seed_political_groups(department: Department) -> None:
+    for position, name in enumerate(POLITICAL_GROUPS_62, start=1):
+        PoliticalGroup.objects.update_or_create(
+            department=department, name=name, defaults={"position": position}
+        )
+
+
+@transaction.atomic
+def seed_territories(department: Department) -> None:
+    for name, sirens in TERRITORIES_62.items():
+        territory, _ = Territory.objects.get_or_create(
+            department=department,
+            name=name,
+            defaults={
+                "house_name": f"Maison du Département Solidarité — {name}",
+                "is_demo": True,
+            },
+        )
+        Epci.objects.filter(siren__in=sirens, territory__isnull=True).update(territory=territory)
+
+
+@transaction.atomic
+def seed_users(password: str) -> list[User]:
+    users = []
+    for username, role, first_name, last_name, partner_siren in DEMO_USERS:
+        partner = Partner.objects.get(siren=partner_siren) if partner_siren else None
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "role": role,
+                "first_name": first_name,
+                "last_name": last_name,
+                "partner": partner,
+                "email": f"{username}@demo.pacte.invalid",
+                "is_staff": role == Role.ADMIN,
+                "is_superuser": role == Role.ADMIN,
+            },
+        )
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        users.append(user)
+    return users
+
+
+def seed_demo() -> tuple[list[User], str]:
+    department = Department.objects.get(code="62")
+    seed_political_groups(department)
+    seed_territories(department)
+    partners_create_from_epcis(actor=None, is_demo=False)
+    password = demo_password()
+    return seed_users(password), password

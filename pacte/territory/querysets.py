@@ -1,0 +1,34 @@
+from django.db import models
+
+from .text import normalize
+
+
+class EpciQuerySet(models.QuerySet):
+    def in_department(self, department):
+        return self.filter(communes__department=department).distinct()
+
+
+class CommuneQuerySet(models.QuerySet):
+    def search(self, query: str):
+        """By INSEE code (prefix) or by name, ignoring case, accents, hyphens and apostrophes."""
+        query = (query or "").strip()
+        if not query:
+            return self
+        if query.isdigit() or (len(query) >= 2 and query[:2].upper() in {"2A", "2B"}):
+            return self.filter(insee_code__startswith=query.upper())
+        return self.filter(search_name__contains=normalize(query))
+
+
+class CouncillorQuerySet(models.QuerySet):
+    def in_office(self):
+        return self.filter(in_office=True)
+
+    def by_function(self):
+        """Président first, then vice-présidents by rank, then the others by name."""
+        return self.annotate(
+            _function_order=models.Case(
+                models.When(function="PRE", then=0),
+                models.When(function="VPE", then=1),
+                default=2,
+            )
+        ).order_by("_function_order", "function_rank", "last_name", "first_name")

@@ -1,0 +1,143 @@
+"""Reads of the territorial referential, scoped by the user's role.
+
+The referential is the Département's working ground: its staff and elected members read it;
+partner users work in their own space and do not browse it.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+from django.urls import reverse
+
+from pacte.core.formats import format_integer
+
+from .maps import MapShape, SvgMap
+from .models import Canton, Commune, Councillor, Department, Epci, PoliticalGroup, Territory
+
+
+def _require_internal(user) -> None:
+    if not getattr(user, "is_authenticated", False) or not user.is_internal:
+        raise PermissionDenied(
+            "Le référentiel territorial est réservé aux services du Département."
+        )
+
+
+EPCI_SORTS = {
+    "nom": "name",
+    "-nom": "-name",
+    "population": "population",
+    "-population": "-population",
+    "communes": "commune_count",
+    "-communes": "-commune_count",
+    "territoire": "territory__name",
+    "-territoire": "-territory__name",
+}
+
+
+def department_list(*, user) -> QuerySet[Department]:
+    _require_internal(user)
+    return Department.objects.all()
+
+
+def territory_list(*, user) -> QuerySet[Territory]:
+    _require_internal(user)
+    return Territory.objects.select_related("department").annotate(
+        epci_total=Count("epcis", distinct=True)
+    )
+
+
+def epci_list(
+    *, user, kind: str = "", territory_id: int | None = None, sort: str = "nom", query: str = ""
+) -> QuerySet[Epci]:
+    _require_internal(user)
+    qs = Epci.objects.select_related("territory")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if territory_id:
+        qs = qs.filter(territory_id=territory_id)
+    if query:
+        qs = qs.filter(name__icontains=query.strip())
+    return qs.order_by(EPCI_SORTS.get(sort, "name"), "name")
+
+
+def epci_get(*, user, siren: str) -> Epci:
+    try:
+        return epci_list(user=user).get(siren=siren)
+    except Epci.DoesNotExist as exc:
+        raise Http404("Intercommunalité introuvable.") from exc
+
+
+def commune_list(*, user, query: str = "", epci: Epci | None = None) -> QuerySet[Commune]:
+    _require_internal(user)
+    qs = Commune.objects.select_related("epci", "department").search(query)
+    if epci is not None:
+        qs = qs.filter(epci=epci)
+    return qs.prefetch_related(Prefetch("cantons", queryset=Canton.objects.order_by("code")))
+
+
+def commune_get(*, user, insee_code: str) -> Commune:
+    try:
+        return commune_list(user=user).get(insee_code=insee_code)
+    except Commune.DoesNotExist as exc:
+        raise Http404("Commune introuvable.") from exc
+
+
+def canton_list(*, user) -> QuerySet[Canton]:
+    _require_internal(user)
+    return Canton.objects.select_related("department").annotate(
+        commune_total=Count("communes", distinct=True)
+    )
+
+
+def councillor_list(*, user, group_id: int | None = None, in_office: bool = True):
+    _require_internal(user)
+    qs = Councillor.objects.select_related("canton", "political_group")
+    if in_office:
+        qs = qs.in_office()
+    if group_id:
+        qs = qs.filter(political_group_id=group_id)
+    return qs.by_function()
+
+
+def political_group_list(*, user) -> QuerySet[PoliticalGroup]:
+    _require_internal(user)
+    return PoliticalGroup.objects.annotate(member_total=Count("members"))
+
+
+def epci_map(*, user, epci: Epci) -> list[SvgMap]:
+    """One map per département holding communes of `epci`, the intercommunalité highlighted."""
+    _require_internal(user)
+    departments = Department.objects.filter(communes__epci=epci).distinct()
+    maps = []
+    for department in departments:
+        neighbours = (
+            Epci.objects.filter(communes__department=department)
+            .distinct()
+            .only("siren", "name", "svg_path")
+            .order_by("name")
+        )
+        shapes = [
+            MapShape(
+                path=other.svg_path,
+                label=other.name,
+                highlighted=other.pk == epci.pk,
+                href=reverse("territory:epci_detail", args=[other.siren]),
+            )
+            for other in neighbours
+        ]
+        total = len(shapes)
+        maps.append(
+            SvgMap(
+                key=f"carte-{department.code}",
+                viewbox=department.svg_viewbox,
+                outline=department.svg_path,
+                shapes=shapes,
+                title=f"Carte du département {department.name} : {epci.name} en évidence",
+                description=(
+                    f"Le département {department.name} et ses {total} intercommunalités ; "
+                    f"{epci.name} ({epci.commune_count} communes, "
+                    f"{format_integer(epci.population)} habitants) est mise en évidence."
+                ),
+            )
+        )
+    return maps

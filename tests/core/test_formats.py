@@ -1,0 +1,38 @@
+import datetime
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pacte.core.formats import (
+    NBSP,
+    NNBSP,
+    format_date,
+    format_date_words,
+    format_integer,
+    format_money,
+)
+
+
+def test_money_in_french():
+    assert format_money(Decimal("1250000")) == f"1{NNBSP}250{NNBSP}000,00{NBSP}€"
+    assert format_money(Decimal("25400000.5")) == f"25{NNBSP}400{NNBSP}000,50{NBSP}€"
+    assert format_money(Decimal("0.005")) == f"0,01{NBSP}€"
+    assert format_money(Decimal("-12.3")) == f"-12,30{NBSP}€"
+    assert format_money(None) == ""
+
+
+def test_integers_and_dates():
+    assert format_integer(1465278) == f"1{NNBSP}465{NNBSP}278"
+    assert format_integer(999) == "999"
+    assert format_date(datetime.date(2022, 9, 26)) == "26/09/2022"
+    assert format_date_words(datetime.date(2022, 9, 26)) == "26 septembre 2022"
+    assert format_date_words(datetime.date(2023, 3, 1)) == "1er mars 2023"
+
+
+@given(st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False))
+def test_money_reads_back_to_the_same_amount(amount):
+    text = format_money(amount)
+    assert text.endswith(f"{NBSP}€")
+    digits = text.removesuffix(f"{NBSP}€").replace(NNBSP, "").replace(",", ".")
+    assert Decimal(digits) == amount

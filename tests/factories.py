@@ -1,0 +1,46 @@
+import factory
+
+from pacte.contracts.models import Partner
+from pacte.core.models import User
+from pacte.core.roles import Role
+
+TEST_PASSWORD = "mot-de-passe-de-test"
+# The session's users, one per role; partner users belong to two different intercommunalités.
+ROLE_USERS = {
+    "admin": (Role.ADMIN, None),
+    "agent": (Role.AGENT, None),
+    "assembly": (Role.ASSEMBLY, None),
+    "finance": (Role.FINANCE, None),
+    "elected": (Role.ELECTED, None),
+    "partner": (Role.PARTNER, "246200364"),  # CA de Lens - Liévin
+    "partner2": (Role.PARTNER, "200033579"),  # CU d'Arras
+}
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"utilisateur{n}")
+    first_name = factory.Faker("first_name", locale="fr_FR")
+    last_name = factory.Faker("last_name", locale="fr_FR")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@exemple.fr")
+    role = Role.AGENT
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def create_role_users():
+    for name, (role, siren) in ROLE_USERS.items():
+        UserFactory(
+            username=f"test-{name}",
+            role=role,
+            partner=Partner.objects.get(siren=siren) if siren else None,
+            is_staff=role == Role.ADMIN,
+            is_superuser=role == Role.ADMIN,
+        )

@@ -32,6 +32,9 @@ case "$cmd" in
     fi
     exec "$UV" run --frozen pytest "$@"
     ;;
+  sync)
+    "$UV" sync --frozen --quiet
+    ;;
   *)
     echo "Usage : ./pacte.sh demo | ./pacte.sh test [options de pytest]" >&2
     exit 2

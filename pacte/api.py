@@ -44,4 +44,4 @@ def not_found(request, exc):
 
 
 api.add_router("/territoire/", territory_router)
-api.add_router("/partenaires/", partners_router)
+api.add_router("/", partners_router)

@@ -36,12 +36,14 @@ class PartnerOut(Schema):
         return obj.territory.name if obj.territory_id else None
 
 
-@router.get("", response=list[PartnerOut], summary="Partenaires visibles par l'utilisateur")
+@router.get(
+    "/partenaires", response=list[PartnerOut], summary="Partenaires visibles par l'utilisateur"
+)
 @paginate(PageNumberPagination, page_size=100)
 def partners(request, nature: str = "", q: str = ""):
     return selectors.partner_list(user=request.user, kind=nature, query=q)
 
 
-@router.get("/{partner_id}", response=PartnerOut, summary="Un partenaire")
+@router.get("/partenaires/{partner_id}", response=PartnerOut, summary="Un partenaire")
 def partner(request, partner_id: int):
     return selectors.partner_get(user=request.user, pk=partner_id)

@@ -108,4 +108,10 @@ def seed_demo() -> tuple[list[User], str]:
     seed_territories(department)
     partners_create_from_epcis(actor=None, is_demo=False)
     password = demo_password()
-    return seed_users(password), password
+    users = seed_users(password)
+    from pacte.contracts import demo as contracts_demo
+
+    generation = contracts_demo.seed_generations()
+    contracts_demo.seed_partners()
+    contracts_demo.seed_contracts(generation)
+    return users, password

@@ -19,6 +19,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
         seed_political_groups(department)
         seed_territories(department)
         partners_create_from_epcis(actor=None)
+        from pacte.contracts import demo as contracts_demo
+
+        contracts_demo.seed_generations()
+        contracts_demo.seed_partners()
         from tests.factories import create_role_users
 
         create_role_users()
@@ -45,3 +49,10 @@ def client_for(client, users):
 @pytest.fixture
 def make_user(db):
     return UserFactory
+
+
+@pytest.fixture
+def generation(db):
+    from pacte.contracts.models import Generation
+
+    return Generation.objects.get(framework_deliberation_number="2022-317")

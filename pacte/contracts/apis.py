@@ -1,9 +1,31 @@
-from ninja import Router, Schema
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
-from . import selectors
+from pacte.core.roles import Role
+from pacte.core.workflow import TransitionRefused
 
-router = Router(tags=["Partenaires"])
+from . import selectors, services
+from .models import Orientation, Pact
+
+router = Router(tags=["Partenaires et contrats"])
+
+
+def _require_writer(user):
+    if user.role not in {Role.ADMIN, Role.AGENT}:
+        raise PermissionDenied("Seuls les agents du Département modifient les contrats.")
+
+
+def _refused(exc: ValidationError):
+    messages = (
+        [m for ms in exc.message_dict.values() for m in ms]
+        if hasattr(exc, "error_dict")
+        else exc.messages
+    )
+    raise HttpError(422, " ".join(messages))
 
 
 class PartnerOut(Schema):
@@ -36,9 +58,104 @@ class PartnerOut(Schema):
         return obj.territory.name if obj.territory_id else None
 
 
-@router.get(
-    "/partenaires", response=list[PartnerOut], summary="Partenaires visibles par l'utilisateur"
-)
+class NamedOut(Schema):
+    id: int
+    name: str
+
+
+class StakeOut(Schema):
+    id: int
+    title: str
+    description: str
+    pacts: list[NamedOut]
+    orientations: list[NamedOut]
+
+    @staticmethod
+    def resolve_pacts(obj):
+        return list(obj.pacts.all())
+
+    @staticmethod
+    def resolve_orientations(obj):
+        return list(obj.orientations.all())
+
+
+class EventOut(Schema):
+    at: datetime.datetime
+    actor: str | None
+    from_state: str
+    to_state: str
+    reason: str
+
+    @staticmethod
+    def resolve_actor(obj):
+        return str(obj.actor) if obj.actor_id else None
+
+
+class ContractOut(Schema):
+    id: int
+    generation: str
+    partner_id: int
+    partner: str
+    state: str
+    state_label: str
+    vote_deliberation_number: str
+    vote_date: datetime.date | None
+    partner_signed_on: datetime.date | None
+    department_signed_on: datetime.date | None
+
+    @staticmethod
+    def resolve_generation(obj):
+        return obj.generation.name
+
+    @staticmethod
+    def resolve_partner(obj):
+        return obj.partner.name
+
+    @staticmethod
+    def resolve_state_label(obj):
+        return obj.get_state_display()
+
+
+class ContractDetailOut(ContractOut):
+    pact_ambitions: str
+    engineering_ingenierie62: bool
+    engineering_house: bool
+    engineering_other: str
+    implementation_terms: str
+    monitoring_terms: str
+    stakes: list[StakeOut]
+    events: list[EventOut]
+
+    @staticmethod
+    def resolve_stakes(obj):
+        return list(obj.stakes.all())
+
+    @staticmethod
+    def resolve_events(obj):
+        return list(obj.events.all())
+
+
+class ContractIn(Schema):
+    partner_id: int
+
+
+class StakeIn(Schema):
+    title: str
+    description: str = ""
+    pact_ids: list[int]
+    orientation_ids: list[int] = []
+
+
+class TransitionIn(Schema):
+    reason: str = ""
+    deliberation_number: str = ""
+    vote_date: datetime.date | None = None
+    partner_signed_on: datetime.date | None = None
+    department_signed_on: datetime.date | None = None
+    closed_on: datetime.date | None = None
+
+
+@router.get("/partenaires", response=list[PartnerOut], summary="Partenaires visibles")
 @paginate(PageNumberPagination, page_size=100)
 def partners(request, nature: str = "", q: str = ""):
     return selectors.partner_list(user=request.user, kind=nature, query=q)
@@ -47,3 +164,90 @@ def partners(request, nature: str = "", q: str = ""):
 @router.get("/partenaires/{partner_id}", response=PartnerOut, summary="Un partenaire")
 def partner(request, partner_id: int):
     return selectors.partner_get(user=request.user, pk=partner_id)
+
+
+@router.get("/contrats", response=list[ContractOut], summary="Contrats visibles")
+@paginate(PageNumberPagination, page_size=100)
+def contracts(request, generation: int | None = None, etat: str = "", nature: str = ""):
+    return selectors.contract_list(
+        user=request.user, generation_id=generation, state=etat, kind=nature
+    )
+
+
+@router.get("/contrats/{contract_id}", response=ContractDetailOut, summary="Un contrat")
+def contract(request, contract_id: int):
+    return selectors.contract_get(user=request.user, pk=contract_id)
+
+
+@router.post("/contrats", response={201: ContractDetailOut}, summary="Créer un contrat")
+def contract_create(request, payload: ContractIn):
+    _require_writer(request.user)
+    generation = selectors.generation_current(user=request.user)
+    if generation is None:
+        raise HttpError(422, "Aucune génération de contractualisation en cours.")
+    partner = selectors.partner_get(user=request.user, pk=payload.partner_id)
+    try:
+        created = services.contract_create(
+            actor=request.user, generation=generation, partner=partner
+        )
+    except ValidationError as exc:
+        _refused(exc)
+    return Status(201, selectors.contract_get(user=request.user, pk=created.pk))
+
+
+@router.post("/contrats/{contract_id}/enjeux", response={201: StakeOut}, summary="Ajouter un enjeu")
+def stake_create(request, contract_id: int, payload: StakeIn):
+    _require_writer(request.user)
+    contract = selectors.contract_get(user=request.user, pk=contract_id)
+    pacts = list(Pact.objects.filter(pk__in=payload.pact_ids, generation=contract.generation))
+    orientations = list(
+        Orientation.objects.filter(pk__in=payload.orientation_ids, generation=contract.generation)
+    )
+    if len(pacts) != len(set(payload.pact_ids)):
+        raise HttpError(422, "Pacte inconnu pour cette génération.")
+    try:
+        stake = services.stake_add(
+            actor=request.user,
+            contract=contract,
+            title=payload.title,
+            description=payload.description,
+            pacts=pacts,
+            orientations=orientations,
+        )
+    except ValidationError as exc:
+        _refused(exc)
+    return Status(201, stake)
+
+
+TRANSITIONS = {
+    "agree": lambda c, u, p: services.contract_agree(actor=u, contract=c, reason=p.reason),
+    "reopen": lambda c, u, p: services.contract_reopen(actor=u, contract=c, reason=p.reason),
+    "vote": lambda c, u, p: services.contract_vote(
+        actor=u, contract=c, deliberation_number=p.deliberation_number, vote_date=p.vote_date
+    ),
+    "sign": lambda c, u, p: services.contract_sign(
+        actor=u,
+        contract=c,
+        partner_signed_on=p.partner_signed_on,
+        department_signed_on=p.department_signed_on,
+    ),
+    "close": lambda c, u, p: services.contract_close(
+        actor=u, contract=c, closed_on=p.closed_on, reason=p.reason
+    ),
+}
+
+
+@router.post(
+    "/contrats/{contract_id}/etapes/{name}",
+    response=ContractDetailOut,
+    summary="Faire avancer un contrat (agree, reopen, vote, sign, close)",
+)
+def contract_transition(request, contract_id: int, name: str, payload: TransitionIn):
+    contract = selectors.contract_get(user=request.user, pk=contract_id)
+    if name not in TRANSITIONS:
+        raise HttpError(404, "Action inconnue.")
+    try:
+        TRANSITIONS[name](contract, request.user, payload)
+    except (TransitionRefused, ValidationError) as exc:
+        _refused(exc)
+    return selectors.contract_get(user=request.user, pk=contract_id)

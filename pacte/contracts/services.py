@@ -1,9 +1,24 @@
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 
 from pacte.core.audit import audit
+from pacte.core.formats import format_date
 from pacte.territory.models import Epci
 
-from .models import Partner
+from .models import (
+    Amendment,
+    CommitteeAction,
+    Contract,
+    EngineeringRequest,
+    ForumInvitation,
+    Generation,
+    Partner,
+    PriorityStake,
+    RaisedStake,
+    SteeringCommittee,
+    TerritorialForum,
+)
+from .workflows import CONTRACT_WORKFLOW, ENGINEERING_WORKFLOW
 
 
 @transaction.atomic
@@ -39,3 +54,398 @@ def partners_create_from_epcis(*, actor, epcis=None, is_demo: bool = False) -> l
             )
         )
     return created
+
+
+# --- Contracts -----------------------------------------------------------------------------
+
+# The contract's text: what the partner agrees to, changed after the vote only by an amendment.
+CONTRACT_TEXT_FIELDS = (
+    "pact_ambitions",
+    "engineering_ingenierie62",
+    "engineering_house",
+    "engineering_other",
+    "implementation_terms",
+    "monitoring_terms",
+)
+
+
+def _refuse_if_frozen(contract: Contract) -> None:
+    if contract.is_frozen:
+        raise ValidationError(
+            "Ce contrat est voté : son texte ne change plus que par un avenant enregistré."
+        )
+
+
+@transaction.atomic
+def contract_create(*, actor, generation: Generation, partner: Partner, **text) -> Contract:
+    unknown = set(text) - set(CONTRACT_TEXT_FIELDS) - {"is_demo"}
+    if unknown:
+        raise ValueError(f"Champs inconnus : {sorted(unknown)}")
+    if generation.is_history:
+        raise ValidationError("Cette génération est passée : on n'y crée plus de contrat.")
+    contract = Contract(generation=generation, partner=partner, **text)
+    if not contract.pact_ambitions:
+        contract.pact_ambitions = "\n\n".join(
+            f"{pact.name} : {pact.ambition}" for pact in generation.pacts.all() if pact.ambition
+        )
+    contract.full_clean()
+    contract.save()
+    audit(actor=actor, action="contract.create", obj=contract, summary=f"{contract} créé")
+    return contract
+
+
+@transaction.atomic
+def contract_update(*, actor, contract: Contract, **text) -> Contract:
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    _refuse_if_frozen(contract)
+    changed = {
+        k: v for k, v in text.items() if k in CONTRACT_TEXT_FIELDS and getattr(contract, k) != v
+    }
+    for name, new in changed.items():
+        setattr(contract, name, new)
+    if changed:
+        contract.save(update_fields=list(changed))
+        audit(
+            actor=actor,
+            action="contract.update",
+            obj=contract,
+            summary=f"{contract} modifié",
+            data={"fields": sorted(changed)},
+        )
+    return contract
+
+
+@transaction.atomic
+def stake_add(
+    *, actor, contract: Contract, title: str, description: str = "", pacts=(), orientations=()
+) -> PriorityStake:
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    _refuse_if_frozen(contract)
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "Donnez un intitulé à l'enjeu."})
+    pacts = list(pacts)
+    if not pacts:
+        raise ValidationError({"pacts": "Rattachez l'enjeu à au moins un pacte."})
+    if any(p.generation_id != contract.generation_id for p in pacts) or any(
+        o.generation_id != contract.generation_id for o in orientations
+    ):
+        raise ValidationError("Les pactes et orientations sont ceux de la génération du contrat.")
+    stake = PriorityStake.objects.create(
+        contract=contract,
+        title=title,
+        description=description.strip(),
+        position=contract.stakes.count() + 1,
+    )
+    stake.pacts.set(pacts)
+    stake.orientations.set(orientations)
+    audit(
+        actor=actor, action="stake.add", obj=stake, summary=f"Enjeu « {title} » ajouté à {contract}"
+    )
+    return stake
+
+
+def contract_agree(*, actor, contract: Contract, reason: str = ""):
+    return CONTRACT_WORKFLOW.apply(contract, "agree", actor=actor, reason=reason)
+
+
+def contract_reopen(*, actor, contract: Contract, reason: str):
+    return CONTRACT_WORKFLOW.apply(contract, "reopen", actor=actor, reason=reason)
+
+
+def contract_vote(*, actor, contract: Contract, deliberation_number: str, vote_date):
+    return CONTRACT_WORKFLOW.apply(
+        contract,
+        "vote",
+        actor=actor,
+        vote_deliberation_number=(deliberation_number or "").strip(),
+        vote_date=vote_date,
+    )
+
+
+def contract_sign(*, actor, contract: Contract, partner_signed_on, department_signed_on):
+    return CONTRACT_WORKFLOW.apply(
+        contract,
+        "sign",
+        actor=actor,
+        partner_signed_on=partner_signed_on,
+        department_signed_on=department_signed_on,
+    )
+
+
+def contract_close(*, actor, contract: Contract, closed_on, reason: str):
+    return CONTRACT_WORKFLOW.apply(
+        contract, "close", actor=actor, reason=reason, closed_on=closed_on
+    )
+
+
+@transaction.atomic
+def amendment_create(
+    *, actor, contract: Contract, adopted_on, reason: str, deliberation_number: str = "", **text
+) -> Amendment:
+    """Change a voted contract's text through an avenant that keeps the previous wording."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if not contract.is_frozen:
+        raise ValidationError("Un contrat non voté se modifie directement, sans avenant.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Indiquez l'objet de l'avenant."})
+    changes = {
+        name: {"avant": getattr(contract, name), "après": new}
+        for name, new in text.items()
+        if name in CONTRACT_TEXT_FIELDS and getattr(contract, name) != new
+    }
+    if not changes:
+        raise ValidationError("L'avenant ne modifie rien au contrat.")
+    number = (contract.amendments.aggregate(m=models.Max("number"))["m"] or 0) + 1
+    amendment = Amendment.objects.create(
+        contract=contract,
+        number=number,
+        adopted_on=adopted_on,
+        reason=reason.strip(),
+        deliberation_number=deliberation_number.strip(),
+        changes=changes,
+        created_by=actor,
+    )
+    for name, change in changes.items():
+        setattr(contract, name, change["après"])
+    contract.save(update_fields=list(changes))
+    audit(
+        actor=actor,
+        action="contract.amend",
+        obj=contract,
+        summary=f"Avenant n°{number} à {contract}",
+        data={"fields": sorted(changes)},
+    )
+    return amendment
+
+
+# --- Assises territoriales -----------------------------------------------------------------
+
+
+@transaction.atomic
+def forum_create(
+    *,
+    actor,
+    generation: Generation,
+    territory,
+    held_on,
+    place: str = "",
+    partners=(),
+    is_demo: bool = False,
+) -> TerritorialForum:
+    forum = TerritorialForum(
+        generation=generation,
+        territory=territory,
+        held_on=held_on,
+        place=place.strip(),
+        is_demo=is_demo,
+    )
+    forum.full_clean()
+    if (
+        generation.forum_start
+        and generation.forum_end
+        and not (generation.forum_start <= held_on <= generation.forum_end)
+    ):
+        raise ValidationError(
+            {
+                "held_on": "Les assises de cette génération se tiennent du "
+                f"{format_date(generation.forum_start)} au {format_date(generation.forum_end)}."
+            }
+        )
+    forum.save()
+    ForumInvitation.objects.bulk_create(ForumInvitation(forum=forum, partner=p) for p in partners)
+    audit(actor=actor, action="forum.create", obj=forum, summary=f"{forum} planifiée")
+    return forum
+
+
+@transaction.atomic
+def forum_record_attendance(*, actor, forum: TerritorialForum, attended: dict[int, bool]) -> None:
+    """`attended` maps partner ids to present (True) or absent (False)."""
+    invitations = {i.partner_id: i for i in forum.invitations.select_for_update()}
+    unknown = set(attended) - set(invitations)
+    if unknown:
+        raise ValidationError("Seuls les partenaires invités peuvent être notés présents.")
+    for partner_id, present in attended.items():
+        invitation = invitations[partner_id]
+        if invitation.attended != present:
+            invitation.attended = present
+            invitation.save(update_fields=["attended"])
+    audit(
+        actor=actor,
+        action="forum.attendance",
+        obj=forum,
+        summary=f"Présences enregistrées — {forum}",
+    )
+
+
+@transaction.atomic
+def raised_stake_add(
+    *,
+    actor,
+    forum: TerritorialForum,
+    partner: Partner,
+    title: str,
+    description: str = "",
+    pacts=(),
+    orientations=(),
+) -> RaisedStake:
+    if not forum.invitations.filter(partner=partner).exists():
+        raise ValidationError("Ce partenaire n'était pas invité à cette assise.")
+    if not title.strip():
+        raise ValidationError({"title": "Donnez un intitulé à l'enjeu."})
+    pacts = list(pacts)
+    if not pacts:
+        raise ValidationError({"pacts": "Rattachez l'enjeu à au moins un pacte."})
+    raised = RaisedStake.objects.create(
+        forum=forum, partner=partner, title=title.strip(), description=description.strip()
+    )
+    raised.pacts.set(pacts)
+    raised.orientations.set(orientations)
+    audit(actor=actor, action="forum.stake", obj=raised, summary=f"Enjeu soulevé : {title}")
+    return raised
+
+
+@transaction.atomic
+def forum_stakes_to_contracts(*, actor, forum: TerritorialForum) -> list[PriorityStake]:
+    """Each stake raised at the assise becomes a draft priority stake of its partner's contract
+    (the contract is opened in drafting when the partner has none yet). Runs once per stake."""
+    created = []
+    pending = forum.raised_stakes.filter(stake__isnull=True).select_related("partner")
+    for raised in pending.prefetch_related("pacts", "orientations"):
+        contract = Contract.objects.filter(
+            generation=forum.generation, partner=raised.partner
+        ).first() or contract_create(
+            actor=actor,
+            generation=forum.generation,
+            partner=raised.partner,
+            is_demo=forum.is_demo,
+        )
+        if contract.is_frozen:
+            continue
+        stake = stake_add(
+            actor=actor,
+            contract=contract,
+            title=raised.title,
+            description=raised.description,
+            pacts=raised.pacts.all(),
+            orientations=raised.orientations.all(),
+        )
+        raised.stake = stake
+        raised.save(update_fields=["stake"])
+        created.append(stake)
+    return created
+
+
+# --- Ingénierie ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def engineering_request_create(
+    *,
+    actor,
+    partner: Partner,
+    provider: str,
+    subject: str,
+    description: str = "",
+    people: str = "",
+    requested_on,
+    contract: Contract | None = None,
+    is_demo: bool = False,
+) -> EngineeringRequest:
+    request = EngineeringRequest(
+        partner=partner,
+        contract=contract,
+        provider=provider,
+        subject=subject.strip(),
+        description=description.strip(),
+        people=people.strip(),
+        requested_on=requested_on,
+        created_by=actor,
+        is_demo=is_demo,
+    )
+    request.full_clean()
+    if contract is not None and contract.partner_id != partner.pk:
+        raise ValidationError({"contract": "Ce contrat n'est pas celui du partenaire."})
+    request.save()
+    audit(
+        actor=actor,
+        action="engineering.create",
+        obj=request,
+        summary=f"Demande d'ingénierie « {request.subject} »",
+    )
+    return request
+
+
+def engineering_request_move(
+    *, actor, request: EngineeringRequest, transition: str, reason: str = "", outcome: str = ""
+):
+    updates = {"outcome": outcome.strip()} if outcome else {}
+    return ENGINEERING_WORKFLOW.apply(request, transition, actor=actor, reason=reason, **updates)
+
+
+# --- Comités de pilotage -------------------------------------------------------------------
+
+
+@transaction.atomic
+def committee_hold(
+    *,
+    actor,
+    contract: Contract,
+    held_on,
+    attendees: str,
+    place: str = "",
+    decisions: str = "",
+    actions=(),
+    is_demo: bool = False,
+) -> SteeringCommittee:
+    """Record the year's steering committee with its progress pack taken from the data.
+
+    `actions` is a list of dicts with description, owner and due_on."""
+    from .selectors import progress_pack
+
+    if contract.state not in {Contract.State.SIGNED, Contract.State.VOTED}:
+        raise ValidationError("Un comité de pilotage suit un contrat voté ou signé.")
+    if not attendees.strip():
+        raise ValidationError({"attendees": "Indiquez au moins un participant."})
+    committee = SteeringCommittee(
+        contract=contract,
+        year=held_on.year,
+        held_on=held_on,
+        place=place.strip(),
+        attendees=attendees.strip(),
+        decisions=decisions.strip(),
+        created_by=actor,
+        progress=progress_pack(contract=contract, on=held_on),
+        is_demo=is_demo,
+    )
+    committee.full_clean()
+    committee.save()
+    for action in actions:
+        description = (action.get("description") or "").strip()
+        if not description:
+            continue
+        if not action.get("owner") or not action.get("due_on"):
+            raise ValidationError("Chaque action a un responsable et une échéance.")
+        CommitteeAction.objects.create(
+            committee=committee,
+            description=description,
+            owner=action["owner"].strip(),
+            due_on=action["due_on"],
+        )
+    audit(actor=actor, action="committee.hold", obj=committee, summary=f"{committee} tenu")
+    return committee
+
+
+@transaction.atomic
+def committee_action_done(*, actor, action: CommitteeAction, done_on) -> CommitteeAction:
+    action = CommitteeAction.objects.select_for_update().get(pk=action.pk)
+    if action.done_on is None:
+        action.done_on = done_on
+        action.save(update_fields=["done_on"])
+        audit(
+            actor=actor,
+            action="committee.action_done",
+            obj=action,
+            summary=f"Action réalisée : {action.description[:100]}",
+        )
+    return action

@@ -1,10 +1,44 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from pacte.core.exports import export_response
+from pacte.core.permissions import role_required
+from pacte.core.roles import INTERNAL_ROLES, Role
+from pacte.core.workflow import TransitionRefused
 from pacte.territory.selectors import territory_list
 
-from . import selectors
-from .models import Partner
+from . import forms, selectors, services
+from .models import Contract, EngineeringRequest, Partner
+from .workflows import CONTRACT_WORKFLOW, ENGINEERING_WORKFLOW
+
+writers = role_required(Role.ADMIN, Role.AGENT)
+internal_only = role_required(*INTERNAL_ROLES)
+
+
+def _int_or_none(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [m for messages_ in exc.message_dict.values() for m in messages_]
+    return list(exc.messages)
+
+
+def _refuse(request, exc):
+    for message in _errors(exc):
+        messages.error(request, message)
+
+
+# --- Partners ------------------------------------------------------------------------------
 
 
 @login_required
@@ -13,18 +47,480 @@ def partner_list(request):
     kind = kind if kind in Partner.Kind.values else ""
     query = request.GET.get("q", "").strip()[:100]
     partners = selectors.partner_list(user=request.user, kind=kind, query=query)
-    territories = territory_list(user=request.user) if request.user.is_internal else []
-    context = {
-        "partners": partners,
-        "kinds": Partner.Kind.choices,
-        "kind": kind,
-        "query": query,
-        "territories": territories,
-    }
+    context = {"partners": partners, "kinds": Partner.Kind.choices, "kind": kind, "query": query}
     return render(request, "contracts/partner_list.html", context)
 
 
 @login_required
 def partner_detail(request, pk: int):
     partner = selectors.partner_get(user=request.user, pk=pk)
-    return render(request, "contracts/partner_detail.html", {"partner": partner})
+    contracts = selectors.contract_list(user=request.user).filter(partner=partner)
+    context = {
+        "partner": partner,
+        "contracts": contracts,
+        "committees": selectors.committee_list(user=request.user).filter(contract__partner=partner),
+        "engineering": selectors.engineering_request_list(user=request.user, partner=partner),
+    }
+    return render(request, "contracts/partner_detail.html", context)
+
+
+# --- Contracts -----------------------------------------------------------------------------
+
+CONTRACT_EXPORT_HEADER = [
+    "Partenaire",
+    "Nature",
+    "SIREN",
+    "Territoire",
+    "Génération",
+    "État",
+    "Enjeux",
+    "Délibération",
+    "Date du vote",
+    "Signé par le partenaire",
+    "Signé par le Département",
+]
+
+
+def _contract_filters(request):
+    current = selectors.generation_current(user=request.user)
+    generation_raw = request.GET.get("generation")
+    return {
+        "generation_id": _int_or_none(generation_raw)
+        if generation_raw is not None
+        else (current.pk if current else None),
+        "territory_id": _int_or_none(request.GET.get("territoire")),
+        "kind": request.GET.get("nature", "")
+        if request.GET.get("nature") in Partner.Kind.values
+        else "",
+        "state": request.GET.get("etat", "")
+        if request.GET.get("etat") in Contract.State.values
+        else "",
+        "query": request.GET.get("q", "").strip()[:100],
+        "sort": request.GET.get("tri", "partenaire"),
+    }
+
+
+@login_required
+def contract_list(request):
+    filters = _contract_filters(request)
+    contracts = selectors.contract_list(user=request.user, **filters)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        rows = (
+            [
+                c.partner.name,
+                c.partner.get_kind_display(),
+                c.partner.siren,
+                c.partner.territory.name if c.partner.territory else "",
+                c.generation.name,
+                c.get_state_display(),
+                c.stake_total,
+                c.vote_deliberation_number,
+                c.vote_date,
+                c.partner_signed_on,
+                c.department_signed_on,
+            ]
+            for c in contracts
+        )
+        stamp = timezone.localdate().strftime("%Y%m%d")
+        return export_response(fmt, f"contrats-{stamp}", CONTRACT_EXPORT_HEADER, rows, "Contrats")
+    contracts = list(contracts)
+    state_counts = {value: 0 for value in Contract.State.values}
+    for contract in contracts:
+        state_counts[contract.state] += 1
+    context = {
+        "contracts": contracts,
+        "filters": filters,
+        "generations": selectors.generation_list(user=request.user),
+        "territories": territory_list(user=request.user) if request.user.is_internal else [],
+        "kinds": Partner.Kind.choices,
+        "states": Contract.State.choices,
+        "state_counts": [(Contract.State(v).label, n) for v, n in state_counts.items()],
+        "can_create": request.user.role in {Role.ADMIN, Role.AGENT},
+    }
+    return render(request, "contracts/contract_list.html", context)
+
+
+@writers
+def contract_create(request):
+    generation = selectors.generation_current(user=request.user)
+    if generation is None:
+        raise Http404("Aucune génération de contractualisation en cours.")
+    available = selectors.partner_list(user=request.user).exclude(contracts__generation=generation)
+    form = forms.ContractCreateForm(request.POST or None, partners=available)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract = services.contract_create(
+                actor=request.user, generation=generation, partner=form.cleaned_data["partner"]
+            )
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(request, "Le contrat est créé, en rédaction.")
+            return redirect("contracts:contract_detail", pk=contract.pk)
+    return render(
+        request,
+        "contracts/contract_form.html",
+        {"form": form, "generation": generation, "title": "Nouveau contrat"},
+    )
+
+
+@login_required
+def contract_detail(request, pk: int):
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    transitions = CONTRACT_WORKFLOW.available(contract, request.user)
+    context = {
+        "contract": contract,
+        "transitions": {t.name: t for t in transitions},
+        "can_edit": request.user.role in {Role.ADMIN, Role.AGENT},
+        "committees": selectors.committee_list(user=request.user, contract=contract),
+        "engineering": selectors.engineering_request_list(user=request.user).filter(
+            contract=contract
+        ),
+        "vote_form": forms.VoteForm(),
+        "signature_form": forms.SignatureForm(),
+        "close_form": forms.CloseForm(),
+        "reason_form": forms.ReasonForm(),
+    }
+    return render(request, "contracts/contract_detail.html", context)
+
+
+@writers
+def contract_edit(request, pk: int):
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    if contract.is_frozen:
+        messages.error(request, "Ce contrat est voté : modifiez-le par un avenant.")
+        return redirect("contracts:contract_amend", pk=pk)
+    form = forms.ContractTextForm(request.POST or None, instance=contract)
+    if request.method == "POST" and form.is_valid():
+        try:
+            text = {name: form.cleaned_data[name] for name in forms.ContractTextForm.Meta.fields}
+            services.contract_update(actor=request.user, contract=contract, **text)
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(request, "Le contrat est enregistré.")
+            return redirect("contracts:contract_detail", pk=pk)
+    return render(
+        request,
+        "contracts/contract_form.html",
+        {"form": form, "contract": contract, "title": f"Modifier le {contract}"},
+    )
+
+
+@writers
+def contract_amend(request, pk: int):
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    form = forms.AmendmentForm(request.POST or None, instance=contract)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            amendment = services.amendment_create(
+                actor=request.user,
+                contract=contract,
+                adopted_on=data["adopted_on"],
+                reason=data["reason"],
+                deliberation_number=data["deliberation_number"],
+                **{name: data[name] for name in forms.ContractTextForm.Meta.fields},
+            )
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(request, f"L'avenant n°{amendment.number} est enregistré.")
+            return redirect("contracts:contract_detail", pk=pk)
+    # The form is bound to the instance; reload it so that a refused amendment changes nothing.
+    contract.refresh_from_db()
+    return render(
+        request,
+        "contracts/contract_form.html",
+        {"form": form, "contract": contract, "title": f"Avenant au {contract}"},
+    )
+
+
+@writers
+def stake_add(request, pk: int):
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    form = forms.StakeForm(request.POST or None, generation=contract.generation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stake_add(actor=request.user, contract=contract, **form.cleaned_data)
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(request, "L'enjeu prioritaire est ajouté.")
+            return redirect("contracts:contract_detail", pk=pk)
+    return render(
+        request,
+        "contracts/contract_form.html",
+        {"form": form, "contract": contract, "title": "Ajouter un enjeu prioritaire partagé"},
+    )
+
+
+TRANSITION_FORMS = {
+    "agree": (None, services.contract_agree),
+    "reopen": (forms.ReasonForm, services.contract_reopen),
+    "vote": (forms.VoteForm, services.contract_vote),
+    "sign": (forms.SignatureForm, services.contract_sign),
+    "close": (forms.CloseForm, services.contract_close),
+}
+
+
+@login_required
+@require_POST
+def contract_transition(request, pk: int, name: str):
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    if name not in TRANSITION_FORMS:
+        raise Http404("Action inconnue.")
+    form_class, service = TRANSITION_FORMS[name]
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
+        return redirect("contracts:contract_detail", pk=pk)
+    try:
+        service(actor=request.user, contract=contract, **(form.cleaned_data if form else {}))
+    except PermissionDenied:
+        raise
+    except (TransitionRefused, ValidationError) as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(
+            request,
+            f"{CONTRACT_WORKFLOW.transitions[name].label} : fait. "
+            f"Le contrat est « {contract.get_state_display()} ».",
+        )
+    return redirect("contracts:contract_detail", pk=pk)
+
+
+# --- Steering committees -------------------------------------------------------------------
+
+
+@writers
+def committee_create(request, pk: int):
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    form = forms.CommitteeForm(request.POST or None)
+    actions = forms.CommitteeActionFormSet(request.POST or None, prefix="actions")
+    if request.method == "POST" and form.is_valid() and actions.is_valid():
+        try:
+            committee = services.committee_hold(
+                actor=request.user,
+                contract=contract,
+                **form.cleaned_data,
+                actions=[a for a in actions.cleaned_data if a.get("description")],
+            )
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(request, "Le comité de pilotage est enregistré.")
+            return redirect("contracts:committee_detail", pk=committee.pk)
+    previous = selectors.committee_list(user=request.user, contract=contract).first()
+    return render(
+        request,
+        "contracts/committee_form.html",
+        {
+            "form": form,
+            "actions": actions,
+            "contract": contract,
+            "pack": selectors.progress_pack(contract=contract, on=timezone.localdate()),
+            "previous": previous,
+        },
+    )
+
+
+@login_required
+def committee_detail(request, pk: int):
+    committee = selectors.committee_get(user=request.user, pk=pk)
+    context = {
+        "committee": committee,
+        "open_before": selectors.open_actions_before(committee=committee),
+        "can_edit": request.user.role in {Role.ADMIN, Role.AGENT},
+    }
+    return render(request, "contracts/committee_detail.html", context)
+
+
+@writers
+@require_POST
+def committee_action_done(request, pk: int, action_pk: int):
+    committee = selectors.committee_get(user=request.user, pk=pk)
+    action = committee.actions.filter(pk=action_pk).first()
+    if action is None:
+        raise Http404("Action introuvable.")
+    services.committee_action_done(actor=request.user, action=action, done_on=timezone.localdate())
+    messages.success(request, "L'action est notée comme réalisée.")
+    return redirect("contracts:committee_detail", pk=pk)
+
+
+# --- Assises territoriales -----------------------------------------------------------------
+
+
+@internal_only
+def forum_list(request):
+    generation = selectors.generation_current(user=request.user)
+    forums = selectors.forum_list(
+        user=request.user, generation_id=generation.pk if generation else None
+    )
+    return render(
+        request,
+        "contracts/forum_list.html",
+        {
+            "forums": forums,
+            "generation": generation,
+            "can_edit": request.user.role in {Role.ADMIN, Role.AGENT},
+        },
+    )
+
+
+@writers
+def forum_create(request):
+    generation = selectors.generation_current(user=request.user)
+    if generation is None:
+        raise Http404("Aucune génération de contractualisation en cours.")
+    territories = territory_list(user=request.user).exclude(forums__generation=generation)
+    form = forms.ForumForm(request.POST or None, territories=territories)
+    if request.method == "POST" and form.is_valid():
+        territory = form.cleaned_data["territory"]
+        try:
+            forum = services.forum_create(
+                actor=request.user,
+                generation=generation,
+                territory=territory,
+                held_on=form.cleaned_data["held_on"],
+                place=form.cleaned_data["place"],
+                partners=selectors.partner_list(user=request.user, territory_id=territory.pk),
+            )
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(
+                request, "L'assise est planifiée ; les partenaires du territoire y sont invités."
+            )
+            return redirect("contracts:forum_detail", pk=forum.pk)
+    return render(request, "contracts/forum_form.html", {"form": form, "generation": generation})
+
+
+@internal_only
+def forum_detail(request, pk: int):
+    forum = selectors.forum_get(user=request.user, pk=pk)
+    can_edit = request.user.role in {Role.ADMIN, Role.AGENT}
+    stake_form = forms.RaisedStakeForm(forum=forum, prefix="enjeu")
+    if request.method == "POST" and can_edit:
+        action = request.POST.get("action")
+        try:
+            if action == "attendance":
+                present = {int(v) for v in request.POST.getlist("present")}
+                services.forum_record_attendance(
+                    actor=request.user,
+                    forum=forum,
+                    attended={
+                        i.partner_id: i.partner_id in present for i in forum.invitations.all()
+                    },
+                )
+                messages.success(request, "Les présences sont enregistrées.")
+                return redirect("contracts:forum_detail", pk=pk)
+            if action == "stake":
+                stake_form = forms.RaisedStakeForm(request.POST, forum=forum, prefix="enjeu")
+                if stake_form.is_valid():
+                    services.raised_stake_add(
+                        actor=request.user, forum=forum, **stake_form.cleaned_data
+                    )
+                    messages.success(request, "L'enjeu soulevé est noté.")
+                    return redirect("contracts:forum_detail", pk=pk)
+            if action == "to_contracts":
+                created = services.forum_stakes_to_contracts(actor=request.user, forum=forum)
+                messages.success(
+                    request, f"{len(created)} enjeu(x) reporté(s) dans les contrats en rédaction."
+                )
+                return redirect("contracts:forum_detail", pk=pk)
+        except ValidationError as exc:
+            _refuse(request, exc)
+    return render(
+        request,
+        "contracts/forum_detail.html",
+        {"forum": forum, "stake_form": stake_form, "can_edit": can_edit},
+    )
+
+
+# --- Engineering ---------------------------------------------------------------------------
+
+
+@login_required
+def engineering_list(request):
+    state = request.GET.get("etat", "")
+    state = state if state in EngineeringRequest.State.values else ""
+    requests_ = selectors.engineering_request_list(user=request.user, state=state)
+    return render(
+        request,
+        "contracts/engineering_list.html",
+        {
+            "requests": requests_,
+            "states": EngineeringRequest.State.choices,
+            "state": state,
+            "can_edit": request.user.role in {Role.ADMIN, Role.AGENT},
+        },
+    )
+
+
+@writers
+def engineering_create(request):
+    partners = selectors.partner_list(user=request.user)
+    initial = {"requested_on": timezone.localdate(), "partner": request.GET.get("partenaire")}
+    form = forms.EngineeringRequestForm(request.POST or None, partners=partners, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        generation = selectors.generation_current(user=request.user)
+        contract = (
+            selectors.contract_list(user=request.user)
+            .filter(partner=data["partner"], generation=generation)
+            .first()
+            if generation
+            else None
+        )
+        try:
+            created = services.engineering_request_create(
+                actor=request.user, contract=contract, **data
+            )
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(request, "La demande d'ingénierie est enregistrée.")
+            return redirect("contracts:engineering_detail", pk=created.pk)
+    return render(request, "contracts/engineering_form.html", {"form": form})
+
+
+@login_required
+def engineering_detail(request, pk: int):
+    item = selectors.engineering_request_get(user=request.user, pk=pk)
+    form = forms.EngineeringMoveForm(request.POST or None)
+    if request.method == "POST":
+        name = request.POST.get("transition", "")
+        if form.is_valid():
+            try:
+                services.engineering_request_move(
+                    actor=request.user, request=item, transition=name, **form.cleaned_data
+                )
+            except (TransitionRefused, ValidationError) as exc:
+                _refuse(request, exc)
+            else:
+                messages.success(request, f"La demande est « {item.get_state_display()} ».")
+                return redirect("contracts:engineering_detail", pk=pk)
+    return render(
+        request,
+        "contracts/engineering_detail.html",
+        {
+            "item": item,
+            "form": form,
+            "transitions": ENGINEERING_WORKFLOW.available(item, request.user),
+        },
+    )
+
+
+# --- Generations ---------------------------------------------------------------------------
+
+
+@login_required
+def generation_detail(request, pk: int):
+    generation = selectors.generation_list(user=request.user).filter(pk=pk).first()
+    if generation is None:
+        raise Http404("Génération introuvable.")
+    return render(request, "contracts/generation_detail.html", {"generation": generation})

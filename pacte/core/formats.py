@@ -55,8 +55,11 @@ def format_money(value) -> str:
 
 
 def format_date(value) -> str:
+    """A date (or aware datetime, or ISO date string from stored JSON) as 26/09/2022."""
     if not value:
         return ""
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value[:10])
     if isinstance(value, datetime.datetime):
         from django.utils import timezone
 

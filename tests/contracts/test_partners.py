@@ -25,7 +25,7 @@ def test_invalid_sirens_are_explained(value, message):
 
 
 def test_siret_checks():
-    validate_siret("21620041000001")  # Mairie d'Arras
+    validate_siret("21620041000001")
     with pytest.raises(ValidationError, match="clé de contrôle"):
         validate_siret("21620041000002")
     with pytest.raises(ValidationError, match="14 chiffres"):
@@ -57,28 +57,37 @@ def test_association_needs_rna_or_siret():
     assert AuditEvent.objects.filter(action="partner.create", object_id=str(partner.pk)).exists()
 
 
-def test_commune_partner_requires_its_commune_and_a_valid_siren():
-    arras = Commune.objects.get(insee_code="62041")
+def test_commune_partner_requires_its_commune_a_valid_siren_and_centrality_functions():
+    bapaume = Commune.objects.get(insee_code="62080")
     with pytest.raises(ValidationError, match="commune du référentiel"):
         partner_create(
-            actor=None, name="Ville d'Arras", kind=Partner.Kind.COMMUNE, siren="216200410"
+            actor=None, name="Ville de Bapaume", kind=Partner.Kind.COMMUNE, siren="216200808"
         )
     with pytest.raises(ValidationError):
         partner_create(
             actor=None,
-            name="Ville d'Arras",
+            name="Ville de Bapaume",
             kind=Partner.Kind.COMMUNE,
-            siren="216200411",
-            commune=arras,
+            siren="216200809",
+            commune=bapaume,
+        )
+    with pytest.raises(ValidationError, match="fonctions de centralité"):
+        partner_create(
+            actor=None,
+            name="Ville de Bapaume",
+            kind=Partner.Kind.COMMUNE,
+            siret="21620080800006",
+            commune=bapaume,
         )
     partner = partner_create(
         actor=None,
-        name="Ville d'Arras",
+        name="Ville de Bapaume",
         kind=Partner.Kind.COMMUNE,
-        siret="21620041000001",
-        commune=arras,
+        siret="21620080800006",
+        commune=bapaume,
+        centrality_reason="Chef-lieu de canton, pôle de services du sud de l'Artois.",
     )
-    assert partner.siren == "216200410"
+    assert partner.siren == "216200808"
 
 
 def test_siret_must_extend_the_siren():

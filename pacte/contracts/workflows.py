@@ -1,0 +1,119 @@
+"""The contract's workflow: rédaction → accord du partenaire → vote → signature → clôture."""
+
+from pacte.core.roles import Role
+from pacte.core.workflow import Transition, Workflow
+
+from .models import Contract, EngineeringRequest
+
+S = Contract.State
+AGENTS = frozenset({Role.ADMIN, Role.AGENT})
+
+
+def _has_stakes(contract: Contract) -> str:
+    if not contract.stakes.exists():
+        return "Le contrat doit porter au moins un enjeu prioritaire partagé."
+    return ""
+
+
+def _has_vote(contract: Contract) -> str:
+    if not contract.vote_deliberation_number or not contract.vote_date:
+        return "Indiquez le numéro et la date de la délibération qui approuve le contrat."
+    return ""
+
+
+def _has_signatures(contract: Contract) -> str:
+    if not contract.partner_signed_on or not contract.department_signed_on:
+        return "Indiquez les deux dates de signature (partenaire et Département)."
+    if contract.vote_date and min(contract.partner_signed_on, contract.department_signed_on) < (
+        contract.vote_date
+    ):
+        return "Un contrat se signe après son vote."
+    return ""
+
+
+CONTRACT_WORKFLOW = Workflow(
+    state_field="state",
+    states=S,
+    history_model="contracts.ContractEvent",
+    history_fk="contract",
+    transitions=[
+        Transition(
+            "agree",
+            "Constater l'accord du partenaire",
+            frozenset({S.DRAFTING}),
+            S.AGREED,
+            AGENTS,
+            checks=(_has_stakes,),
+        ),
+        Transition(
+            "reopen",
+            "Reprendre la rédaction",
+            frozenset({S.AGREED}),
+            S.DRAFTING,
+            AGENTS,
+            reason_required=True,
+        ),
+        Transition(
+            "vote",
+            "Enregistrer le vote",
+            frozenset({S.AGREED}),
+            S.VOTED,
+            AGENTS | {Role.ASSEMBLY},
+            checks=(_has_vote,),
+        ),
+        Transition(
+            "sign",
+            "Enregistrer les signatures",
+            frozenset({S.VOTED}),
+            S.SIGNED,
+            AGENTS,
+            checks=(_has_signatures,),
+        ),
+        Transition(
+            "close",
+            "Clore le contrat",
+            frozenset({S.SIGNED}),
+            S.CLOSED,
+            AGENTS,
+            reason_required=True,
+        ),
+    ],
+)
+
+
+E = EngineeringRequest.State
+INTERNAL_WRITERS = frozenset({Role.ADMIN, Role.AGENT})
+
+ENGINEERING_WORKFLOW = Workflow(
+    state_field="state",
+    states=E,
+    history_model="contracts.EngineeringRequestEvent",
+    history_fk="request",
+    transitions=[
+        Transition(
+            "start",
+            "Engager l'accompagnement",
+            frozenset({E.REQUESTED}),
+            E.IN_PROGRESS,
+            INTERNAL_WRITERS,
+        ),
+        Transition(
+            "finish",
+            "Clore l'accompagnement",
+            frozenset({E.IN_PROGRESS}),
+            E.DONE,
+            INTERNAL_WRITERS,
+            checks=(
+                lambda r: "" if r.outcome.strip() else "Décrivez le résultat de l'accompagnement.",
+            ),
+        ),
+        Transition(
+            "decline",
+            "Ne pas retenir la demande",
+            frozenset({E.REQUESTED}),
+            E.DECLINED,
+            INTERNAL_WRITERS,
+            reason_required=True,
+        ),
+    ],
+)

@@ -1,0 +1,123 @@
+"""Workflows declared in one place: states, named transitions, guards, and a history row each.
+
+A model with a workflow declares its states (TextChoices) and a `Workflow` listing the
+transitions as the business names them. `Workflow.apply` is the only code that writes the
+state field: it locks the row, checks the current state and the actor's role, writes the new
+state, records the history row (who, when, from, to, why) and an audit row, in one transaction.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+
+from .audit import audit
+
+
+class TransitionRefused(ValidationError):
+    """A transition that the current state or the data does not allow, explained in French."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    reason_required: bool = False
+    # Extra checks on the object before the move; each returns an error message or "".
+    checks: tuple[Callable[[models.Model], str], ...] = field(default_factory=tuple)
+
+
+class Workflow:
+    def __init__(
+        self,
+        *,
+        state_field: str,
+        states: type[models.TextChoices],
+        transitions: Iterable[Transition],
+        history_model: str,
+        history_fk: str,
+    ):
+        self.state_field = state_field
+        self.states = states
+        self.transitions = {t.name: t for t in transitions}
+        self.history_model = history_model
+        self.history_fk = history_fk
+
+    def state_label(self, value: str) -> str:
+        return self.states(value).label
+
+    def available(self, obj, user) -> list[Transition]:
+        state = getattr(obj, self.state_field)
+        return [
+            t
+            for t in self.transitions.values()
+            if state in t.sources and getattr(user, "role", None) in t.roles
+        ]
+
+    def apply(self, obj, name: str, *, actor, reason: str = "", **updates):
+        """Move `obj` through transition `name`; `updates` are fields set in the same write."""
+        from django.apps import apps
+
+        transition = self.transitions.get(name)
+        if transition is None:
+            raise TransitionRefused(f"Action inconnue : « {name} ».")
+        if getattr(actor, "role", None) not in transition.roles:
+            raise PermissionDenied(f"Votre rôle ne permet pas de {transition.label.lower()}.")
+        reason = (reason or "").strip()
+        if transition.reason_required and not reason:
+            raise TransitionRefused(f"Indiquez le motif pour {transition.label.lower()}.")
+        model = type(obj)
+        with transaction.atomic():
+            locked = model.objects.select_for_update().get(pk=obj.pk)
+            current = getattr(locked, self.state_field)
+            if current not in transition.sources:
+                raise TransitionRefused(
+                    f"Impossible de {transition.label.lower()} : l'état actuel est "
+                    f"« {self.state_label(current)} »."
+                )
+            for attribute, value in updates.items():
+                setattr(locked, attribute, value)
+            problems = [m for m in (check(locked) for check in transition.checks) if m]
+            if problems:
+                raise TransitionRefused(problems)
+            setattr(locked, self.state_field, transition.target)
+            locked.save(update_fields=[self.state_field, *updates.keys()])
+            history = apps.get_model(self.history_model).objects.create(
+                **{self.history_fk: locked},
+                actor=actor,
+                transition=transition.name,
+                from_state=current,
+                to_state=transition.target,
+                reason=reason,
+            )
+            audit(
+                actor=actor,
+                action=f"{model._meta.model_name}.{transition.name}",
+                obj=locked,
+                summary=f"{transition.label} — {locked}",
+                data={"from": current, "to": transition.target, "reason": reason},
+            )
+        for attribute in [self.state_field, *updates.keys()]:
+            setattr(obj, attribute, getattr(locked, attribute))
+        return history
+
+
+class HistoryRow(models.Model):
+    """Base of the history rows of a workflow: who, when, from, to, why."""
+
+    at = models.DateTimeField("date", auto_now_add=True)
+    actor = models.ForeignKey(
+        "core.User", verbose_name="auteur", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    transition = models.CharField("action", max_length=32)
+    from_state = models.CharField("état de départ", max_length=32)
+    to_state = models.CharField("état d'arrivée", max_length=32)
+    reason = models.TextField("motif", blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]

@@ -1,0 +1,89 @@
+import pytest
+
+from pacte.contracts.models import Contract, Partner
+from pacte.core.services import api_token_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bearer(users):
+    def make(role):
+        _, raw = api_token_create(user=users[f"test-{role}"], name="tests")
+        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    return make
+
+
+def test_agent_drives_a_contract_through_the_api(client, bearer, generation):
+    headers = bearer("agent")
+    partner = Partner.objects.get(siren="246200380")
+    response = client.post(
+        "/api/contrats", {"partner_id": partner.pk}, content_type="application/json", **headers
+    )
+    assert response.status_code == 201
+    contract_id = response.json()["id"]
+    again = client.post(
+        "/api/contrats", {"partner_id": partner.pk}, content_type="application/json", **headers
+    )
+    assert again.status_code == 422 and "déjà un contrat" in again.json()["detail"]
+    pact = generation.pacts.first()
+    for title in ["Enjeu A", "Enjeu B"]:
+        response = client.post(
+            f"/api/contrats/{contract_id}/enjeux",
+            {"title": title, "pact_ids": [pact.pk]},
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == 201
+    refused = client.post(
+        f"/api/contrats/{contract_id}/etapes/vote", {}, content_type="application/json", **headers
+    )
+    assert refused.status_code == 422 and "état actuel" in refused.json()["detail"]
+    for name, payload in [
+        ("agree", {}),
+        ("vote", {"deliberation_number": "2023-140", "vote_date": "2023-03-27"}),
+        ("sign", {"partner_signed_on": "2023-04-03", "department_signed_on": "2023-04-05"}),
+    ]:
+        response = client.post(
+            f"/api/contrats/{contract_id}/etapes/{name}",
+            payload,
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == 200, response.json()
+    detail = client.get(f"/api/contrats/{contract_id}", **headers).json()
+    assert detail["state"] == "signed" and len(detail["stakes"]) == 2
+    assert [e["to_state"] for e in detail["events"]] == ["agreed", "voted", "signed"]
+
+
+@pytest.mark.parametrize("role", ["elected", "finance", "partner"])
+def test_read_only_roles_cannot_write_through_the_api(client, bearer, role):
+    partner = Partner.objects.get(siren="246200364")
+    response = client.post(
+        "/api/contrats", {"partner_id": partner.pk}, content_type="application/json", **bearer(role)
+    )
+    assert response.status_code == 403
+    assert not Contract.objects.filter(partner=partner).exists()
+
+
+def test_partner_reads_only_its_contracts_through_the_api(client, bearer, generation, users):
+    from pacte.contracts.services import contract_create
+
+    lens = Partner.objects.get(siren="246200364")
+    arras = Partner.objects.get(siren="200033579")
+    mine = contract_create(actor=users["test-agent"], generation=generation, partner=lens)
+    theirs = contract_create(actor=users["test-agent"], generation=generation, partner=arras)
+    headers = bearer("partner")
+    listing = client.get("/api/contrats", **headers).json()
+    assert [c["id"] for c in listing["items"]] == [mine.pk]
+    assert client.get(f"/api/contrats/{theirs.pk}", **headers).status_code == 404
+    assert (
+        client.post(
+            f"/api/contrats/{theirs.pk}/etapes/agree",
+            {},
+            content_type="application/json",
+            **headers,
+        ).status_code
+        == 404
+    )

@@ -251,3 +251,198 @@ def contract_transition(request, contract_id: int, name: str, payload: Transitio
     except (TransitionRefused, ValidationError) as exc:
         _refused(exc)
     return selectors.contract_get(user=request.user, pk=contract_id)
+
+
+# --- Assises, comités de pilotage, ingénierie -----------------------------------------------
+
+
+class InvitationOut(Schema):
+    partner_id: int
+    partner: str
+    attended: bool | None
+
+    @staticmethod
+    def resolve_partner(obj):
+        return obj.partner.name
+
+
+class RaisedStakeOut(Schema):
+    id: int
+    partner_id: int
+    title: str
+    stake_id: int | None
+
+
+class ForumOut(Schema):
+    id: int
+    generation: str
+    territory: str
+    held_on: datetime.date
+    place: str
+    invited_total: int
+    stake_total: int
+
+    @staticmethod
+    def resolve_generation(obj):
+        return obj.generation.name
+
+    @staticmethod
+    def resolve_territory(obj):
+        return obj.territory.name
+
+
+class ForumDetailOut(ForumOut):
+    invitations: list[InvitationOut]
+    raised_stakes: list[RaisedStakeOut]
+
+    @staticmethod
+    def resolve_invitations(obj):
+        return list(obj.invitations.all())
+
+    @staticmethod
+    def resolve_raised_stakes(obj):
+        return list(obj.raised_stakes.all())
+
+
+class ActionOut(Schema):
+    id: int
+    description: str
+    owner: str
+    due_on: datetime.date
+    done_on: datetime.date | None
+
+
+class CommitteeOut(Schema):
+    id: int
+    contract_id: int
+    partner: str
+    year: int
+    held_on: datetime.date
+    place: str
+    attendees: list[str]
+    decisions: str
+    progress: dict
+    actions: list[ActionOut]
+
+    @staticmethod
+    def resolve_partner(obj):
+        return obj.contract.partner.name
+
+    @staticmethod
+    def resolve_attendees(obj):
+        return obj.attendee_list
+
+    @staticmethod
+    def resolve_actions(obj):
+        return list(obj.actions.all())
+
+
+class ActionIn(Schema):
+    description: str
+    owner: str
+    due_on: datetime.date
+
+
+class CommitteeIn(Schema):
+    held_on: datetime.date
+    attendees: list[str]
+    place: str = ""
+    decisions: str = ""
+    actions: list[ActionIn] = []
+
+
+class EngineeringOut(Schema):
+    id: int
+    partner_id: int
+    partner: str
+    contract_id: int | None
+    provider: str
+    subject: str
+    description: str
+    people: str
+    state: str
+    state_label: str
+    outcome: str
+    requested_on: datetime.date
+
+    @staticmethod
+    def resolve_partner(obj):
+        return obj.partner.name
+
+    @staticmethod
+    def resolve_state_label(obj):
+        return obj.get_state_display()
+
+
+class EngineeringIn(Schema):
+    partner_id: int
+    provider: str
+    subject: str
+    description: str = ""
+    people: str = ""
+    requested_on: datetime.date
+
+
+@router.get("/assises", response=list[ForumOut], summary="Assises territoriales")
+def forums(request):
+    generation = selectors.generation_current(user=request.user)
+    return selectors.forum_list(
+        user=request.user, generation_id=generation.pk if generation else None
+    )
+
+
+@router.get("/assises/{forum_id}", response=ForumDetailOut, summary="Une assise territoriale")
+def forum(request, forum_id: int):
+    return selectors.forum_get(user=request.user, pk=forum_id)
+
+
+@router.get("/comites", response=list[CommitteeOut], summary="Comités de pilotage visibles")
+@paginate(PageNumberPagination, page_size=100)
+def committees(request):
+    return selectors.committee_list(user=request.user)
+
+
+@router.get("/comites/{committee_id}", response=CommitteeOut, summary="Un comité de pilotage")
+def committee(request, committee_id: int):
+    return selectors.committee_get(user=request.user, pk=committee_id)
+
+
+@router.post(
+    "/contrats/{contract_id}/comites",
+    response={201: CommitteeOut},
+    summary="Enregistrer le comité de pilotage de l'année",
+)
+def committee_create(request, contract_id: int, payload: CommitteeIn):
+    _require_writer(request.user)
+    contract = selectors.contract_get(user=request.user, pk=contract_id)
+    try:
+        created = services.committee_hold(
+            actor=request.user,
+            contract=contract,
+            held_on=payload.held_on,
+            attendees="\n".join(payload.attendees),
+            place=payload.place,
+            decisions=payload.decisions,
+            actions=[a.dict() for a in payload.actions],
+        )
+    except ValidationError as exc:
+        _refused(exc)
+    return Status(201, selectors.committee_get(user=request.user, pk=created.pk))
+
+
+@router.get("/ingenierie", response=list[EngineeringOut], summary="Demandes d'ingénierie")
+@paginate(PageNumberPagination, page_size=100)
+def engineering_requests(request, etat: str = ""):
+    return selectors.engineering_request_list(user=request.user, state=etat)
+
+
+@router.post("/ingenierie", response={201: EngineeringOut}, summary="Demander de l'ingénierie")
+def engineering_create(request, payload: EngineeringIn):
+    _require_writer(request.user)
+    partner = selectors.partner_get(user=request.user, pk=payload.partner_id)
+    data = payload.dict(exclude={"partner_id"})
+    try:
+        created = services.engineering_request_create(actor=request.user, partner=partner, **data)
+    except ValidationError as exc:
+        _refused(exc)
+    return Status(201, created)

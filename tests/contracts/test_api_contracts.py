@@ -87,3 +87,64 @@ def test_partner_reads_only_its_contracts_through_the_api(client, bearer, genera
         ).status_code
         == 404
     )
+
+
+def test_committees_assises_and_engineering_through_the_api(client, bearer, generation, users):
+    from pacte.contracts.demo import seed_contracts
+
+    seed_contracts(generation)
+    headers = bearer("agent")
+    forums = client.get("/api/assises", **headers).json()
+    assert len(forums) == 8
+    detail = client.get(f"/api/assises/{forums[0]['id']}", **headers).json()
+    assert detail["invitations"] and detail["raised_stakes"]
+    signed = Contract.objects.filter(
+        generation=generation, state="signed", committees__isnull=True
+    ).first()
+    response = client.post(
+        f"/api/contrats/{signed.pk}/comites",
+        {
+            "held_on": "2024-06-20",
+            "attendees": ["M. le Président", "Mme la DGS"],
+            "actions": [
+                {"description": "Envoyer le bilan", "owner": "Partenaire", "due_on": "2024-10-01"}
+            ],
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201
+    assert response.json()["attendees"] == ["M. le Président", "Mme la DGS"]
+    assert response.json()["progress"]["operations"] == []
+    partner = Partner.objects.get(siren="246200364")
+    response = client.post(
+        "/api/ingenierie",
+        {
+            "partner_id": partner.pk,
+            "provider": "ingenierie62",
+            "subject": "Étude",
+            "requested_on": "2024-01-15",
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201 and response.json()["state"] == "requested"
+    bad = client.post(
+        "/api/ingenierie",
+        {
+            "partner_id": partner.pk,
+            "provider": "inconnu",
+            "subject": "Étude",
+            "requested_on": "2024-01-15",
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert bad.status_code == 422
+    # The partner sees its own committees and requests, and no assise.
+    partner_headers = bearer("partner")
+    mine = client.get("/api/comites", **partner_headers).json()["items"]
+    assert all(c["partner"] == partner.name for c in mine)
+    assert client.get("/api/assises", **partner_headers).status_code == 403
+    requests_ = client.get("/api/ingenierie", **partner_headers).json()["items"]
+    assert [r["subject"] for r in requests_] == ["Étude"]

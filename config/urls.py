@@ -23,6 +23,7 @@ urlpatterns = [
     path("compte/jetons/", core_views.token_create, name="token_create"),
     path("compte/jetons/<int:pk>/revoquer/", core_views.token_revoke, name="token_revoke"),
     path("territoire/", include("pacte.territory.urls")),
+    path("operations/", include("pacte.operations.urls")),
     path("", include("pacte.contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -114,4 +114,7 @@ def seed_demo() -> tuple[list[User], str]:
     generation = contracts_demo.seed_generations()
     contracts_demo.seed_partners()
     contracts_demo.seed_contracts(generation)
+    from pacte.operations.demo import seed_operations
+
+    seed_operations(generation)
     return users, password

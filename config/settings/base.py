@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "pacte.core",
     "pacte.territory",
     "pacte.contracts",
+    "pacte.operations",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from pacte.core.money import MoneyField
 from pacte.core.workflow import HistoryRow
 
 from .identifiers import compact, validate_rna, validate_siren, validate_siret
@@ -148,6 +151,21 @@ class Generation(models.Model):
         "génération passée (historique)",
         default=False,
         help_text="Une génération passée est consultée, plus contractualisée.",
+    )
+    # The fund's rules for this generation: settings of the Département's own règlement,
+    # shown and edited on the administration page (defaults in docs/reglages.md).
+    fund_max_rate = models.DecimalField(
+        "taux maximal du fonds (% de la dépense éligible)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("50.00"),
+    )
+    fund_ceiling_amount = MoneyField(
+        "plafond de subvention par opération (€)", default=Decimal("1000000.00")
+    )
+    min_project_amount = MoneyField("coût minimal d'un projet (€)", default=Decimal("30000.00"))
+    early_start_requires_authorisation = models.BooleanField(
+        "un démarrage avant le vote doit être autorisé", default=True
     )
 
     class Meta:

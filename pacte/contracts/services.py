@@ -70,6 +70,10 @@ CONTRACT_TEXT_FIELDS = (
 
 
 def _refuse_if_frozen(contract: Contract) -> None:
+    if contract.state == Contract.State.AGREED:
+        raise ValidationError(
+            "Ce contrat est accordé avec le partenaire : reprenez la rédaction pour le modifier."
+        )
     if contract.is_frozen:
         raise ValidationError(
             "Ce contrat est voté : son texte ne change plus que par un avenant enregistré."

@@ -191,6 +191,12 @@ def contract_edit(request, pk: int):
     if contract.is_frozen:
         messages.error(request, "Ce contrat est voté : modifiez-le par un avenant.")
         return redirect("contracts:contract_amend", pk=pk)
+    if contract.state == Contract.State.AGREED:
+        messages.error(
+            request,
+            "Ce contrat est accordé avec le partenaire : reprenez la rédaction pour le modifier.",
+        )
+        return redirect("contracts:contract_detail", pk=pk)
     form = forms.ContractTextForm(request.POST or None, instance=contract)
     if request.method == "POST" and form.is_valid():
         try:

@@ -27,8 +27,8 @@ class Transition:
     target: str
     roles: frozenset[str]
     reason_required: bool = False
-    # Extra checks on the object before the move; each returns an error message or "".
-    checks: tuple[Callable[[models.Model], str], ...] = field(default_factory=tuple)
+    # Extra checks on the object before the move; each returns messages ("" or [] when fine).
+    checks: tuple[Callable[[models.Model], str | list[str]], ...] = field(default_factory=tuple)
 
 
 class Workflow:
@@ -81,7 +81,10 @@ class Workflow:
                 )
             for attribute, value in updates.items():
                 setattr(locked, attribute, value)
-            problems = [m for m in (check(locked) for check in transition.checks) if m]
+            problems = []
+            for check in transition.checks:
+                found = check(locked)
+                problems += found if isinstance(found, list) else [found] if found else []
             if problems:
                 raise TransitionRefused(problems)
             setattr(locked, self.state_field, transition.target)

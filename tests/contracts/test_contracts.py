@@ -346,3 +346,16 @@ def test_demo_seeds_contracts_in_every_state(generation, users):
         assert D(2022, 10, 7) <= forum.held_on <= D(2022, 10, 20)
         assert forum.held_on.weekday() < 5
     assert ContractEvent.objects.filter(contract__generation=generation).exists()
+
+
+def test_agreed_text_changes_only_after_reopening(contract, users):
+    agent = users["test-agent"]
+    add_stake(contract, users)
+    services.contract_agree(actor=agent, contract=contract)
+    with pytest.raises(ValidationError, match="reprenez la rédaction"):
+        services.contract_update(actor=agent, contract=contract, monitoring_terms="Autre")
+    with pytest.raises(ValidationError, match="reprenez la rédaction"):
+        add_stake(contract, users, "Un enjeu ajouté après l'accord")
+    services.contract_reopen(actor=agent, contract=contract, reason="Nouvel enjeu à discuter")
+    add_stake(contract, users, "Un enjeu ajouté après l'accord")
+    assert contract.stakes.count() == 2

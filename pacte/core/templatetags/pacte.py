@@ -46,3 +46,6 @@ def sort_th(context, label: str, key: str, current: str, css_class: str = ""):
         label,
         format_html('<span class="visually-hidden"> ({})</span>', hint) if hint else "",
     )
+
+
+register.filter("decimal2", formats.format_decimal)

@@ -1,0 +1,285 @@
+"""Demo operations: about 120 projects of the kinds the founding report names, spread over the
+partners under contract and over every state, with balanced financing plans. All is_demo."""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from pacte.contracts.models import Contract
+from pacte.core.models import User
+from pacte.core.roles import Role
+
+from . import services
+from .models import Attachment, Operation, Resource
+from .workflows import OPERATION_WORKFLOW
+
+PROJECTS = [
+    ("Salle de spectacle", "culture"),
+    ("Réhabilitation d'une salle de spectacle", "culture"),
+    ("Espace culturel et médiathèque", "culture"),
+    ("Valorisation d'un lieu de mémoire de la Grande Guerre", "heritage"),
+    ("Restauration d'un site de mémoire minière", "heritage"),
+    ("Base de loisirs nautiques", "tourism_sport"),
+    ("Complexe sportif intercommunal", "tourism_sport"),
+    ("Office de tourisme et maison du site", "tourism_sport"),
+    ("Parking relais multimodal", "mobility"),
+    ("Liaison douce entre bourg et gare", "mobility"),
+    ("Véloroute le long du canal", "mobility"),
+    ("Sentiers de randonnée et signalétique", "nature"),
+    ("Aménagement d'un espace naturel sensible", "nature"),
+    ("Tiers-lieu numérique", "services"),
+    ("Épicerie solidaire", "services"),
+    ("Maison de santé pluriprofessionnelle", "services"),
+    ("Maison France Services", "public_access"),
+    ("Accueil unique des services publics", "public_access"),
+]
+
+# Target states and how many operations end there (about 120 in all).
+PLAN = [
+    ("draft", 10),
+    ("submitted", 12),
+    ("in_review", 14),
+    ("awaiting_partner", 8),
+    ("sheet_ready", 12),
+    ("scheduled", 6),
+    ("voted", 14),
+    ("rejected", 3),
+    ("agreement_signed", 14),
+    ("works_started", 15),
+    ("completed", 8),
+    ("withdrawn", 4),
+]
+PATH = [
+    "draft",
+    "submitted",
+    "in_review",
+    "sheet_ready",
+    "scheduled",
+    "voted",
+    "agreement_signed",
+    "works_started",
+    "completed",
+]
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]"
+    b"/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _contact(partner) -> User:
+    """The partner's contact person in the demo (no password: it only signs the history)."""
+    user = partner.users.filter(is_active=True).order_by("pk").first()
+    if user is None:
+        user = User(
+            username=f"contact-{partner.pk}",
+            role=Role.PARTNER,
+            partner=partner,
+            first_name="Référent",
+            last_name=partner.name[:100],
+            email=f"contact-{partner.pk}@demo.pacte.invalid",
+        )
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def _plan(rng, operation, partner_is_local):
+    cost = Decimal(rng.randrange(80, 2400)) * 1000
+    works = (cost * Decimal("0.85")).quantize(Decimal("1"))
+    studies = cost - works
+    fund_rate = Decimal(rng.choice([20, 25, 30, 35, 40])) / 100
+    fund = (cost * fund_rate).quantize(Decimal("1"))
+    fund = min(fund, Decimal("1000000"))
+    state = (cost * Decimal(rng.choice([0, 10, 20, 25])) / 100).quantize(Decimal("1"))
+    region = (cost * Decimal(rng.choice([0, 0, 10, 15])) / 100).quantize(Decimal("1"))
+    other_dept = (cost * Decimal(rng.choice([0, 0, 5, 10])) / 100).quantize(Decimal("1"))
+    # Keep the owner's share above the 20 % of CGCT L1111-10 (here at least 25 % of the cost).
+    room = cost * Decimal("0.75") - fund
+    state = min(state, room)
+    region = min(region, room - state)
+    other_dept = min(other_dept, room - state - region)
+    own = cost - fund - state - region - other_dept
+    resources = [{"funder": Resource.Funder.FIT, "amount": fund, "status": "requested"}]
+    if state:
+        resources.append(
+            {
+                "funder": rng.choice(["detr", "dsil", "green_fund"]),
+                "amount": state,
+                "status": rng.choice(["requested", "obtained"]),
+            }
+        )
+    if region:
+        resources.append({"funder": "region", "amount": region, "status": "requested"})
+    if other_dept:
+        resources.append({"funder": "department_other", "amount": other_dept, "status": "obtained"})
+    resources.append({"funder": "self", "amount": own, "status": "obtained"})
+    return (
+        [
+            {
+                "label": "Travaux",
+                "amount_excl_tax": works,
+                "amount_incl_tax": works * Decimal("1.2"),
+            },
+            {
+                "label": "Études et maîtrise d'œuvre",
+                "amount_excl_tax": studies,
+                "amount_incl_tax": studies * Decimal("1.2"),
+            },
+        ],
+        resources,
+        fund,
+    )
+
+
+def _sheet(operation, fund):
+    return dict(
+        shared_objectives="Offrir aux habitants un équipement de qualité, ouvert à tous, "
+        "qui répond aux enjeux prioritaires du contrat.",
+        environment="Le projet s'insère dans le tissu existant, à proximité des services et "
+        "des transports.",
+        territorial_reach=random.Random(operation.pk).choice(
+            ["communal", "intercommunal", "intercommunal", "departmental"]
+        ),
+        usage_terms="Gestion en régie par le porteur ; ouverture en semaine et le week-end.",
+        proposed_subsidy_amount=fund,
+        justification_policies="Contribue aux pactes des solidarités territoriales et des "
+        "réussites citoyennes.",
+        justification_dynamics="Territoire en reconversion, besoin d'équipements de proximité.",
+        justification_cofunding="État, Région et autofinancement du porteur.",
+    )
+
+
+@transaction.atomic
+def seed_operations(generation) -> int:
+    if Operation.objects.filter(contract__generation=generation).exists():
+        return 0
+    rng = random.Random(2023)
+    agent = User.objects.filter(role=Role.AGENT, is_active=True).order_by("pk").first()
+    admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
+    contracts = list(
+        Contract.objects.filter(
+            generation=generation, state__in=[Contract.State.VOTED, Contract.State.SIGNED]
+        )
+        .select_related("partner__epci")
+        .prefetch_related("stakes")
+        .order_by("pk")
+    )
+    targets = [state for state, count in PLAN for _ in range(count)]
+    rng.shuffle(targets)
+    for index, target in enumerate(targets):
+        contract = contracts[index % len(contracts)]
+        partner = contract.partner
+        contact = _contact(partner)
+        name, category = PROJECTS[index % len(PROJECTS)]
+        communes = (
+            list(partner.epci.communes.order_by("-population")[:3])
+            if partner.epci_id
+            else [partner.commune]
+            if partner.commune_id
+            else []
+        )
+        place = communes[rng.randrange(len(communes))] if communes else None
+        # Projects not yet voted plan their works after today; the others started after the vote.
+        pending = target in {
+            "draft",
+            "submitted",
+            "in_review",
+            "awaiting_partner",
+            "sheet_ready",
+            "scheduled",
+            "withdrawn",
+            "rejected",
+        }
+        start = (
+            timezone.localdate() + datetime.timedelta(days=60 + rng.randrange(0, 300))
+            if pending
+            else datetime.date(2024, 1, 15) + datetime.timedelta(days=rng.randrange(0, 600))
+        )
+        operation = services.operation_create(
+            actor=contact,
+            contract=contract,
+            title=f"{name} — {place.name}" if place else name,
+            category=category,
+            description=f"{name} porté par {partner.name}, au service des habitants du territoire.",
+            stakes=rng.sample(list(contract.stakes.all()), k=min(2, contract.stakes.count())),
+            communes=[place] if place else [],
+            planned_start=start,
+            planned_end=start + datetime.timedelta(days=540),
+            is_demo=True,
+        )
+        expenses, resources, fund = _plan(rng, operation, True)
+        services.financing_plan_set(
+            actor=contact, operation=operation, expenses=expenses, resources=resources
+        )
+        for kind in [Attachment.Kind.DELIBERATION, Attachment.Kind.ESTIMATE]:
+            services.attachment_add(
+                actor=contact,
+                operation=operation,
+                kind=kind,
+                upload=SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf"),
+            )
+        _advance(operation, target, contact, agent, admin, fund, rng)
+    return len(targets)
+
+
+def _advance(operation, target, contact, agent, admin, fund, rng):
+    if target == "draft":
+        return
+    services.operation_submit(actor=contact, operation=operation)
+    if target == "withdrawn":
+        services.operation_withdraw(
+            actor=contact,
+            operation=operation,
+            reason="Projet reporté par le conseil communautaire.",
+        )
+        return
+    if target == "submitted":
+        return
+    services.operation_take_charge(actor=agent, operation=operation)
+    if target == "awaiting_partner" or rng.random() < 0.3:
+        services.operation_request_changes(
+            actor=agent,
+            operation=operation,
+            reason="Merci de préciser le calendrier des travaux et de joindre la notification "
+            "de la DETR.",
+        )
+        if target == "awaiting_partner":
+            return
+        services.operation_answer(
+            actor=contact, operation=operation, body="Calendrier précisé ; la notification suit."
+        )
+    if target == "in_review":
+        return
+    services.operation_update(actor=agent, operation=operation, **_sheet(operation, fund))
+    services.operation_mark_sheet_ready(actor=agent, operation=operation)
+    if target == "sheet_ready":
+        return
+    OPERATION_WORKFLOW.apply(operation, "schedule", actor=admin)
+    if target == "scheduled":
+        return
+    voted_on = operation.planned_start - datetime.timedelta(days=rng.randrange(30, 120))
+    if target == "rejected":
+        OPERATION_WORKFLOW.apply(
+            operation, "reject", actor=admin, reason="Projet non prioritaire au regard des enjeux."
+        )
+        return
+    OPERATION_WORKFLOW.apply(
+        operation, "grant", actor=admin, granted_amount=fund, voted_on=voted_on
+    )
+    if target == "voted":
+        return
+    OPERATION_WORKFLOW.apply(operation, "sign_agreement", actor=agent)
+    if target == "agreement_signed":
+        return
+    services.operation_start_works(
+        actor=contact, operation=operation, started_on=voted_on + datetime.timedelta(days=60)
+    )
+    if target == "works_started":
+        return
+    OPERATION_WORKFLOW.apply(operation, "complete", actor=agent)

@@ -1,0 +1,147 @@
+"""The financing plan's figures and rules: balance, CGCT L1111-10, the fund's caps.
+
+Every figure is Decimal to the cent; nothing is rounded here but the percentages shown.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pacte.core.formats import format_decimal, format_money
+from pacte.core.money import percent
+
+from .models import Operation, Resource
+
+ZERO = Decimal("0.00")
+MIN_OWNER_SHARE = Decimal("20")  # CGCT L1111-10 III, in % of the total public funding
+
+
+@dataclass
+class OwnerContribution:
+    """CGCT L1111-10 III: the owner provides at least 20 % of the project's public funding."""
+
+    applies: bool
+    owner_amount: Decimal
+    public_total: Decimal
+    required_amount: Decimal
+    share: Decimal | None
+    derogation: str
+    compliant: bool
+
+    @property
+    def explanation(self) -> str:
+        if not self.applies:
+            return "Règle non applicable : le porteur n'est ni une commune ni un groupement."
+        text = (
+            f"Participation du porteur {format_money(self.owner_amount)} sur "
+            f"{format_money(self.public_total)} de financements publics "
+            f"({format_decimal(self.share) if self.share is not None else '—'} %) ; "
+            "minimum 20 % soit "
+            f"{format_money(self.required_amount)}."
+        )
+        if self.derogation:
+            return text + f" Dérogation : {self.derogation}."
+        return text
+
+
+@dataclass
+class FinancingSummary:
+    basis_label: str
+    expenses_excl_tax: Decimal
+    expenses_incl_tax: Decimal
+    basis: Decimal
+    resources: Decimal
+    by_funder: dict[str, Decimal]
+    fund_amount: Decimal
+    department_other: Decimal
+    fund_rate: Decimal | None
+    owner: OwnerContribution
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        return self.basis == self.resources and self.basis > 0
+
+    @property
+    def gap(self) -> Decimal:
+        return self.basis - self.resources
+
+
+def summarise(operation: Operation, expenses=None, resources=None) -> FinancingSummary:
+    """Figures of the plan. `expenses` and `resources` may be given to avoid queries."""
+    expenses = list(operation.expenses.all() if expenses is None else expenses)
+    resources = list(operation.resources.all() if resources is None else resources)
+    excl = sum((e.amount_excl_tax for e in expenses), ZERO)
+    incl = sum((e.amount_incl_tax for e in expenses), ZERO)
+    basis = excl if operation.vat_recovered else incl
+    by_funder: dict[str, Decimal] = {}
+    for r in resources:
+        by_funder[r.funder] = by_funder.get(r.funder, ZERO) + r.amount
+    total = sum(by_funder.values(), ZERO)
+    fund = by_funder.get(Resource.Funder.FIT, ZERO)
+    generation = operation.contract.generation
+
+    owner_amount = by_funder.get(Resource.Funder.SELF, ZERO)
+    others_public = sum((a for f, a in by_funder.items() if f in Resource.PUBLIC_FUNDERS), ZERO)
+    public_total = others_public + owner_amount
+    required = (public_total * MIN_OWNER_SHARE / 100).quantize(Decimal("0.01"))
+    applies = operation.owner_is_local_authority
+    derogation = operation.get_derogation_display() if operation.derogation else ""
+    owner = OwnerContribution(
+        applies=applies,
+        owner_amount=owner_amount,
+        public_total=public_total,
+        required_amount=required,
+        share=percent(owner_amount, public_total),
+        derogation=derogation,
+        compliant=(not applies) or owner_amount >= required or bool(operation.derogation),
+    )
+    summary = FinancingSummary(
+        basis_label="hors taxes" if operation.vat_recovered else "toutes taxes comprises",
+        expenses_excl_tax=excl,
+        expenses_incl_tax=incl,
+        basis=basis,
+        resources=total,
+        by_funder=by_funder,
+        fund_amount=fund,
+        department_other=by_funder.get(Resource.Funder.DEPARTMENT_OTHER, ZERO),
+        fund_rate=percent(fund, basis),
+        owner=owner,
+    )
+    problems = summary.problems
+    if not expenses:
+        problems.append("Ajoutez au moins une dépense.")
+    if not resources:
+        problems.append("Ajoutez au moins une ressource.")
+    elif fund == ZERO:
+        problems.append("Indiquez le montant sollicité au Fonds d'Innovation Territorial.")
+    if expenses and resources and not summary.balanced:
+        problems.append(
+            f"Le plan de financement n'est pas équilibré : dépenses {summary.basis_label} "
+            f"{format_money(basis)}, ressources {format_money(total)} "
+            f"(écart {format_money(summary.gap)})."
+        )
+    if expenses and basis < generation.min_project_amount:
+        problems.append(
+            f"Le coût du projet ({format_money(basis)}) est inférieur au minimum de "
+            f"{format_money(generation.min_project_amount)} fixé pour cette génération."
+        )
+    if fund and summary.fund_rate is not None and summary.fund_rate > generation.fund_max_rate:
+        problems.append(
+            "Le Fonds d'Innovation Territorial couvrirait "
+            f"{format_decimal(summary.fund_rate)} % de la dépense, au-delà du taux maximal de "
+            f"{format_decimal(generation.fund_max_rate)} %."
+        )
+    if fund > generation.fund_ceiling_amount:
+        problems.append(
+            f"Le montant sollicité au fonds ({format_money(fund)}) dépasse le plafond de "
+            f"{format_money(generation.fund_ceiling_amount)} par opération."
+        )
+    if not owner.compliant:
+        problems.append(
+            "La participation du porteur est inférieure à 20 % des financements publics "
+            f"(CGCT L1111-10) : {owner.explanation} Augmentez l'autofinancement ou indiquez "
+            "la dérogation et l'arrêté du préfet."
+        )
+    if operation.derogation and not operation.derogation_order.strip():
+        problems.append("Indiquez la référence de l'arrêté du préfet qui accorde la dérogation.")
+    return summary

@@ -1,0 +1,197 @@
+from django import forms
+
+from pacte.contracts.forms import DATE_WIDGET
+from pacte.territory.models import Commune
+
+from .models import Attachment, Operation, ReciprocalCommitment, Resource
+
+
+class OperationForm(forms.ModelForm):
+    """What the partner describes; stakes and communes are limited to its contract."""
+
+    class Meta:
+        model = Operation
+        fields = [
+            "title",
+            "description",
+            "category",
+            "stakes",
+            "communes",
+            "planned_start",
+            "planned_end",
+            "vat_recovered",
+            "derogation",
+            "derogation_order",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "stakes": forms.CheckboxSelectMultiple,
+            "communes": forms.SelectMultiple(attrs={"size": 8}),
+            "planned_start": DATE_WIDGET,
+            "planned_end": DATE_WIDGET,
+        }
+        help_texts = {
+            "communes": "Maintenez Ctrl (ou Cmd) pour en choisir plusieurs.",
+            "derogation": "Seulement si le préfet a accordé une dérogation à la participation "
+            "minimale de 20 % (CGCT L1111-10).",
+        }
+
+    def __init__(self, *args, contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stakes"].queryset = contract.stakes.all()
+        self.fields["stakes"].required = False
+        partner = contract.partner
+        communes = (
+            Commune.objects.filter(department=partner.commune.department)
+            if (partner.commune_id)
+            else Commune.objects.all()
+        )
+        if partner.epci_id:
+            communes = Commune.objects.filter(epci_id=partner.epci_id)
+        self.fields["communes"].queryset = communes.order_by("name")
+        self.fields["communes"].required = False
+        self.fields["description"].required = False
+
+
+class ExpenseForm(forms.Form):
+    label = forms.CharField(label="Poste de dépense", max_length=255, required=False)
+    amount_excl_tax = forms.DecimalField(
+        label="Montant HT (€)",
+        max_digits=14,
+        decimal_places=2,
+        min_value=0.01,
+        required=False,
+        localize=True,
+    )
+    amount_incl_tax = forms.DecimalField(
+        label="Montant TTC (€)",
+        max_digits=14,
+        decimal_places=2,
+        min_value=0.01,
+        required=False,
+        localize=True,
+    )
+
+
+class ResourceForm(forms.Form):
+    funder = forms.ChoiceField(
+        label="Financeur", choices=[("", "—")] + list(Resource.Funder.choices), required=False
+    )
+    label = forms.CharField(label="Précision", max_length=255, required=False)
+    amount = forms.DecimalField(
+        label="Montant (€)",
+        max_digits=14,
+        decimal_places=2,
+        min_value=0.01,
+        required=False,
+        localize=True,
+    )
+    status = forms.ChoiceField(label="Statut", choices=Resource.Status.choices)
+
+
+ExpenseFormSet = forms.formset_factory(ExpenseForm, extra=2, max_num=30)
+ResourceFormSet = forms.formset_factory(ResourceForm, extra=2, max_num=30)
+
+
+def rows(formset, key: str) -> list[dict]:
+    """The filled rows of a formset (a row without its key field is ignored)."""
+    return [f.cleaned_data for f in formset if f.cleaned_data.get(key)]
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label="Type de pièce", choices=Attachment.Kind.choices)
+    file = forms.FileField(
+        label="Fichier", help_text="PDF, image ou document bureautique, 10 Mo au plus."
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label="Votre message", widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class SheetForm(forms.ModelForm):
+    class Meta:
+        model = Operation
+        fields = [
+            "shared_objectives",
+            "environment",
+            "territorial_reach",
+            "usage_terms",
+            "proposed_subsidy_amount",
+            "justification_policies",
+            "justification_dynamics",
+            "justification_cofunding",
+            "early_start_authorised_on",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 4})
+            for name in [
+                "shared_objectives",
+                "environment",
+                "usage_terms",
+                "justification_policies",
+                "justification_dynamics",
+                "justification_cofunding",
+            ]
+        } | {"early_start_authorised_on": DATE_WIDGET}
+        localized_fields = ["proposed_subsidy_amount"]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AnswerForm(forms.Form):
+    body = forms.CharField(
+        label="Votre réponse au Département",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+
+
+class WorksForm(forms.Form):
+    started_on = forms.DateField(label="Travaux commencés le", widget=DATE_WIDGET)
+
+
+class BatchForm(forms.Form):
+    ACTIONS = [
+        ("take_charge", "Prendre en charge"),
+        ("assign", "Confier à"),
+        ("export", "Exporter la sélection (CSV)"),
+    ]
+    action = forms.ChoiceField(label="Action groupée", choices=ACTIONS)
+    assignee = forms.ModelChoiceField(label="Instructeur", queryset=None, required=False)
+    ids = forms.TypedMultipleChoiceField(
+        coerce=int, choices=[], required=True, error_messages={"required": "Cochez des opérations."}
+    )
+
+    def __init__(self, *args, agents, ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = agents
+        self.fields["ids"].choices = [(i, i) for i in ids]
+
+
+class CommitmentForm(forms.ModelForm):
+    class Meta:
+        model = ReciprocalCommitment
+        fields = ["kind", "description", "target", "unit"]
+        localized_fields = ["target"]
+
+
+class CommitmentReportForm(forms.Form):
+    achieved = forms.DecimalField(
+        label="Réalisé", max_digits=12, decimal_places=2, required=False, localize=True
+    )
+    report = forms.CharField(
+        label="Compte rendu", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    evidence = forms.ModelMultipleChoiceField(
+        label="Justificatifs (pièces de l'opération)",
+        queryset=Attachment.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, attachments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = attachments

@@ -1,0 +1,483 @@
+"""Every write on operations, financing plans, attachments, messages and commitments."""
+
+import hashlib
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from pacte.core.audit import audit
+from pacte.core.models import User
+from pacte.core.roles import Role
+
+from .models import (
+    Attachment,
+    Expense,
+    Message,
+    Operation,
+    ReciprocalCommitment,
+    Resource,
+)
+from .workflows import COMMITMENT_WORKFLOW, OPERATION_WORKFLOW
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# Accepted files, recognised by their first bytes rather than by their name.
+SIGNATURES = [
+    (b"%PDF-", "application/pdf", {".pdf"}),
+    (b"\x89PNG\r\n\x1a\n", "image/png", {".png"}),
+    (b"\xff\xd8\xff", "image/jpeg", {".jpg", ".jpeg"}),
+    (b"PK\x03\x04", "application/zip", {".docx", ".xlsx", ".odt", ".ods", ".zip"}),
+]
+PARTNER_FIELDS = {
+    "title",
+    "description",
+    "category",
+    "planned_start",
+    "planned_end",
+    "vat_recovered",
+    "derogation",
+    "derogation_order",
+}
+SHEET_FIELDS = {
+    "shared_objectives",
+    "environment",
+    "territorial_reach",
+    "usage_terms",
+    "proposed_subsidy_amount",
+    "justification_policies",
+    "justification_dynamics",
+    "justification_cofunding",
+    "early_start_authorised_on",
+}
+
+
+def _check_partner_owns(actor, operation: Operation) -> None:
+    """A partner user acts only on its own organisation's operations."""
+    if (
+        actor is not None
+        and actor.role == Role.PARTNER
+        and (operation.contract.partner_id != actor.partner_id)
+    ):
+        raise PermissionDenied("Cette opération n'appartient pas à votre organisation.")
+
+
+def _notify(recipients, subject: str, body: str) -> None:
+    emails = sorted({u.email for u in recipients if u.email})
+    if emails:
+        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails))
+
+
+def _operation_url(operation: Operation) -> str:
+    return reverse("operations:operation_detail", args=[operation.pk])
+
+
+# --- Operation and financing plan ---------------------------------------------------------
+
+
+@transaction.atomic
+def operation_create(
+    *,
+    actor,
+    contract,
+    title: str,
+    category: str,
+    description: str = "",
+    stakes=(),
+    communes=(),
+    planned_start=None,
+    planned_end=None,
+    vat_recovered: bool = True,
+    is_demo: bool = False,
+) -> Operation:
+    from pacte.contracts.models import Contract
+
+    if actor is not None and actor.role == Role.PARTNER and contract.partner_id != actor.partner_id:
+        raise PermissionDenied("Ce contrat n'est pas celui de votre organisation.")
+    if contract.state not in {Contract.State.VOTED, Contract.State.SIGNED}:
+        raise ValidationError(
+            "Les opérations se déposent sur un contrat voté ou signé "
+            f"(ce contrat est « {contract.get_state_display().lower()} »)."
+        )
+    operation = Operation(
+        contract=contract,
+        title=title.strip(),
+        description=description.strip(),
+        category=category,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        vat_recovered=vat_recovered,
+        is_demo=is_demo,
+        reference=f"TMP-{timezone.now().timestamp()}",
+    )
+    operation.full_clean(exclude=["reference"])
+    operation.save()
+    operation.reference = f"OP-{contract.generation.period_start.year}-{operation.pk:05d}"
+    operation.save(update_fields=["reference"])
+    _set_links(operation, stakes=stakes, communes=communes)
+    audit(
+        actor=actor,
+        action="operation.create",
+        obj=operation,
+        summary=f"Opération « {operation.title} » créée",
+    )
+    return operation
+
+
+def _set_links(operation: Operation, *, stakes=None, communes=None) -> None:
+    if stakes is not None:
+        stakes = list(stakes)
+        if any(s.contract_id != operation.contract_id for s in stakes):
+            raise ValidationError("Les enjeux servis sont ceux du contrat de l'opération.")
+        operation.stakes.set(stakes)
+    if communes is not None:
+        operation.communes.set(list(communes))
+
+
+@transaction.atomic
+def operation_update(*, actor, operation: Operation, stakes=None, communes=None, **fields):
+    """Partner fields while the partner holds the file; sheet fields for the Département."""
+    operation = (
+        Operation.objects.select_for_update().select_related("contract").get(pk=operation.pk)
+    )
+    _check_partner_owns(actor, operation)
+    unknown = set(fields) - PARTNER_FIELDS - SHEET_FIELDS
+    if unknown:
+        raise ValueError(f"Champs inconnus : {sorted(unknown)}")
+    if actor.role == Role.PARTNER:
+        if set(fields) & SHEET_FIELDS:
+            raise PermissionDenied("La fiche détaillée est rédigée par le Département.")
+        if not operation.is_editable_by_partner:
+            raise ValidationError(
+                "L'opération est entre les mains du Département : elle ne se modifie plus "
+                "de votre côté, sauf s'il vous demande des compléments."
+            )
+    elif actor.role in {Role.ADMIN, Role.AGENT}:
+        if operation.state not in {
+            Operation.State.IN_REVIEW,
+            Operation.State.AWAITING_PARTNER,
+            Operation.State.SUBMITTED,
+        }:
+            raise ValidationError(
+                f"L'opération est « {operation.get_state_display().lower()} » : "
+                "elle ne se modifie plus."
+            )
+    else:
+        raise PermissionDenied("Votre rôle ne permet pas de modifier une opération.")
+    changed = [name for name, value in fields.items() if getattr(operation, name) != value]
+    for name in changed:
+        setattr(operation, name, fields[name])
+    operation.full_clean(exclude=["reference"])
+    operation.save(update_fields=[*changed, "updated_at"])
+    _set_links(operation, stakes=stakes, communes=communes)
+    audit(
+        actor=actor,
+        action="operation.update",
+        obj=operation,
+        summary=f"Opération {operation.reference} modifiée",
+        data={"fields": changed},
+    )
+    return operation
+
+
+def _amount(raw, label: str) -> Decimal:
+    try:
+        value = Decimal(str(raw).replace("\u202f", "").replace(" ", "").replace(",", "."))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError(f"{label} : montant illisible « {raw} ».") from exc
+    if value <= 0 or value != value.quantize(Decimal("0.01")):
+        raise ValidationError(f"{label} : un montant positif, au centime près.")
+    return value
+
+
+@transaction.atomic
+def financing_plan_set(
+    *, actor, operation: Operation, expenses: list[dict], resources: list[dict]
+) -> Operation:
+    """Replace the plan's expenses and resources, all or nothing."""
+    operation = (
+        Operation.objects.select_for_update().select_related("contract").get(pk=operation.pk)
+    )
+    _check_partner_owns(actor, operation)
+    editable = (
+        operation.is_editable_by_partner
+        if actor.role == Role.PARTNER
+        else (
+            operation.state
+            in {
+                Operation.State.DRAFT,
+                Operation.State.SUBMITTED,
+                Operation.State.IN_REVIEW,
+                Operation.State.AWAITING_PARTNER,
+            }
+        )
+    )
+    if not editable:
+        raise ValidationError("Le plan de financement de cette opération ne se modifie plus.")
+    new_expenses = []
+    for index, item in enumerate(expenses, start=1):
+        label = (item.get("label") or "").strip()
+        if not label:
+            raise ValidationError(f"Dépense {index} : indiquez le poste de dépense.")
+        excl = _amount(item.get("amount_excl_tax"), f"Dépense {index} (HT)")
+        incl = _amount(item.get("amount_incl_tax"), f"Dépense {index} (TTC)")
+        if incl < excl:
+            raise ValidationError(f"Dépense {index} : le montant TTC est au moins le montant HT.")
+        new_expenses.append(
+            Expense(operation=operation, label=label, amount_excl_tax=excl, amount_incl_tax=incl)
+        )
+    new_resources = []
+    for index, item in enumerate(resources, start=1):
+        funder = item.get("funder")
+        if funder not in Resource.Funder.values:
+            raise ValidationError(f"Ressource {index} : choisissez le financeur.")
+        status = item.get("status") or Resource.Status.REQUESTED
+        if status not in Resource.Status.values:
+            raise ValidationError(f"Ressource {index} : statut inconnu.")
+        new_resources.append(
+            Resource(
+                operation=operation,
+                funder=funder,
+                label=(item.get("label") or "").strip(),
+                amount=_amount(item.get("amount"), f"Ressource {index}"),
+                status=status,
+            )
+        )
+    operation.expenses.all().delete()
+    operation.resources.all().delete()
+    Expense.objects.bulk_create(new_expenses)
+    Resource.objects.bulk_create(new_resources)
+    audit(
+        actor=actor,
+        action="operation.financing",
+        obj=operation,
+        summary=f"Plan de financement de {operation.reference} enregistré",
+        data={"expenses": len(new_expenses), "resources": len(new_resources)},
+    )
+    return operation
+
+
+def sniff(head: bytes, name: str) -> str:
+    """The content type recognised from the file's first bytes, checked against its name."""
+    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    for magic, content_type, extensions in SIGNATURES:
+        if head.startswith(magic):
+            if extension not in extensions:
+                raise ValidationError(f"Le fichier « {name} » ne correspond pas à son extension.")
+            return content_type
+    raise ValidationError(
+        f"Le fichier « {name} » n'est pas d'un type accepté (PDF, PNG, JPEG, documents "
+        "bureautiques DOCX, XLSX, ODT, ODS)."
+    )
+
+
+@transaction.atomic
+def attachment_add(*, actor, operation: Operation, kind: str, upload) -> Attachment:
+    """Store a checked file (type sniffed, size limited, SHA-256); a new version each time."""
+    operation = (
+        Operation.objects.select_for_update().select_related("contract").get(pk=operation.pk)
+    )
+    _check_partner_owns(actor, operation)
+    if operation.state in {
+        Operation.State.WITHDRAWN,
+        Operation.State.LAPSED,
+        Operation.State.REJECTED,
+        Operation.State.COMPLETED,
+    }:
+        raise ValidationError("Cette opération est close : on n'y joint plus de pièce.")
+    if kind not in Attachment.Kind.values:
+        raise ValidationError("Choisissez le type de la pièce.")
+    if upload.size == 0:
+        raise ValidationError("Le fichier est vide.")
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(f"Le fichier pèse {upload.size // (1024 * 1024)} Mo : 10 Mo au plus.")
+    digest = hashlib.sha256()
+    head = b""
+    for chunk in upload.chunks():
+        if len(head) < 16:
+            head += chunk[:16]
+        digest.update(chunk)
+    content_type = sniff(head, upload.name)
+    upload.seek(0)
+    version = (operation.attachments.filter(kind=kind).aggregate(m=Max("version"))["m"] or 0) + 1
+    attachment = Attachment(
+        operation=operation,
+        kind=kind,
+        version=version,
+        original_name=upload.name[:255],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    attachment.file.save(f"{operation.reference}-{kind}-v{version}", upload, save=False)
+    attachment.save()
+    audit(
+        actor=actor,
+        action="operation.attachment",
+        obj=operation,
+        summary=f"Pièce « {attachment.get_kind_display()} » v{version} jointe",
+        data={"sha256": attachment.sha256, "name": attachment.original_name},
+    )
+    return attachment
+
+
+@transaction.atomic
+def message_post(
+    *, actor, operation: Operation, body: str, is_information_request: bool = False
+) -> Message:
+    _check_partner_owns(actor, operation)
+    body = body.strip()
+    if not body:
+        raise ValidationError("Le message est vide.")
+    if actor.role not in {Role.PARTNER, Role.ADMIN, Role.AGENT}:
+        raise PermissionDenied("Votre rôle ne permet pas d'écrire sur une opération.")
+    message = Message.objects.create(
+        operation=operation, author=actor, body=body, is_information_request=is_information_request
+    )
+    if actor.role == Role.PARTNER:
+        recipients = [operation.assigned_to] if operation.assigned_to else []
+    else:
+        recipients = list(operation.contract.partner.users.filter(is_active=True))
+    _notify(
+        recipients,
+        f"[Pacte] {operation.reference} — nouveau message",
+        f"{actor} a écrit au sujet de l'opération « {operation.title} » :\n\n{body}\n\n"
+        f"Pour répondre : {_operation_url(operation)}",
+    )
+    return message
+
+
+# --- Transitions ---------------------------------------------------------------------------
+
+
+def operation_submit(*, actor, operation: Operation):
+    _check_partner_owns(actor, operation)
+    return OPERATION_WORKFLOW.apply(operation, "submit", actor=actor, submitted_at=timezone.now())
+
+
+def operation_take_charge(*, actor, operation: Operation, assignee: User | None = None):
+    assignee = assignee or actor
+    if assignee.role not in {Role.ADMIN, Role.AGENT}:
+        raise ValidationError("L'instructeur est un agent du Département.")
+    return OPERATION_WORKFLOW.apply(operation, "take_charge", actor=actor, assigned_to=assignee)
+
+
+@transaction.atomic
+def operation_request_changes(*, actor, operation: Operation, reason: str):
+    history = OPERATION_WORKFLOW.apply(operation, "request_changes", actor=actor, reason=reason)
+    message_post(actor=actor, operation=operation, body=reason, is_information_request=True)
+    return history
+
+
+@transaction.atomic
+def operation_answer(*, actor, operation: Operation, body: str):
+    _check_partner_owns(actor, operation)
+    if body.strip():
+        message_post(actor=actor, operation=operation, body=body)
+    return OPERATION_WORKFLOW.apply(operation, "answer", actor=actor, reason=body.strip())
+
+
+def operation_mark_sheet_ready(*, actor, operation: Operation):
+    return OPERATION_WORKFLOW.apply(operation, "mark_sheet_ready", actor=actor)
+
+
+def operation_reopen_review(*, actor, operation: Operation, reason: str):
+    return OPERATION_WORKFLOW.apply(operation, "reopen_review", actor=actor, reason=reason)
+
+
+def operation_withdraw(*, actor, operation: Operation, reason: str):
+    _check_partner_owns(actor, operation)
+    return OPERATION_WORKFLOW.apply(operation, "withdraw", actor=actor, reason=reason)
+
+
+def operation_start_works(*, actor, operation: Operation, started_on):
+    _check_partner_owns(actor, operation)
+    return OPERATION_WORKFLOW.apply(
+        operation, "start_works", actor=actor, works_started_on=started_on
+    )
+
+
+@transaction.atomic
+def operations_take_charge(*, actor, operations, assignee: User | None = None) -> int:
+    """Batch: take in charge every submitted operation of the selection."""
+    done = 0
+    for operation in operations:
+        if operation.state == Operation.State.SUBMITTED:
+            operation_take_charge(actor=actor, operation=operation, assignee=assignee)
+            done += 1
+    return done
+
+
+@transaction.atomic
+def operations_assign(*, actor, operations, assignee: User) -> int:
+    """Batch: give the selection to another instructor (not a state change)."""
+    if actor.role not in {Role.ADMIN, Role.AGENT}:
+        raise PermissionDenied("Seuls les agents répartissent l'instruction.")
+    if assignee.role not in {Role.ADMIN, Role.AGENT} or not assignee.is_active:
+        raise ValidationError("L'instructeur est un agent du Département en activité.")
+    ids = [o.pk for o in operations]
+    count = Operation.objects.filter(pk__in=ids).update(assigned_to=assignee)
+    for operation in operations:
+        audit(
+            actor=actor,
+            action="operation.assign",
+            obj=operation,
+            summary=f"{operation.reference} confiée à {assignee}",
+        )
+    return count
+
+
+# --- Reciprocal commitments ----------------------------------------------------------------
+
+
+@transaction.atomic
+def commitment_add(
+    *, actor, contract, kind: str, description: str, operation=None, target=None, unit: str = ""
+) -> ReciprocalCommitment:
+    if actor.role not in {Role.ADMIN, Role.AGENT}:
+        raise PermissionDenied("Les engagements réciproques sont inscrits par le Département.")
+    if operation is not None and operation.contract_id != contract.pk:
+        raise ValidationError("L'opération n'est pas celle de ce contrat.")
+    commitment = ReciprocalCommitment(
+        contract=contract,
+        operation=operation,
+        kind=kind,
+        description=description.strip(),
+        target=target,
+        unit=unit.strip(),
+    )
+    commitment.full_clean()
+    commitment.save()
+    audit(
+        actor=actor,
+        action="commitment.add",
+        obj=commitment,
+        summary=f"Engagement réciproque « {commitment.description[:80]} »",
+    )
+    return commitment
+
+
+@transaction.atomic
+def commitment_report(
+    *, actor, commitment: ReciprocalCommitment, achieved=None, report: str = "", evidence=()
+) -> ReciprocalCommitment:
+    if actor.role == Role.PARTNER and commitment.contract.partner_id != actor.partner_id:
+        raise PermissionDenied("Cet engagement n'est pas celui de votre organisation.")
+    evidence = list(evidence)
+    if any(a.operation.contract_id != commitment.contract_id for a in evidence):
+        raise ValidationError("Les justificatifs sont des pièces des opérations du contrat.")
+    COMMITMENT_WORKFLOW.apply(
+        commitment, "report", actor=actor, achieved=achieved, report=report.strip()
+    )
+    commitment.evidence.add(*evidence)
+    return commitment
+
+
+def commitment_validate(*, actor, commitment: ReciprocalCommitment, accept: bool, reason: str = ""):
+    name = "validate" if accept else "refuse"
+    return COMMITMENT_WORKFLOW.apply(commitment, name, actor=actor, reason=reason)

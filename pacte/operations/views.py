@@ -1,0 +1,585 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from pacte.contracts.models import Contract, Pact, Partner
+from pacte.contracts.selectors import contract_list, generation_current
+from pacte.core.exports import export_response
+from pacte.core.models import User
+from pacte.core.permissions import role_required
+from pacte.core.roles import Role
+from pacte.core.workflow import TransitionRefused
+from pacte.territory.selectors import territory_list
+
+from . import forms, selectors, services
+from .checks import early_start_warning, sheet_problems, submission_problems
+from .financing import summarise
+from .models import Operation, Resource
+from .workflows import COMMITMENT_WORKFLOW, OPERATION_WORKFLOW
+
+agents_only = role_required(Role.ADMIN, Role.AGENT)
+PER_PAGE = 50
+EXPORT_HEADER = [
+    "Référence",
+    "Intitulé",
+    "Partenaire",
+    "Territoire",
+    "Catégorie",
+    "État",
+    "Montant sollicité au fonds (€)",
+    "Instructeur",
+    "Créée le",
+]
+
+
+def _int(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _refuse(request, exc):
+    if hasattr(exc, "error_dict"):
+        texts = [m for ms in exc.message_dict.values() for m in ms]
+    else:
+        texts = list(exc.messages)
+    for text in texts:
+        messages.error(request, text)
+
+
+def _filters(request):
+    get = request.GET
+    current = generation_current(user=request.user)
+    return {
+        "generation_id": _int(get.get("generation"))
+        if "generation" in get
+        else (current.pk if current else None),
+        "territory_id": _int(get.get("territoire")),
+        "partner_id": _int(get.get("partenaire")),
+        "state": get.get("etat", "") if get.get("etat") in Operation.State.values else "",
+        "stake_id": _int(get.get("enjeu")),
+        "pact_id": _int(get.get("pacte")),
+        "min_amount": get.get("min", ""),
+        "max_amount": get.get("max", ""),
+        "query": get.get("q", "").strip()[:100],
+        "assigned_to_id": _int(get.get("instructeur")),
+        "sort": get.get("tri", "recent"),
+    }
+
+
+def _export_rows(operations):
+    for o in operations:
+        yield [
+            o.reference,
+            o.title,
+            o.contract.partner.name,
+            o.contract.partner.territory.name if o.contract.partner.territory else "",
+            o.get_category_display(),
+            o.get_state_display(),
+            o.fund_amount,
+            str(o.assigned_to) if o.assigned_to else "",
+            o.created_at,
+        ]
+
+
+@login_required
+def operation_list(request):
+    filters = _filters(request)
+    operations = selectors.operation_list(user=request.user, **filters)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        stamp = timezone.localdate().strftime("%Y%m%d")
+        return export_response(
+            fmt, f"operations-{stamp}", EXPORT_HEADER, _export_rows(operations), "Opérations"
+        )
+    counts_filters = dict(filters, state="")
+    page = Paginator(operations, PER_PAGE).get_page(request.GET.get("page"))
+    is_agent = request.user.role in {Role.ADMIN, Role.AGENT}
+    context = {
+        "page": page,
+        "filters": filters,
+        "counts": selectors.state_counts(
+            selectors.operation_list(user=request.user, **counts_filters)
+        ),
+        "states": Operation.State.choices,
+        "pacts": Pact.objects.filter(generation_id=filters["generation_id"]),
+        "territories": territory_list(user=request.user) if request.user.is_internal else [],
+        "partners": Partner.objects.filter(contracts__isnull=False).distinct()
+        if request.user.is_internal
+        else [],
+        "agents": User.objects.filter(role__in=[Role.ADMIN, Role.AGENT], is_active=True),
+        "is_agent": is_agent,
+        "can_create": request.user.role == Role.PARTNER,
+    }
+    return render(request, "operations/operation_list.html", context)
+
+
+@agents_only
+@require_POST
+def operation_batch(request):
+    ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i]
+    agents = User.objects.filter(role__in=[Role.ADMIN, Role.AGENT], is_active=True)
+    form = forms.BatchForm(request.POST, agents=agents, ids=ids)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(request.POST.get("next") or "operations:operation_list")
+    selected = list(
+        selectors.operation_list(user=request.user, generation_id=None).filter(
+            pk__in=form.cleaned_data["ids"]
+        )
+    )
+    action = form.cleaned_data["action"]
+    if action == "export":
+        return export_response("csv", "operations-selection", EXPORT_HEADER, _export_rows(selected))
+    try:
+        if action == "take_charge":
+            done = services.operations_take_charge(
+                actor=request.user, operations=selected, assignee=form.cleaned_data["assignee"]
+            )
+            messages.success(
+                request,
+                f"{done} opération(s) prise(s) en charge ; les autres "
+                "n'étaient pas au stade « déposée ».",
+            )
+        else:
+            if form.cleaned_data["assignee"] is None:
+                raise ValidationError("Choisissez l'instructeur.")
+            done = services.operations_assign(
+                actor=request.user, operations=selected, assignee=form.cleaned_data["assignee"]
+            )
+            messages.success(
+                request, f"{done} opération(s) confiée(s) à {form.cleaned_data['assignee']}."
+            )
+    except (ValidationError, TransitionRefused) as exc:
+        _refuse(request, exc)
+    next_url = request.POST.get("next", "")
+    return redirect(
+        next_url if next_url.startswith("/operations/") else "operations:operation_list"
+    )
+
+
+def _partner_contracts(user):
+    return contract_list(user=user).filter(state__in=[Contract.State.VOTED, Contract.State.SIGNED])
+
+
+@login_required
+def operation_create(request):
+    if request.user.role not in {Role.PARTNER, Role.ADMIN, Role.AGENT}:
+        raise PermissionDenied("Votre rôle ne permet pas de créer une opération.")
+    contracts = _partner_contracts(request.user)
+    contract = contracts.filter(
+        pk=_int(request.GET.get("contrat") or request.POST.get("contrat"))
+    ).first() or (contracts.first() if request.user.role == Role.PARTNER else None)
+    if contract is None:
+        if request.user.role == Role.PARTNER:
+            messages.error(
+                request,
+                "Votre organisation n'a pas de contrat voté : les opérations "
+                "se déposent sur un contrat voté ou signé.",
+            )
+            return redirect("home")
+        return render(request, "operations/choose_contract.html", {"contracts": contracts})
+    form = forms.OperationForm(request.POST or None, contract=contract)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                operation = services.operation_create(
+                    actor=request.user,
+                    contract=contract,
+                    title=data["title"],
+                    category=data["category"],
+                    description=data["description"],
+                    stakes=data["stakes"],
+                    communes=data["communes"],
+                    planned_start=data["planned_start"],
+                    planned_end=data["planned_end"],
+                    vat_recovered=data["vat_recovered"],
+                )
+                if data["derogation"]:
+                    services.operation_update(
+                        actor=request.user,
+                        operation=operation,
+                        derogation=data["derogation"],
+                        derogation_order=data["derogation_order"],
+                    )
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(
+                request,
+                "Le brouillon est enregistré. Complétez le plan de "
+                "financement et les pièces, puis déposez l'opération.",
+            )
+            return redirect("operations:operation_financing", pk=operation.pk)
+    return render(
+        request,
+        "operations/operation_form.html",
+        {"form": form, "contract": contract, "title": "Nouvelle opération"},
+    )
+
+
+@login_required
+def operation_detail(request, pk: int):
+    operation = selectors.operation_get(user=request.user, pk=pk)
+    summary = summarise(operation, operation.expenses.all(), operation.resources.all())
+    transitions = {t.name: t for t in OPERATION_WORKFLOW.available(operation, request.user)}
+    missing = []
+    if operation.state in {Operation.State.DRAFT, Operation.State.AWAITING_PARTNER}:
+        missing = submission_problems(operation)
+    elif operation.state == Operation.State.IN_REVIEW and request.user.is_internal:
+        missing = sheet_problems(operation)
+    context = {
+        "operation": operation,
+        "summary": summary,
+        "funders": dict(Resource.Funder.choices),
+        "transitions": transitions,
+        "missing": missing,
+        "early_start": early_start_warning(operation),
+        "is_agent": request.user.role in {Role.ADMIN, Role.AGENT},
+        "is_owner": request.user.role == Role.PARTNER,
+        "message_form": forms.MessageForm(),
+        "attachment_form": forms.AttachmentForm(),
+        "reason_form": forms.ReasonForm(),
+        "answer_form": forms.AnswerForm(),
+        "works_form": forms.WorksForm(),
+        "commitment_form": forms.CommitmentForm(),
+        "commitment_transitions": {
+            c.pk: COMMITMENT_WORKFLOW.available(c, request.user)
+            for c in operation.commitments.all()
+        },
+    }
+    return render(request, "operations/operation_detail.html", context)
+
+
+@login_required
+def operation_edit(request, pk: int):
+    operation = selectors.operation_get(user=request.user, pk=pk)
+    form = forms.OperationForm(
+        request.POST or None, instance=operation, contract=operation.contract
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.operation_update(
+                actor=request.user,
+                operation=operation,
+                stakes=data.pop("stakes"),
+                communes=data.pop("communes"),
+                **data,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            _refuse(request, exc)
+        else:
+            messages.success(request, "L'opération est enregistrée.")
+            return redirect("operations:operation_detail", pk=pk)
+    return render(
+        request,
+        "operations/operation_form.html",
+        {
+            "form": form,
+            "operation": operation,
+            "contract": operation.contract,
+            "title": f"Modifier {operation.reference}",
+        },
+    )
+
+
+@login_required
+def operation_financing(request, pk: int):
+    operation = selectors.operation_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        expenses = forms.ExpenseFormSet(request.POST, prefix="depenses")
+        resources = forms.ResourceFormSet(request.POST, prefix="ressources")
+        if expenses.is_valid() and resources.is_valid():
+            try:
+                services.financing_plan_set(
+                    actor=request.user,
+                    operation=operation,
+                    expenses=forms.rows(expenses, "label"),
+                    resources=forms.rows(resources, "funder"),
+                )
+            except ValidationError as exc:
+                _refuse(request, exc)
+            else:
+                problems = summarise(operation).problems
+                if problems:
+                    for problem in problems:
+                        messages.warning(request, problem)
+                else:
+                    messages.success(request, "Le plan de financement est équilibré.")
+                return redirect("operations:operation_detail", pk=pk)
+    else:
+        expenses = forms.ExpenseFormSet(
+            prefix="depenses",
+            initial=[
+                {
+                    "label": e.label,
+                    "amount_excl_tax": e.amount_excl_tax,
+                    "amount_incl_tax": e.amount_incl_tax,
+                }
+                for e in operation.expenses.all()
+            ],
+        )
+        resources = forms.ResourceFormSet(
+            prefix="ressources",
+            initial=[
+                {"funder": r.funder, "label": r.label, "amount": r.amount, "status": r.status}
+                for r in operation.resources.all()
+            ],
+        )
+    return render(
+        request,
+        "operations/financing_form.html",
+        {
+            "operation": operation,
+            "expenses": expenses,
+            "resources": resources,
+            "summary": summarise(operation, operation.expenses.all(), operation.resources.all()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk: int):
+    operation = selectors.operation_get(user=request.user, pk=pk)
+    if request.user.role not in {Role.PARTNER, Role.ADMIN, Role.AGENT}:
+        raise PermissionDenied("Votre rôle ne permet pas de joindre une pièce.")
+    form = forms.AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment = services.attachment_add(
+                actor=request.user,
+                operation=operation,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+            )
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(
+                request,
+                f"La pièce « {attachment.original_name} » est jointe "
+                f"(version {attachment.version}).",
+            )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("operations:operation_detail", pk=pk)
+
+
+@login_required
+def attachment_download(request, pk: int, attachment_pk: int):
+    attachment = selectors.attachment_get(user=request.user, operation_pk=pk, pk=attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("Le fichier n'est plus disponible.") from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+@login_required
+@require_POST
+def message_post(request, pk: int):
+    operation = selectors.operation_get(user=request.user, pk=pk)
+    form = forms.MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.message_post(
+                actor=request.user, operation=operation, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(request, "Le message est envoyé.")
+    else:
+        messages.error(request, "Le message est vide.")
+    return redirect("operations:operation_detail", pk=pk)
+
+
+@agents_only
+def operation_sheet(request, pk: int):
+    operation = selectors.operation_get(user=request.user, pk=pk)
+    form = forms.SheetForm(request.POST or None, instance=operation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.operation_update(actor=request.user, operation=operation, **form.cleaned_data)
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(request, "La fiche détaillée est enregistrée.")
+            return redirect("operations:operation_detail", pk=pk)
+    operation.refresh_from_db()
+    return render(request, "operations/sheet_form.html", {"form": form, "operation": operation})
+
+
+TRANSITIONS = {
+    "submit": (None, lambda r, o, d: services.operation_submit(actor=r.user, operation=o)),
+    "take_charge": (
+        None,
+        lambda r, o, d: services.operation_take_charge(actor=r.user, operation=o),
+    ),
+    "request_changes": (
+        forms.ReasonForm,
+        lambda r, o, d: services.operation_request_changes(
+            actor=r.user, operation=o, reason=d["reason"]
+        ),
+    ),
+    "answer": (
+        forms.AnswerForm,
+        lambda r, o, d: services.operation_answer(actor=r.user, operation=o, body=d["body"]),
+    ),
+    "mark_sheet_ready": (
+        None,
+        lambda r, o, d: services.operation_mark_sheet_ready(actor=r.user, operation=o),
+    ),
+    "reopen_review": (
+        forms.ReasonForm,
+        lambda r, o, d: services.operation_reopen_review(
+            actor=r.user, operation=o, reason=d["reason"]
+        ),
+    ),
+    "withdraw": (
+        forms.ReasonForm,
+        lambda r, o, d: services.operation_withdraw(actor=r.user, operation=o, reason=d["reason"]),
+    ),
+    "start_works": (
+        forms.WorksForm,
+        lambda r, o, d: services.operation_start_works(
+            actor=r.user, operation=o, started_on=d["started_on"]
+        ),
+    ),
+}
+
+
+@login_required
+@require_POST
+def operation_transition(request, pk: int, name: str):
+    operation = selectors.operation_get(user=request.user, pk=pk)
+    if name not in TRANSITIONS:
+        raise Http404("Action inconnue.")
+    form_class, call = TRANSITIONS[name]
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("operations:operation_detail", pk=pk)
+    try:
+        call(request, operation, form.cleaned_data if form else {})
+    except (TransitionRefused, ValidationError) as exc:
+        messages.error(
+            request, f"{OPERATION_WORKFLOW.transitions[name].label} : impossible pour l'instant."
+        )
+        _refuse(request, exc)
+    else:
+        messages.success(
+            request,
+            f"{OPERATION_WORKFLOW.transitions[name].label} : fait. "
+            f"L'opération est « {operation.get_state_display()} ».",
+        )
+    return redirect("operations:operation_detail", pk=pk)
+
+
+@login_required
+def operation_history(request, pk: int):
+    operation = selectors.operation_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "operations/operation_history.html",
+        {"operation": operation, "timeline": selectors.timeline(operation)},
+    )
+
+
+@agents_only
+@require_POST
+def commitment_add(request, pk: int):
+    operation = selectors.operation_get(user=request.user, pk=pk)
+    form = forms.CommitmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.commitment_add(
+                actor=request.user,
+                contract=operation.contract,
+                operation=operation,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(request, "L'engagement réciproque est inscrit.")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("operations:operation_detail", pk=pk)
+
+
+@login_required
+def commitment_detail(request, pk: int):
+    commitment = selectors.commitment_get(user=request.user, pk=pk)
+    attachments = (
+        commitment.operation.attachments.all()
+        if commitment.operation
+        else (commitment.contract.operations.none())
+    )
+    form = forms.CommitmentReportForm(request.POST or None, attachments=attachments)
+    reason_form = forms.ReasonForm(request.POST or None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "report" and form.is_valid():
+                services.commitment_report(
+                    actor=request.user, commitment=commitment, **form.cleaned_data
+                )
+                messages.success(
+                    request, "La réalisation est déclarée ; le Département la validera."
+                )
+                return redirect("operations:commitment_detail", pk=pk)
+            if action == "validate":
+                services.commitment_validate(actor=request.user, commitment=commitment, accept=True)
+                messages.success(request, "L'engagement est validé.")
+                return redirect("operations:commitment_detail", pk=pk)
+            if action == "refuse" and reason_form.is_valid():
+                services.commitment_validate(
+                    actor=request.user,
+                    commitment=commitment,
+                    accept=False,
+                    reason=reason_form.cleaned_data["reason"],
+                )
+                messages.success(
+                    request, "L'engagement n'est pas validé ; le partenaire en est informé."
+                )
+                return redirect("operations:commitment_detail", pk=pk)
+        except (TransitionRefused, ValidationError) as exc:
+            _refuse(request, exc)
+    return render(
+        request,
+        "operations/commitment_detail.html",
+        {
+            "commitment": commitment,
+            "form": form,
+            "reason_form": reason_form,
+            "transitions": {
+                t.name for t in COMMITMENT_WORKFLOW.available(commitment, request.user)
+            },
+        },
+    )

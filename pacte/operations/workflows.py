@@ -1,0 +1,197 @@
+"""The operation's workflow, declared once.
+
+draft → submitted → in_review ⇄ awaiting_partner → sheet_ready → scheduled → voted | rejected
+→ agreement_signed → works_started → completed; withdrawn and lapsed where they make sense.
+Scheduling and the vote belong to the assembly, the agreement's signature to the documents,
+completion and lapse to the finance: those capabilities call these transitions.
+"""
+
+from pacte.core.roles import Role
+from pacte.core.workflow import Transition, Workflow
+
+from .models import Operation, ReciprocalCommitment
+
+S = Operation.State
+AGENTS = frozenset({Role.ADMIN, Role.AGENT})
+PARTNER = frozenset({Role.PARTNER})
+ASSEMBLY = frozenset({Role.ADMIN, Role.ASSEMBLY})
+FINANCE = frozenset({Role.ADMIN, Role.FINANCE})
+WITHDRAWABLE = frozenset({S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.AWAITING_PARTNER, S.SHEET_READY})
+
+
+def _submission_complete(operation: Operation) -> list[str] | str:
+    from .checks import submission_problems
+
+    return submission_problems(operation)
+
+
+def _sheet_complete(operation: Operation) -> list[str] | str:
+    from .checks import sheet_problems
+
+    return sheet_problems(operation)
+
+
+def _granted_amount(operation: Operation) -> str:
+    if not operation.granted_amount or operation.granted_amount <= 0:
+        return "Indiquez le montant de la subvention votée."
+    return ""
+
+
+def _works_start_date(operation: Operation) -> str:
+    return "" if operation.works_started_on else "Indiquez la date de début des travaux."
+
+
+OPERATION_WORKFLOW = Workflow(
+    state_field="state",
+    states=S,
+    history_model="operations.OperationEvent",
+    history_fk="operation",
+    transitions=[
+        Transition(
+            "submit",
+            "Déposer l'opération",
+            frozenset({S.DRAFT}),
+            S.SUBMITTED,
+            PARTNER,
+            checks=(_submission_complete,),
+        ),
+        Transition(
+            "take_charge", "Prendre en charge", frozenset({S.SUBMITTED}), S.IN_REVIEW, AGENTS
+        ),
+        Transition(
+            "request_changes",
+            "Demander des compléments",
+            frozenset({S.IN_REVIEW}),
+            S.AWAITING_PARTNER,
+            AGENTS,
+            reason_required=True,
+        ),
+        Transition(
+            "answer",
+            "Répondre et renvoyer au Département",
+            frozenset({S.AWAITING_PARTNER}),
+            S.IN_REVIEW,
+            PARTNER,
+            checks=(_submission_complete,),
+        ),
+        Transition(
+            "mark_sheet_ready",
+            "Déclarer la fiche prête pour le vote",
+            frozenset({S.IN_REVIEW}),
+            S.SHEET_READY,
+            AGENTS,
+            checks=(_sheet_complete,),
+        ),
+        Transition(
+            "reopen_review",
+            "Reprendre l'instruction",
+            frozenset({S.SHEET_READY}),
+            S.IN_REVIEW,
+            AGENTS,
+            reason_required=True,
+        ),
+        Transition(
+            "schedule",
+            "Inscrire à l'ordre du jour",
+            frozenset({S.SHEET_READY}),
+            S.SCHEDULED,
+            ASSEMBLY | AGENTS,
+        ),
+        Transition(
+            "unschedule",
+            "Retirer de l'ordre du jour",
+            frozenset({S.SCHEDULED}),
+            S.SHEET_READY,
+            ASSEMBLY | AGENTS,
+            reason_required=True,
+        ),
+        Transition(
+            "grant",
+            "Voter la subvention",
+            frozenset({S.SCHEDULED}),
+            S.VOTED,
+            ASSEMBLY,
+            checks=(_granted_amount,),
+        ),
+        Transition(
+            "reject",
+            "Rejeter",
+            frozenset({S.SCHEDULED}),
+            S.REJECTED,
+            ASSEMBLY,
+            reason_required=True,
+        ),
+        Transition(
+            "sign_agreement",
+            "Enregistrer la convention signée",
+            frozenset({S.VOTED}),
+            S.AGREEMENT_SIGNED,
+            AGENTS,
+        ),
+        Transition(
+            "start_works",
+            "Déclarer le début des travaux",
+            frozenset({S.AGREEMENT_SIGNED}),
+            S.WORKS_STARTED,
+            AGENTS | PARTNER,
+            checks=(_works_start_date,),
+        ),
+        Transition(
+            "complete",
+            "Constater l'achèvement",
+            frozenset({S.WORKS_STARTED}),
+            S.COMPLETED,
+            AGENTS | FINANCE,
+        ),
+        Transition(
+            "withdraw",
+            "Retirer l'opération",
+            WITHDRAWABLE,
+            S.WITHDRAWN,
+            AGENTS | PARTNER,
+            reason_required=True,
+        ),
+        Transition(
+            "lapse",
+            "Constater la caducité",
+            frozenset({S.VOTED, S.AGREEMENT_SIGNED, S.WORKS_STARTED}),
+            S.LAPSED,
+            FINANCE,
+            reason_required=True,
+        ),
+    ],
+)
+
+C = ReciprocalCommitment.State
+
+COMMITMENT_WORKFLOW = Workflow(
+    state_field="state",
+    states=C,
+    history_model="operations.CommitmentEvent",
+    history_fk="commitment",
+    transitions=[
+        Transition(
+            "report",
+            "Déclarer la réalisation",
+            frozenset({C.PLANNED, C.REFUSED}),
+            C.REPORTED,
+            PARTNER | AGENTS,
+            checks=(
+                lambda c: (
+                    ""
+                    if c.achieved is not None or c.report.strip()
+                    else "Indiquez ce qui a été réalisé."
+                ),
+            ),
+        ),
+        Transition("validate", "Valider", frozenset({C.REPORTED}), C.VALIDATED, AGENTS),
+        Transition(
+            "refuse",
+            "Ne pas valider",
+            frozenset({C.REPORTED}),
+            C.REFUSED,
+            AGENTS,
+            reason_required=True,
+        ),
+    ],
+)

@@ -80,6 +80,9 @@ class Workflow:
                     f"« {self.state_label(current)} »."
                 )
             for attribute, value in updates.items():
+                field_ = model._meta.get_field(attribute)
+                if not field_.is_relation:
+                    value = field_.to_python(value)
                 setattr(locked, attribute, value)
             problems = []
             for check in transition.checks:

@@ -313,7 +313,7 @@ def operation_financing(request, pk: int):
             except ValidationError as exc:
                 _refuse(request, exc)
             else:
-                problems = summarise(operation).problems
+                problems = summarise(Operation.objects.get(pk=pk)).problems
                 if problems:
                     for problem in problems:
                         messages.warning(request, problem)

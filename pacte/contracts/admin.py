@@ -54,6 +54,18 @@ class GenerationAdmin(admin.ModelAdmin):
         ),
         ("Calendrier", {"fields": ["forum_start", "forum_end", "first_contracts_vote"]}),
         ("Financement", {"fields": ["fund_name", "fund_description"]}),
+        (
+            "Règles du fonds (règlement départemental)",
+            {
+                "fields": [
+                    "fund_max_rate",
+                    "fund_ceiling_amount",
+                    "min_project_amount",
+                    "early_start_requires_authorisation",
+                ],
+                "description": "Valeurs par défaut et sources : docs/reglages.md.",
+            },
+        ),
     ]
 
 

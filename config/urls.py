@@ -24,6 +24,7 @@ urlpatterns = [
     path("compte/jetons/<int:pk>/revoquer/", core_views.token_revoke, name="token_revoke"),
     path("territoire/", include("pacte.territory.urls")),
     path("operations/", include("pacte.operations.urls")),
+    path("finances/", include("pacte.finance.urls")),
     path("", include("pacte.contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -114,7 +114,9 @@ def seed_demo() -> tuple[list[User], str]:
     generation = contracts_demo.seed_generations()
     contracts_demo.seed_partners()
     contracts_demo.seed_contracts(generation)
+    from pacte.finance.demo import seed_ap
     from pacte.operations.demo import seed_operations
 
+    seed_ap(generation)
     seed_operations(generation)
     return users, password

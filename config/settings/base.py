@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "pacte.territory",
     "pacte.contracts",
     "pacte.operations",
+    "pacte.finance",
 ]
 
 MIDDLEWARE = [

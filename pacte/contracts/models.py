@@ -167,6 +167,31 @@ class Generation(models.Model):
     early_start_requires_authorisation = models.BooleanField(
         "un démarrage avant le vote doit être autorisé", default=True
     )
+    # Payments and lapse (RULES.md S4, décret 2018-514 used as default).
+    advance_max_percent = models.DecimalField(
+        "avance maximale (% de la subvention)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("30.00"),
+    )
+    instalments_max_percent = models.DecimalField(
+        "acomptes cumulés maximaux, avance comprise (% de la subvention)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("80.00"),
+    )
+    start_deadline_years = models.PositiveSmallIntegerField(
+        "délai de commencement après le vote (années)", default=2
+    )
+    start_extension_years = models.PositiveSmallIntegerField(
+        "prorogation possible du délai de commencement (années)", default=1
+    )
+    completion_deadline_years = models.PositiveSmallIntegerField(
+        "délai d'achèvement après la convention (années)", default=4
+    )
+    lapse_warning_days = models.PositiveSmallIntegerField(
+        "alerte avant une échéance de caducité (jours)", default=90
+    )
 
     class Meta:
         verbose_name = "génération de contractualisation"

@@ -170,6 +170,7 @@ def seed_operations(generation) -> int:
         .prefetch_related("stakes")
         .order_by("pk")
     )
+    completed: list[Operation] = []
     targets = [state for state, count in PLAN for _ in range(count)]
     rng.shuffle(targets)
     for index, target in enumerate(targets):
@@ -224,11 +225,14 @@ def seed_operations(generation) -> int:
                 kind=kind,
                 upload=SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf"),
             )
-        _advance(operation, target, contact, agent, admin, fund, rng)
+        _advance(operation, target, contact, agent, admin, fund, rng, completed)
+    from pacte.finance.demo import seed_payments
+
+    seed_payments(generation, complete=completed)
     return len(targets)
 
 
-def _advance(operation, target, contact, agent, admin, fund, rng):
+def _advance(operation, target, contact, agent, admin, fund, rng, completed):
     if target == "draft":
         return
     services.operation_submit(actor=contact, operation=operation)
@@ -269,17 +273,18 @@ def _advance(operation, target, contact, agent, admin, fund, rng):
             operation, "reject", actor=admin, reason="Projet non prioritaire au regard des enjeux."
         )
         return
-    OPERATION_WORKFLOW.apply(
-        operation, "grant", actor=admin, granted_amount=fund, voted_on=voted_on
-    )
+    from pacte.finance.services import commit_subsidy
+
+    commit_subsidy(actor=admin, operation=operation, amount=fund, voted_on=voted_on)
     if target == "voted":
         return
     OPERATION_WORKFLOW.apply(operation, "sign_agreement", actor=agent)
     if target == "agreement_signed":
         return
     services.operation_start_works(
-        actor=contact, operation=operation, started_on=voted_on + datetime.timedelta(days=60)
+        actor=contact, operation=operation, started_on=operation.planned_start
     )
     if target == "works_started":
         return
-    OPERATION_WORKFLOW.apply(operation, "complete", actor=agent)
+    # Completed operations are completed by the payment of their balance (finance demo).
+    completed.append(operation)

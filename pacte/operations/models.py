@@ -248,6 +248,8 @@ class Attachment(models.Model):
         SCHEDULE = "schedule", "Calendrier"
         FUNDING_PROOF = "funding_proof", "Notification d'un cofinancement"
         EVIDENCE = "evidence", "Justificatif d'engagement réciproque"
+        EXPENSE_STATEMENT = "expense_statement", "État récapitulatif des dépenses acquittées"
+        COMPLETION = "completion", "Certificat d'achèvement"
         OTHER = "other", "Autre pièce"
 
     operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="attachments")

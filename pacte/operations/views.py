@@ -15,6 +15,7 @@ from pacte.core.models import User
 from pacte.core.permissions import role_required
 from pacte.core.roles import Role
 from pacte.core.workflow import TransitionRefused
+from pacte.finance.selectors import operation_finance
 from pacte.territory.selectors import territory_list
 
 from . import forms, selectors, services
@@ -253,6 +254,7 @@ def operation_detail(request, pk: int):
         "answer_form": forms.AnswerForm(),
         "works_form": forms.WorksForm(),
         "commitment_form": forms.CommitmentForm(),
+        "finance": operation_finance(user=request.user, operation=operation),
         "commitment_transitions": {
             c.pk: COMMITMENT_WORKFLOW.available(c, request.user)
             for c in operation.commitments.all()

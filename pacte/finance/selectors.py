@@ -1,0 +1,325 @@
+"""Reads of the fund's figures, scoped by role: finance, agents, assembly, elected members and
+administrators read the AP; a partner reads only its own commitments and payments."""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.utils import timezone
+
+from pacte.core.roles import Role
+from pacte.operations.models import Operation, Resource
+
+from .models import ZERO, Commitment, PaymentRequest, ProgrammeAuthorisation
+from .services import deadlines
+
+
+def _internal(user):
+    if not getattr(user, "is_authenticated", False) or not user.is_internal:
+        raise PermissionDenied("Le suivi du fonds est réservé aux services du Département.")
+
+
+def ap_list(*, user):
+    _internal(user)
+    return ProgrammeAuthorisation.objects.select_related("generation").prefetch_related(
+        "revisions", "credits"
+    )
+
+
+def ap_get(*, user, pk: int) -> ProgrammeAuthorisation:
+    try:
+        return ap_list(user=user).get(pk=pk)
+    except ProgrammeAuthorisation.DoesNotExist as exc:
+        raise Http404("Autorisation de programme introuvable.") from exc
+
+
+def ap_figures(ap: ProgrammeAuthorisation) -> dict:
+    """Voted, committed, paid and remaining, from two aggregate queries."""
+    c = ap.commitments.aggregate(a=Sum("amount"), lapsed=Sum("lapsed_amount"))
+    committed = (c["a"] or ZERO) - (c["lapsed"] or ZERO)
+    paid = (
+        PaymentRequest.objects.filter(
+            commitment__authorisation=ap, state=PaymentRequest.State.PAID
+        ).aggregate(t=Sum("paid_amount"))["t"]
+        or ZERO
+    )
+    return {
+        "voted": ap.amount,
+        "committed": committed,
+        "paid": Decimal(paid),
+        "remaining": ap.amount - committed,
+        "lapsed": c["lapsed"] or ZERO,
+        "to_pay": committed - Decimal(paid),
+    }
+
+
+def ap_by_year(ap: ProgrammeAuthorisation) -> list[dict]:
+    paid = dict(
+        PaymentRequest.objects.filter(commitment__authorisation=ap, state=PaymentRequest.State.PAID)
+        .values_list("paid_on__year")
+        .annotate(t=Sum("paid_amount"))
+        .values_list("paid_on__year", "t")
+    )
+    committed = dict(
+        ap.commitments.values_list("committed_on__year")
+        .annotate(t=Sum("amount"))
+        .values_list("committed_on__year", "t")
+    )
+    rows = []
+    for credit in ap.credits.all():
+        year_paid = Decimal(paid.get(credit.year) or 0)
+        rows.append(
+            {
+                "year": credit.year,
+                "credits": credit.amount,
+                "paid": year_paid,
+                "available": credit.amount - year_paid,
+                "committed": Decimal(committed.get(credit.year) or 0),
+            }
+        )
+    return rows
+
+
+def ap_timeline(ap: ProgrammeAuthorisation) -> list[dict]:
+    """Cumulative committed and paid, month by month, with the AP in force."""
+    committed = dict(
+        ap.commitments.annotate(m=TruncMonth("committed_on"))
+        .values_list("m")
+        .annotate(t=Sum("amount"))
+        .values_list("m", "t")
+    )
+    paid = dict(
+        PaymentRequest.objects.filter(commitment__authorisation=ap, state=PaymentRequest.State.PAID)
+        .annotate(m=TruncMonth("paid_on"))
+        .values_list("m")
+        .annotate(t=Sum("paid_amount"))
+        .values_list("m", "t")
+    )
+    revisions = list(ap.revisions.all())
+    months = sorted(set(committed) | set(paid))
+    if not months:
+        return []
+    start = min(months + [r.voted_on.replace(day=1) for r in revisions])
+    end = max(months)
+    points, c_total, p_total = [], ZERO, ZERO
+    month = start
+    while month <= end:
+        c_total += Decimal(committed.get(month) or 0)
+        p_total += Decimal(paid.get(month) or 0)
+        voted = next(
+            (r.amount for r in reversed(revisions) if r.voted_on <= _last_day(month)),
+            revisions[0].amount,
+        )
+        points.append({"month": month, "voted": voted, "committed": c_total, "paid": p_total})
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return points
+
+
+def _last_day(month: datetime.date) -> datetime.date:
+    return (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+
+
+def ap_breakdown(ap: ProgrammeAuthorisation, by: str) -> list[dict]:
+    """Committed and paid by territory, pact or partner."""
+    if by == "pacte":
+        return _breakdown_by_pact(ap)
+    paths = {
+        "territoire": "operation__contract__partner__territory__name",
+        "partenaire": "operation__contract__partner__name",
+    }
+    path = paths[by]
+    committed = dict(
+        ap.commitments.values_list(path).annotate(t=Sum("amount")).values_list(path, "t")
+    )
+    paid = dict(
+        PaymentRequest.objects.filter(commitment__authorisation=ap, state=PaymentRequest.State.PAID)
+        .values_list(f"commitment__{path}")
+        .annotate(t=Sum("paid_amount"))
+        .values_list(f"commitment__{path}", "t")
+    )
+    rows = [
+        {
+            "label": key or "Non renseigné",
+            "committed": Decimal(value or 0),
+            "paid": Decimal(paid.get(key) or 0),
+        }
+        for key, value in committed.items()
+    ]
+    return sorted(rows, key=lambda r: -r["committed"])
+
+
+def _breakdown_by_pact(ap) -> list[dict]:
+    """Each commitment counts once in every pact its operation serves (through its stakes)."""
+    from pacte.contracts.models import Pact
+
+    pacts_of = defaultdict(set)
+    for operation_id, pact_id in (
+        Operation.objects.filter(commitment__authorisation=ap)
+        .values_list("id", "stakes__pacts")
+        .distinct()
+    ):
+        if pact_id:
+            pacts_of[operation_id].add(pact_id)
+    paid = dict(
+        PaymentRequest.objects.filter(commitment__authorisation=ap, state=PaymentRequest.State.PAID)
+        .values_list("commitment__operation_id")
+        .annotate(t=Sum("paid_amount"))
+        .values_list("commitment__operation_id", "t")
+    )
+    totals = defaultdict(lambda: {"committed": ZERO, "paid": ZERO})
+    for operation_id, amount, lapsed in ap.commitments.values_list(
+        "operation_id", "amount", "lapsed_amount"
+    ):
+        for pact_id in pacts_of[operation_id]:
+            totals[pact_id]["committed"] += amount - lapsed
+            totals[pact_id]["paid"] += Decimal(paid.get(operation_id) or 0)
+    names = dict(Pact.objects.filter(pk__in=totals).values_list("pk", "name"))
+    rows = [{"label": names[k], **v} for k, v in totals.items()]
+    return sorted(rows, key=lambda r: -r["committed"])
+
+
+def cofunding(ap: ProgrammeAuthorisation) -> list[dict]:
+    """Every funder of the voted operations, in total (the fund and « droit commun » apart)."""
+    totals = dict(
+        Resource.objects.filter(operation__commitment__authorisation=ap)
+        .values_list("funder")
+        .annotate(t=Sum("amount"))
+        .values_list("funder", "t")
+    )
+    labels = dict(Resource.Funder.choices)
+    return [
+        {"funder": labels[f], "amount": Decimal(totals[f])}
+        for f in Resource.Funder.values
+        if f in totals
+    ]
+
+
+def commitment_list(*, user, authorisation=None):
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise PermissionDenied("Connectez-vous.")
+    qs = Commitment.objects.select_related(
+        "operation__contract__partner__territory",
+        "operation__contract__generation",
+        "authorisation",
+    ).annotate(
+        paid=Sum("payments__paid_amount", filter=Q(payments__state=PaymentRequest.State.PAID))
+    )
+    if user.role == Role.PARTNER:
+        qs = qs.filter(operation__contract__partner_id=user.partner_id)
+    elif not user.is_internal:
+        return qs.none()
+    if authorisation is not None:
+        qs = qs.filter(authorisation=authorisation)
+    return qs.order_by("-committed_on", "-id")
+
+
+def payment_list(*, user, state: str = ""):
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise PermissionDenied("Connectez-vous.")
+    qs = PaymentRequest.objects.select_related(
+        "commitment__operation__contract__partner", "requested_by"
+    ).prefetch_related("evidence")
+    if user.role == Role.PARTNER:
+        qs = qs.filter(commitment__operation__contract__partner_id=user.partner_id)
+    elif not user.is_internal:
+        return qs.none()
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def payment_get(*, user, pk: int) -> PaymentRequest:
+    try:
+        return payment_list(user=user).get(pk=pk)
+    except PaymentRequest.DoesNotExist as exc:
+        raise Http404("Demande de paiement introuvable.") from exc
+
+
+def operation_finance(*, user, operation: Operation) -> dict | None:
+    """The money of one operation (its commitment, payments, deadlines), already scoped by the
+    caller's read of the operation."""
+    commitment = (
+        Commitment.objects.filter(operation=operation)
+        .prefetch_related("payments__evidence")
+        .first()
+    )
+    if commitment is None:
+        return None
+    payments = list(commitment.payments.all())
+    paid = sum((p.paid_amount for p in payments if p.state == PaymentRequest.State.PAID), ZERO)
+    dates = deadlines(commitment)
+    today = timezone.localdate()
+    warning_days = operation.contract.generation.lapse_warning_days
+    alerts = []
+    if commitment.state == Commitment.State.ACTIVE:
+        if not operation.works_started_on:
+            alerts += _alert("commencer les travaux", dates["start"], today, warning_days)
+        alerts += _alert("achever l'opération", dates["completion"], today, warning_days)
+    return {
+        "commitment": commitment,
+        "payments": payments,
+        "paid": paid,
+        "remaining": commitment.net_amount - paid,
+        "deadlines": dates,
+        "alerts": alerts,
+    }
+
+
+def _alert(what: str, deadline: datetime.date, today: datetime.date, days: int) -> list[str]:
+    from pacte.core.formats import format_date
+
+    if deadline < today:
+        return [f"Délai dépassé pour {what} : le {format_date(deadline)}."]
+    if (deadline - today).days <= days:
+        return [
+            f"Il reste {(deadline - today).days} jours pour {what} "
+            f"(avant le {format_date(deadline)})."
+        ]
+    return []
+
+
+def lapse_watch(*, user, ap: ProgrammeAuthorisation) -> list[dict]:
+    """Active commitments with their deadlines, the most urgent first."""
+    _internal(user)
+    today = timezone.localdate()
+    rows = []
+    commitments = Commitment.objects.filter(
+        authorisation=ap, state=Commitment.State.ACTIVE
+    ).select_related("operation__contract__partner", "operation__contract__generation")
+    signed = defaultdict(lambda: None)
+    from pacte.operations.models import OperationEvent
+
+    for operation_id, at in OperationEvent.objects.filter(
+        transition="sign_agreement", operation__commitment__authorisation=ap
+    ).values_list("operation_id", "at"):
+        signed[operation_id] = timezone.localtime(at).date()
+    generation = ap.generation
+    for c in commitments:
+        from .services import _add_years
+
+        start = _add_years(
+            c.committed_on,
+            generation.start_deadline_years
+            + (generation.start_extension_years if c.start_extended else 0),
+        )
+        completion = _add_years(
+            signed[c.operation_id] or c.committed_on, generation.completion_deadline_years
+        )
+        next_deadline = completion if c.operation.works_started_on else min(start, completion)
+        rows.append(
+            {
+                "commitment": c,
+                "start": start,
+                "completion": completion,
+                "started": c.operation.works_started_on,
+                "next": next_deadline,
+                "days": (next_deadline - today).days,
+                "late": next_deadline < today,
+                "soon": 0 <= (next_deadline - today).days <= generation.lapse_warning_days,
+            }
+        )
+    return sorted(rows, key=lambda r: r["next"])

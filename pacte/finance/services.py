@@ -1,0 +1,461 @@
+"""Writes on the fund: AP and its revisions, CP, commitments, payments, lapse.
+
+Invariants, each guarded here under a row lock and tested:
+- Σ net commitments ≤ the AP's amount (current revision);
+- Σ payments of year N ≤ the CP of year N;
+- Σ payments of an operation ≤ its net commitment;
+- no payment before the agreement is signed; thresholds of the generation for advances and
+  instalments; the balance pro rata of the actual expenses when they fall short of the plan.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+
+from pacte.core.audit import audit
+from pacte.core.formats import format_money
+from pacte.core.money import cents
+from pacte.core.roles import Role
+from pacte.operations.models import Attachment, Operation
+from pacte.operations.workflows import OPERATION_WORKFLOW
+
+from .models import (
+    ZERO,
+    APRevision,
+    Commitment,
+    PaymentCredit,
+    PaymentRequest,
+    ProgrammeAuthorisation,
+)
+from .workflows import COMMITMENT_WORKFLOW, PAYMENT_WORKFLOW
+
+FINANCE = {Role.ADMIN, Role.FINANCE}
+PAYABLE_STATES = {
+    Operation.State.AGREEMENT_SIGNED,
+    Operation.State.WORKS_STARTED,
+    Operation.State.COMPLETED,
+}
+
+
+def _require(actor, roles, what: str):
+    if getattr(actor, "role", None) not in roles:
+        raise PermissionDenied(f"Votre rôle ne permet pas de {what}.")
+
+
+def _positive(amount, label: str) -> Decimal:
+    amount = Decimal(amount)
+    if amount <= 0 or amount != cents(amount):
+        raise ValidationError(f"{label} : un montant positif, au centime près.")
+    return amount
+
+
+def committed_total(authorisation: ProgrammeAuthorisation) -> Decimal:
+    totals = authorisation.commitments.aggregate(a=Sum("amount"), lapsed=Sum("lapsed_amount"))
+    return (totals["a"] or ZERO) - (totals["lapsed"] or ZERO)
+
+
+def paid_total(*, commitment=None, authorisation=None, year=None) -> Decimal:
+    qs = PaymentRequest.objects.filter(state=PaymentRequest.State.PAID)
+    if commitment is not None:
+        qs = qs.filter(commitment=commitment)
+    if authorisation is not None:
+        qs = qs.filter(commitment__authorisation=authorisation)
+    if year is not None:
+        qs = qs.filter(paid_on__year=year)
+    return qs.aggregate(t=Sum("paid_amount"))["t"] or ZERO
+
+
+# --- AP and CP -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ap_create(*, actor, generation, label: str, amount, deliberation_number: str, voted_on):
+    _require(actor, FINANCE, "voter une autorisation de programme")
+    amount = _positive(amount, "Montant de l'AP")
+    if ProgrammeAuthorisation.objects.filter(generation=generation).exists():
+        raise ValidationError("Cette génération a déjà son autorisation de programme : révisez-la.")
+    ap = ProgrammeAuthorisation.objects.create(
+        generation=generation, label=label.strip(), amount=amount
+    )
+    APRevision.objects.create(
+        authorisation=ap,
+        number=0,
+        amount=amount,
+        deliberation_number=deliberation_number.strip(),
+        voted_on=voted_on,
+        reason="Vote initial",
+        created_by=actor,
+    )
+    audit(
+        actor=actor,
+        action="ap.create",
+        obj=ap,
+        summary=f"AP « {ap.label} » : {format_money(amount)}",
+    )
+    return ap
+
+
+@transaction.atomic
+def ap_revise(
+    *, actor, authorisation, amount, deliberation_number: str, voted_on, reason: str = ""
+) -> APRevision:
+    _require(actor, FINANCE, "réviser une autorisation de programme")
+    amount = _positive(amount, "Montant révisé")
+    ap = ProgrammeAuthorisation.objects.select_for_update().get(pk=authorisation.pk)
+    committed = committed_total(ap)
+    if amount < committed:
+        raise ValidationError(
+            f"L'AP ne peut descendre sous ce qui est déjà engagé ({format_money(committed)})."
+        )
+    number = ap.revisions.count()
+    revision = APRevision.objects.create(
+        authorisation=ap,
+        number=number,
+        amount=amount,
+        deliberation_number=deliberation_number.strip(),
+        voted_on=voted_on,
+        reason=reason.strip(),
+        created_by=actor,
+    )
+    previous = ap.amount
+    ap.amount = amount
+    ap.save(update_fields=["amount"])
+    audit(
+        actor=actor,
+        action="ap.revise",
+        obj=ap,
+        summary=f"Révision n°{number} de l'AP : {format_money(previous)} → {format_money(amount)}",
+    )
+    authorisation.amount = amount
+    return revision
+
+
+@transaction.atomic
+def cp_set(*, actor, authorisation, year: int, amount, deliberation_number: str = ""):
+    _require(actor, FINANCE, "voter des crédits de paiement")
+    amount = Decimal(amount)
+    if amount < 0 or amount != cents(amount):
+        raise ValidationError("Crédits de paiement : un montant positif ou nul, au centime près.")
+    period = authorisation.generation
+    if not (period.period_start.year <= year <= period.period_end.year + 4):
+        raise ValidationError(f"L'exercice {year} est hors de la période de l'AP.")
+    credit = (
+        PaymentCredit.objects.select_for_update()
+        .filter(authorisation=authorisation, year=year)
+        .first()
+    )
+    paid = paid_total(authorisation=authorisation, year=year)
+    if amount < paid:
+        raise ValidationError(
+            f"Les CP {year} ne peuvent descendre sous ce qui est déjà payé ({format_money(paid)})."
+        )
+    if credit is None:
+        credit = PaymentCredit.objects.create(
+            authorisation=authorisation,
+            year=year,
+            amount=amount,
+            deliberation_number=deliberation_number,
+        )
+    else:
+        credit.amount = amount
+        credit.deliberation_number = deliberation_number or credit.deliberation_number
+        credit.save(update_fields=["amount", "deliberation_number"])
+    audit(actor=actor, action="cp.set", obj=credit, summary=f"CP {year} : {format_money(amount)}")
+    return credit
+
+
+# --- Commitment at the vote ----------------------------------------------------------------
+
+
+def check_commitment_fits(*, authorisation, amounts) -> None:
+    """Refuse, with the figures, a set of subsidies that would exceed the AP. No write."""
+    total = sum((Decimal(a) for a in amounts), ZERO)
+    committed = committed_total(authorisation)
+    remaining = authorisation.amount - committed
+    if total > remaining:
+        raise ValidationError(
+            f"L'autorisation de programme ne suffit pas : {format_money(total)} à engager, "
+            f"{format_money(remaining)} disponibles ({format_money(authorisation.amount)} "
+            f"votés, {format_money(committed)} déjà engagés)."
+        )
+
+
+@transaction.atomic
+def commit_subsidy(
+    *, actor, operation: Operation, amount, voted_on, deliberation_number: str = ""
+) -> Commitment:
+    """The vote of an operation's subsidy: a commitment against the AP, then the operation
+    moves to « voted ». Refused before anything is written when the AP does not suffice."""
+    amount = _positive(amount, "Subvention votée")
+    generation = operation.contract.generation
+    try:
+        ap = ProgrammeAuthorisation.objects.select_for_update().get(generation=generation)
+    except ProgrammeAuthorisation.DoesNotExist as exc:
+        raise ValidationError(
+            "Aucune autorisation de programme n'est votée pour cette génération."
+        ) from exc
+    check_commitment_fits(authorisation=ap, amounts=[amount])
+    commitment = Commitment.objects.create(
+        authorisation=ap,
+        operation=operation,
+        amount=amount,
+        committed_on=voted_on,
+        deliberation_number=deliberation_number,
+    )
+    OPERATION_WORKFLOW.apply(
+        operation, "grant", actor=actor, granted_amount=amount, voted_on=voted_on
+    )
+    audit(
+        actor=actor,
+        action="commitment.create",
+        obj=commitment,
+        summary=f"Engagement de {format_money(amount)} pour {operation.reference}",
+    )
+    return commitment
+
+
+# --- Payments ------------------------------------------------------------------------------
+
+
+def _pending_or_paid(commitment, kinds) -> Decimal:
+    qs = commitment.payments.filter(kind__in=kinds).exclude(state=PaymentRequest.State.REFUSED)
+    total = ZERO
+    for payment in qs:
+        total += (
+            payment.paid_amount
+            if payment.state == PaymentRequest.State.PAID
+            else (payment.requested_amount)
+        )
+    return total
+
+
+def balance_due(commitment: Commitment, actual_expenses: Decimal) -> Decimal:
+    """The balance: the subsidy pro rata of the actual expenses (never above the subsidy),
+    less what was already paid or is pending."""
+    from pacte.operations.financing import summarise
+
+    operation = commitment.operation
+    planned = summarise(operation).basis
+    entitled = commitment.net_amount
+    if planned and actual_expenses < planned:
+        entitled = min(entitled, cents(commitment.net_amount * actual_expenses / planned))
+    already = _pending_or_paid(
+        commitment,
+        [PaymentRequest.Kind.ADVANCE, PaymentRequest.Kind.INSTALMENT, PaymentRequest.Kind.BALANCE],
+    )
+    return max(ZERO, entitled - already)
+
+
+@transaction.atomic
+def payment_request_create(
+    *, actor, operation: Operation, kind: str, amount, actual_expenses=None, evidence=()
+) -> PaymentRequest:
+    if actor.role == Role.PARTNER and operation.contract.partner_id != actor.partner_id:
+        raise PermissionDenied("Cette opération n'appartient pas à votre organisation.")
+    _require(actor, {Role.PARTNER, Role.ADMIN, Role.AGENT}, "demander un paiement")
+    try:
+        commitment = (
+            Commitment.objects.select_for_update()
+            .select_related("operation__contract__generation")
+            .get(operation=operation)
+        )
+    except Commitment.DoesNotExist as exc:
+        raise ValidationError("Aucune subvention n'est engagée pour cette opération.") from exc
+    if commitment.state != Commitment.State.ACTIVE:
+        raise ValidationError(
+            f"L'engagement est « {commitment.get_state_display().lower()} » : plus de paiement."
+        )
+    if operation.state not in PAYABLE_STATES:
+        raise ValidationError("Aucun paiement avant la signature de la convention.")
+    amount = _positive(amount, "Montant demandé")
+    generation = operation.contract.generation
+    evidence = list(evidence)
+    kinds = {a.kind for a in evidence}
+    if any(a.operation_id != operation.pk for a in evidence):
+        raise ValidationError("Les justificatifs sont des pièces de cette opération.")
+    if kind == PaymentRequest.Kind.ADVANCE:
+        ceiling = cents(commitment.net_amount * generation.advance_max_percent / 100)
+        already = _pending_or_paid(commitment, [PaymentRequest.Kind.ADVANCE])
+        if already + amount > ceiling:
+            raise ValidationError(
+                f"L'avance est limitée à {generation.advance_max_percent} % de la subvention, "
+                f"soit {format_money(ceiling)} (déjà demandé ou versé : {format_money(already)})."
+            )
+    elif kind == PaymentRequest.Kind.INSTALMENT:
+        ceiling = cents(commitment.net_amount * generation.instalments_max_percent / 100)
+        already = _pending_or_paid(
+            commitment, [PaymentRequest.Kind.ADVANCE, PaymentRequest.Kind.INSTALMENT]
+        )
+        if already + amount > ceiling:
+            raise ValidationError(
+                f"Avance et acomptes sont limités à {generation.instalments_max_percent} % de la "
+                f"subvention, soit {format_money(ceiling)} (déjà demandé ou versé : "
+                f"{format_money(already)})."
+            )
+        if Attachment.Kind.EXPENSE_STATEMENT not in kinds:
+            raise ValidationError("Joignez l'état récapitulatif des dépenses acquittées.")
+    elif kind == PaymentRequest.Kind.BALANCE:
+        if actual_expenses is None or Decimal(actual_expenses) <= 0:
+            raise ValidationError("Indiquez le montant des dépenses réalisées.")
+        missing = {Attachment.Kind.EXPENSE_STATEMENT, Attachment.Kind.COMPLETION} - kinds
+        if missing:
+            raise ValidationError(
+                "Joignez "
+                + " et ".join(f"« {Attachment.Kind(k).label} »" for k in sorted(missing))
+                + "."
+            )
+        due = balance_due(commitment, Decimal(actual_expenses))
+        if amount > due:
+            raise ValidationError(
+                f"Le solde dû est de {format_money(due)} au vu des dépenses réalisées "
+                f"({format_money(Decimal(actual_expenses))})."
+            )
+    else:
+        raise ValidationError("Nature de paiement inconnue.")
+    if _pending_or_paid(commitment, PaymentRequest.Kind.values) + amount > commitment.net_amount:
+        raise ValidationError(
+            "La demande dépasse ce qui reste de la subvention "
+            f"({format_money(commitment.net_amount)})."
+        )
+    request = PaymentRequest.objects.create(
+        commitment=commitment,
+        kind=kind,
+        requested_amount=amount,
+        actual_expenses=actual_expenses,
+        requested_by=actor,
+    )
+    request.evidence.set(evidence)
+    audit(
+        actor=actor,
+        action="payment.request",
+        obj=request,
+        summary=f"{request.get_kind_display()} de {format_money(amount)} demandé pour "
+        f"{operation.reference}",
+    )
+    return request
+
+
+def payment_check(*, actor, payment: PaymentRequest):
+    return PAYMENT_WORKFLOW.apply(payment, "check", actor=actor)
+
+
+def payment_refuse(*, actor, payment: PaymentRequest, reason: str):
+    return PAYMENT_WORKFLOW.apply(payment, "refuse", actor=actor, reason=reason)
+
+
+@transaction.atomic
+def payment_pay(
+    *, actor, payment: PaymentRequest, mandate_number: str, paid_on: datetime.date, amount=None
+) -> PaymentRequest:
+    """Record the mandate. Locks the commitment and the year's CP: two officers paying the
+    last euros at once get one success and one refusal."""
+    _require(actor, FINANCE, "enregistrer un paiement")
+    mandate_number = (mandate_number or "").strip()
+    if not mandate_number:
+        raise ValidationError("Indiquez le numéro de mandat.")
+    commitment = Commitment.objects.select_for_update().get(pk=payment.commitment_id)
+    payment = PaymentRequest.objects.get(pk=payment.pk)
+    amount = _positive(amount if amount is not None else payment.requested_amount, "Montant payé")
+    if amount > payment.requested_amount:
+        raise ValidationError("On ne paie pas plus que le montant demandé.")
+    credit = (
+        PaymentCredit.objects.select_for_update()
+        .filter(authorisation_id=commitment.authorisation_id, year=paid_on.year)
+        .first()
+    )
+    if credit is None:
+        raise ValidationError(f"Aucun crédit de paiement n'est voté pour {paid_on.year}.")
+    paid_year = paid_total(authorisation=commitment.authorisation, year=paid_on.year)
+    if paid_year + amount > credit.amount:
+        raise ValidationError(
+            f"Les crédits de paiement {paid_on.year} ne suffisent pas : "
+            f"{format_money(credit.amount - paid_year)} disponibles pour "
+            f"{format_money(amount)} à payer."
+        )
+    paid_operation = paid_total(commitment=commitment)
+    if paid_operation + amount > commitment.net_amount:
+        raise ValidationError(
+            f"Le paiement dépasserait la subvention engagée : {format_money(commitment.net_amount)}"
+            f", dont {format_money(paid_operation)} déjà payés."
+        )
+    PAYMENT_WORKFLOW.apply(
+        payment,
+        "pay",
+        actor=actor,
+        paid_amount=amount,
+        mandate_number=mandate_number,
+        paid_on=paid_on,
+    )
+    if payment.kind == PaymentRequest.Kind.BALANCE:
+        COMMITMENT_WORKFLOW.apply(commitment, "settle", actor=actor)
+        operation = commitment.operation
+        if operation.state == Operation.State.WORKS_STARTED:
+            OPERATION_WORKFLOW.apply(operation, "complete", actor=actor)
+    return payment
+
+
+# --- Lapse ---------------------------------------------------------------------------------
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def deadlines(commitment: Commitment) -> dict:
+    """The start and completion deadlines of a voted operation, from the generation's rules."""
+    generation = commitment.operation.contract.generation
+    operation = commitment.operation
+    start_years = generation.start_deadline_years + (
+        generation.start_extension_years if commitment.start_extended else 0
+    )
+    start = _add_years(commitment.committed_on, start_years)
+    signed = operation.events.filter(transition="sign_agreement").values_list("at", flat=True)
+    signed_on = signed[0].date() if signed else None
+    completion = _add_years(
+        signed_on or commitment.committed_on, generation.completion_deadline_years
+    )
+    return {"start": start, "completion": completion, "signed_on": signed_on}
+
+
+@transaction.atomic
+def commitment_extend_start(*, actor, commitment: Commitment, reason: str) -> Commitment:
+    _require(actor, FINANCE | {Role.AGENT}, "proroger un délai")
+    commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if commitment.start_extended:
+        raise ValidationError("Le délai de commencement a déjà été prorogé une fois.")
+    if not reason.strip():
+        raise ValidationError("Indiquez le motif de la prorogation.")
+    commitment.start_extended = True
+    commitment.save(update_fields=["start_extended"])
+    audit(
+        actor=actor,
+        action="commitment.extend",
+        obj=commitment,
+        summary=f"Délai de commencement prorogé pour {commitment.operation.reference}",
+        data={"reason": reason.strip()},
+    )
+    return commitment
+
+
+@transaction.atomic
+def commitment_lapse(*, actor, commitment: Commitment, reason: str, on: datetime.date):
+    """Cancel the unpaid remainder, which returns to the AP; the operation becomes lapsed."""
+    _require(actor, FINANCE, "constater une caducité")
+    commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    pending = commitment.payments.filter(
+        Q(state=PaymentRequest.State.REQUESTED) | Q(state=PaymentRequest.State.CHECKED)
+    )
+    if pending.exists():
+        raise ValidationError("Des demandes de paiement sont en cours : traitez-les d'abord.")
+    remainder = commitment.amount - paid_total(commitment=commitment)
+    COMMITMENT_WORKFLOW.apply(
+        commitment, "lapse", actor=actor, reason=reason, lapsed_amount=remainder, lapsed_on=on
+    )
+    OPERATION_WORKFLOW.apply(commitment.operation, "lapse", actor=actor, reason=reason)
+    return commitment

@@ -1,0 +1,313 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from pacte.core.charts import Series, bar_chart, line_chart
+from pacte.core.exports import export_response
+from pacte.core.formats import format_money
+from pacte.core.permissions import role_required
+from pacte.core.roles import INTERNAL_ROLES, Role
+from pacte.core.workflow import TransitionRefused
+from pacte.operations.selectors import operation_get
+
+from . import forms, selectors, services
+from .models import PaymentRequest
+from .workflows import PAYMENT_WORKFLOW
+
+internal = role_required(*INTERNAL_ROLES)
+finance_only = role_required(Role.ADMIN, Role.FINANCE)
+MONTHS = [
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+]
+
+
+def _refuse(request, exc):
+    texts = (
+        [m for ms in exc.message_dict.values() for m in ms]
+        if hasattr(exc, "error_dict")
+        else list(exc.messages)
+    )
+    for text in texts:
+        messages.error(request, text)
+
+
+def _form_errors(request, form):
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@internal
+def ap_index(request):
+    aps = list(selectors.ap_list(user=request.user))
+    if len(aps) == 1:
+        return redirect("finance:ap_detail", pk=aps[0].pk)
+    return render(
+        request, "finance/ap_list.html", {"aps": [(ap, selectors.ap_figures(ap)) for ap in aps]}
+    )
+
+
+@internal
+def ap_detail(request, pk: int):
+    ap = selectors.ap_get(user=request.user, pk=pk)
+    figures = selectors.ap_figures(ap)
+    timeline = selectors.ap_timeline(ap)
+    by_year = selectors.ap_by_year(ap)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        rows = (
+            [
+                c.operation.reference,
+                c.operation.title,
+                c.operation.contract.partner.name,
+                c.operation.contract.partner.territory.name
+                if c.operation.contract.partner.territory
+                else "",
+                c.committed_on,
+                c.amount,
+                c.paid or 0,
+                c.lapsed_amount,
+                c.get_state_display(),
+            ]
+            for c in selectors.commitment_list(user=request.user, authorisation=ap)
+        )
+        header = [
+            "Référence",
+            "Opération",
+            "Partenaire",
+            "Territoire",
+            "Engagé le",
+            "Engagé (€)",
+            "Payé (€)",
+            "Reliquat annulé (€)",
+            "État",
+        ]
+        return export_response(
+            fmt, f"engagements-{timezone.localdate():%Y%m%d}", header, rows, "Engagements"
+        )
+    consumption = (
+        line_chart(
+            title="Consommation de l'autorisation de programme",
+            description=(
+                f"Montants cumulés mois par mois : AP votée {format_money(figures['voted'])}, "
+                f"engagé {format_money(figures['committed'])}, "
+                f"payé {format_money(figures['paid'])}."
+            ),
+            x_labels=[f"{MONTHS[p['month'].month - 1]} {p['month'].year}" for p in timeline],
+            series=[
+                Series("AP votée", [p["voted"] for p in timeline]),
+                Series("Engagé", [p["committed"] for p in timeline]),
+                Series("Payé", [p["paid"] for p in timeline]),
+            ],
+        )
+        if timeline
+        else ""
+    )
+    yearly = (
+        bar_chart(
+            title="Crédits de paiement et paiements par exercice",
+            description="Pour chaque exercice, les crédits de paiement votés et les paiements.",
+            labels=[str(r["year"]) for r in by_year],
+            series=[
+                Series("CP votés", [r["credits"] for r in by_year]),
+                Series("Payé", [r["paid"] for r in by_year]),
+            ],
+        )
+        if by_year
+        else ""
+    )
+    context = {
+        "ap": ap,
+        "figures": figures,
+        "timeline": timeline,
+        "by_year": by_year,
+        "consumption": consumption,
+        "yearly": yearly,
+        "by_territory": selectors.ap_breakdown(ap, "territoire"),
+        "by_pact": selectors.ap_breakdown(ap, "pacte"),
+        "by_partner": selectors.ap_breakdown(ap, "partenaire"),
+        "cofunding": selectors.cofunding(ap),
+        "is_finance": request.user.role in {Role.ADMIN, Role.FINANCE},
+        "revision_form": forms.APForm(),
+        "cp_form": forms.CPForm(),
+    }
+    return render(request, "finance/ap_detail.html", context)
+
+
+@finance_only
+@require_POST
+def ap_revise(request, pk: int):
+    ap = selectors.ap_get(user=request.user, pk=pk)
+    form = forms.APForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            services.ap_revise(actor=request.user, authorisation=ap, **form.cleaned_data)
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(request, "La révision de l'AP est enregistrée.")
+    return redirect("finance:ap_detail", pk=pk)
+
+
+@finance_only
+@require_POST
+def cp_set(request, pk: int):
+    ap = selectors.ap_get(user=request.user, pk=pk)
+    form = forms.CPForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            services.cp_set(actor=request.user, authorisation=ap, **form.cleaned_data)
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(request, f"Les CP {form.cleaned_data['year']} sont enregistrés.")
+    return redirect("finance:ap_detail", pk=pk)
+
+
+@login_required
+def payment_list(request):
+    state = request.GET.get("etat", "")
+    state = state if state in PaymentRequest.State.values else ""
+    payments = selectors.payment_list(user=request.user, state=state)
+    return render(
+        request,
+        "finance/payment_list.html",
+        {
+            "payments": payments,
+            "states": PaymentRequest.State.choices,
+            "state": state,
+        },
+    )
+
+
+@login_required
+def payment_detail(request, pk: int):
+    payment = selectors.payment_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "check":
+                services.payment_check(actor=request.user, payment=payment)
+            elif action == "refuse":
+                form = forms.ReasonForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError("Indiquez le motif du refus.")
+                services.payment_refuse(
+                    actor=request.user, payment=payment, reason=form.cleaned_data["reason"]
+                )
+            elif action == "pay":
+                form = forms.PayForm(request.POST)
+                if not form.is_valid():
+                    _form_errors(request, form)
+                    return redirect("finance:payment_detail", pk=pk)
+                services.payment_pay(actor=request.user, payment=payment, **form.cleaned_data)
+            else:
+                raise Http404("Action inconnue.")
+        except PermissionDenied:
+            raise
+        except (TransitionRefused, ValidationError) as exc:
+            _refuse(request, exc)
+        else:
+            payment.refresh_from_db()
+            messages.success(request, f"La demande est « {payment.get_state_display()} ».")
+        return redirect("finance:payment_detail", pk=pk)
+    return render(
+        request,
+        "finance/payment_detail.html",
+        {
+            "payment": payment,
+            "transitions": {t.name for t in PAYMENT_WORKFLOW.available(payment, request.user)},
+            "pay_form": forms.PayForm(initial={"paid_on": timezone.localdate()}),
+            "reason_form": forms.ReasonForm(),
+        },
+    )
+
+
+@login_required
+def payment_request(request, operation_pk: int):
+    operation = operation_get(user=request.user, pk=operation_pk)
+    form = forms.PaymentRequestForm(request.POST or None, attachments=operation.attachments.all())
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.payment_request_create(
+                actor=request.user, operation=operation, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(
+                request,
+                f"{created.get_kind_display()} demandé ; le Département "
+                "va vérifier vos justificatifs.",
+            )
+            return redirect("operations:operation_detail", pk=operation_pk)
+    finance = selectors.operation_finance(user=request.user, operation=operation)
+    return render(
+        request,
+        "finance/payment_request_form.html",
+        {"form": form, "operation": operation, "finance": finance},
+    )
+
+
+@internal
+def lapse_watch(request, pk: int):
+    ap = selectors.ap_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "finance/lapse_watch.html",
+        {
+            "ap": ap,
+            "rows": selectors.lapse_watch(user=request.user, ap=ap),
+            "is_finance": request.user.role in {Role.ADMIN, Role.FINANCE},
+            "lapse_form": forms.LapseForm(initial={"on": timezone.localdate()}),
+        },
+    )
+
+
+@role_required(Role.ADMIN, Role.FINANCE, Role.AGENT)
+@require_POST
+def commitment_action(request, pk: int):
+    commitment = selectors.commitment_list(user=request.user).filter(pk=pk).first()
+    if commitment is None:
+        raise Http404("Engagement introuvable.")
+    action = request.POST.get("action")
+    try:
+        if action == "extend":
+            services.commitment_extend_start(
+                actor=request.user, commitment=commitment, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, "Le délai de commencement est prorogé d'un an.")
+        elif action == "lapse":
+            form = forms.LapseForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Indiquez le motif et la date de la caducité.")
+            services.commitment_lapse(
+                actor=request.user, commitment=commitment, **form.cleaned_data
+            )
+            messages.success(request, "Le reliquat est annulé et revient à l'AP.")
+        else:
+            raise Http404("Action inconnue.")
+    except PermissionDenied:
+        raise
+    except (TransitionRefused, ValidationError) as exc:
+        _refuse(request, exc)
+    return redirect("finance:lapse_watch", pk=commitment.authorisation_id)

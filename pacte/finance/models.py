@@ -107,6 +107,9 @@ class Commitment(models.Model):
     lapsed_amount = MoneyField("reliquat annulé (€)", default=ZERO)
     lapsed_on = models.DateField("caduc le", null=True, blank=True)
     start_extended = models.BooleanField("délai de commencement prorogé", default=False)
+    alerted_on = models.DateField(
+        "dernière alerte de caducité", null=True, blank=True, editable=False
+    )
     state = models.CharField(
         "état", max_length=8, choices=State.choices, default=State.ACTIVE, editable=False
     )

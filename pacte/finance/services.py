@@ -463,3 +463,70 @@ def commitment_lapse(*, actor, commitment: Commitment, reason: str, on: datetime
     )
     OPERATION_WORKFLOW.apply(commitment.operation, "lapse", actor=actor, reason=reason)
     return commitment
+
+
+ALERT_EVERY_DAYS = 7
+
+
+@transaction.atomic
+def lapse_alerts_send(*, on: datetime.date) -> int:
+    """E-mail the partner's users and the instructor about deadlines that come within the
+    generation's warning period or have passed; at most one mail a week per commitment."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    from pacte.core.formats import format_date
+
+    sent = 0
+    commitments = (
+        Commitment.objects.select_for_update()
+        .filter(state=Commitment.State.ACTIVE)
+        .select_related(
+            "operation__contract__generation",
+            "operation__assigned_to",
+            "operation__contract__partner",
+        )
+    )
+    for commitment in commitments:
+        if commitment.alerted_on and (on - commitment.alerted_on).days < ALERT_EVERY_DAYS:
+            continue
+        operation = commitment.operation
+        generation = operation.contract.generation
+        dates = deadlines(commitment)
+        pending = (
+            [("commencer les travaux", dates["start"])] if not operation.works_started_on else []
+        )
+        pending.append(("achever l'opération", dates["completion"]))
+        due = [
+            (what, day) for what, day in pending if (day - on).days <= generation.lapse_warning_days
+        ]
+        if not due:
+            continue
+        lines = [
+            f"- {what} : avant le {format_date(day)}"
+            + (" (délai dépassé)" if day < on else f" (dans {(day - on).days} jours)")
+            for what, day in due
+        ]
+        recipients = {
+            u.email for u in operation.contract.partner.users.filter(is_active=True) if u.email
+        }
+        if operation.assigned_to and operation.assigned_to.email:
+            recipients.add(operation.assigned_to.email)
+        if not recipients:
+            continue
+        body = (
+            f"Opération {operation.reference} — {operation.title}\n\n"
+            "Échéances de la subvention du Fonds d'Innovation Territorial :\n"
+            + "\n".join(lines)
+            + "\n\nPassé ces délais, la subvention peut être déclarée caduque et son reliquat "
+            "annulé."
+        )
+        subject = f"[Pacte] Échéance de subvention — {operation.reference}"
+        emails = sorted(recipients)
+        transaction.on_commit(
+            lambda s=subject, b=body, e=emails: send_mail(s, b, settings.DEFAULT_FROM_EMAIL, e)
+        )
+        commitment.alerted_on = on
+        commitment.save(update_fields=["alerted_on"])
+        sent += 1
+    return sent

@@ -307,3 +307,22 @@ def test_payment_never_exceeds_the_commitment(op, users):
             amount=Decimal("135000.01"),
             actual_expenses=Decimal("450000"),
         )
+
+
+def test_lapse_alerts_mail_the_partner_once_a_week(op, users, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    operation, commitment = op
+    users["test-partner"].email = "mairie@exemple.fr"
+    users["test-partner"].save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.lapse_alerts_send(on=D(2026, 1, 5)) == 1
+    assert mail.outbox[-1].to == [
+        "mairie@exemple.fr",
+        "test-agent@exemple.fr",
+    ]  # and the instructor
+    assert "commencer les travaux : avant le 25/03/2026 (dans 79 jours)" in mail.outbox[-1].body
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.lapse_alerts_send(on=D(2026, 1, 8)) == 0
+        assert services.lapse_alerts_send(on=D(2026, 1, 12)) == 1
+    assert len(mail.outbox) == 2

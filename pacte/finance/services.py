@@ -197,6 +197,14 @@ def commit_subsidy(
         raise ValidationError(
             "Aucune autorisation de programme n'est votée pour cette génération."
         ) from exc
+    locked = Operation.objects.select_for_update().get(pk=operation.pk)
+    if locked.state != Operation.State.SCHEDULED or Commitment.objects.filter(
+        operation=locked
+    ).exists():
+        raise ValidationError(
+            f"On ne vote que la subvention d'une opération inscrite à une séance ; celle-ci est "
+            f"« {locked.get_state_display().lower()} »."
+        )
     check_commitment_fits(authorisation=ap, amounts=[amount])
     commitment = Commitment.objects.create(
         authorisation=ap,

@@ -326,3 +326,15 @@ def test_lapse_alerts_mail_the_partner_once_a_week(op, users, django_capture_on_
         assert services.lapse_alerts_send(on=D(2026, 1, 8)) == 0
         assert services.lapse_alerts_send(on=D(2026, 1, 12)) == 1
     assert len(mail.outbox) == 2
+
+
+def test_a_subsidy_is_voted_once(op, users):
+    operation, _ = op
+    with refused("inscrite à une séance"):
+        services.commit_subsidy(
+            actor=users["test-assembly"],
+            operation=operation,
+            amount=Decimal("1.00"),
+            voted_on=D(2024, 4, 1),
+        )
+    assert Commitment.objects.filter(operation=operation).count() == 1

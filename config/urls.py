@@ -25,6 +25,7 @@ urlpatterns = [
     path("territoire/", include("pacte.territory.urls")),
     path("operations/", include("pacte.operations.urls")),
     path("finances/", include("pacte.finance.urls")),
+    path("documents/", include("pacte.documents.urls")),
     path("", include("pacte.contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "pacte.contracts",
     "pacte.operations",
     "pacte.finance",
+    "pacte.documents",
 ]
 
 MIDDLEWARE = [
@@ -151,3 +152,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Electronic signatures (PAdES). The Département's signing authority: a CA certificate and key
+# in PEM files; Pacte issues each signer's certificate from it. The demo creates a test CA under
+# var/pki/ when these are not set; production points them at the Département's own PKI.
+PACTE_SIGNING_CA_CERT = os.environ.get("PACTE_SIGNING_CA_CERT", "")
+PACTE_SIGNING_CA_KEY = os.environ.get("PACTE_SIGNING_CA_KEY", "")
+PACTE_SIGNING_CA_PASSPHRASE = os.environ.get("PACTE_SIGNING_CA_PASSPHRASE", "")
+PACTE_SIGNING_LOCATION = os.environ.get("PACTE_SIGNING_LOCATION", "Arras")

@@ -198,9 +198,10 @@ def commit_subsidy(
             "Aucune autorisation de programme n'est votée pour cette génération."
         ) from exc
     locked = Operation.objects.select_for_update().get(pk=operation.pk)
-    if locked.state != Operation.State.SCHEDULED or Commitment.objects.filter(
-        operation=locked
-    ).exists():
+    if (
+        locked.state != Operation.State.SCHEDULED
+        or Commitment.objects.filter(operation=locked).exists()
+    ):
         raise ValidationError(
             f"On ne vote que la subvention d'une opération inscrite à une séance ; celle-ci est "
             f"« {locked.get_state_display().lower()} »."

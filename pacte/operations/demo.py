@@ -275,7 +275,13 @@ def _advance(operation, target, contact, agent, admin, fund, rng, completed):
         return
     from pacte.finance.services import commit_subsidy
 
-    commit_subsidy(actor=admin, operation=operation, amount=fund, voted_on=voted_on)
+    commit_subsidy(
+        actor=admin,
+        operation=operation,
+        amount=fund,
+        voted_on=voted_on,
+        deliberation_number=f"{voted_on.year}-{500 + operation.pk:03d}",
+    )
     if target == "voted":
         return
     OPERATION_WORKFLOW.apply(operation, "sign_agreement", actor=agent)

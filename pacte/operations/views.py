@@ -15,6 +15,7 @@ from pacte.core.models import User
 from pacte.core.permissions import role_required
 from pacte.core.roles import Role
 from pacte.core.workflow import TransitionRefused
+from pacte.documents.selectors import document_list
 from pacte.finance.selectors import operation_finance
 from pacte.territory.selectors import territory_list
 
@@ -255,6 +256,7 @@ def operation_detail(request, pk: int):
         "works_form": forms.WorksForm(),
         "commitment_form": forms.CommitmentForm(),
         "finance": operation_finance(user=request.user, operation=operation),
+        "documents": document_list(user=request.user, operation=operation),
         "commitment_transitions": {
             c.pk: COMMITMENT_WORKFLOW.available(c, request.user)
             for c in operation.commitments.all()

@@ -1,0 +1,97 @@
+"""Generated documents: each version stored with its template version, the data it was made
+from, its hash, who generated it and when. Signing never overwrites: each signature adds a
+new file, and a signed document is frozen (a change is a new version)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        SHEET = "sheet", "Fiche détaillée"
+        AGREEMENT = "agreement", "Convention"
+        AGREEMENT_DOCX = "agreement_docx", "Convention (DOCX modifiable)"
+
+    kind = models.CharField("nature", max_length=20, choices=Kind.choices)
+    operation = models.ForeignKey(
+        "operations.Operation",
+        verbose_name="opération",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    version = models.PositiveSmallIntegerField("version")
+    template_name = models.CharField("modèle", max_length=100)
+    template_sha256 = models.CharField("empreinte du modèle", max_length=64)
+    data = models.JSONField("données")
+    file = models.FileField("fichier", upload_to="documents/%Y/%m/")
+    content_type = models.CharField(max_length=100, default="application/pdf")
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    generated_at = models.DateTimeField("généré le", auto_now_add=True)
+    frozen = models.BooleanField(
+        "figé",
+        default=False,
+        editable=False,
+        help_text="Un document dont la signature a commencé ne change plus.",
+    )
+
+    class Meta:
+        verbose_name = "document"
+        verbose_name_plural = "documents"
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operation", "kind", "version"], name="document_unique_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.version}"
+
+    @property
+    def filename(self) -> str:
+        extension = "docx" if self.kind == self.Kind.AGREEMENT_DOCX else "pdf"
+        reference = self.operation.reference if self.operation_id else "document"
+        return f"{reference}-{self.kind}-v{self.version}.{extension}"
+
+
+class SignatureStep(models.Model):
+    """One signature in the order the agent set. Once signed, it keeps the signed file."""
+
+    class Signer(models.TextChoices):
+        DEPARTMENT = "department", "Le Département"
+        PARTNER = "partner", "Le partenaire"
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="signatures")
+    order = models.PositiveSmallIntegerField("ordre")
+    signer = models.CharField("signataire", max_length=12, choices=Signer.choices)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField("signé le", null=True, blank=True)
+    file = models.FileField("fichier signé", upload_to="documents/signed/%Y/%m/", blank=True)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "signature"
+        verbose_name_plural = "signatures"
+        ordering = ["document", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "order"], name="signature_unique_order"),
+            models.UniqueConstraint(fields=["document", "signer"], name="signature_unique_signer"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_signer_display()} ({self.order})"
+
+    @property
+    def done(self) -> bool:
+        return self.signed_at is not None

@@ -1,0 +1,257 @@
+"""Documents built from Pacte's data with Typst templates (files in pacte/documents/typst/)."""
+
+import hashlib
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import typst
+from django.conf import settings
+from django.utils import timezone
+
+from pacte.core.formats import format_date_words, format_decimal, format_money
+from pacte.operations.financing import summarise
+
+TEMPLATES = Path(__file__).resolve().parent / "typst"
+
+
+def template_sha256(name: str) -> str:
+    """The template's version: a hash of its file and of the shared layout."""
+    digest = hashlib.sha256()
+    for file in [TEMPLATES / "common.typ", TEMPLATES / name]:
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def render_pdf(name: str, data: dict) -> bytes:
+    """Compile the template with the data as JSON: tagged PDF/A-2a (accessible)."""
+    return typst.compile(
+        str(TEMPLATES / name),
+        root=str(TEMPLATES),
+        sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
+        pdf_standards=["a-2a"],
+        timestamp=0,
+    )
+
+
+def _money(value) -> str:
+    return format_money(value) if value is not None else "—"
+
+
+UNITS = [
+    "",
+    "un",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "six",
+    "sept",
+    "huit",
+    "neuf",
+    "dix",
+    "onze",
+    "douze",
+    "treize",
+    "quatorze",
+    "quinze",
+    "seize",
+    "dix-sept",
+    "dix-huit",
+    "dix-neuf",
+]
+TENS = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante"}
+
+
+def _below_100(n: int) -> str:
+    if n < 20:
+        return UNITS[n]
+    tens, unit = divmod(n, 10)
+    if tens in (7, 9):
+        base = "soixante" if tens == 7 else "quatre-vingt"
+        rest = _below_100(10 + unit)
+        return f"{base}-et-{rest}" if tens == 7 and unit == 1 else f"{base}-{rest}"
+    if tens == 8:
+        return "quatre-vingts" if unit == 0 else f"quatre-vingt-{UNITS[unit]}"
+    if unit == 0:
+        return TENS[tens]
+    return f"{TENS[tens]}-et-un" if unit == 1 else f"{TENS[tens]}-{UNITS[unit]}"
+
+
+def _below_1000(n: int) -> str:
+    hundreds, rest = divmod(n, 100)
+    if hundreds == 0:
+        return _below_100(rest)
+    head = "cent" if hundreds == 1 else f"{UNITS[hundreds]}-cent" + ("s" if rest == 0 else "")
+    return head if rest == 0 else f"{head}-{_below_100(rest)}"
+
+
+def number_in_words(n: int) -> str:
+    """French spelling (1990 rules, hyphens everywhere): 1 250 000 → un-million-deux-cent-
+    cinquante-mille."""
+    if n == 0:
+        return "zéro"
+    parts = []
+    for value, singular, plural in [
+        (10**9, "milliard", "milliards"),
+        (10**6, "million", "millions"),
+    ]:
+        count, n = divmod(n, value)
+        if count:
+            parts.append(f"{number_in_words(count)}-{singular if count == 1 else plural}")
+    thousands, n = divmod(n, 1000)
+    if thousands:
+        parts.append("mille" if thousands == 1 else f"{_below_1000(thousands)}-mille")
+    if n:
+        parts.append(_below_1000(n))
+    return "-".join(parts)
+
+
+def amount_in_words(amount: Decimal) -> str:
+    euros = int(amount)
+    cents = int((amount - euros) * 100)
+    text = f"{number_in_words(euros)} euro{'s' if euros > 1 else ''}"
+    if cents:
+        text += f" et {number_in_words(cents)} centime{'s' if cents > 1 else ''}"
+    return text
+
+
+def location_svg(operation) -> str | None:
+    """The département with the operation's communes highlighted, as a standalone SVG."""
+    communes = list(operation.communes.all())
+    if not communes:
+        return None
+    department = communes[0].department
+    shapes = "".join(
+        f'<path d="{c.svg_path}" fill="#b34000" stroke="#4a1a00" stroke-width="0.4"/>'
+        for c in communes
+        if c.svg_path
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{department.svg_viewbox}">'
+        f'<path d="{department.svg_path}" fill="#eef3f8" stroke="#5b6b7b" stroke-width="0.4"/>'
+        f"{shapes}</svg>"
+    )
+
+
+def _base(operation) -> dict:
+    generation = operation.contract.generation
+    stakes = list(operation.stakes.all())
+    pacts = sorted({p.name for s in stakes for p in s.pacts.all()})
+    orientations = sorted({o.name for s in stakes for o in s.orientations.all()})
+    schedule = (
+        f"du {operation.planned_start:%d/%m/%Y} au {operation.planned_end:%d/%m/%Y}"
+        if operation.planned_start and operation.planned_end
+        else "—"
+    )
+    return {
+        "reference": operation.reference,
+        "title": operation.title,
+        "generation": generation.name,
+        "generation_lower": generation.name[0].lower() + generation.name[1:],
+        "framework": generation.framework_deliberation_number,
+        "partner": operation.contract.partner.name,
+        "category": operation.get_category_display(),
+        "communes": ", ".join(f"{c.name} ({c.insee_code})" for c in operation.communes.all())
+        or "—",
+        "schedule": schedule,
+        "stakes": [s.title for s in stakes],
+        "pacts": pacts,
+        "orientations": orientations,
+        "commitments": [
+            f"{c.description}"
+            + (
+                f" (cible : {format_decimal(c.target, 0)} {c.unit})".rstrip()
+                if c.target is not None
+                else ""
+            )
+            for c in operation.commitments.all()
+        ],
+    }
+
+
+def sheet_data(operation) -> dict:
+    summary = summarise(operation)
+    funders = dict(operation.resources.model.Funder.choices)
+    statuses = dict(operation.resources.model.Status.choices)
+    proposed = operation.proposed_subsidy_amount
+    svg = location_svg(operation)
+    return _base(operation) | {
+        "description": operation.description,
+        "shared_objectives": operation.shared_objectives or "—",
+        "environment": operation.environment or "—",
+        "reach": operation.get_territorial_reach_display() or "—",
+        "usage_terms": operation.usage_terms or "—",
+        "expenses": [
+            {
+                "label": e.label,
+                "excl": format_money(e.amount_excl_tax),
+                "incl": format_money(e.amount_incl_tax),
+            }
+            for e in operation.expenses.all()
+        ],
+        "total_excl": format_money(summary.expenses_excl_tax),
+        "total_incl": format_money(summary.expenses_incl_tax),
+        "resources": [
+            {
+                "funder": funders[r.funder] + (f" — {r.label}" if r.label else ""),
+                "status": statuses[r.status],
+                "amount": format_money(r.amount),
+            }
+            for r in operation.resources.all()
+        ],
+        "total_resources": format_money(summary.resources),
+        "owner_rule": summary.owner.explanation,
+        "proposed_subsidy": _money(proposed),
+        "proposed_rate": (
+            f"{format_decimal(proposed * 100 / summary.basis)} % de la dépense "
+            f"{summary.basis_label}"
+            if proposed and summary.basis
+            else "—"
+        ),
+        "justification_policies": operation.justification_policies or "—",
+        "justification_dynamics": operation.justification_dynamics or "—",
+        "justification_cofunding": operation.justification_cofunding or "—",
+        "map": svg,
+        "map_alt": (
+            f"Localisation de l'opération dans le département : {_base(operation)['communes']}"
+            if svg
+            else ""
+        ),
+    }
+
+
+def agreement_data(operation, *, department_signatory: str, partner_signatory: str) -> dict:
+    summary = summarise(operation)
+    generation = operation.contract.generation
+    amount = operation.granted_amount or Decimal("0")
+    partner = operation.contract.partner
+    ids = ", ".join(
+        filter(
+            None,
+            [
+                f"SIREN {partner.siren}" if partner.siren else "",
+                f"SIRET {partner.siret}" if partner.siret else "",
+                f"RNA {partner.rna}" if partner.rna else "",
+            ],
+        )
+    )
+    voted_on = operation.voted_on or timezone.localdate()
+    return _base(operation) | {
+        "amount": format_money(amount),
+        "amount_words": amount_in_words(amount),
+        "rate": f"{format_decimal(amount * 100 / summary.basis)} %" if summary.basis else "—",
+        "basis": format_money(summary.basis),
+        "basis_label": summary.basis_label,
+        "deliberation": getattr(getattr(operation, "commitment", None), "deliberation_number", "")
+        or "—",
+        "vote_date_words": format_date_words(voted_on),
+        "partner_ids": ids or "—",
+        "department_signatory": department_signatory,
+        "partner_signatory": partner_signatory,
+        "advance_percent": f"{format_decimal(generation.advance_max_percent, 0)} %",
+        "instalments_percent": f"{format_decimal(generation.instalments_max_percent, 0)} %",
+        "start_years": generation.start_deadline_years,
+        "completion_years": generation.completion_deadline_years,
+        "location": settings.PACTE_SIGNING_LOCATION,
+    }

@@ -1,0 +1,216 @@
+"""Generating, storing, freezing and signing documents."""
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from pacte.core.audit import audit
+from pacte.core.roles import Role
+from pacte.operations.models import Operation
+from pacte.operations.workflows import OPERATION_WORKFLOW
+
+from . import rendering, signing
+from .docx import agreement_docx
+from .models import Document, SignatureStep
+
+AGENTS = {Role.ADMIN, Role.AGENT}
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+VOTED = {
+    Operation.State.VOTED,
+    Operation.State.AGREEMENT_SIGNED,
+    Operation.State.WORKS_STARTED,
+    Operation.State.COMPLETED,
+}
+
+
+def _store(
+    *, actor, operation, kind, template, data, content: bytes, content_type="application/pdf"
+) -> Document:
+    version = (
+        Document.objects.filter(operation=operation, kind=kind).aggregate(m=Max("version"))["m"]
+        or 0
+    ) + 1
+    document = Document(
+        kind=kind,
+        operation=operation,
+        version=version,
+        template_name=template,
+        template_sha256=rendering.template_sha256(template) if template.endswith(".typ") else "",
+        data=data,
+        sha256=hashlib.sha256(content).hexdigest(),
+        generated_by=actor,
+        content_type=content_type,
+    )
+    document.file.save(document.filename, ContentFile(content), save=False)
+    document.save()
+    audit(
+        actor=actor,
+        action="document.generate",
+        obj=document,
+        summary=f"{document} de {operation.reference} généré",
+        data={"sha256": document.sha256},
+    )
+    return document
+
+
+@transaction.atomic
+def sheet_generate(*, actor, operation: Operation) -> Document:
+    if actor.role not in AGENTS:
+        raise PermissionDenied("Seuls les agents génèrent les fiches détaillées.")
+    data = rendering.sheet_data(operation)
+    pdf = rendering.render_pdf("sheet.typ", data)
+    return _store(
+        actor=actor,
+        operation=operation,
+        kind=Document.Kind.SHEET,
+        template="sheet.typ",
+        data=data,
+        content=pdf,
+    )
+
+
+def _agreement_inputs(operation, department_signatory, partner_signatory):
+    if operation.state not in VOTED:
+        raise ValidationError("La convention suit le vote de la subvention.")
+    partner = operation.contract.partner
+    return rendering.agreement_data(
+        operation,
+        department_signatory=department_signatory.strip()
+        or "le Président du Conseil départemental",
+        partner_signatory=partner_signatory.strip()
+        or (
+            f"{partner.representative}, {partner.representative_title}".strip(", ")
+            or "son représentant légal"
+        ),
+    )
+
+
+@transaction.atomic
+def agreement_generate(
+    *, actor, operation: Operation, department_signatory: str = "", partner_signatory: str = ""
+) -> Document:
+    if actor.role not in AGENTS:
+        raise PermissionDenied("Seuls les agents génèrent les conventions.")
+    data = _agreement_inputs(operation, department_signatory, partner_signatory)
+    pdf = rendering.render_pdf("agreement.typ", data)
+    return _store(
+        actor=actor,
+        operation=operation,
+        kind=Document.Kind.AGREEMENT,
+        template="agreement.typ",
+        data=data,
+        content=pdf,
+    )
+
+
+@transaction.atomic
+def agreement_docx_generate(
+    *, actor, operation: Operation, department_signatory: str = "", partner_signatory: str = ""
+) -> Document:
+    if actor.role not in AGENTS:
+        raise PermissionDenied("Seuls les agents génèrent les conventions.")
+    data = _agreement_inputs(operation, department_signatory, partner_signatory)
+    return _store(
+        actor=actor,
+        operation=operation,
+        kind=Document.Kind.AGREEMENT_DOCX,
+        template="docx.py",
+        data=data,
+        content=agreement_docx(data),
+        content_type=DOCX_TYPE,
+    )
+
+
+@transaction.atomic
+def signing_start(*, actor, document: Document, order: list[str]) -> list[SignatureStep]:
+    """Freeze the document and set who signs in which order."""
+    if actor.role not in AGENTS:
+        raise PermissionDenied("Seuls les agents organisent les signatures.")
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.kind != Document.Kind.AGREEMENT:
+        raise ValidationError("Seule la convention (PDF) se signe.")
+    if document.frozen:
+        raise ValidationError("La signature de ce document a déjà commencé.")
+    if sorted(order) != sorted(SignatureStep.Signer.values):
+        raise ValidationError("Indiquez l'ordre des deux signataires.")
+    newer = Document.objects.filter(
+        operation=document.operation, kind=document.kind, version__gt=document.version
+    ).exists()
+    if newer:
+        raise ValidationError("Une version plus récente de ce document existe.")
+    document.frozen = True
+    document.save(update_fields=["frozen"])
+    steps = [
+        SignatureStep.objects.create(document=document, order=i, signer=signer)
+        for i, signer in enumerate(order, start=1)
+    ]
+    audit(
+        actor=actor,
+        action="document.signing_start",
+        obj=document,
+        summary=f"Signature de {document} ouverte : {' puis '.join(order)}",
+    )
+    return steps
+
+
+def current_file(document: Document) -> bytes:
+    last = document.signatures.filter(signed_at__isnull=False).order_by("-order").first()
+    with (last.file if last else document.file).open("rb") as handle:
+        return handle.read()
+
+
+@transaction.atomic
+def document_sign(*, actor, document: Document) -> SignatureStep:
+    """Sign the document as the next signer in the order set, if the actor is that signer."""
+    document = (
+        Document.objects.select_for_update()
+        .select_related("operation__contract__partner")
+        .get(pk=document.pk)
+    )
+    step = document.signatures.filter(signed_at__isnull=True).order_by("order").first()
+    if step is None:
+        raise ValidationError("Ce document est déjà signé par tous ses signataires.")
+    partner = document.operation.contract.partner
+    if step.signer == SignatureStep.Signer.DEPARTMENT:
+        if actor.role not in AGENTS:
+            raise PermissionDenied("C'est au tour du Département de signer.")
+        organisation = "Département du Pas-de-Calais"
+    else:
+        if actor.role != Role.PARTNER or actor.partner_id != partner.pk:
+            raise PermissionDenied("C'est au tour du partenaire de signer.")
+        organisation = partner.name
+    signed = signing.sign_pdf(
+        current_file(document),
+        field_name=f"Signature{step.order}",
+        signer_name=actor.get_full_name() or actor.username,
+        organisation=organisation,
+        reason=f"Signature de la convention {document.operation.reference}",
+    )
+    step.signed_by = actor
+    step.signed_at = timezone.now()
+    step.sha256 = hashlib.sha256(signed).hexdigest()
+    step.file.save(
+        f"{document.filename[:-4]}-signe-{step.order}.pdf", ContentFile(signed), save=False
+    )
+    step.save()
+    audit(
+        actor=actor,
+        action="document.sign",
+        obj=document,
+        summary=f"{document} signé par {step.get_signer_display().lower()}",
+        data={"sha256": step.sha256},
+    )
+    if not document.signatures.filter(signed_at__isnull=True).exists():
+        operation = document.operation
+        if operation.state == Operation.State.VOTED:
+            OPERATION_WORKFLOW.apply(
+                operation,
+                "sign_agreement",
+                actor=actor,
+                reason=f"Convention signée (empreinte {step.sha256[:12]}…)",
+            )
+    return step

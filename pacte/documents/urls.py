@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "documents"
+urlpatterns = [
+    path("<int:pk>/generer/<str:kind>/", views.document_generate, name="generate"),
+    path("<int:pk>/<int:document_pk>/", views.document_download, name="download"),
+    path("<int:pk>/<int:document_pk>/signature/", views.signing_start, name="signing_start"),
+    path("<int:pk>/<int:document_pk>/signer/", views.document_sign, name="sign"),
+    path("<int:pk>/<int:document_pk>/verifier/", views.document_verify, name="verify"),
+]

@@ -1,0 +1,102 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from pacte.operations.selectors import operation_get
+
+from . import selectors, services, signing
+from .models import Document
+
+
+def _refuse(request, exc):
+    texts = (
+        [m for ms in exc.message_dict.values() for m in ms]
+        if hasattr(exc, "error_dict")
+        else list(exc.messages)
+    )
+    for text in texts:
+        messages.error(request, text)
+
+
+GENERATORS = {
+    "sheet": services.sheet_generate,
+    "agreement": services.agreement_generate,
+    "agreement_docx": services.agreement_docx_generate,
+}
+
+
+@login_required
+@require_POST
+def document_generate(request, pk: int, kind: str):
+    operation = operation_get(user=request.user, pk=pk)
+    if kind not in GENERATORS:
+        raise Http404("Document inconnu.")
+    try:
+        document = GENERATORS[kind](actor=request.user, operation=operation)
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, f"{document} généré (empreinte {document.sha256[:12]}…).")
+    return redirect("operations:operation_detail", pk=pk)
+
+
+@login_required
+def document_download(request, pk: int, document_pk: int):
+    document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
+    signed = document.signatures.filter(signed_at__isnull=False).order_by("-order").first()
+    if signed and request.GET.get("original") != "1":
+        handle, name = signed.file.open("rb"), f"{document.filename[:-4]}-signe.pdf"
+    else:
+        handle, name = document.file.open("rb"), document.filename
+    return FileResponse(
+        handle, as_attachment=True, filename=name, content_type=document.content_type
+    )
+
+
+@login_required
+@require_POST
+def signing_start(request, pk: int, document_pk: int):
+    document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
+    order = request.POST.get("order", "department,partner").split(",")
+    try:
+        services.signing_start(actor=request.user, document=document, order=order)
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, "Le document est figé ; la signature est ouverte.")
+    return redirect("operations:operation_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def document_sign(request, pk: int, document_pk: int):
+    document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
+    try:
+        step = services.document_sign(actor=request.user, document=document)
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(
+            request,
+            f"Signature de {step.get_signer_display().lower()} "
+            f"enregistrée (empreinte {step.sha256[:12]}…).",
+        )
+    return redirect("operations:operation_detail", pk=pk)
+
+
+@login_required
+def document_verify(request, pk: int, document_pk: int):
+    document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
+    if document.kind != Document.Kind.AGREEMENT:
+        raise Http404("Seule une convention signée se vérifie.")
+    checks = signing.verify_pdf(services.current_file(document))
+    return render(request, "documents/verify.html", {"document": document, "checks": checks})

@@ -1,0 +1,182 @@
+"""Generated documents: the facts in their text, versions, signatures that verify, tampering
+detected."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from pypdf import PdfReader
+
+from pacte.documents import rendering, services, signing
+from pacte.documents.models import Document
+from pacte.operations.models import Operation
+from tests.finance.conftest import ap, lens_contract, media_root, voted_operation  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(pdf: bytes) -> str:
+    """The PDF's text, spaces folded, typographic apostrophes and spaces made plain."""
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+    return text.replace("\u2019", "'").replace("\u202f", " ").replace("\xa0", " ")
+
+
+def file_bytes(field) -> bytes:
+    with field.open("rb") as handle:
+        return handle.read()
+
+
+@pytest.fixture
+def voted(lens_contract, users, ap):  # noqa: F811
+    operation, commitment = voted_operation(lens_contract, users, sign=False)
+    return Operation.objects.get(pk=operation.pk)
+
+
+def test_amounts_in_french_words():
+    assert rendering.number_in_words(1_250_000) == "un-million-deux-cent-cinquante-mille"
+    assert rendering.number_in_words(80) == "quatre-vingts"
+    assert rendering.number_in_words(71) == "soixante-et-onze"
+    assert rendering.number_in_words(200) == "deux-cents"
+    assert rendering.amount_in_words(Decimal("135000.50")) == (
+        "cent-trente-cinq-mille euros et cinquante centimes"
+    )
+
+
+def test_sheet_carries_the_facts(voted, users):
+    document = services.sheet_generate(actor=users["test-agent"], operation=voted)
+    pdf = file_bytes(document.file)
+    assert pdf.startswith(b"%PDF")
+    text = text_of(pdf)
+    for fact in [
+        "FICHE DÉTAILLÉE",
+        voted.reference,
+        voted.title,
+        "Communauté d'agglomération de Lens - Liévin",
+        "Liévin (62510)",
+        "Mobilités douces",
+        "Pacte des solidarités territoriales",
+        "450 000,00 €",
+        "135 000,00 €",
+        "30,00 % de la dépense hors taxes",
+        "L1111-10",
+        "Relier les deux gares à vélo.",
+        "Intercommunal",
+        "Localisation",
+    ]:
+        assert fact in text, (fact, text)
+    assert len(document.sha256) == 64 and document.template_sha256
+    assert document.data["reference"] == voted.reference
+    assert document.generated_by == users["test-agent"]
+
+
+def test_agreement_carries_the_facts_and_versions_never_overwrite(voted, users):
+    first = services.agreement_generate(
+        actor=users["test-agent"],
+        operation=voted,
+        department_signatory="M. Jean-Claude LEROY, Président",
+    )
+    text = text_of(file_bytes(first.file))
+    for fact in [
+        "CONVENTION DE SUBVENTION D'INVESTISSEMENT",
+        "M. Jean-Claude LEROY, Président",
+        "délibération n°2024-310 du 25 mars 2024",
+        "135 000,00 €",
+        "cent-trente-cinq-mille euros",
+        "30,00 %",
+        "450 000,00 €",
+        "avance de 30 %",
+        "jusqu'à 80 %",
+        "2 ans",
+        "4 ans",
+        "logo du Département",
+        "SIREN 246200364",
+        "n°2022-317",
+    ]:
+        assert fact in text, fact
+    second = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    assert (first.version, second.version) == (1, 2)
+    assert file_bytes(first.file) != b"" and first.file.name != second.file.name
+
+
+def test_docx_is_generated_from_the_same_data(voted, users):
+    import docx
+
+    document = services.agreement_docx_generate(actor=users["test-agent"], operation=voted)
+    paragraphs = " ".join(
+        p.text for p in docx.Document(io.BytesIO(file_bytes(document.file))).paragraphs
+    )
+    assert "cent-trente-cinq-mille euros" in paragraphs and voted.reference in paragraphs
+
+
+def test_partner_cannot_generate(voted, users):
+    with pytest.raises(PermissionDenied):
+        services.agreement_generate(actor=users["test-partner"], operation=voted)
+
+
+def test_signing_in_order_freezes_verifies_and_signs_the_agreement(voted, users):
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    services.signing_start(
+        actor=users["test-agent"], document=document, order=["partner", "department"]
+    )
+    document.refresh_from_db()
+    assert document.frozen
+    with pytest.raises(PermissionDenied, match="tour du partenaire"):
+        services.document_sign(actor=users["test-agent"], document=document)
+    with pytest.raises(PermissionDenied):
+        services.document_sign(actor=users["test-partner2"], document=document)
+    services.document_sign(actor=users["test-partner"], document=document)
+    assert Operation.objects.get(pk=voted.pk).state == "voted"
+    last = services.document_sign(actor=users["test-agent"], document=document)
+    assert Operation.objects.get(pk=voted.pk).state == "agreement_signed"
+    signed = file_bytes(last.file)
+    checks = signing.verify_pdf(signed)
+    assert len(checks) == 2 and all(c.ok for c in checks)
+    assert checks[-1].covers_whole_file
+    assert "Lens - Liévin" in checks[0].signer
+    # The original stays as it was generated.
+    import hashlib
+
+    assert hashlib.sha256(file_bytes(document.file)).hexdigest() == document.sha256
+    assert hashlib.sha256(signed).hexdigest() == last.sha256
+    with pytest.raises(ValidationError, match="déjà signé"):
+        services.document_sign(actor=users["test-agent"], document=document)
+    with pytest.raises(ValidationError, match="déjà commencé"):
+        services.signing_start(
+            actor=users["test-agent"], document=document, order=["department", "partner"]
+        )
+
+
+def test_tampered_file_is_detected(voted, users):
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    services.signing_start(
+        actor=users["test-agent"], document=document, order=["department", "partner"]
+    )
+    step = services.document_sign(actor=users["test-agent"], document=document)
+    signed = file_bytes(step.file)
+    assert all(c.ok for c in signing.verify_pdf(signed))
+    position = signed.index(b"CONVENTION") if b"CONVENTION" in signed else len(signed) // 3
+    tampered = bytearray(signed)
+    tampered[position] ^= 0x01
+    try:
+        checks = signing.verify_pdf(bytes(tampered))
+    except Exception:  # an unreadable signature is a detected tampering too
+        checks = None
+    assert checks is None or not all(c.ok for c in checks)
+
+
+def test_pages_list_generate_download_and_refuse_other_partners(client_for, voted, users):
+    client = client_for("agent")
+    client.post(f"/documents/{voted.pk}/generer/sheet/")
+    client.post(f"/documents/{voted.pk}/generer/agreement/")
+    documents = Document.objects.filter(operation=voted)
+    assert {d.kind for d in documents} == {"sheet", "agreement"}
+    page = client.get(f"/operations/{voted.pk}/").content.decode()
+    assert "Fiche détaillée v1" in page and "Convention v1" in page
+    sheet = documents.get(kind="sheet")
+    response = client_for("partner").get(f"/documents/{voted.pk}/{sheet.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert client_for("partner2").get(f"/documents/{voted.pk}/{sheet.pk}/").status_code == 404
+    assert client_for("partner").post(f"/documents/{voted.pk}/generer/sheet/").status_code == 403

@@ -177,10 +177,10 @@ def contract_detail(request, pk: int):
         "engineering": selectors.engineering_request_list(user=request.user).filter(
             contract=contract
         ),
-        "vote_form": forms.VoteForm(),
-        "signature_form": forms.SignatureForm(),
-        "close_form": forms.CloseForm(),
-        "reason_form": forms.ReasonForm(),
+        "vote_form": forms.VoteForm(auto_id="vote-%s"),
+        "signature_form": forms.SignatureForm(auto_id="signature-%s"),
+        "close_form": forms.CloseForm(auto_id="cloture-%s"),
+        "reason_form": forms.ReasonForm(auto_id="reprise-%s"),
     }
     return render(request, "contracts/contract_detail.html", context)
 

@@ -1,13 +1,14 @@
 from django import forms
 
 from pacte.contracts.forms import DATE_WIDGET
+from pacte.core.forms import FrenchDecimalField
 
 from .models import PaymentRequest
 
 
 class APForm(forms.Form):
-    amount = forms.DecimalField(
-        label="Montant (€)", max_digits=14, decimal_places=2, min_value=0.01, localize=True
+    amount = FrenchDecimalField(
+        label="Montant (€)", max_digits=14, decimal_places=2, min_value=0.01
     )
     deliberation_number = forms.CharField(label="Délibération", max_length=20)
     voted_on = forms.DateField(label="Votée le", widget=DATE_WIDGET)
@@ -16,24 +17,23 @@ class APForm(forms.Form):
 
 class CPForm(forms.Form):
     year = forms.IntegerField(label="Exercice", min_value=2000, max_value=2100)
-    amount = forms.DecimalField(
-        label="Crédits de paiement (€)", max_digits=14, decimal_places=2, min_value=0, localize=True
+    amount = FrenchDecimalField(
+        label="Crédits de paiement (€)", max_digits=14, decimal_places=2, min_value=0
     )
     deliberation_number = forms.CharField(label="Délibération", max_length=20, required=False)
 
 
 class PaymentRequestForm(forms.Form):
     kind = forms.ChoiceField(label="Nature", choices=PaymentRequest.Kind.choices)
-    amount = forms.DecimalField(
-        label="Montant demandé (€)", max_digits=14, decimal_places=2, min_value=0.01, localize=True
+    amount = FrenchDecimalField(
+        label="Montant demandé (€)", max_digits=14, decimal_places=2, min_value=0.01
     )
-    actual_expenses = forms.DecimalField(
+    actual_expenses = FrenchDecimalField(
         label="Dépenses réalisées et acquittées (€)",
         max_digits=14,
         decimal_places=2,
         min_value=0.01,
         required=False,
-        localize=True,
         help_text="Obligatoire pour le solde.",
     )
     evidence = forms.ModelMultipleChoiceField(

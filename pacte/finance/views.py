@@ -217,8 +217,20 @@ def payment_detail(request, pk: int):
             elif action == "pay":
                 form = forms.PayForm(request.POST)
                 if not form.is_valid():
-                    _form_errors(request, form)
-                    return redirect("finance:payment_detail", pk=pk)
+                    # Show the errors on their fields, with what was typed.
+                    return render(
+                        request,
+                        "finance/payment_detail.html",
+                        {
+                            "payment": payment,
+                            "transitions": {
+                                t.name for t in PAYMENT_WORKFLOW.available(payment, request.user)
+                            },
+                            "pay_form": form,
+                            "reason_form": forms.ReasonForm(),
+                        },
+                        status=200,
+                    )
                 services.payment_pay(actor=request.user, payment=payment, **form.cleaned_data)
             else:
                 raise Http404("Action inconnue.")

@@ -1,6 +1,7 @@
 from django import forms
 
 from pacte.contracts.forms import DATE_WIDGET
+from pacte.core.forms import FrenchDecimalField
 from pacte.territory.models import Commune
 
 from .models import Attachment, Operation, ReciprocalCommitment, Resource
@@ -48,28 +49,27 @@ class OperationForm(forms.ModelForm):
         )
         if partner.epci_id:
             communes = Commune.objects.filter(epci_id=partner.epci_id)
-        self.fields["communes"].queryset = communes.order_by("name")
+        # Sorted on the accent-free name, so that « Éleu-dit-Leauwette » sits among the E.
+        self.fields["communes"].queryset = communes.order_by("search_name")
         self.fields["communes"].required = False
         self.fields["description"].required = False
 
 
 class ExpenseForm(forms.Form):
     label = forms.CharField(label="Poste de dépense", max_length=255, required=False)
-    amount_excl_tax = forms.DecimalField(
+    amount_excl_tax = FrenchDecimalField(
         label="Montant HT (€)",
         max_digits=14,
         decimal_places=2,
         min_value=0.01,
         required=False,
-        localize=True,
     )
-    amount_incl_tax = forms.DecimalField(
+    amount_incl_tax = FrenchDecimalField(
         label="Montant TTC (€)",
         max_digits=14,
         decimal_places=2,
         min_value=0.01,
         required=False,
-        localize=True,
     )
 
 
@@ -78,13 +78,12 @@ class ResourceForm(forms.Form):
         label="Financeur", choices=[("", "—")] + list(Resource.Funder.choices), required=False
     )
     label = forms.CharField(label="Précision", max_length=255, required=False)
-    amount = forms.DecimalField(
+    amount = FrenchDecimalField(
         label="Montant (€)",
         max_digits=14,
         decimal_places=2,
         min_value=0.01,
         required=False,
-        localize=True,
     )
     status = forms.ChoiceField(label="Statut", choices=Resource.Status.choices)
 
@@ -134,7 +133,7 @@ class SheetForm(forms.ModelForm):
                 "justification_cofunding",
             ]
         } | {"early_start_authorised_on": DATE_WIDGET}
-        localized_fields = ["proposed_subsidy_amount"]
+        field_classes = {"proposed_subsidy_amount": FrenchDecimalField}
 
 
 class ReasonForm(forms.Form):
@@ -175,13 +174,11 @@ class CommitmentForm(forms.ModelForm):
     class Meta:
         model = ReciprocalCommitment
         fields = ["kind", "description", "target", "unit"]
-        localized_fields = ["target"]
+        field_classes = {"target": FrenchDecimalField}
 
 
 class CommitmentReportForm(forms.Form):
-    achieved = forms.DecimalField(
-        label="Réalisé", max_digits=12, decimal_places=2, required=False, localize=True
-    )
+    achieved = FrenchDecimalField(label="Réalisé", max_digits=12, decimal_places=2, required=False)
     report = forms.CharField(
         label="Compte rendu", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )

@@ -125,6 +125,15 @@ class Operation(models.Model):
     granted_amount = MoneyField("subvention votée (€)", null=True, blank=True, editable=False)
     voted_on = models.DateField("voté le", null=True, blank=True, editable=False)
     submitted_at = models.DateTimeField("déposée le", null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="créée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
     is_demo = models.BooleanField("donnée de démonstration", default=False)

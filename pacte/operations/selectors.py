@@ -134,6 +134,7 @@ def operation_get(*, user, pk: int) -> Operation:
             "contract__partner__epci",
             "contract__generation",
             "assigned_to",
+            "created_by",
         )
         .prefetch_related(
             "expenses",
@@ -217,7 +218,7 @@ def timeline(operation: Operation) -> list[dict]:
         {
             "at": operation.created_at,
             "kind": "création",
-            "who": None,
+            "who": operation.created_by,
             "text": "Opération créée",
             "detail": "",
         }

@@ -112,6 +112,7 @@ def operation_create(
         planned_start=planned_start,
         planned_end=planned_end,
         vat_recovered=vat_recovered,
+        created_by=actor,
         is_demo=is_demo,
         reference=f"TMP-{uuid.uuid4().hex[:16]}",
     )

@@ -126,7 +126,8 @@ OPERATION_WORKFLOW = Workflow(
             "Enregistrer la convention signée",
             frozenset({S.VOTED}),
             S.AGREEMENT_SIGNED,
-            AGENTS,
+            # The last signature of the convention moves the operation, whoever signs last.
+            AGENTS | PARTNER,
         ),
         Transition(
             "start_works",

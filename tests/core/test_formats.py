@@ -36,3 +36,18 @@ def test_money_reads_back_to_the_same_amount(amount):
     assert text.endswith(f"{NBSP}€")
     digits = text.removesuffix(f"{NBSP}€").replace(NNBSP, "").replace(",", ".")
     assert Decimal(digits) == amount
+
+
+def test_french_decimal_field_accepts_spaces_and_commas():
+    from pacte.core.forms import FrenchDecimalField
+
+    field = FrenchDecimalField(min_value=Decimal("0.01"))
+    assert field.clean("1 250 000,50") == Decimal("1250000.50")
+    assert field.clean(f"27{NNBSP}000,50") == Decimal("27000.50")
+    assert field.clean(f"27{NBSP}000.5") == Decimal("27000.50")
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="supérieur ou égal à 0,01"):
+        field.clean("-3")
+    assert 'type="text"' in field.widget.render("x", Decimal("12.5"))

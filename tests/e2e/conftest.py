@@ -81,6 +81,24 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_data(django_db_setup, django_db_blocker):
+    """The session's data, back if the tests with `transaction=True` left the database empty.
+
+    Such a test empties every table when it ends; Django restores the snapshot taken by
+    `django_db_setup` only when the next one starts, so after the last of them the browser tests,
+    which run last, would find no user at all.
+    """
+    from django.db import connection
+
+    from pacte.core.models import User
+
+    with django_db_blocker.unblock():
+        snapshot = getattr(connection, "_test_serialized_contents", None)
+        if snapshot and not User.objects.exists():
+            connection.creation.deserialize_db_from_string(snapshot)
+
+
 @pytest.fixture(autouse=True)
 def db(django_db_setup, django_db_blocker):
     """Stands in for pytest-django's `db` in the browser tests: the database, no transaction.

@@ -173,7 +173,8 @@ def test_agent_takes_a_contract_from_drafting_to_signed_and_the_partner_reads_it
     steps = page.get_by_role("region", name="Faire avancer le contrat")
     steps.get_by_role("button", name="Constater l'accord du partenaire").click()
     expect(contract_state(page)).to_have_text("Accordé avec le partenaire")
-    expect(stakes.get_by_role("link", name="Ajouter un enjeu")).to_have_count(1)
+    # Agreed, the stakes are locked until the contract is reopened for drafting.
+    expect(stakes.get_by_role("link", name="Ajouter un enjeu")).to_have_count(0)
 
     steps.get_by_label("Numéro de la délibération").fill("2025-214")
     steps.get_by_label("Date du vote").fill("2025-03-24")

@@ -21,6 +21,8 @@ def _refuse(request, exc):
         messages.error(request, text)
 
 
+OF_SIGNER = {"department": "du Département", "partner": "du partenaire"}
+
 GENERATORS = {
     "sheet": services.sheet_generate,
     "agreement": services.agreement_generate,
@@ -87,8 +89,7 @@ def document_sign(request, pk: int, document_pk: int):
     else:
         messages.success(
             request,
-            f"Signature de {step.get_signer_display().lower()} "
-            f"enregistrée (empreinte {step.sha256[:12]}…).",
+            f"Signature {OF_SIGNER[step.signer]} enregistrée (empreinte {step.sha256[:12]}…).",
         )
     return redirect("operations:operation_detail", pk=pk)
 

@@ -193,13 +193,7 @@ def test_sign_button_is_offered_to_the_signer_whose_turn_it_is(client_for, voted
     client_for("agent").post(sign_url)
     assert sign_url in client_for("partner").get(f"/operations/{voted.pk}/").content.decode()
     response = client_for("partner").post(sign_url, follow=True)
-    if response.status_code == 403:
-        document.refresh_from_db()
-        print(list(document.signatures.values_list("order", "signer", "signed_at")))
-        try:
-            services.document_sign(actor=users["test-partner"], document=document)
-        except Exception as exc:  # noqa: BLE001
-            print("EXC", type(exc), exc)
+    assert "Signature du partenaire enregistrée" in response.content.decode()
     verify = client_for("partner").get(f"/documents/{voted.pk}/{document.pk}/verifier/")
     assert verify.status_code == 200 and "NON" not in verify.content.decode()
     assert len(verify.context["checks"]) == 2

@@ -21,9 +21,13 @@ case "$cmd" in
     export DJANGO_SETTINGS_MODULE=config.settings.demo
     "$UV" run --frozen python manage.py demo
     host="${PACTE_HOST:-127.0.0.1}"; port="${PACTE_PORT:-8000}"
+    # The worker generates documents in the background (batches of conventions…).
+    "$UV" run --frozen python manage.py db_worker --no-startup-delay > var/worker.log 2>&1 &
+    worker=$!
+    trap 'kill $worker 2>/dev/null' EXIT INT TERM
     echo
     echo "Pacte est ouvert sur http://$host:$port/ (Ctrl+C pour l'arrêter)."
-    exec "$UV" run --frozen python manage.py runserver "$host:$port" --noreload "$@"
+    "$UV" run --frozen python manage.py runserver "$host:$port" --noreload "$@"
     ;;
   test)
     "$UV" sync --frozen --quiet

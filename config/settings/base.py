@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "pacte.core",
     "pacte.territory",
     "pacte.contracts",
@@ -160,3 +162,6 @@ PACTE_SIGNING_CA_CERT = os.environ.get("PACTE_SIGNING_CA_CERT", "")
 PACTE_SIGNING_CA_KEY = os.environ.get("PACTE_SIGNING_CA_KEY", "")
 PACTE_SIGNING_CA_PASSPHRASE = os.environ.get("PACTE_SIGNING_CA_PASSPHRASE", "")
 PACTE_SIGNING_LOCATION = os.environ.get("PACTE_SIGNING_LOCATION", "Arras")
+
+# Background work (document batches): stored in the database, run by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

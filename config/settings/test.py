@@ -27,3 +27,6 @@ WHITENOISE_AUTOREFRESH = True
 
 # Tests sign with the test authority created under the test run's var/ directory.
 PACTE_ALLOW_TEST_SIGNING = True
+
+# Tasks run at once, in the request, during tests.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -95,3 +95,49 @@ class SignatureStep(models.Model):
     @property
     def done(self) -> bool:
         return self.signed_at is not None
+
+
+class DocumentBatch(models.Model):
+    """Documents generated in the background, with their progress, failures and archive."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminé"
+
+    kind = models.CharField("nature", max_length=20, choices=Document.Kind.choices)
+    label = models.CharField("intitulé", max_length=255)
+    operation_ids = models.JSONField("opérations")
+    total = models.PositiveIntegerField("nombre de documents")
+    done = models.PositiveIntegerField("générés", default=0)
+    failures = models.JSONField("échecs", default=list)
+    archive = models.FileField("archive", upload_to="documents/batches/", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField("demandé le", auto_now_add=True)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lot de documents"
+        verbose_name_plural = "lots de documents"
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def state(self) -> str:
+        """Derived from the timestamps: queued, running, done."""
+        if self.finished_at:
+            return self.State.DONE
+        return self.State.RUNNING if self.started_at else self.State.QUEUED
+
+    def get_state_display(self) -> str:
+        return self.State(self.state).label
+
+    @property
+    def percent(self) -> int:
+        processed = self.done + len(self.failures)
+        return round(100 * processed / self.total) if self.total else 100

@@ -214,3 +214,28 @@ def document_sign(*, actor, document: Document) -> SignatureStep:
                 reason=f"Convention signée (empreinte {step.sha256[:12]}…)",
             )
     return step
+
+
+def batch_start(*, actor, kind: str, operations, label: str):
+    """Queue a batch of documents; the worker generates them and builds the archive."""
+    from .models import DocumentBatch
+    from .tasks import generate_batch
+
+    if actor.role not in AGENTS:
+        raise PermissionDenied("Seuls les agents lancent la génération de documents.")
+    ids = [o.pk for o in operations]
+    if not ids:
+        raise ValidationError("Aucune opération sélectionnée.")
+    if kind not in Document.Kind.values:
+        raise ValidationError("Nature de document inconnue.")
+    batch = DocumentBatch.objects.create(
+        kind=kind, label=label, operation_ids=ids, total=len(ids), requested_by=actor
+    )
+    audit(
+        actor=actor,
+        action="document.batch",
+        obj=batch,
+        summary=f"Lot « {label} » : {len(ids)} document(s)",
+    )
+    transaction.on_commit(lambda: generate_batch.enqueue(batch.pk))
+    return batch

@@ -101,3 +101,37 @@ def document_verify(request, pk: int, document_pk: int):
         raise Http404("Seule une convention signée se vérifie.")
     checks = signing.verify_pdf(services.current_file(document))
     return render(request, "documents/verify.html", {"document": document, "checks": checks})
+
+
+@login_required
+def batch_detail(request, batch_pk: int):
+    from pacte.core.roles import INTERNAL_ROLES
+
+    from .models import DocumentBatch
+
+    if request.user.role not in INTERNAL_ROLES:
+        raise PermissionDenied("Les lots de documents sont suivis par les services.")
+    batch = DocumentBatch.objects.filter(pk=batch_pk).first()
+    if batch is None:
+        raise Http404("Lot introuvable.")
+    template = "documents/_batch_progress.html" if request.htmx else "documents/batch.html"
+    return render(request, template, {"batch": batch})
+
+
+@login_required
+def batch_archive(request, batch_pk: int):
+    from pacte.core.roles import INTERNAL_ROLES
+
+    from .models import DocumentBatch
+
+    if request.user.role not in INTERNAL_ROLES:
+        raise PermissionDenied("Les lots de documents sont suivis par les services.")
+    batch = DocumentBatch.objects.filter(pk=batch_pk).exclude(archive="").first()
+    if batch is None:
+        raise Http404("Archive introuvable.")
+    return FileResponse(
+        batch.archive.open("rb"),
+        as_attachment=True,
+        filename=f"documents-lot-{batch.pk}.zip",
+        content_type="application/zip",
+    )

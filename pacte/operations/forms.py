@@ -157,6 +157,8 @@ class BatchForm(forms.Form):
         ("take_charge", "Prendre en charge"),
         ("assign", "Confier à"),
         ("export", "Exporter la sélection (CSV)"),
+        ("agreements", "Générer les conventions"),
+        ("sheets", "Générer les fiches détaillées"),
     ]
     action = forms.ChoiceField(label="Action groupée", choices=ACTIONS)
     assignee = forms.ModelChoiceField(label="Instructeur", queryset=None, required=False)

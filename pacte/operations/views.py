@@ -140,6 +140,22 @@ def operation_batch(request):
         )
     )
     action = form.cleaned_data["action"]
+    if action in {"agreements", "sheets"}:
+        from pacte.documents.models import Document
+        from pacte.documents.services import batch_start
+
+        kind = Document.Kind.AGREEMENT if action == "agreements" else Document.Kind.SHEET
+        try:
+            batch = batch_start(
+                actor=request.user,
+                kind=kind,
+                operations=selected,
+                label=f"{Document.Kind(kind).label}s de {len(selected)} opération(s)",
+            )
+        except ValidationError as exc:
+            _refuse(request, exc)
+            return redirect("operations:operation_list")
+        return redirect("documents:batch", batch_pk=batch.pk)
     if action == "export":
         return export_response("csv", "operations-selection", EXPORT_HEADER, _export_rows(selected))
     try:

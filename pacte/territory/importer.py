@@ -74,13 +74,16 @@ class Counts:
 class ImportReport:
     departments: list[str] = field(default_factory=list)
     counts: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    notes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
     def changed(self) -> bool:
         return any(c.created or c.updated for c in self.counts.values())
 
     def lines(self) -> list[str]:
-        return [f"{label} : {counts}" for label, counts in self.counts.items()]
+        return [f"{label} : {counts}" for label, counts in self.counts.items()] + [
+            f"{label} : {number}" for label, number in self.notes.items()
+        ]
 
 
 def upsert(model, lookup: dict, values: dict, counts: Counts, existing: dict | None = None):
@@ -256,7 +259,7 @@ def _import_department(code, row, rows, epcis, report):
     gone = set(Commune.objects.filter(department=department).values_list("insee_code", flat=True))
     gone -= set(by_code)
     if gone:
-        report.counts["Communes absentes de la source (conservées)"].unchanged += len(gone)
+        report.notes["Communes absentes de la source (conservées)"] += len(gone)
     return department, by_code, geometries
 
 
@@ -309,11 +312,20 @@ def _import_cantons(department, rows, communes_by_code, commune_rows, geometries
             insee = insee_by_source_id.get(value(row, "bureau_centralisateur_id"))
             if insee in communes_by_code:
                 membership[communes_by_code[insee].pk].add(cantons[row["id"]].pk)
-    lost = [c.name for c in communes_by_code.values() if c.pk not in membership]
-    if lost:
-        raise ImportErrorFr(
-            f"Communes sans canton dans le département {department.code} : {', '.join(lost[:10])}."
-        )
+    # A commune still without a canton (a commune nouvelle only covered by the data's type-N
+    # pseudo-canton, a split town that is nobody's bureau centralisateur…) goes to the nearest
+    # canton; one with no geometry at all is kept, without canton, and reported.
+    for insee, commune in communes_by_code.items():
+        if commune.pk in membership or not canton_geometries:
+            continue
+        geometry = geometries[insee][1]
+        if geometry is None or geometry.is_empty:
+            report.notes["Communes sans canton (géométrie absente de la source)"] += 1
+            continue
+        point = geometry.representative_point()
+        nearest = min(canton_geometries, key=lambda item: item[1].distance(point))[0]
+        membership[commune.pk].add(nearest.pk)
+        report.notes["Communes rattachées au canton le plus proche"] += 1
 
     through = Commune.cantons.through
     current = defaultdict(set)

@@ -47,10 +47,20 @@ def territory_list(*, user) -> QuerySet[Territory]:
 
 
 def epci_list(
-    *, user, kind: str = "", territory_id: int | None = None, sort: str = "nom", query: str = ""
+    *,
+    user,
+    kind: str = "",
+    territory_id: int | None = None,
+    sort: str = "nom",
+    query: str = "",
+    department_code: str = "",
 ) -> QuerySet[Epci]:
     _require_internal(user)
     qs = Epci.objects.select_related("territory")
+    if department_code:
+        qs = qs.filter(
+            pk__in=Commune.objects.filter(department__code=department_code).values("epci_id")
+        )
     if kind:
         qs = qs.filter(kind=kind)
     if territory_id:
@@ -89,9 +99,13 @@ def canton_list(*, user) -> QuerySet[Canton]:
     )
 
 
-def councillor_list(*, user, group_id: int | None = None, in_office: bool = True):
+def councillor_list(
+    *, user, group_id: int | None = None, in_office: bool = True, department_code: str = ""
+):
     _require_internal(user)
     qs = Councillor.objects.select_related("canton", "political_group")
+    if department_code:
+        qs = qs.filter(canton__department__code=department_code)
     if in_office:
         qs = qs.in_office()
     if group_id:
@@ -105,27 +119,29 @@ def political_group_list(*, user) -> QuerySet[PoliticalGroup]:
 
 
 def epci_map(*, user, epci: Epci) -> list[SvgMap]:
-    """One map per département holding communes of `epci`, the intercommunalité highlighted."""
+    """One map per département holding communes of `epci`, the intercommunalité highlighted.
+    Two queries whatever the number of départements it spans."""
     _require_internal(user)
-    departments = Department.objects.filter(communes__epci=epci).distinct()
+    departments = list(Department.objects.filter(communes__epci=epci).distinct())
+    rows = (
+        Epci.objects.filter(communes__department__in=departments)
+        .values_list("communes__department_id", "pk", "siren", "name", "svg_path")
+        .distinct()
+        .order_by("name")
+    )
+    by_department: dict[int, list[MapShape]] = {d.pk: [] for d in departments}
+    for department_id, pk, siren, name, path in rows:
+        by_department[department_id].append(
+            MapShape(
+                path=path,
+                label=name,
+                highlighted=pk == epci.pk,
+                href=reverse("territory:epci_detail", args=[siren]),
+            )
+        )
     maps = []
     for department in departments:
-        neighbours = (
-            Epci.objects.filter(communes__department=department)
-            .distinct()
-            .only("siren", "name", "svg_path")
-            .order_by("name")
-        )
-        shapes = [
-            MapShape(
-                path=other.svg_path,
-                label=other.name,
-                highlighted=other.pk == epci.pk,
-                href=reverse("territory:epci_detail", args=[other.siren]),
-            )
-            for other in neighbours
-        ]
-        total = len(shapes)
+        shapes = by_department[department.pk]
         maps.append(
             SvgMap(
                 key=f"carte-{department.code}",
@@ -134,7 +150,7 @@ def epci_map(*, user, epci: Epci) -> list[SvgMap]:
                 shapes=shapes,
                 title=f"Carte du département {department.name} : {epci.name} en évidence",
                 description=(
-                    f"Le département {department.name} et ses {total} intercommunalités ; "
+                    f"Le département {department.name} et ses {len(shapes)} intercommunalités ; "
                     f"{epci.name} ({epci.commune_count} communes, "
                     f"{format_integer(epci.population)} habitants) est mise en évidence."
                 ),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
@@ -9,6 +10,11 @@ from .models import Epci
 
 internal_only = role_required(*INTERNAL_ROLES)
 COMMUNES_PER_PAGE = 50
+
+
+def _department(request) -> str:
+    """The département shown: the one Pacte serves unless another is asked for ("" = all)."""
+    return request.GET.get("departement", settings.PACTE_DEPARTMENT_CODE).strip()[:3]
 
 
 def _int_or_none(raw):
@@ -24,8 +30,15 @@ def epci_list(request):
     kind = kind if kind in Epci.Kind.values else ""
     territory_id = _int_or_none(request.GET.get("territoire"))
     sort = request.GET.get("tri", "nom")
+    department = _department(request)
     epcis = list(
-        selectors.epci_list(user=request.user, kind=kind, territory_id=territory_id, sort=sort)
+        selectors.epci_list(
+            user=request.user,
+            kind=kind,
+            territory_id=territory_id,
+            sort=sort,
+            department_code=department,
+        )
     )
     context = {
         "epcis": epcis,
@@ -36,6 +49,8 @@ def epci_list(request):
         "sort": sort if sort in selectors.EPCI_SORTS else "nom",
         "total_population": sum(e.population for e in epcis),
         "total_communes": sum(e.commune_count for e in epcis),
+        "departments": selectors.department_list(user=request.user),
+        "department": department,
     }
     return render(request, "territory/epci_list.html", context)
 
@@ -69,8 +84,13 @@ def commune_search(request):
 @internal_only
 def councillor_list(request):
     group_id = _int_or_none(request.GET.get("groupe"))
-    councillors = selectors.councillor_list(user=request.user, group_id=group_id)
+    department = _department(request)
+    councillors = selectors.councillor_list(
+        user=request.user, group_id=group_id, department_code=department
+    )
     context = {
+        "departments": selectors.department_list(user=request.user),
+        "department": department,
         "councillors": councillors,
         "groups": selectors.political_group_list(user=request.user),
         "group_id": group_id,

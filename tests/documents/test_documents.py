@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from pacte.documents import rendering, services, signing
 from pacte.documents.models import Document
 from pacte.operations.models import Operation
-from tests.finance.conftest import ap, lens_contract, media_root, voted_operation  # noqa: F401
+from tests.finance.conftest import voted_operation
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def file_bytes(field) -> bytes:
 
 
 @pytest.fixture
-def voted(lens_contract, users, ap):  # noqa: F811
+def voted(lens_contract, users, ap):
     operation, commitment = voted_operation(lens_contract, users, sign=False)
     return Operation.objects.get(pk=operation.pk)
 
@@ -197,3 +197,37 @@ def test_sign_button_is_offered_to_the_signer_whose_turn_it_is(client_for, voted
     verify = client_for("partner").get(f"/documents/{voted.pk}/{document.pk}/verifier/")
     assert verify.status_code == 200 and "NON" not in verify.content.decode()
     assert len(verify.context["checks"]) == 2
+
+
+def test_batch_generates_in_the_background_and_reports_failures(
+    client_for, voted, users, lens_contract, django_capture_on_commit_callbacks
+):
+    import zipfile
+
+    from pacte.documents.models import DocumentBatch
+    from tests.operations.conftest import make_operation
+
+    draft = make_operation(lens_contract, users["test-partner"], title="Pas encore votée")
+    client = client_for("agent")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/operations/lot/",
+            {"action": "agreements", "ids": [voted.pk, draft.pk], "next": "/operations/"},
+        )
+    batch = DocumentBatch.objects.get()
+    assert response["Location"] == f"/documents/lots/{batch.pk}/"
+    batch.refresh_from_db()
+    assert (batch.total, batch.done, batch.state) == (2, 1, "done")
+    assert batch.failures == [
+        {"operation": draft.reference, "error": "La convention suit le vote de la subvention."}
+    ]
+    with batch.archive.open("rb") as handle:
+        names = zipfile.ZipFile(handle).namelist()
+    assert names == [f"{voted.reference}-agreement-v1.pdf"]
+    page = client.get(f"/documents/lots/{batch.pk}/").content.decode()
+    assert "1 document sur 2" in page and "La convention suit le vote" in page
+    assert 'value="100"' in page
+    fragment = client.get(f"/documents/lots/{batch.pk}/", HTTP_HX_REQUEST="true")
+    assert "<html" not in fragment.content.decode()
+    assert client.get(f"/documents/lots/{batch.pk}/archive/").status_code == 200
+    assert client_for("partner").get(f"/documents/lots/{batch.pk}/").status_code == 403

@@ -149,3 +149,31 @@ def test_councillor_gone_from_register_is_kept_out_of_office(tmp_path):
     gone = Councillor.objects.get(last_name="MEQUIGNON")
     assert not gone.in_office and gone.function == ""
     assert Councillor.objects.in_office().count() == 77
+
+
+def test_other_departements_import_without_losing_communes():
+    """Aveyron has a commune without geometry in the source; Somme shares the CC du Ternois."""
+    report = import_referential(["12", "80"])
+    assert report.notes["Communes sans canton (géométrie absente de la source)"] >= 1
+    aveyron = Department.objects.get(code="12")
+    assert Commune.objects.filter(department=aveyron).count() == aveyron.commune_count
+    ternois = Epci.objects.get(siren="200069672")
+    assert ternois.commune_count == ternois.commune_count_total == 103
+
+
+def test_lists_show_the_served_departement_and_maps_span_two(client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import_referential(["80"])
+    client = client_for("agent")
+    assert len(client.get("/territoire/intercommunalites/").context["epcis"]) == 20
+    everywhere = client.get("/territoire/intercommunalites/?departement=")
+    assert len(everywhere.context["epcis"]) > 20
+    assert len(client.get("/territoire/elus/").context["councillors"]) == 78
+    with CaptureQueriesContext(connection) as two:
+        page = client.get("/territoire/intercommunalites/200069672/")
+    assert [m.key for m in page.context["maps"]] == ["carte-62", "carte-80"]
+    with CaptureQueriesContext(connection) as one:
+        client.get("/territoire/intercommunalites/245900758/")
+    assert len(one) == len(two)

@@ -122,6 +122,12 @@ class Operation(models.Model):
         default="",
     )
     derogation_order = models.CharField("arrêté du préfet (référence)", max_length=100, blank=True)
+    requested_fund_amount = MoneyField(
+        "montant sollicité au fonds (€)",
+        default=0,
+        editable=False,
+        help_text="Tenu à jour par le plan de financement ; sert aux listes et aux tris.",
+    )
     granted_amount = MoneyField("subvention votée (€)", null=True, blank=True, editable=False)
     voted_on = models.DateField("voté le", null=True, blank=True, editable=False)
     submitted_at = models.DateTimeField("déposée le", null=True, blank=True, editable=False)
@@ -147,6 +153,8 @@ class Operation(models.Model):
         indexes = [
             models.Index(fields=["state", "-created_at"]),
             models.Index(fields=["contract", "state"]),
+            models.Index(fields=["-created_at", "-id"], name="operation_recent"),
+            models.Index(fields=["requested_fund_amount"], name="operation_fund_amount"),
         ]
 
     def __str__(self):

@@ -1,10 +1,10 @@
 """Reads of operations, scoped by the user: a partner sees only its organisation's."""
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DecimalField, OuterRef, Prefetch, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404
 
 from pacte.contracts.models import PriorityStake
@@ -16,8 +16,9 @@ from .models import (
     Operation,
     OperationEvent,
     ReciprocalCommitment,
-    Resource,
 )
+
+REFERENCE = re.compile(r"OP-[\w-]+", re.IGNORECASE)
 
 OPERATION_SORTS = {
     "recent": "-created_at",
@@ -41,21 +42,6 @@ def _scope(qs, user, partner_path: str):
     if not user.is_internal:
         return qs.none()
     return qs
-
-
-def _fund_amount():
-    """The amount sought from the fund, as a subquery (no join on the list)."""
-    fund = (
-        Resource.objects.filter(operation=OuterRef("pk"), funder=Resource.Funder.FIT)
-        .values("operation")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Coalesce(
-        Subquery(fund, output_field=DecimalField(max_digits=14, decimal_places=2)),
-        Value(Decimal("0.00")),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
-    )
 
 
 def _decimal_or_none(raw):
@@ -100,14 +86,16 @@ def operation_list(
     if stake_id or pact_id:
         qs = qs.distinct()
     query = (query or "").strip()
-    if query:
+    if REFERENCE.fullmatch(query):
+        qs = qs.filter(reference__iexact=query)
+    elif query:
         qs = qs.filter(
             Q(reference__iexact=query)
             | Q(title__icontains=query)
             | Q(description__icontains=query)
             | Q(contract__partner__name__icontains=query)
         )
-    qs = qs.annotate(fund_amount=_fund_amount())
+    qs = qs.annotate(fund_amount=F("requested_fund_amount"))
     low, high = _decimal_or_none(min_amount), _decimal_or_none(max_amount)
     if low is not None:
         qs = qs.filter(fund_amount__gte=low)

@@ -253,6 +253,10 @@ def financing_plan_set(
     operation.resources.all().delete()
     Expense.objects.bulk_create(new_expenses)
     Resource.objects.bulk_create(new_resources)
+    operation.requested_fund_amount = sum(
+        (r.amount for r in new_resources if r.funder == Resource.Funder.FIT), Decimal("0.00")
+    )
+    operation.save(update_fields=["requested_fund_amount", "updated_at"])
     audit(
         actor=actor,
         action="operation.financing",

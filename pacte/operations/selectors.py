@@ -4,10 +4,11 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404
 
-from pacte.contracts.models import PriorityStake
+from pacte.contracts.models import Contract, PriorityStake
 from pacte.core.roles import Role
 
 from .models import (
@@ -70,7 +71,10 @@ def operation_list(
 ):
     qs = _scope(Operation.objects.all(), user, "contract__partner_id")
     if generation_id:
-        qs = qs.filter(contract__generation_id=generation_id)
+        # A subquery rather than a join: SQLite then walks the "recent first" index.
+        qs = qs.filter(
+            contract_id__in=Contract.objects.filter(generation_id=generation_id).values("id")
+        )
     if territory_id:
         qs = qs.filter(contract__partner__territory_id=territory_id)
     if partner_id:
@@ -87,7 +91,7 @@ def operation_list(
         qs = qs.distinct()
     query = (query or "").strip()
     if REFERENCE.fullmatch(query):
-        qs = qs.filter(reference__iexact=query)
+        qs = qs.filter(reference=query.upper())  # references are upper case: the index serves
     elif query:
         qs = qs.filter(
             Q(reference__iexact=query)
@@ -212,3 +216,13 @@ def timeline(operation: Operation) -> list[dict]:
         }
     )
     return sorted(items, key=lambda item: item["at"])
+
+
+def paginate(operations, per_page: int, number):
+    """A page of `operations`: the page's ids first, from a lean query that can walk the
+    ordering index, then those rows with their relations (two queries whatever the size)."""
+    page = Paginator(operations.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    rows = {o.pk: o for o in operations.order_by().filter(pk__in=ids)}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page

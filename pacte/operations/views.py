@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -102,7 +101,7 @@ def operation_list(request):
             fmt, f"operations-{stamp}", EXPORT_HEADER, _export_rows(operations), "Opérations"
         )
     counts_filters = dict(filters, state="")
-    page = Paginator(operations, PER_PAGE).get_page(request.GET.get("page"))
+    page = selectors.paginate(operations, PER_PAGE, request.GET.get("page"))
     is_agent = request.user.role in {Role.ADMIN, Role.AGENT}
     context = {
         "page": page,

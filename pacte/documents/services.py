@@ -167,7 +167,7 @@ def current_file(document: Document) -> bytes:
 def document_sign(*, actor, document: Document) -> SignatureStep:
     """Sign the document as the next signer in the order set, if the actor is that signer."""
     document = (
-        Document.objects.select_for_update()
+        Document.objects.select_for_update(of=("self",))
         .select_related("operation__contract__partner")
         .get(pk=document.pk)
     )

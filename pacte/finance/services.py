@@ -267,7 +267,7 @@ def payment_request_create(
     _require(actor, {Role.PARTNER, Role.ADMIN, Role.AGENT}, "demander un paiement")
     try:
         commitment = (
-            Commitment.objects.select_for_update()
+            Commitment.objects.select_for_update(of=("self",))
             .select_related("operation__contract__generation")
             .get(operation=operation)
         )
@@ -488,7 +488,7 @@ def lapse_alerts_send(*, on: datetime.date) -> int:
 
     sent = 0
     commitments = (
-        Commitment.objects.select_for_update()
+        Commitment.objects.select_for_update(of=("self",))
         .filter(state=Commitment.State.ACTIVE)
         .select_related(
             "operation__contract__generation",

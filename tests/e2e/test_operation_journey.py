@@ -370,7 +370,7 @@ def test_agent_takes_two_operations_in_charge_with_the_keyboard(
     action = page.get_by_role("combobox", name="Action", exact=True)
     tab_to(page, action)
     page.keyboard.press("End")
-    expect(action).to_have_value("export")
+    expect(action).to_have_value("sheets")
     page.keyboard.type("Prendre")
     expect(action).to_have_value("take_charge")
     apply = page.get_by_role("button", name="Appliquer")

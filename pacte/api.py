@@ -12,6 +12,7 @@ from ninja.security import HttpBearer, django_auth
 
 from pacte.contracts.apis import router as partners_router
 from pacte.core.services import api_token_authenticate
+from pacte.finance.apis import router as finance_router
 from pacte.operations.apis import router as operations_router
 from pacte.territory.apis import router as territory_router
 
@@ -47,3 +48,4 @@ def not_found(request, exc):
 api.add_router("/territoire/", territory_router)
 api.add_router("/", partners_router)
 api.add_router("/", operations_router)
+api.add_router("/", finance_router)

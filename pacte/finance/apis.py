@@ -1,0 +1,150 @@
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+
+from pacte.core.workflow import TransitionRefused
+from pacte.operations.selectors import operation_get
+
+from . import selectors, services
+
+router = Router(tags=["Fonds et paiements"])
+
+
+def _refused(exc: ValidationError):
+    texts = (
+        [m for ms in exc.message_dict.values() for m in ms]
+        if hasattr(exc, "error_dict")
+        else exc.messages
+    )
+    raise HttpError(422, " ".join(texts))
+
+
+class CreditOut(Schema):
+    year: int
+    credits: Decimal
+    paid: Decimal
+    available: Decimal
+
+
+class APOut(Schema):
+    id: int
+    label: str
+    generation: str
+    voted: Decimal
+    committed: Decimal
+    paid: Decimal
+    remaining: Decimal
+    to_pay: Decimal
+    by_year: list[CreditOut]
+
+
+class PaymentOut(Schema):
+    id: int
+    operation_reference: str
+    partner: str
+    kind: str
+    state: str
+    requested_amount: Decimal
+    actual_expenses: Decimal | None
+    paid_amount: Decimal | None
+    mandate_number: str
+    paid_on: datetime.date | None
+
+    @staticmethod
+    def resolve_operation_reference(obj):
+        return obj.commitment.operation.reference
+
+    @staticmethod
+    def resolve_partner(obj):
+        return obj.commitment.operation.contract.partner.name
+
+
+class PaymentIn(Schema):
+    operation_id: int
+    kind: str
+    amount: Decimal
+    actual_expenses: Decimal | None = None
+    evidence_ids: list[int] = []
+
+
+class PayIn(Schema):
+    mandate_number: str
+    paid_on: datetime.date
+
+
+@router.get("/fonds", response=list[APOut], summary="Autorisations de programme et leurs chiffres")
+def authorisations(request):
+    result = []
+    for ap in selectors.ap_list(user=request.user):
+        figures = selectors.ap_figures(ap)
+        result.append(
+            {
+                "id": ap.pk,
+                "label": ap.label,
+                "generation": ap.generation.name,
+                **figures,
+                "by_year": selectors.ap_by_year(ap),
+            }
+        )
+    return result
+
+
+@router.get("/paiements", response=list[PaymentOut], summary="Demandes de paiement visibles")
+@paginate(PageNumberPagination, page_size=100)
+def payments(request, etat: str = ""):
+    return selectors.payment_list(user=request.user, state=etat)
+
+
+@router.post("/paiements", response={201: PaymentOut}, summary="Demander un paiement")
+def payment_create(request, payload: PaymentIn):
+    operation = operation_get(user=request.user, pk=payload.operation_id)
+    evidence = [a for a in operation.attachments.all() if a.pk in set(payload.evidence_ids)]
+    try:
+        created = services.payment_request_create(
+            actor=request.user,
+            operation=operation,
+            kind=payload.kind,
+            amount=payload.amount,
+            actual_expenses=payload.actual_expenses,
+            evidence=evidence,
+        )
+    except ValidationError as exc:
+        _refused(exc)
+    return Status(201, selectors.payment_get(user=request.user, pk=created.pk))
+
+
+@router.post(
+    "/paiements/{payment_id}/verification",
+    response=PaymentOut,
+    summary="Vérifier les justificatifs (agent)",
+)
+def payment_check(request, payment_id: int):
+    payment = selectors.payment_get(user=request.user, pk=payment_id)
+    try:
+        services.payment_check(actor=request.user, payment=payment)
+    except (TransitionRefused, ValidationError) as exc:
+        _refused(exc)
+    return selectors.payment_get(user=request.user, pk=payment_id)
+
+
+@router.post(
+    "/paiements/{payment_id}/mandat",
+    response=PaymentOut,
+    summary="Enregistrer le mandat (finances)",
+)
+def payment_pay(request, payment_id: int, payload: PayIn):
+    payment = selectors.payment_get(user=request.user, pk=payment_id)
+    try:
+        services.payment_pay(
+            actor=request.user,
+            payment=payment,
+            mandate_number=payload.mandate_number,
+            paid_on=payload.paid_on,
+        )
+    except (TransitionRefused, ValidationError) as exc:
+        _refused(exc)
+    return selectors.payment_get(user=request.user, pk=payment_id)

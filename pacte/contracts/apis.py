@@ -5,6 +5,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
+from pacte.core.errors import api_refusal
 from pacte.core.roles import Role
 from pacte.core.workflow import TransitionRefused
 
@@ -17,15 +18,6 @@ router = Router(tags=["Partenaires et contrats"])
 def _require_writer(user):
     if user.role not in {Role.ADMIN, Role.AGENT}:
         raise PermissionDenied("Seuls les agents du Département modifient les contrats.")
-
-
-def _refused(exc: ValidationError):
-    messages = (
-        [m for ms in exc.message_dict.values() for m in ms]
-        if hasattr(exc, "error_dict")
-        else exc.messages
-    )
-    raise HttpError(422, " ".join(messages))
 
 
 class PartnerOut(Schema):
@@ -191,7 +183,7 @@ def contract_create(request, payload: ContractIn):
             actor=request.user, generation=generation, partner=partner
         )
     except ValidationError as exc:
-        _refused(exc)
+        api_refusal(exc)
     return Status(201, selectors.contract_get(user=request.user, pk=created.pk))
 
 
@@ -215,7 +207,7 @@ def stake_create(request, contract_id: int, payload: StakeIn):
             orientations=orientations,
         )
     except ValidationError as exc:
-        _refused(exc)
+        api_refusal(exc)
     return Status(201, stake)
 
 
@@ -249,7 +241,7 @@ def contract_transition(request, contract_id: int, name: str, payload: Transitio
     try:
         TRANSITIONS[name](contract, request.user, payload)
     except (TransitionRefused, ValidationError) as exc:
-        _refused(exc)
+        api_refusal(exc)
     return selectors.contract_get(user=request.user, pk=contract_id)
 
 
@@ -426,7 +418,7 @@ def committee_create(request, contract_id: int, payload: CommitteeIn):
             actions=[a.dict() for a in payload.actions],
         )
     except ValidationError as exc:
-        _refused(exc)
+        api_refusal(exc)
     return Status(201, selectors.committee_get(user=request.user, pk=created.pk))
 
 
@@ -444,5 +436,5 @@ def engineering_create(request, payload: EngineeringIn):
     try:
         created = services.engineering_request_create(actor=request.user, partner=partner, **data)
     except ValidationError as exc:
-        _refused(exc)
+        api_refusal(exc)
     return Status(201, created)

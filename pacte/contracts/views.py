@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from pacte.core.errors import flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.permissions import role_required
 from pacte.core.roles import INTERNAL_ROLES, Role
@@ -25,17 +26,6 @@ def _int_or_none(raw):
         return int(raw)
     except (TypeError, ValueError):
         return None
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for messages_ in exc.message_dict.values() for m in messages_]
-    return list(exc.messages)
-
-
-def _refuse(request, exc):
-    for message in _errors(exc):
-        messages.error(request, message)
 
 
 # --- Partners ------------------------------------------------------------------------------
@@ -154,7 +144,7 @@ def contract_create(request):
                 actor=request.user, generation=generation, partner=form.cleaned_data["partner"]
             )
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, "Le contrat est créé, en rédaction.")
             return redirect("contracts:contract_detail", pk=contract.pk)
@@ -203,7 +193,7 @@ def contract_edit(request, pk: int):
             text = {name: form.cleaned_data[name] for name in forms.ContractTextForm.Meta.fields}
             services.contract_update(actor=request.user, contract=contract, **text)
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, "Le contrat est enregistré.")
             return redirect("contracts:contract_detail", pk=pk)
@@ -230,7 +220,7 @@ def contract_amend(request, pk: int):
                 **{name: data[name] for name in forms.ContractTextForm.Meta.fields},
             )
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, f"L'avenant n°{amendment.number} est enregistré.")
             return redirect("contracts:contract_detail", pk=pk)
@@ -251,7 +241,7 @@ def stake_add(request, pk: int):
         try:
             services.stake_add(actor=request.user, contract=contract, **form.cleaned_data)
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, "L'enjeu prioritaire est ajouté.")
             return redirect("contracts:contract_detail", pk=pk)
@@ -289,7 +279,7 @@ def contract_transition(request, pk: int, name: str):
     except PermissionDenied:
         raise
     except (TransitionRefused, ValidationError) as exc:
-        _refuse(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(
             request,
@@ -316,7 +306,7 @@ def committee_create(request, pk: int):
                 actions=[a for a in actions.cleaned_data if a.get("description")],
             )
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, "Le comité de pilotage est enregistré.")
             return redirect("contracts:committee_detail", pk=committee.pk)
@@ -396,7 +386,7 @@ def forum_create(request):
                 partners=selectors.partner_list(user=request.user, territory_id=territory.pk),
             )
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(
                 request, "L'assise est planifiée ; les partenaires du territoire y sont invités."
@@ -439,7 +429,7 @@ def forum_detail(request, pk: int):
                 )
                 return redirect("contracts:forum_detail", pk=pk)
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
     return render(
         request,
         "contracts/forum_detail.html",
@@ -487,7 +477,7 @@ def engineering_create(request):
                 actor=request.user, contract=contract, **data
             )
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, "La demande d'ingénierie est enregistrée.")
             return redirect("contracts:engineering_detail", pk=created.pk)
@@ -506,7 +496,7 @@ def engineering_detail(request, pk: int):
                     actor=request.user, request=item, transition=name, **form.cleaned_data
                 )
             except (TransitionRefused, ValidationError) as exc:
-                _refuse(request, exc)
+                flash_refusal(request, exc)
             else:
                 messages.success(request, f"La demande est « {item.get_state_display()} ».")
                 return redirect("contracts:engineering_detail", pk=pk)

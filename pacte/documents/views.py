@@ -5,21 +5,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from pacte.core.errors import flash_refusal
+from pacte.core.roles import INTERNAL_ROLES
 from pacte.operations.selectors import operation_get
 
 from . import selectors, services, signing
-from .models import Document
-
-
-def _refuse(request, exc):
-    texts = (
-        [m for ms in exc.message_dict.values() for m in ms]
-        if hasattr(exc, "error_dict")
-        else list(exc.messages)
-    )
-    for text in texts:
-        messages.error(request, text)
-
+from .models import Document, DocumentBatch
 
 OF_SIGNER = {"department": "du Département", "partner": "du partenaire"}
 
@@ -41,7 +32,7 @@ def document_generate(request, pk: int, kind: str):
     except PermissionDenied:
         raise
     except ValidationError as exc:
-        _refuse(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(request, f"{document} généré (empreinte {document.sha256[:12]}…).")
     return redirect("operations:operation_detail", pk=pk)
@@ -70,7 +61,7 @@ def signing_start(request, pk: int, document_pk: int):
     except PermissionDenied:
         raise
     except ValidationError as exc:
-        _refuse(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(request, "Le document est figé ; la signature est ouverte.")
     return redirect("operations:operation_detail", pk=pk)
@@ -85,7 +76,7 @@ def document_sign(request, pk: int, document_pk: int):
     except PermissionDenied:
         raise
     except ValidationError as exc:
-        _refuse(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(
             request,
@@ -105,10 +96,6 @@ def document_verify(request, pk: int, document_pk: int):
 
 @login_required
 def batch_detail(request, batch_pk: int):
-    from pacte.core.roles import INTERNAL_ROLES
-
-    from .models import DocumentBatch
-
     if request.user.role not in INTERNAL_ROLES:
         raise PermissionDenied("Les lots de documents sont suivis par les services.")
     batch = DocumentBatch.objects.filter(pk=batch_pk).first()
@@ -120,10 +107,6 @@ def batch_detail(request, batch_pk: int):
 
 @login_required
 def batch_archive(request, batch_pk: int):
-    from pacte.core.roles import INTERNAL_ROLES
-
-    from .models import DocumentBatch
-
     if request.user.role not in INTERNAL_ROLES:
         raise PermissionDenied("Les lots de documents sont suivis par les services.")
     batch = DocumentBatch.objects.filter(pk=batch_pk).exclude(archive="").first()

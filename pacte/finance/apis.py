@@ -3,24 +3,15 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
+from pacte.core.errors import api_refusal
 from pacte.core.workflow import TransitionRefused
 from pacte.operations.selectors import operation_get
 
 from . import selectors, services
 
 router = Router(tags=["Fonds et paiements"])
-
-
-def _refused(exc: ValidationError):
-    texts = (
-        [m for ms in exc.message_dict.values() for m in ms]
-        if hasattr(exc, "error_dict")
-        else exc.messages
-    )
-    raise HttpError(422, " ".join(texts))
 
 
 class CreditOut(Schema):
@@ -113,7 +104,7 @@ def payment_create(request, payload: PaymentIn):
             evidence=evidence,
         )
     except ValidationError as exc:
-        _refused(exc)
+        api_refusal(exc)
     return Status(201, selectors.payment_get(user=request.user, pk=created.pk))
 
 
@@ -127,7 +118,7 @@ def payment_check(request, payment_id: int):
     try:
         services.payment_check(actor=request.user, payment=payment)
     except (TransitionRefused, ValidationError) as exc:
-        _refused(exc)
+        api_refusal(exc)
     return selectors.payment_get(user=request.user, pk=payment_id)
 
 
@@ -146,5 +137,5 @@ def payment_pay(request, payment_id: int, payload: PayIn):
             paid_on=payload.paid_on,
         )
     except (TransitionRefused, ValidationError) as exc:
-        _refused(exc)
+        api_refusal(exc)
     return selectors.payment_get(user=request.user, pk=payment_id)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pacte.core.charts import Series, bar_chart, line_chart
+from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.formats import format_money
 from pacte.core.permissions import role_required
@@ -34,22 +35,6 @@ MONTHS = [
     "nov.",
     "déc.",
 ]
-
-
-def _refuse(request, exc):
-    texts = (
-        [m for ms in exc.message_dict.values() for m in ms]
-        if hasattr(exc, "error_dict")
-        else list(exc.messages)
-    )
-    for text in texts:
-        messages.error(request, text)
-
-
-def _form_errors(request, form):
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
 
 
 @internal
@@ -155,12 +140,12 @@ def ap_revise(request, pk: int):
     ap = selectors.ap_get(user=request.user, pk=pk)
     form = forms.APForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     else:
         try:
             services.ap_revise(actor=request.user, authorisation=ap, **form.cleaned_data)
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, "La révision de l'AP est enregistrée.")
     return redirect("finance:ap_detail", pk=pk)
@@ -172,12 +157,12 @@ def cp_set(request, pk: int):
     ap = selectors.ap_get(user=request.user, pk=pk)
     form = forms.CPForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     else:
         try:
             services.cp_set(actor=request.user, authorisation=ap, **form.cleaned_data)
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, f"Les CP {form.cleaned_data['year']} sont enregistrés.")
     return redirect("finance:ap_detail", pk=pk)
@@ -237,7 +222,7 @@ def payment_detail(request, pk: int):
         except PermissionDenied:
             raise
         except (TransitionRefused, ValidationError) as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             payment.refresh_from_db()
             messages.success(request, f"La demande est « {payment.get_state_display()} ».")
@@ -264,7 +249,7 @@ def payment_request(request, operation_pk: int):
                 actor=request.user, operation=operation, **form.cleaned_data
             )
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(
                 request,
@@ -321,5 +306,5 @@ def commitment_action(request, pk: int):
     except PermissionDenied:
         raise
     except (TransitionRefused, ValidationError) as exc:
-        _refuse(request, exc)
+        flash_refusal(request, exc)
     return redirect("finance:lapse_watch", pk=commitment.authorisation_id)

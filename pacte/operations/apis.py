@@ -9,6 +9,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from pacte.contracts.selectors import contract_get
+from pacte.core.errors import api_refusal
 from pacte.core.workflow import TransitionRefused
 from pacte.territory.models import Commune
 
@@ -16,15 +17,6 @@ from . import selectors, services
 from .financing import summarise
 
 router = Router(tags=["Opérations"])
-
-
-def _refused(exc: ValidationError):
-    texts = (
-        [m for ms in exc.message_dict.values() for m in ms]
-        if hasattr(exc, "error_dict")
-        else exc.messages
-    )
-    raise HttpError(422, " ".join(texts))
 
 
 class OperationOut(Schema):
@@ -245,7 +237,7 @@ def operation_create(request, payload: OperationIn):
             vat_recovered=payload.vat_recovered,
         )
     except ValidationError as exc:
-        _refused(exc)
+        api_refusal(exc)
     return Status(201, operation(request, created.pk))
 
 
@@ -264,7 +256,7 @@ def financing_set(request, operation_id: int, payload: PlanIn):
             resources=[r.dict() for r in payload.resources],
         )
     except ValidationError as exc:
-        _refused(exc)
+        api_refusal(exc)
     return operation(request, operation_id)
 
 
@@ -278,7 +270,7 @@ def attachment_upload(request, operation_id: int, kind: Form[str], file: File[Up
             actor=request.user, operation=found, kind=kind, upload=file
         )
     except ValidationError as exc:
-        _refused(exc)
+        api_refusal(exc)
     return Status(201, created)
 
 
@@ -305,7 +297,7 @@ def message_create(request, operation_id: int, payload: MessageIn):
     try:
         created = services.message_post(actor=request.user, operation=found, body=payload.body)
     except ValidationError as exc:
-        _refused(exc)
+        api_refusal(exc)
     return Status(201, created)
 
 
@@ -339,5 +331,5 @@ def operation_transition(request, operation_id: int, name: str, payload: Transit
     try:
         TRANSITIONS[name](request.user, found, payload)
     except (TransitionRefused, ValidationError) as exc:
-        _refused(exc)
+        api_refusal(exc)
     return operation(request, operation_id)

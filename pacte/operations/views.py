@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from pacte.contracts.models import Contract, Pact, Partner
 from pacte.contracts.selectors import contract_list, generation_current
+from pacte.core.errors import flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.models import User
 from pacte.core.permissions import role_required
@@ -44,15 +45,6 @@ def _int(raw):
         return int(raw)
     except (TypeError, ValueError):
         return None
-
-
-def _refuse(request, exc):
-    if hasattr(exc, "error_dict"):
-        texts = [m for ms in exc.message_dict.values() for m in ms]
-    else:
-        texts = list(exc.messages)
-    for text in texts:
-        messages.error(request, text)
 
 
 def _filters(request):
@@ -152,7 +144,7 @@ def operation_batch(request):
                 label=f"{Document.Kind(kind).label}s de {len(selected)} opération(s)",
             )
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
             return redirect("operations:operation_list")
         return redirect("documents:batch", batch_pk=batch.pk)
     if action == "export":
@@ -177,7 +169,7 @@ def operation_batch(request):
                 request, f"{done} opération(s) confiée(s) à {form.cleaned_data['assignee']}."
             )
     except (ValidationError, TransitionRefused) as exc:
-        _refuse(request, exc)
+        flash_refusal(request, exc)
     next_url = request.POST.get("next", "")
     return redirect(
         next_url if next_url.startswith("/operations/") else "operations:operation_list"
@@ -230,7 +222,7 @@ def operation_create(request):
                         derogation_order=data["derogation_order"],
                     )
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(
                 request,
@@ -300,7 +292,7 @@ def operation_edit(request, pk: int):
         except (ValidationError, PermissionDenied) as exc:
             if isinstance(exc, PermissionDenied):
                 raise
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, "L'opération est enregistrée.")
             return redirect("operations:operation_detail", pk=pk)
@@ -331,7 +323,7 @@ def operation_financing(request, pk: int):
                     resources=forms.rows(resources, "funder"),
                 )
             except ValidationError as exc:
-                _refuse(request, exc)
+                flash_refusal(request, exc)
             else:
                 problems = summarise(Operation.objects.get(pk=pk)).problems
                 if problems:
@@ -387,7 +379,7 @@ def attachment_upload(request, pk: int):
                 upload=form.cleaned_data["file"],
             )
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(
                 request,
@@ -427,7 +419,7 @@ def message_post(request, pk: int):
                 actor=request.user, operation=operation, body=form.cleaned_data["body"]
             )
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, "Le message est envoyé.")
     else:
@@ -443,7 +435,7 @@ def operation_sheet(request, pk: int):
         try:
             services.operation_update(actor=request.user, operation=operation, **form.cleaned_data)
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, "La fiche détaillée est enregistrée.")
             return redirect("operations:operation_detail", pk=pk)
@@ -509,7 +501,7 @@ def operation_transition(request, pk: int, name: str):
         messages.error(
             request, f"{OPERATION_WORKFLOW.transitions[name].label} : impossible pour l'instant."
         )
-        _refuse(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(
             request,
@@ -543,7 +535,7 @@ def commitment_add(request, pk: int):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, "L'engagement réciproque est inscrit.")
     else:
@@ -590,7 +582,7 @@ def commitment_detail(request, pk: int):
                 )
                 return redirect("operations:commitment_detail", pk=pk)
         except (TransitionRefused, ValidationError) as exc:
-            _refuse(request, exc)
+            flash_refusal(request, exc)
     return render(
         request,
         "operations/commitment_detail.html",

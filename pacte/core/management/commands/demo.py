@@ -18,6 +18,9 @@ class Command(BaseCommand):
             self.stdout.write("Import du référentiel territorial du Pas-de-Calais…")
         call_command("import_referential", "62", verbosity=0)
         users, password = seed_demo()
+        from pacte.documents.signing import ensure_demo_ca
+
+        ensure_demo_ca()  # the test signing authority of the demo, under var/pki/
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         self.stdout.write("Comptes de démonstration (mot de passe commun : " + password + ") :")
         for user in users:

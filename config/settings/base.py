@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "pacte.operations",
     "pacte.finance",
     "pacte.documents",
+    "pacte.assembly",
 ]
 
 MIDDLEWARE = [

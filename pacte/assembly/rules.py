@@ -1,0 +1,130 @@
+"""The legal rules of the assembly's sittings, as pure functions (RULES.md A1 to A6).
+
+- A1: quorum of the conseil départemental — absolute majority of members in office physically
+  present (proxies do not count); a sitting reconvened after a failed quorum needs none.
+- A3: quorum of the commission permanente — absolute majority of its members, present or
+  represented.
+- A4: from 2020 to 31 July 2022 the temporary rules applied: quorum of one third of the members
+  (present or represented), two proxies per member.
+- A5: each member holds at most one proxy (ordinary rules).
+- A6: decisions by majority of votes cast; on a tie, the président's vote decides.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+TEMPORARY_RULES_START = datetime.date(2020, 3, 24)
+TEMPORARY_RULES_END = datetime.date(2022, 7, 31)
+
+COUNCIL = "council"
+STANDING_COMMITTEE = "standing_committee"
+
+
+@dataclass(frozen=True)
+class Quorum:
+    members: int
+    present: int
+    represented: int
+    required: int
+    counts_proxies: bool
+    reconvened: bool
+
+    @property
+    def counted(self) -> int:
+        return self.present + (self.represented if self.counts_proxies else 0)
+
+    @property
+    def reached(self) -> bool:
+        return self.reconvened or self.counted >= self.required
+
+    @property
+    def explanation(self) -> str:
+        if self.reconvened:
+            return "Séance reconvoquée après un quorum non atteint : aucun quorum n'est exigé."
+        basis = "présents ou représentés" if self.counts_proxies else "présents"
+        verdict = "atteint" if self.reached else "non atteint"
+        return (
+            f"Quorum {verdict} : {self.counted} membres {basis} sur {self.members} en "
+            f"fonction ; il en faut {self.required}."
+        )
+
+
+def temporary_rules(day: datetime.date) -> bool:
+    return TEMPORARY_RULES_START <= day <= TEMPORARY_RULES_END
+
+
+def quorum(
+    *,
+    body: str,
+    day: datetime.date,
+    members: int,
+    present: int,
+    represented: int,
+    reconvened: bool = False,
+) -> Quorum:
+    if temporary_rules(day):
+        required, counts_proxies = -(-members // 3), True  # one third, rounded up
+    elif body == COUNCIL:
+        required, counts_proxies = members // 2 + 1, False
+    else:
+        required, counts_proxies = members // 2 + 1, True
+    return Quorum(
+        members=members,
+        present=present,
+        represented=represented,
+        required=required,
+        counts_proxies=counts_proxies,
+        reconvened=reconvened,
+    )
+
+
+def max_proxies_held(day: datetime.date) -> int:
+    return 2 if temporary_rules(day) else 1
+
+
+@dataclass(frozen=True)
+class Result:
+    for_votes: int
+    against: int
+    abstention: int
+    casting_vote_used: bool
+
+    @property
+    def cast(self) -> int:
+        """Votes cast: abstentions are not votes cast."""
+        return self.for_votes + self.against
+
+    @property
+    def adopted(self) -> bool:
+        if self.for_votes == self.against:
+            return self.casting_vote_used
+        return self.for_votes > self.against
+
+
+def result(
+    *, for_votes: int, against: int, abstention: int, president_votes_for: bool | None = None
+) -> Result:
+    """The outcome; on a tie the président's vote decides (A6)."""
+    tie = for_votes == against and for_votes > 0
+    return Result(
+        for_votes=for_votes,
+        against=against,
+        abstention=abstention,
+        casting_vote_used=bool(tie and president_votes_for),
+    )
+
+
+def check_vote_counts(
+    *, for_votes: int, against: int, abstention: int, not_voting: int, present: int, proxies: int
+) -> list[str]:
+    """Votes (cast, abstention, not voting) never exceed members present plus proxies held."""
+    problems = []
+    if min(for_votes, against, abstention, not_voting) < 0:
+        problems.append("Les nombres de voix sont positifs ou nuls.")
+    total = for_votes + against + abstention + not_voting
+    if total > present + proxies:
+        problems.append(
+            f"{total} voix exprimées ou non, pour {present} présents et {proxies} pouvoirs : "
+            "c'est trop."
+        )
+    return problems

@@ -119,4 +119,7 @@ def seed_demo() -> tuple[list[User], str]:
 
     seed_ap(generation)
     seed_operations(generation)
+    from pacte.assembly.demo import seed_sitting_2022_317
+
+    seed_sitting_2022_317(User.objects.get(username="assemblee"))
     return users, password

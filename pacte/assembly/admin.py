@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from .models import Attendance, Proxy, Sitting, ThematicCommission
+
+
+@admin.register(ThematicCommission)
+class ThematicCommissionAdmin(admin.ModelAdmin):
+    list_display = ["number", "name"]
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    fields = ["position", "civility", "name", "status", "councillor"]
+    raw_id_fields = ["councillor"]
+
+
+@admin.register(Sitting)
+class SittingAdmin(admin.ModelAdmin):
+    list_display = ["held_on", "body", "president", "place"]
+    inlines = [AttendanceInline]
+
+
+@admin.register(Proxy)
+class ProxyAdmin(admin.ModelAdmin):
+    list_display = ["sitting", "giver", "holder", "is_demo"]
+    list_select_related = ["sitting", "giver", "holder"]

@@ -1,4 +1,5 @@
-"""Facts of deliberation n°2022-317 (../shared/seeds/), written exactly as the seed writes them:
+"""Facts of deliberation n°2022-317 (its published text: data/deliberation-2022-317.txt),
+written exactly as the text writes them:
 the sitting of the conseil départemental of 26 September 2022, its attendance in the seed's
 order, the six thematic commissions, the five political groups of the vote."""
 

@@ -99,7 +99,10 @@ def test_the_seeds_attendance_is_kept_as_written():
     assert seed.SECRETARY in seed.PRESENT
     from pathlib import Path
 
-    seed_file = Path(__file__).resolve().parents[3] / "shared/seeds/000_97c6f9649ae06488.txt"
+    import pacte.assembly
+
+    # The published text of the deliberation and its report, kept with the application.
+    seed_file = Path(pacte.assembly.__file__).parent / "data/deliberation-2022-317.txt"
     text = seed_file.read_text(encoding="utf-8")
     flat = " ".join(text.split()).replace("Jean- Pascal", "Jean-Pascal")  # a line break
     for civility, name in seed.PRESENT + seed.EXCUSED:

@@ -1,6 +1,9 @@
 """The sitting of 26 September 2022, exactly as deliberation 2022-317 records it; who held the
 15 proxies is not in the seed, so the demo records plausible ones, marked as demo."""
 
+import datetime
+from pathlib import Path
+
 from django.db import transaction
 
 from pacte.territory.models import Councillor
@@ -8,7 +11,9 @@ from pacte.territory.text import normalize
 
 from . import seed_2022_317 as seed
 from . import services
-from .models import Attendance, Sitting, ThematicCommission
+from .models import Attendance, CommissionOpinion, Report, Sitting, ThematicCommission
+
+REPORT_TEXT = Path(__file__).resolve().parent / "data" / "deliberation-2022-317.txt"
 
 
 def _councillor(name: str, councillors):
@@ -67,4 +72,38 @@ def seed_sitting_2022_317(actor) -> Sitting:
             holder=present[index * 4 % len(present)],
             is_demo=True,
         )
+    text = REPORT_TEXT.read_text(encoding="utf-8")
+    report = Report.objects.create(
+        sitting=sitting,
+        number=seed.REPORT_NUMBER,
+        kind=Report.Kind.FRAMEWORK,
+        pole="Pôle Partenariats et Ingénierie",
+        direction="Direction Accompagnement des Territoires",
+        title="Délibération cadre pour la mise en œuvre de la quatrième démarche de "
+        "contractualisation 2023-2026",
+        text=text[text.index("Le Département  du") : text.index("Il convient de statuer")].strip(),
+        decision="D'acter le renouvellement de la contractualisation avec les Etablissements "
+        "Publics de Coopération Intercommunale (EPCI), les communes exerçant des fonctions de "
+        "centralité et de rayonnement territorial, les associations et syndicats mixtes selon les "
+        "modalités reprises au rapport joint à la présente délibération.",
+        sent_on=seed.SITTING_DAY - datetime.timedelta(days=12),
+    )
+    commissions = {c.number: c for c in ThematicCommission.objects.all()}
+    for position, (number, _) in enumerate(seed.COMMISSIONS, start=1):
+        CommissionOpinion.objects.create(
+            report=report,
+            commission=commissions[number],
+            position=position,
+            met_on=seed.COMMISSIONS_MET_ON,
+            opinion=CommissionOpinion.Opinion.FAVOURABLE,
+        )
+    services.report_adopt(
+        actor=actor,
+        report=report,
+        votes_for=78,
+        votes_against=0,
+        abstentions=0,
+        groups_for=seed.GROUPS,
+        sequence=int(seed.DELIBERATION_NUMBER.split("-")[1]),
+    )
     return sitting

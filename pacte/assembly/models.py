@@ -100,3 +100,116 @@ class Proxy(models.Model):
 
     def __str__(self):
         return f"{self.giver} → {self.holder}"
+
+
+class Report(models.Model):
+    """A report (rapport) put to the assembly: a framework decision, contracts to approve, or
+    subsidies to operations whose sheets are ready."""
+
+    class Kind(models.TextChoices):
+        FRAMEWORK = "framework", "Décision cadre"
+        CONTRACTS = "contracts", "Approbation de contrats"
+        SUBSIDIES = "subsidies", "Attribution de subventions"
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.PROTECT, related_name="reports")
+    number = models.PositiveSmallIntegerField("numéro")
+    kind = models.CharField("nature", max_length=12, choices=Kind.choices)
+    pole = models.CharField("pôle", max_length=150, blank=True)
+    direction = models.CharField("direction", max_length=150, blank=True)
+    territories = models.CharField("territoire(s)", max_length=255, default="Tous les territoires")
+    title = models.CharField("intitulé", max_length=255)
+    text = models.TextField("exposé")
+    decision = models.TextField("décision proposée")
+    sent_on = models.DateField("envoyé aux élus le", null=True, blank=True)
+    urgency = models.BooleanField("urgence", default=False)
+    operations = models.ManyToManyField(
+        "operations.Operation", verbose_name="opérations", blank=True, related_name="reports"
+    )
+
+    class Meta:
+        verbose_name = "rapport"
+        verbose_name_plural = "rapports"
+        ordering = ["sitting", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["sitting", "number"], name="report_unique_number")
+        ]
+
+    def __str__(self):
+        return f"Rapport n°{self.number} — {self.title}"
+
+
+class CommissionOpinion(models.Model):
+    class Opinion(models.TextChoices):
+        FAVOURABLE = "favourable", "favorable"
+        UNFAVOURABLE = "unfavourable", "défavorable"
+        RESERVED = "reserved", "réservé"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="opinions")
+    commission = models.ForeignKey(
+        ThematicCommission, on_delete=models.PROTECT, related_name="opinions"
+    )
+    position = models.PositiveSmallIntegerField("ordre des visas")
+    met_on = models.DateField("réunion du")
+    opinion = models.CharField("avis", max_length=12, choices=Opinion.choices)
+    remark = models.TextField("observation", blank=True)
+
+    class Meta:
+        verbose_name = "avis de commission"
+        verbose_name_plural = "avis de commission"
+        ordering = ["report", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "commission"], name="opinion_unique")
+        ]
+
+    def __str__(self):
+        return f"Avis {self.get_opinion_display()} — {self.commission}"
+
+
+class Deliberation(models.Model):
+    """A numbered deliberation (YYYY-NNN). Once adopted, it never changes: a correction is a new
+    deliberation that refers to it."""
+
+    report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="deliberation")
+    year = models.PositiveSmallIntegerField("année")
+    sequence = models.PositiveSmallIntegerField("numéro d'ordre")
+    adopted = models.BooleanField("adoptée")
+    votes_for = models.PositiveSmallIntegerField("pour")
+    votes_against = models.PositiveSmallIntegerField("contre")
+    abstentions = models.PositiveSmallIntegerField("abstention")
+    not_voting = models.PositiveSmallIntegerField("ne prend pas part au vote", default=0)
+    casting_vote = models.BooleanField("voix prépondérante du président", default=False)
+    groups_for = models.JSONField("groupes pour", default=list)
+    groups_against = models.JSONField("groupes contre", default=list)
+    groups_abstaining = models.JSONField("groupes abstention", default=list)
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    decided_at = models.DateTimeField("adoptée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "délibération"
+        verbose_name_plural = "délibérations"
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="deliberation_unique_number")
+        ]
+
+    def __str__(self):
+        return f"Délibération n°{self.number}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.year}-{self.sequence:03d}"
+
+
+class DeliberationCounter(models.Model):
+    """The last number given each year; locked while a number is drawn."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "compteur de délibérations"
+
+    def __str__(self):
+        return f"{self.year} : {self.last}"

@@ -54,3 +54,112 @@ def sitting_quorum(sitting: Sitting) -> rules.Quorum:
         represented=sitting.proxies.count(),
         reconvened=sitting.reconvened,
     )
+
+
+def next_number(year: int) -> int:
+    """Draw the next deliberation number of the year under a row lock: never twice the same,
+    even when two items are adopted at the same moment."""
+    from .models import DeliberationCounter
+
+    DeliberationCounter.objects.get_or_create(year=year)
+    counter = DeliberationCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+@transaction.atomic
+def report_adopt(
+    *,
+    actor,
+    report,
+    votes_for: int,
+    votes_against: int,
+    abstentions: int,
+    not_voting: int = 0,
+    groups_for=(),
+    groups_against=(),
+    groups_abstaining=(),
+    president_votes_for: bool | None = None,
+    sequence: int | None = None,
+):
+    """Record the vote on a report and create its numbered deliberation. A report on subsidies
+    commits each operation's subsidy against the AP when adopted, or rejects them."""
+    from pacte.finance.services import check_commitment_fits, commit_subsidy
+    from pacte.operations.workflows import OPERATION_WORKFLOW
+
+    from .models import Deliberation, Report
+
+    _require(actor)
+    report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
+    if hasattr(report, "deliberation"):
+        raise ValidationError("Ce rapport a déjà sa délibération : elle ne change plus.")
+    sitting = report.sitting
+    quorum = sitting_quorum(sitting)
+    if not quorum.reached:
+        raise ValidationError(f"Vote refusé. {quorum.explanation}")
+    problems = rules.check_vote_counts(
+        for_votes=votes_for,
+        against=votes_against,
+        abstention=abstentions,
+        not_voting=not_voting,
+        present=quorum.present,
+        proxies=quorum.represented,
+    )
+    if problems:
+        raise ValidationError(problems)
+    outcome = rules.result(
+        for_votes=votes_for,
+        against=votes_against,
+        abstention=abstentions,
+        president_votes_for=president_votes_for,
+    )
+    operations = list(report.operations.select_related("contract__generation"))
+    if outcome.adopted and operations:
+        from pacte.finance.models import ProgrammeAuthorisation
+
+        ap = ProgrammeAuthorisation.objects.select_for_update().get(
+            generation=operations[0].contract.generation
+        )
+        check_commitment_fits(
+            authorisation=ap, amounts=[o.proposed_subsidy_amount or 0 for o in operations]
+        )
+    year = sitting.held_on.year
+    deliberation = Deliberation.objects.create(
+        report=report,
+        year=year,
+        sequence=sequence or next_number(year),
+        adopted=outcome.adopted,
+        votes_for=votes_for,
+        votes_against=votes_against,
+        abstentions=abstentions,
+        not_voting=not_voting,
+        casting_vote=outcome.casting_vote_used,
+        groups_for=list(groups_for),
+        groups_against=list(groups_against),
+        groups_abstaining=list(groups_abstaining),
+    )
+    for operation in operations:
+        if outcome.adopted:
+            commit_subsidy(
+                actor=actor,
+                operation=operation,
+                amount=operation.proposed_subsidy_amount,
+                voted_on=sitting.held_on,
+                deliberation_number=deliberation.number,
+            )
+        else:
+            OPERATION_WORKFLOW.apply(
+                operation,
+                "reject",
+                actor=actor,
+                reason=f"Rapport rejeté (délibération {deliberation.number})",
+            )
+    audit(
+        actor=actor,
+        action="assembly.adopt",
+        obj=deliberation,
+        summary=f"{deliberation} : {'adoptée' if outcome.adopted else 'rejetée'} "
+        f"({votes_for} pour, {votes_against} contre, {abstentions} abstention)",
+    )
+    return deliberation

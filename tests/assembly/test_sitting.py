@@ -62,3 +62,142 @@ def test_proxy_rules_are_enforced(sitting, users):
         services.proxy_record(actor=users["test-agent"], sitting=sitting, giver=absent, holder=free)
     services.proxy_record(actor=actor, sitting=sitting, giver=absent, holder=free)
     assert services.sitting_quorum(sitting).represented == 16
+
+
+def test_deliberation_2022_317_as_the_seed_records_it(sitting):
+    report = sitting.reports.get()
+    assert report.number == 18
+    opinions = list(report.opinions.select_related("commission"))
+    assert [o.commission.number for o in opinions] == [5, 1, 2, 3, 4, 6]
+    assert all(o.opinion == "favourable" and o.met_on.isoformat() == "2022-09-05" for o in opinions)
+    deliberation = report.deliberation
+    assert deliberation.number == "2022-317" and deliberation.adopted
+    assert (deliberation.votes_for, deliberation.votes_against, deliberation.abstentions) == (
+        78,
+        0,
+        0,
+    )
+    assert deliberation.groups_for[0] == "Groupe Socialiste, Républicain et Citoyen"
+    assert report.text.startswith("Le Département  du")
+    assert "Fonds d" in report.text and "Innovation Territorial" in report.text
+
+
+def _report(sitting, number):
+    from pacte.assembly.models import Report
+
+    return Report.objects.create(
+        sitting=sitting,
+        number=number,
+        kind="framework",
+        title=f"Rapport {number}",
+        text="Exposé",
+        decision="Décision",
+    )
+
+
+def test_votes_are_checked_and_numbers_follow_each_other(sitting, users):
+    actor = users["test-assembly"]
+    with pytest.raises(ValidationError, match="c'est trop"):
+        services.report_adopt(
+            actor=actor, report=_report(sitting, 19), votes_for=70, votes_against=9, abstentions=0
+        )
+    first = services.report_adopt(
+        actor=actor, report=_report(sitting, 20), votes_for=40, votes_against=30, abstentions=8
+    )
+    second = services.report_adopt(
+        actor=actor,
+        report=_report(sitting, 21),
+        votes_for=30,
+        votes_against=30,
+        abstentions=18,
+        president_votes_for=True,
+    )
+    assert (first.number, second.number) == ("2022-001", "2022-002")
+    assert second.adopted and second.casting_vote
+    with pytest.raises(ValidationError, match="ne change plus"):
+        services.report_adopt(
+            actor=actor, report=first.report, votes_for=1, votes_against=0, abstentions=0
+        )
+
+
+def test_no_vote_without_quorum_unless_reconvened(users):
+    from pacte.assembly.models import Sitting
+
+    actor = users["test-assembly"]
+    thin = Sitting.objects.create(
+        body="council", held_on="2023-03-27", president="M. X", members_in_office=78
+    )
+    for position in range(10):
+        Attendance.objects.create(
+            sitting=thin,
+            position=position,
+            civility="M.",
+            name=f"Membre {position}",
+            status="present",
+        )
+    thin.held_on = thin._meta.get_field("held_on").to_python(thin.held_on)
+    with pytest.raises(ValidationError, match="Quorum non atteint : 10 membres présents"):
+        services.report_adopt(
+            actor=actor, report=_report(thin, 1), votes_for=10, votes_against=0, abstentions=0
+        )
+    thin.reconvened = True
+    thin.save()
+    assert services.report_adopt(
+        actor=actor, report=_report(thin, 2), votes_for=10, votes_against=0, abstentions=0
+    ).adopted
+
+
+def _scheduled(contract, users, title):
+    from pacte.operations import services as operation_services
+    from pacte.operations.workflows import OPERATION_WORKFLOW
+    from tests.operations.conftest import SHEET, make_operation
+
+    operation = make_operation(contract, users["test-partner"], title=title)
+    operation_services.operation_submit(actor=users["test-partner"], operation=operation)
+    operation_services.operation_take_charge(actor=users["test-agent"], operation=operation)
+    operation_services.operation_update(actor=users["test-agent"], operation=operation, **SHEET)
+    operation.refresh_from_db()
+    operation_services.operation_mark_sheet_ready(actor=users["test-agent"], operation=operation)
+    OPERATION_WORKFLOW.apply(operation, "schedule", actor=users["test-assembly"])
+    return operation
+
+
+def test_adopting_a_subsidies_report_commits_each_operation(sitting, users, lens_contract, ap):
+    from pacte.assembly.models import Report
+    from pacte.finance.models import Commitment
+    from pacte.operations.models import Operation
+
+    voted = [_scheduled(lens_contract, users, f"Projet {i}") for i in range(2)]
+    report = Report.objects.create(
+        sitting=sitting,
+        number=30,
+        kind="subsidies",
+        title="Fonds d'Innovation Territorial",
+        text="Exposé",
+        decision="Attribuer les subventions",
+    )
+    report.operations.set(voted)
+    deliberation = services.report_adopt(
+        actor=users["test-assembly"], report=report, votes_for=60, votes_against=10, abstentions=8
+    )
+    commitments = Commitment.objects.filter(operation__in=voted)
+    assert commitments.count() == 2
+    assert set(commitments.values_list("deliberation_number", flat=True)) == {deliberation.number}
+    assert set(
+        Operation.objects.filter(pk__in=[o.pk for o in voted]).values_list("state", flat=True)
+    ) == {"voted"}
+    rejected = _scheduled(lens_contract, users, "Projet rejeté")
+    report = Report.objects.create(
+        sitting=sitting,
+        number=31,
+        kind="subsidies",
+        title="Rejet",
+        text="Exposé",
+        decision="Attribuer",
+    )
+    report.operations.set([rejected])
+    services.report_adopt(
+        actor=users["test-assembly"], report=report, votes_for=10, votes_against=60, abstentions=8
+    )
+    rejected.refresh_from_db()
+    assert rejected.state == "rejected"

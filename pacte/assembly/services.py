@@ -125,6 +125,15 @@ def report_adopt(
             authorisation=ap, amounts=[o.proposed_subsidy_amount or 0 for o in operations]
         )
     year = sitting.held_on.year
+    if sequence is not None:
+        # A number given by an act already published (history): later numbers follow it.
+        from .models import DeliberationCounter
+
+        counter, _ = DeliberationCounter.objects.select_for_update().get_or_create(year=year)
+        if Deliberation.objects.filter(year=year, sequence=sequence).exists():
+            raise ValidationError(f"La délibération n°{year}-{sequence:03d} existe déjà.")
+        counter.last = max(counter.last, sequence)
+        counter.save(update_fields=["last"])
     deliberation = Deliberation.objects.create(
         report=report,
         year=year,

@@ -166,3 +166,8 @@ PACTE_SIGNING_LOCATION = os.environ.get("PACTE_SIGNING_LOCATION", "Arras")
 
 # Background work (document batches): stored in the database, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The collectivity's identifiers, for @CTES identifiers and open data (SCDL).
+PACTE_COLLECTIVITY_NAME = os.environ.get("PACTE_COLLECTIVITY_NAME", "Département du Pas-de-Calais")
+PACTE_COLLECTIVITY_SIREN = os.environ.get("PACTE_COLLECTIVITY_SIREN", "226200012")
+PACTE_COLLECTIVITY_SIRET = os.environ.get("PACTE_COLLECTIVITY_SIRET", "22620001200012")

@@ -97,7 +97,7 @@ def seed_sitting_2022_317(actor) -> Sitting:
             met_on=seed.COMMISSIONS_MET_ON,
             opinion=CommissionOpinion.Opinion.FAVOURABLE,
         )
-    services.report_adopt(
+    deliberation = services.report_adopt(
         actor=actor,
         report=report,
         votes_for=78,
@@ -106,4 +106,18 @@ def seed_sitting_2022_317(actor) -> Sitting:
         groups_for=seed.GROUPS,
         sequence=int(seed.DELIBERATION_NUMBER.split("-")[1]),
     )
+    # Publication and transmission dates are not in the text: plausible ones, marked as demo.
+    services.deliberation_publish(
+        actor=actor, deliberation=deliberation, on=seed.SITTING_DAY + datetime.timedelta(days=3)
+    )
+    services.deliberation_transmit(
+        actor=actor,
+        deliberation=deliberation,
+        sent_on=seed.SITTING_DAY + datetime.timedelta(days=3),
+        acknowledged_on=seed.SITTING_DAY + datetime.timedelta(days=4),
+    )
+    deliberation.refresh_from_db()
+    deliberation.subject_code = "9.2"
+    deliberation.publication_is_demo = True
+    deliberation.save(update_fields=["subject_code", "publication_is_demo"])
     return sitting

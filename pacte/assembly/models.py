@@ -185,6 +185,22 @@ class Deliberation(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
     decided_at = models.DateTimeField("adoptée le", auto_now_add=True)
+    # Publication and transmission (CGCT L3131-1, R3131-2; @CTES).
+    published_on = models.DateField("mise en ligne le", null=True, blank=True)
+    transmitted_on = models.DateField("transmise au préfet le", null=True, blank=True)
+    actes_id = models.CharField("identifiant @CTES", max_length=80, blank=True)
+    acknowledged_on = models.DateField("accusé de réception du préfet le", null=True, blank=True)
+    publication_is_demo = models.BooleanField(
+        "dates de publication de démonstration",
+        default=False,
+        help_text="Le texte source ne donne pas ces dates : elles sont plausibles.",
+    )
+    subject_code = models.CharField(
+        "matière (nomenclature @CTES)",
+        max_length=5,
+        default="7.5",
+        help_text="7.5 : subventions ; 5.7 : intercommunalité ; 8.x : domaines de compétences…",
+    )
 
     class Meta:
         verbose_name = "délibération"
@@ -200,6 +216,13 @@ class Deliberation(models.Model):
     @property
     def number(self) -> str:
         return f"{self.year}-{self.sequence:03d}"
+
+    @property
+    def enforceable_on(self):
+        """A11: enforceable once published and received by the préfet (the later date)."""
+        if self.published_on and self.acknowledged_on:
+            return max(self.published_on, self.acknowledged_on)
+        return None
 
 
 class DeliberationCounter(models.Model):

@@ -172,3 +172,53 @@ def report_adopt(
         f"({votes_for} pour, {votes_against} contre, {abstentions} abstention)",
     )
     return deliberation
+
+
+@transaction.atomic
+def deliberation_publish(*, actor, deliberation, on):
+    """A12: put online (the public page lists it, kept at least two months)."""
+    from .models import Deliberation
+
+    _require(actor)
+    deliberation = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
+    if deliberation.published_on:
+        raise ValidationError("Cette délibération est déjà publiée.")
+    deliberation.published_on = on
+    deliberation.save(update_fields=["published_on"])
+    audit(
+        actor=actor,
+        action="assembly.publish",
+        obj=deliberation,
+        summary=f"{deliberation} mise en ligne",
+    )
+    return deliberation
+
+
+def actes_identifier(deliberation, department_code: str, siren: str, sent_on) -> str:
+    """A13: DDD-SIREN-YYYYMMDD-<internal number>-DE."""
+    return f"{department_code.zfill(3)}-{siren}-{sent_on:%Y%m%d}-{deliberation.number}-DE"
+
+
+@transaction.atomic
+def deliberation_transmit(*, actor, deliberation, sent_on, acknowledged_on=None):
+    from django.conf import settings
+
+    from .models import Deliberation
+
+    _require(actor)
+    deliberation = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
+    if acknowledged_on and acknowledged_on < sent_on:
+        raise ValidationError("L'accusé de réception suit la transmission.")
+    deliberation.transmitted_on = sent_on
+    deliberation.acknowledged_on = acknowledged_on
+    deliberation.actes_id = actes_identifier(
+        deliberation, settings.PACTE_DEPARTMENT_CODE, settings.PACTE_COLLECTIVITY_SIREN, sent_on
+    )
+    deliberation.save(update_fields=["transmitted_on", "acknowledged_on", "actes_id"])
+    audit(
+        actor=actor,
+        action="assembly.transmit",
+        obj=deliberation,
+        summary=f"{deliberation} transmise au préfet ({deliberation.actes_id})",
+    )
+    return deliberation

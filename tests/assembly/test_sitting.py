@@ -202,3 +202,50 @@ def test_adopting_a_subsidies_report_commits_each_operation(sitting, users, lens
     )
     rejected.refresh_from_db()
     assert rejected.state == "rejected"
+
+
+def test_publication_transmission_and_open_data(client, sitting):
+    import csv
+    import io
+
+    deliberation = sitting.reports.get().deliberation
+    assert deliberation.actes_id == "062-226200012-20220929-2022-317-DE"
+    assert deliberation.enforceable_on.isoformat() == "2022-09-30"
+    page = client.get("/deliberations/")
+    assert page.status_code == 200  # public, no login
+    assert "2022-317" in page.content.decode()
+    detail = client.get("/deliberations/2022-317/").content.decode()
+    assert "Pour : 78 voix (Groupe Socialiste, Républicain et Citoyen ;" in detail
+    assert "dates de démonstration" in detail
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/deliberations/scdl.csv").content.decode("utf-8")))
+    )
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["DELIB_ID"], row["DELIB_DATE"], row["COLL_SIRET"]) == (
+        "2022-317",
+        "2022-09-26",
+        "22620001200012",
+    )
+    assert (row["VOTE_EFFECTIF"], row["VOTE_POUR"], row["VOTE_CONTRE"]) == ("78", "78", "0")
+    assert row["PREF_ID"] == deliberation.actes_id
+    assert row["DELIB_MATIERE_CODE"] == "9.2"
+    assert row["DELIB_URL"].endswith("/deliberations/2022-317/")
+    assert client.get("/deliberations/2099-001/").status_code == 404
+
+
+def test_unpublished_deliberations_stay_private(client, sitting, users):
+    first = services.report_adopt(
+        actor=users["test-assembly"],
+        report=_report(sitting, 40),
+        votes_for=40,
+        votes_against=0,
+        abstentions=0,
+    )
+    assert client.get(f"/deliberations/{first.number}/").status_code == 404
+    with pytest.raises(ValidationError, match="déjà publiée"):
+        services.deliberation_publish(
+            actor=users["test-assembly"],
+            deliberation=sitting.reports.get(number=18).deliberation,
+            on=sitting.held_on,
+        )

@@ -1,0 +1,86 @@
+import csv
+import io
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from . import selectors
+
+SUBJECTS = {
+    "7.5": "Subventions",
+    "9.2": "Autres domaines de compétences des départements",
+    "5.7": "Intercommunalité",
+}
+SCDL_COLUMNS = [
+    "COLL_NOM",
+    "COLL_SIRET",
+    "DELIB_ID",
+    "DELIB_DATE",
+    "DELIB_MATIERE_CODE",
+    "DELIB_MATIERE_NOM",
+    "DELIB_OBJET",
+    "BUDGET_ANNEE",
+    "BUDGET_NOM",
+    "PREF_ID",
+    "PREF_DATE",
+    "VOTE_EFFECTIF",
+    "VOTE_REEL",
+    "VOTE_POUR",
+    "VOTE_CONTRE",
+    "VOTE_ABSTENTION",
+    "DELIB_URL",
+]
+
+
+def deliberation_list(request):
+    return render(
+        request,
+        "assembly/deliberation_list.html",
+        {"deliberations": selectors.published_deliberations()},
+    )
+
+
+def deliberation_detail(request, number: str):
+    deliberation = next(
+        (d for d in selectors.published_deliberations() if d.number == number), None
+    )
+    if deliberation is None:
+        raise Http404("Délibération introuvable ou non publiée.")
+    return render(request, "assembly/deliberation_detail.html", {"deliberation": deliberation})
+
+
+def scdl_deliberations(request):
+    """The published deliberations in the SCDL « délibérations » format (UTF-8, comma)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SCDL_COLUMNS)
+    for d in selectors.published_deliberations():
+        sitting = d.report.sitting
+        writer.writerow(
+            [
+                settings.PACTE_COLLECTIVITY_NAME,
+                settings.PACTE_COLLECTIVITY_SIRET,
+                d.number,
+                sitting.held_on.isoformat(),
+                d.subject_code,
+                SUBJECTS.get(d.subject_code, ""),
+                d.report.title,
+                "",
+                "",
+                d.actes_id,
+                d.acknowledged_on.isoformat() if d.acknowledged_on else "",
+                sitting.members_in_office,
+                d.votes_for + d.votes_against + d.abstentions,
+                d.votes_for,
+                d.votes_against,
+                d.abstentions,
+                request.build_absolute_uri(
+                    reverse("assembly:deliberation_detail", args=[d.number])
+                ),
+            ]
+        )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="deliberations.csv"'
+    return response

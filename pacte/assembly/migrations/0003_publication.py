@@ -4,40 +4,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assembly', '0002_reports_deliberations'),
+        ("assembly", "0002_reports_deliberations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='deliberation',
-            name='acknowledged_on',
-            field=models.DateField(blank=True, null=True, verbose_name='accusé de réception du préfet le'),
+            model_name="deliberation",
+            name="acknowledged_on",
+            field=models.DateField(
+                blank=True, null=True, verbose_name="accusé de réception du préfet le"
+            ),
         ),
         migrations.AddField(
-            model_name='deliberation',
-            name='actes_id',
-            field=models.CharField(blank=True, max_length=80, verbose_name='identifiant @CTES'),
+            model_name="deliberation",
+            name="actes_id",
+            field=models.CharField(blank=True, max_length=80, verbose_name="identifiant @CTES"),
         ),
         migrations.AddField(
-            model_name='deliberation',
-            name='publication_is_demo',
-            field=models.BooleanField(default=False, help_text='Le texte source ne donne pas ces dates : elles sont plausibles.', verbose_name='dates de publication de démonstration'),
+            model_name="deliberation",
+            name="publication_is_demo",
+            field=models.BooleanField(
+                default=False,
+                help_text="Le texte source ne donne pas ces dates : elles sont plausibles.",
+                verbose_name="dates de publication de démonstration",
+            ),
         ),
         migrations.AddField(
-            model_name='deliberation',
-            name='published_on',
-            field=models.DateField(blank=True, null=True, verbose_name='mise en ligne le'),
+            model_name="deliberation",
+            name="published_on",
+            field=models.DateField(blank=True, null=True, verbose_name="mise en ligne le"),
         ),
         migrations.AddField(
-            model_name='deliberation',
-            name='subject_code',
-            field=models.CharField(default='7.5', help_text='7.5 : subventions ; 5.7 : intercommunalité ; 8.x : domaines de compétences…', max_length=5, verbose_name='matière (nomenclature @CTES)'),
+            model_name="deliberation",
+            name="subject_code",
+            field=models.CharField(
+                default="7.5",
+                help_text="7.5 : subventions ; 5.7 : intercommunalité ; 8.x : domaines de compétences…",
+                max_length=5,
+                verbose_name="matière (nomenclature @CTES)",
+            ),
         ),
         migrations.AddField(
-            model_name='deliberation',
-            name='transmitted_on',
-            field=models.DateField(blank=True, null=True, verbose_name='transmise au préfet le'),
+            model_name="deliberation",
+            name="transmitted_on",
+            field=models.DateField(blank=True, null=True, verbose_name="transmise au préfet le"),
         ),
     ]

@@ -44,6 +44,8 @@ def seed_sitting_2022_317(actor) -> Sitting:
         president=" ".join(seed.PRESIDENT),
         secretary=" ".join(seed.SECRETARY),
         members_in_office=seed.MEMBERS_IN_OFFICE,
+        signatory_title=seed.SIGNATORY[0],
+        signatory_name=seed.SIGNATORY[1],
     )
     rows = [(c, n, Attendance.Status.PRESENT) for c, n in seed.PRESENT] + [
         (c, n, Attendance.Status.EXCUSED) for c, n in seed.EXCUSED
@@ -82,10 +84,9 @@ def seed_sitting_2022_317(actor) -> Sitting:
         title="Délibération cadre pour la mise en œuvre de la quatrième démarche de "
         "contractualisation 2023-2026",
         text=text[text.index("Le Département  du") : text.index("Il convient de statuer")].strip(),
-        decision="D'acter le renouvellement de la contractualisation avec les Etablissements "
-        "Publics de Coopération Intercommunale (EPCI), les communes exerçant des fonctions de "
-        "centralité et de rayonnement territorial, les associations et syndicats mixtes selon les "
-        "modalités reprises au rapport joint à la présente délibération.",
+        visas=seed.VISAS,
+        proposal=seed.PROPOSAL,
+        decision=seed.DECISION,
         sent_on=seed.SITTING_DAY - datetime.timedelta(days=12),
     )
     commissions = {c.number: c for c in ThematicCommission.objects.all()}

@@ -4,6 +4,8 @@ proxies, quorum, and numbered deliberations."""
 from django.conf import settings
 from django.db import models
 
+from pacte.core.formats import add_months
+
 from . import rules
 
 
@@ -34,7 +36,17 @@ class Sitting(models.Model):
     president = models.CharField("président de séance", max_length=150)
     secretary = models.CharField("secrétaire de séance", max_length=150, blank=True)
     members_in_office = models.PositiveSmallIntegerField("membres en fonction")
+    closed_at = models.TimeField("heure de clôture", null=True, blank=True)
     reconvened = models.BooleanField("séance reconvoquée (sans condition de quorum)", default=False)
+    signatory_title = models.CharField(
+        "titre du signataire pour le président",
+        max_length=150,
+        default="La Directrice Générale des Services",
+    )
+    signatory_name = models.CharField("signataire pour le président", max_length=150, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     is_demo = models.BooleanField("donnée de démonstration", default=False)
 
     class Meta:
@@ -66,6 +78,12 @@ class Attendance(models.Model):
         related_name="attendances",
     )
     status = models.CharField("présence", max_length=8, choices=Status.choices)
+    arrived_at = models.TimeField(
+        "arrivée à", null=True, blank=True, help_text="Vide : présent dès l'ouverture."
+    )
+    left_at = models.TimeField(
+        "départ à", null=True, blank=True, help_text="Vide : présent jusqu'à la clôture."
+    )
 
     class Meta:
         verbose_name = "présence"
@@ -77,6 +95,16 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.civility} {self.name}"
+
+    def present_at(self, moment) -> bool:
+        """Present at that time of the sitting (None: the opening)."""
+        if self.status != self.Status.PRESENT:
+            return False
+        if moment is None:
+            return self.arrived_at is None
+        if self.arrived_at and self.arrived_at > moment:
+            return False
+        return not (self.left_at and self.left_at <= moment)
 
 
 class Proxy(models.Model):
@@ -110,6 +138,11 @@ class Report(models.Model):
         FRAMEWORK = "framework", "Décision cadre"
         CONTRACTS = "contracts", "Approbation de contrats"
         SUBSIDIES = "subsidies", "Attribution de subventions"
+        BUDGET = "budget", "Budget ou compte"
+
+    class VoteMode(models.TextChoices):
+        GROUPS = "groups", "Par groupe politique"
+        ROLL_CALL = "roll_call", "Scrutin public, par nom"
 
     sitting = models.ForeignKey(Sitting, on_delete=models.PROTECT, related_name="reports")
     number = models.PositiveSmallIntegerField("numéro")
@@ -119,11 +152,42 @@ class Report(models.Model):
     territories = models.CharField("territoire(s)", max_length=255, default="Tous les territoires")
     title = models.CharField("intitulé", max_length=255)
     text = models.TextField("exposé")
-    decision = models.TextField("décision proposée")
+    visas = models.TextField(
+        "visas",
+        blank=True,
+        help_text="Un visa par ligne, sans « Vu le rapport » ni les avis des commissions, "
+        "ajoutés d'office.",
+    )
+    proposal = models.TextField(
+        "proposition au rapport",
+        blank=True,
+        help_text="Ce qu'il convient de statuer, tel que le rapport l'écrit (un tiret par point).",
+    )
+    decision = models.TextField(
+        "décision (articles)", help_text="Un article par paragraphe, séparés par une ligne vide."
+    )
     sent_on = models.DateField("envoyé aux élus le", null=True, blank=True)
     urgency = models.BooleanField("urgence", default=False)
     operations = models.ManyToManyField(
         "operations.Operation", verbose_name="opérations", blank=True, related_name="reports"
+    )
+    contracts = models.ManyToManyField(
+        "contracts.Contract", verbose_name="contrats", blank=True, related_name="reports"
+    )
+    corrects = models.ForeignKey(
+        "Deliberation",
+        verbose_name="rectifie la délibération",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="correcting_reports",
+    )
+    opened_at = models.TimeField("examiné à", null=True, blank=True)
+    vote_mode = models.CharField(
+        "mode de vote", max_length=10, choices=VoteMode.choices, default=VoteMode.GROUPS
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
@@ -136,6 +200,56 @@ class Report(models.Model):
 
     def __str__(self):
         return f"Rapport n°{self.number} — {self.title}"
+
+
+class GroupVote(models.Model):
+    """The votes of one political group on an item (as the seed lists them)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="group_votes")
+    group = models.ForeignKey(
+        "territory.PoliticalGroup", on_delete=models.PROTECT, related_name="+"
+    )
+    votes_for = models.PositiveSmallIntegerField("pour", default=0)
+    votes_against = models.PositiveSmallIntegerField("contre", default=0)
+    abstentions = models.PositiveSmallIntegerField("abstention", default=0)
+    not_voting = models.PositiveSmallIntegerField("ne prend pas part au vote", default=0)
+
+    class Meta:
+        verbose_name = "vote d'un groupe"
+        verbose_name_plural = "votes des groupes"
+        ordering = ["report", "group__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "group"], name="group_vote_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.group} : {self.votes_for} pour, {self.votes_against} contre"
+
+
+class Ballot(models.Model):
+    """A member's vote in a public roll-call (A7), cast in person or by the proxy's holder."""
+
+    class Choice(models.TextChoices):
+        FOR = "for", "Pour"
+        AGAINST = "against", "Contre"
+        ABSTENTION = "abstention", "Abstention"
+        NOT_VOTING = "not_voting", "Ne prend pas part au vote"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="ballots")
+    member = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="ballots")
+    choice = models.CharField("vote", max_length=10, choices=Choice.choices)
+    by_proxy = models.BooleanField("par pouvoir", default=False)
+
+    class Meta:
+        verbose_name = "vote nominatif"
+        verbose_name_plural = "votes nominatifs"
+        ordering = ["report", "member__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "member"], name="ballot_unique_member")
+        ]
+
+    def __str__(self):
+        return f"{self.member} : {self.get_choice_display()}"
 
 
 class CommissionOpinion(models.Model):
@@ -181,6 +295,31 @@ class Deliberation(models.Model):
     groups_for = models.JSONField("groupes pour", default=list)
     groups_against = models.JSONField("groupes contre", default=list)
     groups_abstaining = models.JSONField("groupes abstention", default=list)
+    vote_mode = models.CharField("mode de vote", max_length=10, default="groups")
+    document = models.ForeignKey(
+        "documents.Document",
+        verbose_name="délibération (PDF)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    report_document = models.ForeignKey(
+        "documents.Document",
+        verbose_name="rapport (PDF)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    published_document = models.ForeignKey(
+        "documents.Document",
+        verbose_name="délibération publiée (PDF horodaté)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     corrects = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
@@ -216,6 +355,13 @@ class Deliberation(models.Model):
     @property
     def number(self) -> str:
         return f"{self.year}-{self.sequence:03d}"
+
+    @property
+    def online_until(self):
+        """A12: kept online at least two months after it was put online."""
+        if not self.published_on:
+            return None
+        return add_months(self.published_on, 2)
 
     @property
     def enforceable_on(self):

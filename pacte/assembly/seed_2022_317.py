@@ -13,6 +13,28 @@ DELIBERATION_NUMBER = "2022-317"
 REPORT_NUMBER = 18
 COMMISSIONS_MET_ON = datetime.date(2022, 9, 5)
 
+# The report's own visas (the report and the commissions' opinions are added to them).
+VISAS = (
+    "Vu le Code Général des Collectivités Territoriales et, notamment, ses articles L.3121-14 et "
+    "L.3211-1 ;\n"
+    "Vu la délibération n°2018-514 du Conseil départemental en date du 12/11/2018 "
+    "« Contractualiser pour mieux appréhender et partager les enjeux de développement et "
+    "d'aménagement » ;"
+)
+# What the report asks the assembly to decide, and the single article of the deliberation.
+PROPOSAL = (
+    "- d’acter le renouvellement de la contractualisation avec les EPCI, les communes exerçant "
+    "des fonctions de centralité et de rayonnement territorial, les associations et syndicats "
+    "mixtes selon les modalités reprises dans le présent rapport."
+)
+DECISION = (
+    "D’acter le renouvellement de la contractualisation avec les Etablissements Publics de "
+    "Coopération Intercommunale (EPCI), les communes exerçant des fonctions de centralité et de "
+    "rayonnement territorial, les associations et syndicats mixtes selon les modalités reprises "
+    "au rapport joint à la présente délibération."
+)
+SIGNATORY = ("La Directrice Générale des Services", "Maryline VINCLAIRE")
+
 # (number, name) as the visas write them, in the order of the visas.
 COMMISSIONS = [
     (5, "Solidarité territoriale et partenariats"),

@@ -11,6 +11,10 @@ class Document(models.Model):
         SHEET = "sheet", "Fiche détaillée"
         AGREEMENT = "agreement", "Convention"
         AGREEMENT_DOCX = "agreement_docx", "Convention (DOCX modifiable)"
+        DELIBERATION = "deliberation", "Délibération"
+        REPORT = "report", "Rapport à l'assemblée"
+        PUBLISHED_DELIBERATION = "published", "Délibération publiée"
+        MINUTES = "minutes", "Procès-verbal de séance"
 
     kind = models.CharField("nature", max_length=20, choices=Kind.choices)
     operation = models.ForeignKey(

@@ -26,7 +26,7 @@ urlpatterns = [
     path("operations/", include("pacte.operations.urls")),
     path("finances/", include("pacte.finance.urls")),
     path("documents/", include("pacte.documents.urls")),
-    path("deliberations/", include("pacte.assembly.urls")),
+    path("", include("pacte.assembly.urls")),
     path("", include("pacte.contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

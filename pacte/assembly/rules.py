@@ -128,3 +128,29 @@ def check_vote_counts(
             "c'est trop."
         )
     return problems
+
+
+REPORT_NOTICE_DAYS = 12
+
+
+def report_sending_warning(
+    *, sitting_day: datetime.date, sent_on: datetime.date | None, urgency: bool
+) -> str:
+    """A8 (CGCT L3121-19): reports reach members twelve days before the sitting; in urgency the
+    notice may be shorter, but never less than one clear day. Empty when the rule is met."""
+    if sent_on is None:
+        return "Rapport non encore envoyé aux élus."
+    notice = (sitting_day - sent_on).days
+    if urgency:
+        if notice < 2:
+            return (
+                f"Envoyé le {sent_on:%d/%m/%Y}, {notice} jour(s) avant la séance : même en "
+                "urgence, un jour franc au moins est requis."
+            )
+        return ""
+    if notice < REPORT_NOTICE_DAYS:
+        return (
+            f"Envoyé tardivement : le {sent_on:%d/%m/%Y}, {notice} jour(s) avant la séance au lieu "
+            f"de {REPORT_NOTICE_DAYS} (CGCT L3121-19) ; l'urgence n'est pas déclarée."
+        )
+    return ""

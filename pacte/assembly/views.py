@@ -2,7 +2,7 @@ import csv
 import io
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -43,12 +43,28 @@ def deliberation_list(request):
 
 
 def deliberation_detail(request, number: str):
-    deliberation = next(
-        (d for d in selectors.published_deliberations() if d.number == number), None
+    deliberation = selectors.published_deliberation_get(number)
+    return render(
+        request,
+        "assembly/deliberation_detail.html",
+        {
+            "deliberation": deliberation,
+            "corrections": [
+                d for d in deliberation.corrections.all() if d.published_on is not None
+            ],
+        },
     )
-    if deliberation is None:
-        raise Http404("Délibération introuvable ou non publiée.")
-    return render(request, "assembly/deliberation_detail.html", {"deliberation": deliberation})
+
+
+def deliberation_public_pdf(request, number: str):
+    """The published copy: the adopted text with its publication stamp (A12)."""
+    deliberation = selectors.published_deliberation_get(number)
+    document = deliberation.published_document
+    if document is None:
+        raise Http404("Le PDF de cette délibération n'est pas disponible.")
+    response = FileResponse(document.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="deliberation-{number}.pdf"'
+    return response
 
 
 def scdl_deliberations(request):

@@ -1,0 +1,132 @@
+from django import forms
+
+from .models import CommissionOpinion, Report, Sitting, ThematicCommission
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class SittingForm(forms.ModelForm):
+    class Meta:
+        model = Sitting
+        fields = [
+            "body",
+            "held_on",
+            "opened_at",
+            "place",
+            "president",
+            "secretary",
+            "reconvened",
+            "signatory_title",
+            "signatory_name",
+        ]
+        widgets = {"held_on": DATE_WIDGET, "opened_at": TIME_WIDGET}
+        help_texts = {
+            "president": "Civilité, prénom et nom, par exemple « M. Jean-Claude LEROY ».",
+            "reconvened": "Séance tenue après une première convocation sans quorum : "
+            "elle délibère sans condition de quorum.",
+        }
+
+
+class SittingTimesForm(forms.ModelForm):
+    class Meta:
+        model = Sitting
+        fields = ["opened_at", "closed_at"]
+        widgets = {"opened_at": TIME_WIDGET, "closed_at": TIME_WIDGET}
+
+
+class ReportForm(forms.ModelForm):
+    operations = forms.ModelMultipleChoiceField(
+        label="Opérations dont la fiche est prête (rapport de subventions)",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    contracts = forms.ModelMultipleChoiceField(
+        label="Contrats accordés à approuver (rapport d'approbation)",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Report
+        fields = [
+            "kind",
+            "title",
+            "pole",
+            "direction",
+            "territories",
+            "text",
+            "visas",
+            "proposal",
+            "decision",
+            "vote_mode",
+            "corrects",
+        ]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 12}),
+            "visas": forms.Textarea(attrs={"rows": 4}),
+            "proposal": forms.Textarea(attrs={"rows": 4}),
+            "decision": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, operations, contracts, deliberations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operations"].queryset = operations
+        self.fields["operations"].label_from_instance = lambda o: (
+            f"{o.reference} — {o.title} ({o.contract.partner.name}) : "
+            f"{_money(o.proposed_subsidy_amount)}"
+        )
+        self.fields["contracts"].queryset = contracts
+        self.fields["corrects"].queryset = deliberations
+        self.fields["corrects"].label_from_instance = lambda d: f"n°{d.number} — {d.report.title}"
+        self.fields["corrects"].required = False
+
+
+def _money(value):
+    from pacte.core.formats import format_money
+
+    return format_money(value) if value is not None else "—"
+
+
+class SendForm(forms.Form):
+    sent_on = forms.DateField(label="Envoyé aux élus le", widget=DATE_WIDGET)
+    urgency = forms.BooleanField(label="Urgence déclarée (délai abrégé)", required=False)
+
+
+class OpinionForm(forms.Form):
+    commission = forms.ModelChoiceField(
+        label="Commission", queryset=ThematicCommission.objects.all()
+    )
+    met_on = forms.DateField(label="Réunion du", widget=DATE_WIDGET)
+    opinion = forms.ChoiceField(label="Avis", choices=CommissionOpinion.Opinion.choices)
+    remark = forms.CharField(
+        label="Observation", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class OpenItemForm(forms.Form):
+    at = forms.TimeField(label="Heure d'examen du point", widget=TIME_WIDGET)
+
+
+class ProxyForm(forms.Form):
+    giver = forms.ModelChoiceField(label="Membre qui donne pouvoir", queryset=None)
+    holder = forms.ModelChoiceField(label="Membre présent qui le reçoit", queryset=None)
+
+    def __init__(self, *args, sitting, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = sitting.attendances.order_by("position")
+        self.fields["giver"].queryset = members.exclude(status="present", left_at__isnull=True)
+        self.fields["holder"].queryset = members.filter(status="present")
+
+
+class PublishForm(forms.Form):
+    published_on = forms.DateField(label="Mise en ligne le", widget=DATE_WIDGET)
+
+
+class TransmitForm(forms.Form):
+    sent_on = forms.DateField(label="Transmise au préfet le", widget=DATE_WIDGET)
+    acknowledged_on = forms.DateField(
+        label="Accusé de réception du", widget=DATE_WIDGET, required=False
+    )

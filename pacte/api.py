@@ -10,6 +10,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
+from pacte.assembly.apis import router as assembly_router
 from pacte.contracts.apis import router as partners_router
 from pacte.core.services import api_token_authenticate
 from pacte.finance.apis import router as finance_router
@@ -49,3 +50,4 @@ api.add_router("/territoire/", territory_router)
 api.add_router("/", partners_router)
 api.add_router("/", operations_router)
 api.add_router("/", finance_router)
+api.add_router("/", assembly_router)

@@ -1,0 +1,271 @@
+"""API of the assembly: sittings, their attendance and quorum, reports, votes and
+deliberations (read for the Département's staff and members; votes recorded by the assembly
+service)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from pacte.core.errors import api_refusal
+from pacte.territory.models import PoliticalGroup
+
+from . import selectors, services
+
+router = Router(tags=["Assemblée"])
+
+
+class SittingOut(Schema):
+    id: int
+    body: str
+    body_label: str
+    held_on: datetime.date
+    opened_at: datetime.time | None
+    closed_at: datetime.time | None
+    place: str
+    president: str
+    secretary: str
+    members_in_office: int
+    reconvened: bool
+
+    @staticmethod
+    def resolve_body_label(obj):
+        return obj.get_body_display()
+
+
+class AttendanceOut(Schema):
+    id: int
+    civility: str
+    name: str
+    status: str
+    arrived_at: datetime.time | None
+    left_at: datetime.time | None
+    proxy_holder: str | None
+
+    @staticmethod
+    def resolve_proxy_holder(obj):
+        proxy = getattr(obj, "proxy_given", None)
+        return str(proxy.holder) if proxy else None
+
+
+class QuorumOut(Schema):
+    members: int
+    present: int
+    represented: int
+    required: int
+    reached: bool
+    explanation: str
+
+
+class ReportSummaryOut(Schema):
+    id: int
+    number: int
+    kind: str
+    title: str
+    sent_on: datetime.date | None
+    urgency: bool
+    opened_at: datetime.time | None
+    deliberation: str | None
+
+    @staticmethod
+    def resolve_deliberation(obj):
+        return obj.deliberation.number if hasattr(obj, "deliberation") else None
+
+
+class SittingDetailOut(SittingOut):
+    quorum_at_opening: QuorumOut
+    attendance: list[AttendanceOut]
+    agenda: list[ReportSummaryOut]
+
+
+class OpinionOut(Schema):
+    commission: str
+    met_on: datetime.date
+    opinion: str
+    remark: str
+
+    @staticmethod
+    def resolve_commission(obj):
+        return str(obj.commission)
+
+
+class GroupVoteOut(Schema):
+    group: str
+    votes_for: int
+    votes_against: int
+    abstentions: int
+    not_voting: int
+
+    @staticmethod
+    def resolve_group(obj):
+        return obj.group.name
+
+
+class BallotOut(Schema):
+    member: str
+    choice: str
+    by_proxy: bool
+
+    @staticmethod
+    def resolve_member(obj):
+        return str(obj.member)
+
+
+class DeliberationOut(Schema):
+    id: int
+    number: str
+    adopted: bool
+    votes_for: int
+    votes_against: int
+    abstentions: int
+    not_voting: int
+    casting_vote: bool
+    groups_for: list[str]
+    groups_against: list[str]
+    groups_abstaining: list[str]
+    corrects: str | None
+    published_on: datetime.date | None
+    transmitted_on: datetime.date | None
+    actes_id: str
+    acknowledged_on: datetime.date | None
+    enforceable_on: datetime.date | None
+    title: str
+
+    @staticmethod
+    def resolve_corrects(obj):
+        return obj.corrects.number if obj.corrects_id else None
+
+    @staticmethod
+    def resolve_title(obj):
+        return obj.report.title
+
+
+class ReportOut(ReportSummaryOut):
+    sitting_id: int
+    pole: str
+    direction: str
+    territories: str
+    text: str
+    visas: str
+    proposal: str
+    decision: str
+    vote_mode: str
+    operations: list[str]
+    contracts: list[int]
+    opinions: list[OpinionOut]
+    group_votes: list[GroupVoteOut]
+    ballots: list[BallotOut]
+    quorum: QuorumOut
+
+    @staticmethod
+    def resolve_operations(obj):
+        return [o.reference for o in obj.operations.all()]
+
+    @staticmethod
+    def resolve_contracts(obj):
+        return [c.pk for c in obj.contracts.all()]
+
+    @staticmethod
+    def resolve_opinions(obj):
+        return list(obj.opinions.all())
+
+    @staticmethod
+    def resolve_group_votes(obj):
+        return list(obj.group_votes.all())
+
+    @staticmethod
+    def resolve_ballots(obj):
+        return list(obj.ballots.all())
+
+    @staticmethod
+    def resolve_quorum(obj):
+        return _quorum(services.sitting_quorum(obj.sitting, obj.opened_at))
+
+
+def _quorum(q) -> dict:
+    return {
+        "members": q.members,
+        "present": q.present,
+        "represented": q.represented,
+        "required": q.required,
+        "reached": q.reached,
+        "explanation": q.explanation,
+    }
+
+
+@router.get("/seances/", response=list[SittingOut], summary="Séances")
+@paginate(PageNumberPagination, page_size=50)
+def sittings(request, instance: str = "", annee: int | None = None):
+    return selectors.sitting_list(user=request.user, body=instance, year=annee)
+
+
+@router.get("/seances/{pk}", response=SittingDetailOut, summary="Une séance")
+def sitting(request, pk: int):
+    item = selectors.sitting_get(user=request.user, pk=pk)
+    item.quorum_at_opening = _quorum(services.sitting_quorum(item))
+    item.attendance = list(item.attendances.all())
+    item.agenda = list(selectors.sitting_reports(user=request.user, sitting=item))
+    return item
+
+
+@router.get("/rapports/{pk}", response=ReportOut, summary="Un rapport, ses avis et ses votes")
+def report(request, pk: int):
+    return selectors.report_get(user=request.user, pk=pk)
+
+
+@router.get("/actes/", response=list[DeliberationOut], summary="Délibérations")
+@paginate(PageNumberPagination, page_size=50)
+def deliberations(request, annee: int | None = None, q: str = ""):
+    return selectors.deliberation_list(user=request.user, year=annee, query=q).select_related(
+        "corrects"
+    )
+
+
+class GroupCountIn(Schema):
+    group: str
+    votes_for: int = 0
+    votes_against: int = 0
+    abstentions: int = 0
+    not_voting: int = 0
+
+
+class VoteIn(Schema):
+    groups: list[GroupCountIn] = []
+    president_votes_for: bool | None = None
+    ballots: dict[int, str] = {}
+
+
+@router.post(
+    "/rapports/{pk}/vote",
+    response={201: DeliberationOut},
+    summary="Enregistrer le vote d'un point (par groupe ou par nom) et délibérer",
+)
+def vote(request, pk: int, payload: VoteIn):
+    item = selectors.report_get(user=request.user, pk=pk)
+    try:
+        if item.vote_mode == "roll_call":
+            members = {a.pk: a for a in item.sitting.attendances.all()}
+            unknown = set(payload.ballots) - set(members)
+            if unknown:
+                raise ValidationError(f"Membres inconnus dans cette séance : {sorted(unknown)}.")
+            deliberation = services.item_vote_roll_call(
+                actor=request.user,
+                report=item,
+                choices={members[k]: v for k, v in payload.ballots.items()},
+            )
+        else:
+            counts = {}
+            for row in payload.groups:
+                group = get_object_or_404(PoliticalGroup, name=row.group)
+                counts[group] = (row.votes_for, row.votes_against, row.abstentions, row.not_voting)
+            deliberation = services.item_vote_by_group(
+                actor=request.user,
+                report=item,
+                counts=counts,
+                president_votes_for=payload.president_votes_for,
+            )
+    except ValidationError as exc:
+        api_refusal(exc)
+    return Status(201, deliberation)

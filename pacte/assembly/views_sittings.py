@@ -300,7 +300,7 @@ def sitting_agreements(request, pk: int):
     except ValidationError as exc:
         flash_refusal(request, exc)
         return redirect("assembly:sitting_detail", pk=pk)
-    return redirect("documents:batch_detail", pk=batch.pk)
+    return redirect("documents:batch", batch_pk=batch.pk)
 
 
 # --- Reports -------------------------------------------------------------------------------

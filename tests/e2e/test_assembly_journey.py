@@ -1,0 +1,232 @@
+"""A commission permanente sitting in the browser, from its creation to the publication of its
+deliberation: the assembly service calls the roll, records a proxy and a departure, an agent
+writes a report gathering ten operations whose sheets are ready, the thematic commission gives
+its opinion, the item is opened with its quorum, the groups vote, the deliberation is numbered,
+the ten subsidies are committed against the AP, the agent generates the sitting's conventions
+and the deliberation is published on the public page. axe-core checks every page on the way.
+
+The data is made once for the module by the project's services, on the contract of the CC du
+Pays de Lumbres, which no other browser test touches.
+"""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from pacte.core.formats import format_money
+from tests.e2e.a11y import assert_no_axe_violations
+from tests.e2e.test_finance_journey import (
+    flash,
+    main_nav,
+    programme_authorisation,
+    sign_in,
+    sign_out,
+)
+
+pytestmark = pytest.mark.e2e
+
+LUMBRES_SIREN = "246201016"  # Communauté de communes du Pays de Lumbres
+LUMBRES_USER = "e2e-lumbres"
+SUBSIDY = Decimal("135000.00")  # the fund's share of tests.operations.conftest's plan
+D = datetime.date
+
+
+def ready_operation(contract, partner_user, title):
+    from pacte.core.models import User
+    from pacte.operations import services
+    from pacte.operations.models import Attachment
+    from tests.operations.conftest import GOOD_EXPENSES, GOOD_RESOURCES, SHEET, pdf
+
+    agent = User.objects.get(username="test-agent")
+    operation = services.operation_create(
+        actor=partner_user,
+        contract=contract,
+        title=title,
+        category="mobility",
+        description="Un équipement partagé par les communes de l'intercommunalité.",
+        stakes=list(contract.stakes.all()[:1]),
+        communes=list(contract.partner.epci.communes.order_by("name")[:1]),
+        planned_start=D(2027, 3, 1),
+        planned_end=D(2028, 6, 30),
+    )
+    services.financing_plan_set(
+        actor=partner_user, operation=operation, expenses=GOOD_EXPENSES, resources=GOOD_RESOURCES
+    )
+    for kind in [Attachment.Kind.DELIBERATION, Attachment.Kind.ESTIMATE]:
+        services.attachment_add(
+            actor=partner_user, operation=operation, kind=kind, upload=pdf(f"{kind}.pdf")
+        )
+    services.operation_submit(actor=partner_user, operation=operation)
+    services.operation_take_charge(actor=agent, operation=operation)
+    services.operation_update(actor=agent, operation=operation, **SHEET)
+    operation.refresh_from_db()
+    services.operation_mark_sheet_ready(actor=agent, operation=operation)
+    return operation
+
+
+@pytest.fixture(scope="module")
+def ten_operations(django_db_setup, django_db_blocker):
+    from pacte.contracts.models import Generation, Partner
+    from pacte.core.models import User
+    from pacte.core.roles import Role
+    from tests.factories import UserFactory
+    from tests.operations.conftest import signed_contract
+
+    with django_db_blocker.unblock():
+        generation = Generation.objects.get(framework_deliberation_number="2022-317")
+        partner = Partner.objects.get(siren=LUMBRES_SIREN)
+        assert not partner.contracts.exists(), f"{partner.name} a déjà un contrat"
+        partner_user = UserFactory(username=LUMBRES_USER, role=Role.PARTNER, partner=partner)
+        programme_authorisation(generation, User.objects.get(username="test-finance"))
+        contract = signed_contract(
+            generation, LUMBRES_SIREN, User.objects.get(username="test-agent")
+        )
+        operations = [
+            ready_operation(contract, partner_user, f"Équipement de Lumbres n°{n}")
+            for n in range(1, 11)
+        ]
+        return [o.pk for o in operations]
+
+
+def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_operations):
+    from pacte.assembly.models import Deliberation
+    from pacte.finance.models import Commitment
+    from pacte.operations.models import Operation
+
+    # The assembly service creates the sitting.
+    sign_in(page, "test-assembly")
+    main_nav(page).get_by_role("link", name="Séances").click()
+    expect(page.get_by_role("heading", level=1, name="Séances")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Nouvelle séance").click()
+    page.locator("#id_body").select_option(label="Commission permanente")
+    page.locator("#id_held_on").fill("2026-12-14")
+    page.locator("#id_opened_at").fill("10:00")
+    page.locator("#id_place").fill("Arras")
+    page.locator("#id_president").fill("M. Jean-Claude LEROY")
+    page.locator("#id_secretary").fill("M. Bruno COUSEIN")
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Commission permanente du 14/12/2026")
+    expect(flash(page)).to_contain_text("faites l'appel")
+    sitting_url = page.url
+
+    # The roll: everyone present, then one member excused who gives a proxy, one who leaves.
+    page.get_by_role("link", name="tenir les présences et les pouvoirs").click()
+    page.get_by_role("button", name=re.compile("Marquer présents tous les membres")).click()
+    expect(page.locator("#quorum-status")).to_contain_text("Quorum atteint : 78 membres")
+    rows = page.locator("table.form-table tbody tr")
+    excused = rows.nth(5).locator("th").inner_text()
+    holder = rows.nth(6).locator("th").inner_text()
+    leaving = rows.nth(7).locator("th").inner_text()
+    page.get_by_label(f"Présence de {excused}").select_option(label="Excusé")
+    page.get_by_label(f"Heure de départ de {leaving}").fill("12:00")
+    page.get_by_role("button", name="Enregistrer les présences").click()
+    expect(flash(page)).to_contain_text("2 présence(s) enregistrée(s)")
+    page.get_by_label("Membre qui donne pouvoir").select_option(label=excused)
+    page.get_by_label("Membre présent qui le reçoit").select_option(label=holder)
+    page.get_by_role("button", name="Enregistrer le pouvoir").click()
+    expect(flash(page)).to_contain_text(f"Pouvoir enregistré : {excused} → {holder}")
+    assert_no_axe_violations(page)
+    sign_out(page)
+
+    # An agent writes the report, gathering the ten operations whose sheets are ready.
+    sign_in(page, "test-agent")
+    page.goto(sitting_url)
+    page.get_by_role("link", name="Inscrire un rapport").click()
+    page.locator("#id_kind").select_option(label="Attribution de subventions")
+    page.locator("#id_title").fill("Contractualisation 2023-2026 — Pays de Lumbres")
+    page.locator("#id_pole").fill("Pôle Partenariats et Ingénierie")
+    page.locator("#id_direction").fill("Direction Accompagnement des Territoires")
+    page.locator("#id_territories").fill("Territoire de l'Audomarois")
+    page.locator("#id_text").fill("Dix opérations du contrat du Pays de Lumbres sont prêtes.")
+    page.locator("#id_decision").fill(
+        "D'attribuer les subventions reprises au tableau annexé.\n\n"
+        "D'autoriser le Président à signer les conventions correspondantes."
+    )
+    for n in range(1, 11):
+        page.get_by_label(re.compile(rf"Équipement de Lumbres n°{n} \(")).check()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(flash(page)).to_contain_text("inscrit à l'ordre du jour")
+    annex = page.get_by_role("table", name=re.compile("10 opérations portées par le rapport"))
+    expect(annex.locator("tfoot td.num")).to_have_text(format_money(SUBSIDY * 10))
+    report_url = page.url
+    sign_out(page)
+
+    # The assembly service records the sending, the opinion, opens the item and records the vote.
+    sign_in(page, "test-assembly")
+    page.goto(report_url)
+    page.get_by_label("Envoyé aux élus le").fill("2026-12-09")
+    page.get_by_role("button", name="Enregistrer l'envoi").click()
+    expect(page.locator("dl.facts")).to_contain_text("Envoyé tardivement")
+    page.get_by_label("Urgence déclarée (délai abrégé)").check()
+    page.get_by_role("button", name="Enregistrer l'envoi").click()
+    expect(page.locator("dl.facts")).not_to_contain_text("Envoyé tardivement")
+    page.get_by_label("Commission", exact=True).select_option(
+        label="5e commission « Solidarité territoriale et partenariats »"
+    )
+    page.get_by_label("Réunion du").fill("2026-12-07")
+    page.get_by_label("Avis", exact=True).select_option(label="favorable")
+    page.get_by_role("button", name="Enregistrer l'avis").click()
+    expect(flash(page)).to_contain_text("L'avis de la commission est enregistré")
+    page.get_by_label("Heure d'examen du point").fill("12:30")
+    page.get_by_role("button", name="Ouvrir le point").click()
+    # At 12:30: 76 present (one excused, one left at noon) and one proxy.
+    expect(flash(page)).to_contain_text("Quorum atteint : 77 membres présents ou représentés")
+    assert_no_axe_violations(page)
+    page.get_by_label("Groupe Socialiste, Républicain et Citoyen : pour").fill("80")
+    page.get_by_role("button", name="Enregistrer le vote et délibérer").click()
+    expect(flash(page)).to_contain_text("c'est trop")
+    page.get_by_label("Groupe Socialiste, Républicain et Citoyen : pour").fill("40")
+    page.get_by_label("Groupe Communiste et Républicain : pour").fill("12")
+    page.get_by_label("Groupe Union pour le Pas-de-Calais : pour").fill("15")
+    page.get_by_label("Groupe Rassemblement National : abstention").fill("8")
+    page.get_by_role("button", name="Enregistrer le vote et délibérer").click()
+    expect(flash(page)).to_contain_text("adoptée (67 pour, 0 contre, 8 abstention)")
+    deliberation = Deliberation.objects.get(report__title__endswith="Pays de Lumbres")
+    assert deliberation.number.startswith("2026-")
+    assert Operation.objects.filter(pk__in=ten_operations, state="voted").count() == 10
+    committed = Commitment.objects.filter(operation__in=ten_operations)
+    assert sum(c.amount for c in committed) == SUBSIDY * 10
+    assert {c.deliberation_number for c in committed} == {deliberation.number}
+    assert_no_axe_violations(page)
+
+    # Publication and transmission.
+    page.get_by_role("link", name="Publication et transmission").click()
+    page.get_by_label("Mise en ligne le").fill("2026-12-16")
+    page.get_by_role("button", name="Publier").click()
+    expect(flash(page)).to_contain_text("mise en ligne")
+    page.get_by_label("Transmise au préfet le").fill("2026-12-15")
+    page.get_by_label("Accusé de réception du").fill("2026-12-15")
+    page.get_by_role("button", name="Enregistrer la transmission").click()
+    expect(page.locator("dl.facts")).to_contain_text("Exécutoire le16/12/2026")
+    assert_no_axe_violations(page)
+    page.goto(sitting_url)
+    expect(page.get_by_role("table", name=re.compile("Quorum de chaque point"))).to_contain_text(
+        f"Adopté (n°{deliberation.number})"
+    )
+    assert_no_axe_violations(page)
+    sign_out(page)
+
+    # The agent generates the ten conventions of the sitting in one batch.
+    sign_in(page, "test-agent")
+    page.goto(sitting_url)
+    expect(page.get_by_text("10 opérations votées à cette séance.")).to_be_visible()
+    page.get_by_role("button", name="Générer les conventions de la séance").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Conventions")
+    sign_out(page)
+
+    # The public reads the deliberation without logging in.
+    page.goto("/deliberations/")
+    expect(page.get_by_role("link", name=deliberation.number)).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name=deliberation.number).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Délibération n°{deliberation.number}"
+    )
+    expect(page.locator("dl.facts")).to_contain_text("en ligne au moins jusqu'au 16/02/2027")
+    assert_no_axe_violations(page)

@@ -122,3 +122,136 @@ def seed_sitting_2022_317(actor) -> Sitting:
     deliberation.publication_is_demo = True
     deliberation.save(update_fields=["subject_code", "publication_is_demo"])
     return sitting
+
+
+DEMO_GROUP_VOTES = [44, 9, 14, 9, 2]  # plausible votes of the five groups, 78 in all
+
+
+def _hold(actor, day: datetime.date, absent_positions=(12, 40)) -> Sitting:
+    """A commission permanente of the demo: everyone present but two, who give proxies."""
+    sitting = services.sitting_create(
+        actor=actor,
+        body=Sitting.Body.STANDING_COMMITTEE,
+        held_on=day,
+        place="Arras",
+        president=" ".join(seed.PRESIDENT),
+        secretary=" ".join(seed.SECRETARY),
+        opened_at=datetime.time(10, 0),
+        signatory_title=seed.SIGNATORY[0],
+        signatory_name=seed.SIGNATORY[1],
+    )
+    Sitting.objects.filter(pk=sitting.pk).update(is_demo=True)
+    services.attendance_mark_all_present(actor=actor, sitting=sitting)
+    members = list(sitting.attendances.order_by("position"))
+    for position in absent_positions:
+        giver, holder = members[position], members[position + 1]
+        services.attendance_record(actor=actor, attendance=giver, status=Attendance.Status.EXCUSED)
+        services.proxy_record(
+            actor=actor, sitting=sitting, giver=giver, holder=holder, is_demo=True
+        )
+    return sitting
+
+
+def _subsidies_report(actor, sitting, operations, *, sent_on, opinion=True) -> Report:
+    count = len(operations)
+    report = services.report_save(
+        actor=actor,
+        sitting=sitting,
+        kind=Report.Kind.SUBSIDIES,
+        pole="Pôle Partenariats et Ingénierie",
+        direction="Direction Accompagnement des Territoires",
+        territories="Tous les territoires",
+        title="Contractualisation 2023-2026 — attribution de subventions du Fonds d'Innovation "
+        "Territorial",
+        text=(
+            f"Dans le cadre de la contractualisation 2023-2026 (délibération cadre n°"
+            f"{seed.DELIBERATION_NUMBER}), {count} opération{'s' if count > 1 else ''} "
+            f"inscrite{'s' if count > 1 else ''} aux contrats des partenaires "
+            f"{'ont' if count > 1 else 'a'} fait l'objet d'un travail partenarial en phase amont "
+            "et d'une fiche détaillée, jointe au présent rapport.\n\n"
+            "Les subventions proposées, reprises au tableau annexé, s'inscrivent dans "
+            "l'autorisation de programme du Fonds d'Innovation Territorial."
+        ),
+        visas="Vu le Code Général des Collectivités Territoriales et notamment son article "
+        "L.3211-2 ;\nVu la délibération n°2022-317 du Conseil départemental en date du "
+        "26/09/2022 « Délibération cadre pour la mise en œuvre de la quatrième démarche de "
+        "contractualisation 2023-2026 » ;",
+        proposal="- d'attribuer les subventions reprises au tableau annexé ;\n"
+        "- d'autoriser le Président à signer les conventions correspondantes.",
+        decision="D'attribuer aux partenaires les subventions du Fonds d'Innovation Territorial "
+        "reprises au tableau annexé à la présente délibération.\n\n"
+        "D'autoriser le Président du Conseil départemental à signer, au nom et pour le compte du "
+        "Département, les conventions correspondantes.",
+        operations=operations,
+    )
+    services.report_send(actor=actor, report=report, sent_on=sent_on)
+    if not opinion:
+        return report
+    services.opinion_record(
+        actor=actor,
+        report=report,
+        commission=ThematicCommission.objects.get(number=5),
+        met_on=sitting.held_on - datetime.timedelta(days=7),
+        opinion=CommissionOpinion.Opinion.FAVOURABLE,
+    )
+    return report
+
+
+@transaction.atomic
+def hold_demo_standing_committees(actor, votes: dict) -> int:
+    """The commissions permanentes of the demo: for each day, a sitting votes one report
+    gathering the operations of that day (votes: {day: [operation, …]}); the deliberations are
+    published and transmitted (plausible dates, marked as demo)."""
+    from pacte.territory.models import PoliticalGroup
+
+    groups = list(PoliticalGroup.objects.filter(department__code="62").order_by("position"))
+    for day in sorted(votes):
+        sitting = _hold(actor, day)
+        report = _subsidies_report(
+            actor, sitting, votes[day], sent_on=day - datetime.timedelta(days=14)
+        )
+        services.item_open(actor=actor, report=report, at=datetime.time(10, 30))
+        deliberation = services.item_vote_by_group(
+            actor=actor,
+            report=report,
+            counts={g: (n, 0, 0, 0) for g, n in zip(groups, DEMO_GROUP_VOTES, strict=False) if n},
+        )
+        services.deliberation_transmit(
+            actor=actor,
+            deliberation=deliberation,
+            sent_on=day + datetime.timedelta(days=2),
+            acknowledged_on=day + datetime.timedelta(days=3),
+        )
+        services.deliberation_publish(
+            actor=actor, deliberation=deliberation, on=day + datetime.timedelta(days=3)
+        )
+        deliberation.__class__.objects.filter(pk=deliberation.pk).update(publication_is_demo=True)
+        Sitting.objects.filter(pk=sitting.pk).update(closed_at=datetime.time(12, 0))
+    return len(votes)
+
+
+@transaction.atomic
+def seed_upcoming_standing_committee(actor, operations) -> Sitting | None:
+    """The next commission permanente (a Monday at least two weeks ahead), with a report on the
+    operations already put on the agenda, sent today; the roll is still to be called."""
+    from django.utils import timezone
+
+    operations = list(operations)
+    if not operations:
+        return None
+    today = timezone.localdate()
+    day = today + datetime.timedelta(days=14 + (7 - today.weekday()) % 7)
+    sitting = services.sitting_create(
+        actor=actor,
+        body=Sitting.Body.STANDING_COMMITTEE,
+        held_on=day,
+        place="Arras",
+        president=" ".join(seed.PRESIDENT),
+        secretary=" ".join(seed.SECRETARY),
+        opened_at=datetime.time(10, 0),
+        signatory_title=seed.SIGNATORY[0],
+        signatory_name=seed.SIGNATORY[1],
+    )
+    Sitting.objects.filter(pk=sitting.pk).update(is_demo=True)
+    _subsidies_report(actor, sitting, operations, sent_on=today, opinion=False)
+    return sitting

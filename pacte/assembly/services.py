@@ -314,6 +314,15 @@ def _schedule(actor, report: Report, operations) -> None:
     current = set(report.operations.values_list("pk", flat=True))
     wanted = {o.pk for o in operations}
     for operation in Operation.objects.filter(pk__in=wanted - current):
+        if operation.state == Operation.State.SCHEDULED:
+            # Put on the agenda earlier, without a report yet: it joins this one.
+            elsewhere = operation.reports.filter(deliberation__isnull=True).exclude(pk=report.pk)
+            if elsewhere.exists():
+                raise ValidationError(
+                    f"{operation.reference} est déjà portée par le rapport n°"
+                    f"{elsewhere.first().number} ({elsewhere.first().sitting})."
+                )
+            continue
         if operation.state != Operation.State.SHEET_READY:
             raise ValidationError(
                 f"{operation.reference} n'a pas sa fiche prête (état « "

@@ -171,6 +171,7 @@ def seed_operations(generation) -> int:
         .order_by("pk")
     )
     completed: list[Operation] = []
+    to_vote: list[tuple] = []
     targets = [state for state, count in PLAN for _ in range(count)]
     rng.shuffle(targets)
     for index, target in enumerate(targets):
@@ -225,16 +226,42 @@ def seed_operations(generation) -> int:
                 kind=kind,
                 upload=SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf"),
             )
-        _advance(operation, target, contact, agent, admin, fund, rng, completed)
+        if _advance(operation, target, contact, agent, admin, fund, rng):
+            to_vote.append((operation, target, contact, fund))
+    # The subsidies are voted by the commission permanente, report by report, sitting by sitting.
+    from pacte.assembly.demo import hold_demo_standing_committees, seed_upcoming_standing_committee
+
+    votes = {}
+    for operation, *_ in to_vote:
+        voted_on = operation.planned_start - datetime.timedelta(days=rng.randrange(30, 120))
+        votes.setdefault(_monthly_sitting(voted_on), []).append(operation)
+    hold_demo_standing_committees(admin, votes)
+    for operation, target, contact, _fund in to_vote:
+        operation.refresh_from_db()
+        _after_vote(operation, target, contact, agent, completed)
+    seed_upcoming_standing_committee(
+        admin,
+        Operation.objects.filter(
+            contract__generation=generation, state=Operation.State.SCHEDULED
+        ).order_by("pk"),
+    )
     from pacte.finance.demo import seed_payments
 
     seed_payments(generation, complete=completed)
     return len(targets)
 
 
-def _advance(operation, target, contact, agent, admin, fund, rng, completed):
+def _monthly_sitting(day: datetime.date) -> datetime.date:
+    """The commission permanente of the month: its last Monday."""
+    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    last = following - datetime.timedelta(days=1)
+    return last - datetime.timedelta(days=last.weekday())
+
+
+def _advance(operation, target, contact, agent, admin, fund, rng) -> bool:
+    """Take the operation towards its target state; True when it is left for the vote."""
     if target == "draft":
-        return
+        return False
     services.operation_submit(actor=contact, operation=operation)
     if target == "withdrawn":
         services.operation_withdraw(
@@ -242,9 +269,9 @@ def _advance(operation, target, contact, agent, admin, fund, rng, completed):
             operation=operation,
             reason="Projet reporté par le conseil communautaire.",
         )
-        return
+        return False
     if target == "submitted":
-        return
+        return False
     services.operation_take_charge(actor=agent, operation=operation)
     if target == "awaiting_partner" or rng.random() < 0.3:
         services.operation_request_changes(
@@ -254,34 +281,28 @@ def _advance(operation, target, contact, agent, admin, fund, rng, completed):
             "de la DETR.",
         )
         if target == "awaiting_partner":
-            return
+            return False
         services.operation_answer(
             actor=contact, operation=operation, body="Calendrier précisé ; la notification suit."
         )
     if target == "in_review":
-        return
+        return False
     services.operation_update(actor=agent, operation=operation, **_sheet(operation, fund))
     services.operation_mark_sheet_ready(actor=agent, operation=operation)
     if target == "sheet_ready":
-        return
+        return False
     OPERATION_WORKFLOW.apply(operation, "schedule", actor=admin)
     if target == "scheduled":
-        return
-    voted_on = operation.planned_start - datetime.timedelta(days=rng.randrange(30, 120))
+        return False
     if target == "rejected":
         OPERATION_WORKFLOW.apply(
             operation, "reject", actor=admin, reason="Projet non prioritaire au regard des enjeux."
         )
-        return
-    from pacte.finance.services import commit_subsidy
+        return False
+    return True
 
-    commit_subsidy(
-        actor=admin,
-        operation=operation,
-        amount=fund,
-        voted_on=voted_on,
-        deliberation_number=f"{voted_on.year}-{500 + operation.pk:03d}",
-    )
+
+def _after_vote(operation, target, contact, agent, completed):
     if target == "voted":
         return
     OPERATION_WORKFLOW.apply(operation, "sign_agreement", actor=agent)

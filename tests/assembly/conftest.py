@@ -1,1 +1,6 @@
-from tests.finance.conftest import ap, lens_contract, media_root  # noqa: F401 — shared fixtures
+from tests.finance.conftest import (  # noqa: F401 — shared fixtures
+    ap,
+    arras_contract,
+    lens_contract,
+    media_root,
+)

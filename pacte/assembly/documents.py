@@ -120,11 +120,6 @@ def join_lines(text: str) -> str:
     return joined
 
 
-def paragraphs(text: str) -> list[str]:
-    """Paragraphs are separated by blank lines."""
-    return [p for p in (join_lines(b) for b in re.split(r"\n\s*\n", text or "")) if p]
-
-
 def lines(text: str) -> list[str]:
     """One item a line (visas, points of the proposal)."""
     return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]

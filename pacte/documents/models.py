@@ -59,7 +59,10 @@ class Document(models.Model):
     @property
     def filename(self) -> str:
         extension = "docx" if self.kind == self.Kind.AGREEMENT_DOCX else "pdf"
-        reference = self.operation.reference if self.operation_id else "document"
+        if self.operation_id:
+            reference = self.operation.reference
+        else:
+            reference = (self.data or {}).get("reference") or "document"
         return f"{reference}-{self.kind}-v{self.version}.{extension}"
 
 

@@ -30,10 +30,20 @@ VOTED = {
 def _store(
     *, actor, operation, kind, template, data, content: bytes, content_type="application/pdf"
 ) -> Document:
-    version = (
-        Document.objects.filter(operation=operation, kind=kind).aggregate(m=Max("version"))["m"]
-        or 0
-    ) + 1
+    """Save a new version of a document. A document of no operation (a deliberation, a report,
+    the minutes) is known by the `reference` of its data (« 2022-317 »): its versions, file
+    name and audit follow it."""
+    if operation is not None:
+        versions = Document.objects.filter(operation=operation, kind=kind)
+        reference = operation.reference
+    else:
+        reference = data.get("reference") or ""
+        if not reference:
+            raise ValueError("A document of no operation needs a reference in its data.")
+        versions = Document.objects.filter(
+            operation__isnull=True, kind=kind, data__reference=reference
+        )
+    version = (versions.aggregate(m=Max("version"))["m"] or 0) + 1
     document = Document(
         kind=kind,
         operation=operation,
@@ -51,7 +61,7 @@ def _store(
         actor=actor,
         action="document.generate",
         obj=document,
-        summary=f"{document} de {operation.reference} généré",
+        summary=f"{document} de {reference} généré",
         data={"sha256": document.sha256},
     )
     return document

@@ -108,14 +108,14 @@ def seed_sitting_2022_317(actor) -> Sitting:
         sequence=int(seed.DELIBERATION_NUMBER.split("-")[1]),
     )
     # Publication and transmission dates are not in the text: plausible ones, marked as demo.
-    services.deliberation_publish(
-        actor=actor, deliberation=deliberation, on=seed.SITTING_DAY + datetime.timedelta(days=3)
-    )
     services.deliberation_transmit(
         actor=actor,
         deliberation=deliberation,
         sent_on=seed.SITTING_DAY + datetime.timedelta(days=3),
         acknowledged_on=seed.SITTING_DAY + datetime.timedelta(days=4),
+    )
+    services.deliberation_publish(
+        actor=actor, deliberation=deliberation, on=seed.SITTING_DAY + datetime.timedelta(days=3)
     )
     deliberation.refresh_from_db()
     deliberation.subject_code = "9.2"

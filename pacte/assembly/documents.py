@@ -5,7 +5,6 @@ deliberation and the minutes of a sitting, built from the records and laid out b
 The data functions return plain JSON-able dicts holding every sentence as the documents write
 it (they are stored with each version); the templates only lay them out."""
 
-import inspect
 import re
 import unicodedata
 from decimal import Decimal
@@ -165,21 +164,8 @@ def _member(attendance: Attendance) -> str:
 
 
 def quorum_at(sitting: Sitting, moment=None) -> rules.Quorum:
-    """The quorum at a time of the sitting (None: the opening): the members present then, and
-    the proxies whose holders are present then."""
-    if "at" in inspect.signature(services.sitting_quorum).parameters:
-        return services.sitting_quorum(sitting, at=moment)
-    attendances = list(sitting.attendances.all())
-    present = {a.pk for a in attendances if a.present_at(moment)}
-    represented = sum(1 for p in sitting.proxies.all() if p.holder_id in present)
-    return rules.quorum(
-        body=sitting.body,
-        day=sitting.held_on,
-        members=sitting.members_in_office,
-        present=len(present),
-        represented=represented,
-        reconvened=sitting.reconvened,
-    )
+    """The quorum at a time of the sitting (None: the opening)."""
+    return services.sitting_quorum(sitting, at=moment)
 
 
 # --- Votes ---------------------------------------------------------------------------------
@@ -587,6 +573,10 @@ def deliberation_documents_generate(*, actor, deliberation: Deliberation):
     from pacte.documents.services import _store
 
     _require(actor)
+    if Deliberation.objects.filter(pk=deliberation.pk, document__isnull=False).exists():
+        raise ValidationError(
+            f"La délibération n°{deliberation.number} a son texte adopté : il ne change plus."
+        )
     stored = {}
     for kind, template, data in [
         (Document.Kind.DELIBERATION, DELIBERATION_TEMPLATE, deliberation_data(deliberation)),

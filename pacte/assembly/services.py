@@ -716,6 +716,9 @@ def report_adopt(
                 actor=actor,
                 reason=f"Rapport rejeté (délibération {deliberation.number})",
             )
+    from .documents import deliberation_documents_generate
+
+    deliberation_documents_generate(actor=actor, deliberation=deliberation)
     audit(
         actor=actor,
         action="assembly.adopt",
@@ -737,6 +740,9 @@ def deliberation_publish(*, actor, deliberation, on):
         raise ValidationError("Cette délibération est déjà publiée.")
     deliberation.published_on = on
     deliberation.save(update_fields=["published_on"])
+    from .documents import published_document_generate
+
+    published_document_generate(actor=actor, deliberation=deliberation)
     audit(
         actor=actor,
         action="assembly.publish",

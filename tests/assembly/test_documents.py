@@ -127,9 +127,9 @@ def deliberation_2022_317(actor):
 
 
 def test_deliberation_and_report_read_word_for_word_as_published(actor, deliberation_2022_317):
-    deliberation, report = documents.deliberation_documents_generate(
-        actor=actor, deliberation=deliberation_2022_317
-    )
+    # The adoption generated them.
+    deliberation = deliberation_2022_317.document
+    report = deliberation_2022_317.report_document
     seed_deliberation, seed_report = seed_sections()
     for document, seed, what in [
         (deliberation, seed_deliberation, "Délibération n°2022-317"),
@@ -243,21 +243,17 @@ def test_deliberation_data_is_plain_and_ordered(deliberation_2022_317):
 def test_documents_are_versions_known_by_the_deliberation_number(
     actor, users, deliberation_2022_317
 ):
-    first, report = documents.deliberation_documents_generate(
-        actor=actor, deliberation=deliberation_2022_317
-    )
-    second, _ = documents.deliberation_documents_generate(
-        actor=actor, deliberation=deliberation_2022_317
-    )
+    first, report = deliberation_2022_317.document, deliberation_2022_317.report_document
     assert (first.kind, report.kind) == (Document.Kind.DELIBERATION, Document.Kind.REPORT)
-    assert (first.version, second.version) == (1, 2)
-    assert second.filename == "2022-317-deliberation-v2.pdf"
+    assert first.version == 1 and first.filename == "2022-317-deliberation-v1.pdf"
     assert report.filename == "2022-317-report-v1.pdf"
     assert first.operation is None and first.template_name == "deliberation.typ"
     assert first.sha256 == hashlib.sha256(file_bytes(first)).hexdigest()
     assert first.template_sha256 and first.generated_by == actor
-    deliberation_2022_317.refresh_from_db()
-    assert deliberation_2022_317.document == second
+    # The adopted text never changes: no second version.
+    with pytest.raises(ValidationError, match="ne change plus"):
+        documents.deliberation_documents_generate(actor=actor, deliberation=deliberation_2022_317)
+    assert Document.objects.filter(kind=Document.Kind.DELIBERATION).count() == 1
     with pytest.raises(PermissionDenied):
         documents.deliberation_documents_generate(
             actor=users["test-agent"], deliberation=deliberation_2022_317
@@ -265,16 +261,11 @@ def test_documents_are_versions_known_by_the_deliberation_number(
 
 
 def test_published_copy_carries_the_stamp_and_the_adopted_hash(actor, deliberation_2022_317):
-    adopted, _ = documents.deliberation_documents_generate(
-        actor=actor, deliberation=deliberation_2022_317
-    )
-    published = documents.published_document_generate(
-        actor=actor, deliberation=deliberation_2022_317
-    )
+    # The demo publishes it: the publication generated the stamped copy.
+    adopted = deliberation_2022_317.document
+    published = deliberation_2022_317.published_document
     assert published.kind == Document.Kind.PUBLISHED_DELIBERATION
     assert published.filename == "2022-317-published-v1.pdf"
-    deliberation_2022_317.refresh_from_db()
-    assert deliberation_2022_317.published_document == published
     assert adopted.sha256 == hashlib.sha256(file_bytes(adopted)).hexdigest()
     text = " ".join(words(pdf_text(file_bytes(published))))
     assert (
@@ -290,12 +281,15 @@ def test_published_copy_carries_the_stamp_and_the_adopted_hash(actor, deliberati
 
 
 def test_publication_needs_the_date_and_the_adopted_pdf(actor, deliberation_2022_317):
-    with pytest.raises(ValidationError, match="pas encore son PDF"):
-        documents.published_document_generate(actor=actor, deliberation=deliberation_2022_317)
     Deliberation.objects.filter(pk=deliberation_2022_317.pk).update(published_on=None)
     deliberation_2022_317.refresh_from_db()
-    documents.deliberation_documents_generate(actor=actor, deliberation=deliberation_2022_317)
     with pytest.raises(ValidationError, match="pas encore mise en ligne"):
+        documents.published_document_generate(actor=actor, deliberation=deliberation_2022_317)
+    Deliberation.objects.filter(pk=deliberation_2022_317.pk).update(
+        published_on=deliberation_2022_317.report.sitting.held_on, document=None
+    )
+    deliberation_2022_317.refresh_from_db()
+    with pytest.raises(ValidationError, match="pas encore son PDF"):
         documents.published_document_generate(actor=actor, deliberation=deliberation_2022_317)
 
 

@@ -222,11 +222,16 @@ def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_oper
 
     # The public reads the deliberation without logging in.
     page.goto("/deliberations/")
-    expect(page.get_by_role("link", name=deliberation.number)).to_be_visible()
+    expect(page.get_by_role("link", name=deliberation.number, exact=True)).to_be_visible()
     assert_no_axe_violations(page)
-    page.get_by_role("link", name=deliberation.number).click()
+    page.get_by_role("link", name=deliberation.number, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Délibération n°{deliberation.number}"
     )
     expect(page.locator("dl.facts")).to_contain_text("en ligne au moins jusqu'au 16/02/2027")
     assert_no_axe_violations(page)
+    # The published PDF carries the publication stamp and the adopted text's hash.
+    published = page.request.get(f"/deliberations/{deliberation.number}/pdf/")
+    assert published.ok and published.headers["content-type"] == "application/pdf"
+    deliberation.refresh_from_db()
+    assert deliberation.published_document.sha256 in page.locator("code.hash").inner_text()

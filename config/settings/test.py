@@ -30,3 +30,6 @@ PACTE_ALLOW_TEST_SIGNING = True
 
 # Tasks run at once, in the request, during tests.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Files written by the tests (attachments, generated PDFs) stay apart from the demo's.
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405

@@ -235,3 +235,41 @@ def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_oper
     assert published.ok and published.headers["content-type"] == "application/pdf"
     deliberation.refresh_from_db()
     assert deliberation.published_document.sha256 in page.locator("code.hash").inner_text()
+
+
+@pytest.fixture(scope="module")
+def sitting_2022_317(django_db_setup, django_db_blocker):
+    from pacte.assembly.demo import seed_sitting_2022_317
+    from pacte.core.models import User
+
+    with django_db_blocker.unblock():
+        sitting = seed_sitting_2022_317(User.objects.get(username="test-assembly"))
+        report = sitting.reports.get()
+        return {"sitting": sitting.pk, "report": report.pk, "deliberation": report.deliberation.pk}
+
+
+def test_an_elected_member_reads_the_sitting_of_26_september_2022(page, sitting_2022_317):
+    sign_in(page, "test-elected")
+    main_nav(page).get_by_role("link", name="Séances").click()
+    page.get_by_role("link", name="26/09/2022").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Conseil départemental du 26/09/2022")
+    expect(page.locator("dl.facts")).to_contain_text("63 présents, 15 excusés, 0 absents")
+    expect(page.get_by_role("link", name="Inscrire un rapport")).to_have_count(0)
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="voir les présences").click()
+    expect(page.get_by_role("row", name=re.compile("^Mme Marine LE PEN —"))).to_contain_text("Excusé")
+    expect(page.get_by_role("button", name="Enregistrer les présences")).to_have_count(0)
+    assert_no_axe_violations(page)
+    page.goto(f"/rapports/{sitting_2022_317['report']}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Rapport n°18")
+    expect(page.locator(".panel")).to_contain_text("Délibération n°2022-317 — adoptée")
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Publication et transmission").click()
+    expect(page.locator("dl.facts")).to_contain_text("062-226200012-20220929-2022-317-DE")
+    assert_no_axe_violations(page)
+    deliberation_pdf = page.request.get(
+        f"/actes/{sitting_2022_317['deliberation']}/deliberation.pdf"
+    )
+    assert deliberation_pdf.ok and deliberation_pdf.body().startswith(b"%PDF")
+    minutes = page.request.get(f"/seances/{sitting_2022_317['sitting']}/proces-verbal.pdf")
+    assert minutes.ok and minutes.body().startswith(b"%PDF")

@@ -257,7 +257,9 @@ def test_an_elected_member_reads_the_sitting_of_26_september_2022(page, sitting_
     expect(page.get_by_role("link", name="Inscrire un rapport")).to_have_count(0)
     assert_no_axe_violations(page)
     page.get_by_role("link", name="voir les présences").click()
-    expect(page.get_by_role("row", name=re.compile("^Mme Marine LE PEN —"))).to_contain_text("Excusé")
+    expect(page.get_by_role("row", name=re.compile("^Mme Marine LE PEN —"))).to_contain_text(
+        "Excusé"
+    )
     expect(page.get_by_role("button", name="Enregistrer les présences")).to_have_count(0)
     assert_no_axe_violations(page)
     page.goto(f"/rapports/{sitting_2022_317['report']}/")

@@ -127,8 +127,8 @@ def seed_sitting_2022_317(actor) -> Sitting:
 DEMO_GROUP_VOTES = [44, 9, 14, 9, 2]  # plausible votes of the five groups, 78 in all
 
 
-def _hold(actor, day: datetime.date, absent_positions=(12, 40)) -> Sitting:
-    """A commission permanente of the demo: everyone present but two, who give proxies."""
+def _standing_committee(actor, day: datetime.date) -> Sitting:
+    """A commission permanente of the demo, at 10:00 in Arras, marked as demo."""
     sitting = services.sitting_create(
         actor=actor,
         body=Sitting.Body.STANDING_COMMITTEE,
@@ -141,6 +141,12 @@ def _hold(actor, day: datetime.date, absent_positions=(12, 40)) -> Sitting:
         signatory_name=seed.SIGNATORY[1],
     )
     Sitting.objects.filter(pk=sitting.pk).update(is_demo=True)
+    return sitting
+
+
+def _hold(actor, day: datetime.date, absent_positions=(12, 40)) -> Sitting:
+    """A commission permanente of the demo: everyone present but two, who give proxies."""
+    sitting = _standing_committee(actor, day)
     services.attendance_mark_all_present(actor=actor, sitting=sitting)
     members = list(sitting.attendances.order_by("position"))
     for position in absent_positions:
@@ -241,17 +247,6 @@ def seed_upcoming_standing_committee(actor, operations) -> Sitting | None:
         return None
     today = timezone.localdate()
     day = today + datetime.timedelta(days=14 + (7 - today.weekday()) % 7)
-    sitting = services.sitting_create(
-        actor=actor,
-        body=Sitting.Body.STANDING_COMMITTEE,
-        held_on=day,
-        place="Arras",
-        president=" ".join(seed.PRESIDENT),
-        secretary=" ".join(seed.SECRETARY),
-        opened_at=datetime.time(10, 0),
-        signatory_title=seed.SIGNATORY[0],
-        signatory_name=seed.SIGNATORY[1],
-    )
-    Sitting.objects.filter(pk=sitting.pk).update(is_demo=True)
+    sitting = _standing_committee(actor, day)
     _subsidies_report(actor, sitting, operations, sent_on=today, opinion=False)
     return sitting

@@ -70,3 +70,38 @@ def media_root(directory):
 
     with override_settings(MEDIA_ROOT=str(directory)):
         yield
+
+
+def sheet_ready_operation(contract, partner_user, title, *, communes=1):
+    """A complete operation of the partner, submitted, instructed and with its sheet ready."""
+    import datetime
+
+    from pacte.operations import services
+    from pacte.operations.models import Attachment
+    from tests.operations.conftest import GOOD_EXPENSES, GOOD_RESOURCES, SHEET, pdf
+
+    agent = user("test-agent")
+    operation = services.operation_create(
+        actor=partner_user,
+        contract=contract,
+        title=title,
+        category="mobility",
+        description="Un équipement partagé par les communes de l'intercommunalité.",
+        stakes=list(contract.stakes.all()[:1]),
+        communes=list(contract.partner.epci.communes.order_by("name")[:communes]),
+        planned_start=datetime.date(2027, 3, 1),
+        planned_end=datetime.date(2028, 6, 30),
+    )
+    services.financing_plan_set(
+        actor=partner_user, operation=operation, expenses=GOOD_EXPENSES, resources=GOOD_RESOURCES
+    )
+    for kind in [Attachment.Kind.DELIBERATION, Attachment.Kind.ESTIMATE]:
+        services.attachment_add(
+            actor=partner_user, operation=operation, kind=kind, upload=pdf(f"{kind}.pdf")
+        )
+    services.operation_submit(actor=partner_user, operation=operation)
+    services.operation_take_charge(actor=agent, operation=operation)
+    services.operation_update(actor=agent, operation=operation, **SHEET)
+    operation.refresh_from_db()
+    services.operation_mark_sheet_ready(actor=agent, operation=operation)
+    return operation

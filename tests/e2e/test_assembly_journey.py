@@ -9,7 +9,6 @@ The data is made once for the module by the project's services, on the contract 
 Pays de Lumbres, which no other browser test touches.
 """
 
-import datetime
 import re
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from playwright.sync_api import expect
 
 from pacte.core.formats import format_money
 from tests.e2e.a11y import assert_no_axe_violations
+from tests.e2e.operation_data import sheet_ready_operation
 from tests.e2e.test_finance_journey import (
     flash,
     main_nav,
@@ -31,40 +31,6 @@ pytestmark = pytest.mark.e2e
 LUMBRES_SIREN = "246201016"  # Communauté de communes du Pays de Lumbres
 LUMBRES_USER = "e2e-lumbres"
 SUBSIDY = Decimal("135000.00")  # the fund's share of tests.operations.conftest's plan
-D = datetime.date
-
-
-def ready_operation(contract, partner_user, title):
-    from pacte.core.models import User
-    from pacte.operations import services
-    from pacte.operations.models import Attachment
-    from tests.operations.conftest import GOOD_EXPENSES, GOOD_RESOURCES, SHEET, pdf
-
-    agent = User.objects.get(username="test-agent")
-    operation = services.operation_create(
-        actor=partner_user,
-        contract=contract,
-        title=title,
-        category="mobility",
-        description="Un équipement partagé par les communes de l'intercommunalité.",
-        stakes=list(contract.stakes.all()[:1]),
-        communes=list(contract.partner.epci.communes.order_by("name")[:1]),
-        planned_start=D(2027, 3, 1),
-        planned_end=D(2028, 6, 30),
-    )
-    services.financing_plan_set(
-        actor=partner_user, operation=operation, expenses=GOOD_EXPENSES, resources=GOOD_RESOURCES
-    )
-    for kind in [Attachment.Kind.DELIBERATION, Attachment.Kind.ESTIMATE]:
-        services.attachment_add(
-            actor=partner_user, operation=operation, kind=kind, upload=pdf(f"{kind}.pdf")
-        )
-    services.operation_submit(actor=partner_user, operation=operation)
-    services.operation_take_charge(actor=agent, operation=operation)
-    services.operation_update(actor=agent, operation=operation, **SHEET)
-    operation.refresh_from_db()
-    services.operation_mark_sheet_ready(actor=agent, operation=operation)
-    return operation
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +51,7 @@ def ten_operations(django_db_setup, django_db_blocker):
             generation, LUMBRES_SIREN, User.objects.get(username="test-agent")
         )
         operations = [
-            ready_operation(contract, partner_user, f"Équipement de Lumbres n°{n}")
+            sheet_ready_operation(contract, partner_user, f"Équipement de Lumbres n°{n}")
             for n in range(1, 11)
         ]
         return [o.pk for o in operations]

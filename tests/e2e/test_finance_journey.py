@@ -75,33 +75,12 @@ def voted_signed_operation(contract, partner_user, *, title, voted_on, deliberat
     from pacte.operations import services
     from pacte.operations.models import Attachment
     from pacte.operations.workflows import OPERATION_WORKFLOW
-    from tests.operations.conftest import GOOD_EXPENSES, GOOD_RESOURCES, SHEET, pdf
+    from tests.e2e.operation_data import sheet_ready_operation
+    from tests.operations.conftest import pdf
 
     agent = User.objects.get(username="test-agent")
     assembly = User.objects.get(username="test-assembly")
-    operation = services.operation_create(
-        actor=partner_user,
-        contract=contract,
-        title=title,
-        category="mobility",
-        description="Un équipement partagé par les communes de l'intercommunalité.",
-        stakes=list(contract.stakes.all()[:1]),
-        communes=list(contract.partner.epci.communes.order_by("name")[:2]),
-        planned_start=D(2027, 3, 1),
-        planned_end=D(2028, 6, 30),
-    )
-    services.financing_plan_set(
-        actor=partner_user, operation=operation, expenses=GOOD_EXPENSES, resources=GOOD_RESOURCES
-    )
-    for kind in [Attachment.Kind.DELIBERATION, Attachment.Kind.ESTIMATE]:
-        services.attachment_add(
-            actor=partner_user, operation=operation, kind=kind, upload=pdf(f"{kind}.pdf")
-        )
-    services.operation_submit(actor=partner_user, operation=operation)
-    services.operation_take_charge(actor=agent, operation=operation)
-    services.operation_update(actor=agent, operation=operation, **SHEET)
-    operation.refresh_from_db()
-    services.operation_mark_sheet_ready(actor=agent, operation=operation)
+    operation = sheet_ready_operation(contract, partner_user, title, communes=2)
     OPERATION_WORKFLOW.apply(operation, "schedule", actor=assembly)
     commitment = finance_services.commit_subsidy(
         actor=assembly,

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PilotageConfig(AppConfig):
+    name = "pacte.pilotage"
+    label = "pilotage"
+    verbose_name = "Pilotage et données ouvertes"
+

@@ -28,6 +28,7 @@ urlpatterns = [
     path("documents/", include("pacte.documents.urls")),
     path("deliberations/", include("pacte.assembly.urls")),
     path("pilotage/historique/", include("pacte.pilotage.urls_history")),
+    path("pilotage/bilans/", include("pacte.pilotage.urls_bilan")),
     path("", include("pacte.contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

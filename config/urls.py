@@ -29,6 +29,7 @@ urlpatterns = [
     path("deliberations/", include("pacte.assembly.urls")),
     path("pilotage/historique/", include("pacte.pilotage.urls_history")),
     path("pilotage/bilans/", include("pacte.pilotage.urls_bilan")),
+    path("donnees-ouvertes/", include("pacte.pilotage.urls_opendata")),
     path("", include("pacte.contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -6,3 +6,5 @@ class PilotageConfig(AppConfig):
     label = "pilotage"
     verbose_name = "Pilotage et données ouvertes"
 
+    def ready(self):
+        from . import checks  # noqa: F401 — registers the system checks

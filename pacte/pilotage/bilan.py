@@ -259,10 +259,10 @@ def _breakdown(key, title, heading, operations, labels_of, overlapping=False) ->
     note = ""
     if overlapping:
         note = (
-            "Une opération qui sert plusieurs "
-            + ("pactes" if key == "pacte" else "orientations")
-            + " compte dans chacun : les lignes ne s'additionnent pas."
-        )
+            "Une opération qui sert plusieurs pactes compte dans chacun"
+            if key == "pacte"
+            else "Une opération qui sert plusieurs orientations compte dans chacune"
+        ) + " : les lignes ne s'additionnent pas."
     return Breakdown(key, title, heading, rows, note, overlapping)
 
 

@@ -10,11 +10,11 @@ from django.utils.safestring import mark_safe
 from pacte.core.charts import PALETTE, _id, _short
 from pacte.core.formats import format_money
 
-FONT = 'font-family="Marianne, Segoe UI, Roboto, Arial, sans-serif" font-size="12"'
+FONT = 'font-family="Marianne, Segoe UI, Roboto, Arial, sans-serif" font-size="15"'
 INK = "#1e1e1e"
 
 
-def _clip(label: str, limit: int = 42) -> str:
+def _clip(label: str, limit: int = 36) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
@@ -23,11 +23,11 @@ def hbar_chart(
     title: str,
     description: str,
     rows: list[tuple[str, Decimal]],
-    width: int = 640,
-    row_height: int = 24,
+    width: int = 680,
+    row_height: int = 30,
 ) -> str:
     """One bar per row, its value written at its end; the table beside it gives the figures."""
-    label_w, right, top, bottom = 270, 70, 8, 24
+    label_w, right, top, bottom = 300, 80, 8, 30
     plot_w = width - label_w - right
     height = top + row_height * max(len(rows), 1) + bottom
     top_value = max([v for _, v in rows] + [Decimal(1)])

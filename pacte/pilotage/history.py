@@ -90,6 +90,25 @@ COLUMNS = [
     Column("description", False, "description de l'opération"),
 ]
 COLUMN_NAMES = [c.name for c in COLUMNS]
+# The model file's example, in the columns' order.
+EXAMPLE_ROW = [
+    "200033579",
+    "Communauté urbaine d'Arras",
+    "Liaison douce entre le bourg et la gare — Arras",
+    "mobility",
+    "250000,00",
+    "50000,00",
+    "400000,00",
+    "",
+    "1250000,00",
+    "04/03/2019",
+    "2019-142",
+    "15/04/2019",
+    "02/09/2019",
+    "30/06/2021",
+    "62041",
+    "Une liaison cyclable de 3 km entre le centre-bourg et la gare.",
+]
 REQUIRED = [c.name for c in COLUMNS if c.required]
 AMOUNT_COLUMNS = (
     "montant_fonds",

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from pacte.core.errors import flash_refusal
+from pacte.core.exports import csv_response
 from pacte.core.permissions import role_required
 from pacte.core.roles import Role
 
@@ -33,6 +34,8 @@ class HistoryImportForm(forms.Form):
 
 @agents
 def history_index(request):
+    if request.GET.get("modele") == "csv":
+        return csv_response("modele-historique", history.COLUMN_NAMES, [history.EXAMPLE_ROW])
     form = HistoryImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

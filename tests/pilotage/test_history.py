@@ -359,3 +359,9 @@ def test_progress_is_shown_while_the_rows_are_checked(client_for, previous, user
 @pytest.mark.parametrize("role", ["partner", "elected", "finance", "assembly"])
 def test_import_pages_are_for_agents(client_for, role):
     assert client_for(role).get("/pilotage/historique/").status_code == 403
+
+
+def test_the_model_file_is_a_valid_file(client_for, previous, users):
+    response = client_for("agent").get("/pilotage/historique/?modele=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    assert run(previous, users, response.content).created_operations == 1

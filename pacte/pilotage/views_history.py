@@ -40,6 +40,11 @@ def history_index(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            if upload.size > history.MAX_FILE_BYTES:
+                raise ValidationError(
+                    f"Le fichier dépasse {history.MAX_FILE_BYTES // (1024 * 1024)} Mio : "
+                    "découpez-le."
+                )
             history_import = history.history_import_start(
                 actor=request.user,
                 generation=form.cleaned_data["generation"],

@@ -122,4 +122,7 @@ def seed_demo() -> tuple[list[User], str]:
     from pacte.assembly.demo import seed_sitting_2022_317
 
     seed_sitting_2022_317(User.objects.get(username="assemblee"))
+    from pacte.pilotage.demo_history import seed_history
+
+    seed_history()
     return users, password

@@ -31,6 +31,12 @@ def _has_signatures(contract: Contract) -> str:
     return ""
 
 
+def _past_generation(contract: Contract) -> str:
+    if not contract.generation.is_history:
+        return "Seuls les contrats d'une génération passée se reprennent dans l'historique."
+    return ""
+
+
 CONTRACT_WORKFLOW = Workflow(
     state_field="state",
     states=S,
@@ -76,6 +82,16 @@ CONTRACT_WORKFLOW = Workflow(
             S.CLOSED,
             AGENTS,
             reason_required=True,
+        ),
+        # The contract of a past generation, imported with its operations: closed at once.
+        Transition(
+            "record_history",
+            "Reprendre dans l'historique",
+            frozenset({S.DRAFTING}),
+            S.CLOSED,
+            AGENTS,
+            reason_required=True,
+            checks=(_past_generation,),
         ),
     ],
 )

@@ -41,6 +41,12 @@ def _works_start_date(operation: Operation) -> str:
     return "" if operation.works_started_on else "Indiquez la date de début des travaux."
 
 
+def _past_generation(operation: Operation) -> str:
+    if not operation.contract.generation.is_history:
+        return "Seules les opérations d'une génération passée se reprennent dans l'historique."
+    return "" if operation.voted_on else "Indiquez la date du vote de la subvention."
+
+
 OPERATION_WORKFLOW = Workflow(
     state_field="state",
     states=S,
@@ -159,6 +165,17 @@ OPERATION_WORKFLOW = Workflow(
             S.LAPSED,
             FINANCE,
             reason_required=True,
+        ),
+        # An operation of a past generation, imported from the Département's records: voted,
+        # agreed and completed before Pacte, it enters directly in its final state.
+        Transition(
+            "record_history",
+            "Reprendre dans l'historique",
+            frozenset({S.DRAFT}),
+            S.COMPLETED,
+            AGENTS,
+            reason_required=True,
+            checks=(_past_generation, _granted_amount),
         ),
     ],
 )

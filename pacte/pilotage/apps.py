@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class PilotageConfig(AppConfig):
+    name = "pacte.pilotage"
+    label = "pilotage"
+    verbose_name = "Pilotage et données ouvertes"
+
+    def ready(self):
+        from . import checks  # noqa: F401 — registers the system checks

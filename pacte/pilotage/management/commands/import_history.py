@@ -1,0 +1,79 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from pacte.contracts.models import Generation
+from pacte.core.models import User
+from pacte.core.roles import Role
+from pacte.pilotage.history import history_import_file
+
+
+class Command(BaseCommand):
+    help = (
+        "Importe les opérations d'une génération passée depuis un fichier CSV ou XLSX "
+        "(format : docs/import-historique.md). Rien n'est enregistré si une ligne est en erreur."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="fichier CSV (UTF-8, ; ou ,) ou XLSX")
+        parser.add_argument(
+            "--generation",
+            default="",
+            help="période de la génération passée, par exemple 2019-2022 (par défaut : la "
+            "plus récente des générations passées)",
+        )
+        parser.add_argument(
+            "--utilisateur",
+            default="",
+            help="identifiant de l'agent ou de l'administrateur qui importe (par défaut : le "
+            "premier administrateur)",
+        )
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"Fichier introuvable : {path}")
+        past = Generation.objects.filter(is_history=True).order_by("-period_start")
+        if options["generation"]:
+            past = [g for g in past if g.period_label == options["generation"]]
+        generation = next(iter(past), None)
+        if generation is None:
+            raise CommandError(
+                f"Aucune génération passée {options['generation']} : l'historique s'importe "
+                "dans une génération passée."
+            )
+        users = User.objects.filter(is_active=True, role__in=[Role.ADMIN, Role.AGENT])
+        if options["utilisateur"]:
+            actor = users.filter(username=options["utilisateur"]).first()
+        else:
+            actor = users.filter(role=Role.ADMIN).order_by("pk").first()
+        if actor is None:
+            raise CommandError("Indiquez un agent ou un administrateur actif (--utilisateur).")
+
+        def progress(checked: int, total: int) -> None:
+            self.stdout.write(f"\r{checked} lignes vérifiées sur {total}", ending="")
+            self.stdout.flush()
+
+        self.stdout.write(f"Import de « {path.name} » dans la génération {generation}…")
+        result = history_import_file(
+            actor=actor,
+            generation=generation,
+            data=path.read_bytes(),
+            name=path.name,
+            progress=progress,
+        )
+        self.stdout.write("")
+        if result.error_count:
+            shown = "\n".join(result.error_texts)
+            more = result.error_count - len(result.errors)
+            raise CommandError(
+                f"Import refusé, rien n'a été enregistré : {result.error_count} erreur(s).\n"
+                f"{shown}" + (f"\n… et {more} autre(s)." if more > 0 else "")
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.created_operations} opérations importées, "
+                f"{result.created_contracts} contrats repris, "
+                f"{result.created_partners} partenaires créés depuis le référentiel."
+            )
+        )

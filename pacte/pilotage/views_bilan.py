@@ -1,0 +1,97 @@
+"""The bilan of a generation: page, PDF and spreadsheet exports of its tables."""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from pacte.core.exports import export_response
+from pacte.core.formats import format_money
+from pacte.core.permissions import role_required
+from pacte.core.roles import INTERNAL_ROLES
+
+from . import bilan as bilans
+from .bilan_charts import hbar_chart
+
+readers = role_required(*INTERNAL_ROLES)
+ABBREVIATIONS = [
+    ("Communauté d'agglomération", "CA"),
+    ("Communauté de communes", "CC"),
+    ("Communauté urbaine", "CU"),
+]
+
+
+def short_label(label: str) -> str:
+    """Chart labels only: « CA du Boulonnais »; tables and tooltips keep the full name."""
+    for long, short in ABBREVIATIONS:
+        if label.startswith(long):
+            return short + label[len(long) :]
+    return label.split(" (")[0]
+
+
+CHARTED = ("categorie", "pacte", "orientation", "territoire", "intercommunalite")
+
+
+def charts(bilan) -> dict:
+    """One chart of the fund per breakdown, when it says more than « not known »."""
+    drawn = {}
+    for breakdown in bilan.breakdowns:
+        known = [
+            r for r in breakdown.rows if r.label not in (bilans.NO_PACT, bilans.NO_ORIENTATION)
+        ]
+        if breakdown.key not in CHARTED or not known:
+            continue
+        drawn[breakdown.key] = hbar_chart(
+            title=f"Fonds d'Innovation Territorial mobilisé — {breakdown.title.lower()}",
+            description="; ".join(
+                f"{r.label} : {format_money(r.figures.fund)} ({r.figures.count} opération"
+                f"{'s' if r.figures.count > 1 else ''})"
+                for r in breakdown.rows
+            ),
+            rows=[(short_label(r.label), r.figures.fund) for r in breakdown.rows],
+        )
+    return drawn
+
+
+@readers
+def bilan_index(request):
+    generations = bilans.bilan_generations(user=request.user)
+    rows = [(g, bilans.compute_bilan(g).totals) for g in generations]
+    return render(request, "pilotage/bilan/index.html", {"rows": rows})
+
+
+@readers
+def bilan_detail(request, pk: int):
+    bilan = bilans.bilan_get(user=request.user, generation_id=pk)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        label = bilan.generation.period_label
+        if request.GET.get("tableau") == "operations":
+            return export_response(
+                fmt,
+                f"bilan-{label}-operations",
+                bilans.OPERATIONS_HEADER,
+                bilans.operation_rows(bilan),
+                "Opérations",
+            )
+        return export_response(
+            fmt, f"bilan-{label}", bilans.TABLE_HEADER, bilans.breakdown_rows(bilan), "Bilan"
+        )
+    drawn = charts(bilan)
+    sections = [(b, drawn.get(b.key)) for b in bilan.breakdowns]
+    return render(
+        request,
+        "pilotage/bilan/detail.html",
+        {"bilan": bilan, "sections": sections, "totals": bilan.totals},
+    )
+
+
+@readers
+def bilan_pdf(request, pk: int):
+    from .bilan_pdf import render_bilan_pdf
+
+    bilan = bilans.bilan_get(user=request.user, generation_id=pk)
+    content = render_bilan_pdf(bilan, charts(bilan))
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"bilan-{bilan.generation.period_label}-{timezone.localdate():%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response

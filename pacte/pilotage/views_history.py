@@ -1,0 +1,79 @@
+"""Pages of the history import: the upload form, the progress and the result of an import."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+
+from pacte.core.errors import flash_refusal
+from pacte.core.exports import csv_response
+from pacte.core.permissions import role_required
+from pacte.core.roles import Role
+
+from . import history
+
+agents = role_required(Role.ADMIN, Role.AGENT)
+
+
+class HistoryImportForm(forms.Form):
+    generation = forms.ModelChoiceField(
+        label="Génération", queryset=None, empty_label=None, help_text=""
+    )
+    file = forms.FileField(
+        label="Fichier des opérations (CSV ou XLSX)",
+        help_text="CSV en UTF-8 (avec ou sans BOM), séparé par des points-virgules ou des "
+        "virgules, ou classeur XLSX : une opération par ligne, les colonnes décrites "
+        "ci-dessous. 20 Mio au plus.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["generation"].queryset = history.history_generations(user=user)
+
+
+@agents
+def history_index(request):
+    if request.GET.get("modele") == "csv":
+        return csv_response("modele-historique", history.COLUMN_NAMES, [history.EXAMPLE_ROW])
+    form = HistoryImportForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > history.MAX_FILE_BYTES:
+                raise ValidationError(
+                    f"Le fichier dépasse {history.MAX_FILE_BYTES // (1024 * 1024)} Mio : "
+                    "découpez-le."
+                )
+            history_import = history.history_import_start(
+                actor=request.user,
+                generation=form.cleaned_data["generation"],
+                data=upload.read(),
+                name=upload.name,
+            )
+        except ValidationError as exc:
+            flash_refusal(request, exc)
+        else:
+            messages.success(
+                request,
+                f"Fichier « {history_import.original_name} » reçu : chaque ligne est vérifiée "
+                "avant que rien ne soit enregistré.",
+            )
+            return redirect("history:detail", pk=history_import.pk)
+    return render(
+        request,
+        "pilotage/history/index.html",
+        {
+            "form": form,
+            "imports": history.history_import_list(user=request.user)[:20],
+            "columns": history.COLUMNS,
+            "categories": history.Operation.Category.choices,
+        },
+    )
+
+
+@agents
+def history_detail(request, pk: int):
+    history_import = history.history_import_get(user=request.user, pk=pk)
+    template = "pilotage/history/_progress.html" if request.htmx else "pilotage/history/detail.html"
+    return render(request, template, {"import": history_import})

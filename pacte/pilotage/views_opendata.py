@@ -1,0 +1,29 @@
+"""Public open data: no login. The subsidies file is streamed from a database cursor."""
+
+from django.conf import settings
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from . import opendata
+
+
+@require_GET
+def opendata_index(request):
+    context = {"subsidies": opendata.catalogue()}
+    if request.user.is_authenticated and request.user.is_internal:
+        context["held_back_partners"] = opendata.held_back_partners()
+    return render(request, "pilotage/opendata/index.html", context)
+
+
+@require_GET
+@transaction.non_atomic_requests
+def subsidies_csv(request):
+    """SCDL « subventions » 2.1.1, one row per signed convention: UTF-8, comma, decimal point."""
+    response = StreamingHttpResponse(
+        opendata.scdl_csv_chunks(), content_type="text/csv; charset=utf-8"
+    )
+    name = f"{settings.PACTE_COLLECTIVITY_SIREN}-subventions.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -27,6 +27,7 @@ urlpatterns = [
     path("finances/", include("pacte.finance.urls")),
     path("documents/", include("pacte.documents.urls")),
     path("deliberations/", include("pacte.assembly.urls")),
+    path("pilotage/", include("pacte.pilotage.urls_dashboards")),
     path("", include("pacte.contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

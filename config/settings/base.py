@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pacte.finance",
     "pacte.documents",
     "pacte.assembly",
+    "pacte.pilotage",
 ]
 
 MIDDLEWARE = [

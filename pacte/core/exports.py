@@ -43,7 +43,12 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     return response
 
 
-def xlsx_response(filename: str, header: list[str], rows, title: str = "Export") -> HttpResponse:
+def xlsx_response(
+    filename: str, header: list[str], rows, title: str = "Export", number_formats=None
+) -> HttpResponse:
+    """`number_formats` maps a column's index to its Excel format, for numbers that are not
+    euros (a share in %, a count); Decimals are euros otherwise."""
+    number_formats = number_formats or {}
     workbook = Workbook(write_only=False)
     sheet = workbook.active
     sheet.title = title[:31]
@@ -52,12 +57,14 @@ def xlsx_response(filename: str, header: list[str], rows, title: str = "Export")
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(["oui" if v is True else "non" if v is False else v for v in row])
-    for column in sheet.columns:
+    for index, column in enumerate(sheet.columns):
         width = max(len(str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
         for cell in column[1:]:
             if isinstance(cell.value, datetime.date):
                 cell.number_format = "DD/MM/YYYY"
+            elif index in number_formats and isinstance(cell.value, Decimal | int):
+                cell.number_format = number_formats[index]
             elif isinstance(cell.value, Decimal):
                 cell.number_format = '#,##0.00 "€"'
     sheet.freeze_panes = "A2"
@@ -68,7 +75,9 @@ def xlsx_response(filename: str, header: list[str], rows, title: str = "Export")
     return response
 
 
-def export_response(fmt: str, filename: str, header: list[str], rows, title: str = "Export"):
+def export_response(
+    fmt: str, filename: str, header: list[str], rows, title: str = "Export", number_formats=None
+):
     if fmt == "xlsx":
-        return xlsx_response(filename, header, rows, title)
+        return xlsx_response(filename, header, rows, title, number_formats)
     return csv_response(filename, header, rows)

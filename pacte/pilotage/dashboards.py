@@ -1,0 +1,623 @@
+"""Reads of the dashboards: operations by state and territory, money against the AP over time,
+processing times, late items and reciprocal commitments met.
+
+Every figure comes from a few aggregate queries whose number does not grow with the data:
+counts and sums are grouped in SQL; processing times are grouped in SQL by number of days (one
+row per distinct duration), and the median and the 9th decile are read from that histogram.
+Dates are counted in days between local (Europe/Paris) dates, computed natively by the database
+(see `LocalDate` and `DayDiff`).
+
+Internal roles only: a partner is refused (403), and selectors check it again.
+"""
+
+import datetime
+import math
+import os
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import NotSupportedError
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from pacte.contracts.models import Contract, Generation
+from pacte.core.roles import Role
+from pacte.finance.models import Commitment, PaymentRequest, ProgrammeAuthorisation
+from pacte.finance.services import _add_years
+from pacte.operations.models import Operation, OperationEvent, ReciprocalCommitment
+from pacte.operations.querysets import OPEN_FOR_REVIEW
+
+ZERO = Decimal("0.00")
+# Local policy: thresholds of the "late items", settings with these defaults
+# (docs/tableaux-de-bord.md).
+WAITING_DAYS_DEFAULT = 90
+SIGNATURE_DAYS_DEFAULT = 180
+PAYMENT_DAYS_DEFAULT = 30
+LATE_LIST_SIZE = 10
+WAITING_STATES = (*OPEN_FOR_REVIEW, "scheduled")
+
+# Which dashboard each role may open. The elected members' view is aggregate and read-only;
+# the other internal roles may read it too.
+DASHBOARD_ROLES = {
+    "direction": frozenset({Role.ADMIN}),
+    "instruction": frozenset({Role.ADMIN, Role.AGENT}),
+    "finances": frozenset({Role.ADMIN, Role.FINANCE}),
+    "elus": frozenset({Role.ADMIN, Role.AGENT, Role.ASSEMBLY, Role.FINANCE, Role.ELECTED}),
+}
+HOME_DASHBOARD = {
+    Role.ADMIN: "direction",
+    Role.AGENT: "instruction",
+    Role.FINANCE: "finances",
+    Role.ELECTED: "elus",
+    Role.ASSEMBLY: "elus",
+}
+
+
+def require_dashboard(user, kind: str) -> None:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise PermissionDenied("Connectez-vous pour consulter les tableaux de bord.")
+    if user.role not in DASHBOARD_ROLES[kind]:
+        raise PermissionDenied("Votre rôle ne donne pas accès à ce tableau de bord.")
+
+
+def dashboards_for(user) -> list[str]:
+    return [kind for kind, roles in DASHBOARD_ROLES.items() if user.role in roles]
+
+
+# --- Dates computed by the database ---------------------------------------------------------
+
+
+def _sqlite_localtime_is_django_time_zone() -> bool:
+    """SQLite's 'localtime' follows the process's TZ, which Django sets to TIME_ZONE on Unix."""
+    return settings.USE_TZ and os.environ.get("TZ") == settings.TIME_ZONE
+
+
+class LocalDate(TruncDate):
+    """The local date (TIME_ZONE) of an aware datetime. Django's TruncDate calls a Python
+    function per row on SQLite; SQLite's own date(…, 'localtime') gives the same date natively
+    when the process runs in Django's time zone, as Django arranges it."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        if not _sqlite_localtime_is_django_time_zone():
+            return self.as_sql(compiler, connection, **extra_context)
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql}, 'localtime')", params
+
+
+class DayDiff(Func):
+    """Whole days from the date `start` to the date `end` (end − start), as an integer."""
+
+    arity = 2
+    output_field = IntegerField()
+
+    def __init__(self, end, start):
+        super().__init__(end, start)
+
+    def _parts(self, compiler):
+        end, start = self.get_source_expressions()
+        end_sql, end_params = compiler.compile(end)
+        start_sql, start_params = compiler.compile(start)
+        return end_sql, start_sql, (*end_params, *start_params)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        end, start, params = self._parts(compiler)
+        return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        end, start, params = self._parts(compiler)
+        return f"(CAST({end} AS date) - CAST({start} AS date))", params
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("Pacte compte les jours sur SQLite et PostgreSQL.")
+
+
+class PeriodKey(Func):
+    """'2024-03' (month) or '2024' (year) of a date, natively in both databases."""
+
+    output_field = CharField()
+
+    def __init__(self, expression, period: str):
+        self.period = period
+        super().__init__(expression)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"substr({sql}, 1, {7 if self.period == 'month' else 4})", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        pattern = "YYYY-MM" if self.period == "month" else "YYYY"
+        return f"to_char({sql}, '{pattern}')", params
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("Pacte regroupe les dates sur SQLite et PostgreSQL.")
+
+
+# --- Filters --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    generation_id: int | None = None
+    territory_id: int | None = None
+
+    def apply(self, qs, prefix: str = ""):
+        """Filter a queryset whose operation is reached through `prefix` ("" for operations,
+        "operation__" for commitments…)."""
+        if self.generation_id:
+            qs = qs.filter(
+                **{
+                    f"{prefix}contract_id__in": Contract.objects.filter(
+                        generation_id=self.generation_id
+                    ).values("id")
+                }
+            )
+        if self.territory_id:
+            qs = qs.filter(**{f"{prefix}contract__partner__territory_id": self.territory_id})
+        return qs
+
+
+def _operations(filters: Filters):
+    return filters.apply(Operation.objects.order_by())
+
+
+# --- Operations by state and by territory ---------------------------------------------------
+
+
+def operations_by_state(*, user, filters: Filters) -> list[dict]:
+    """Every state with its number of operations (one grouped query)."""
+    _internal(user)
+    counts = dict(
+        _operations(filters).values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    return [
+        {"state": value, "label": label, "count": counts.get(value, 0)}
+        for value, label in Operation.State.choices
+    ]
+
+
+def operations_by_territory(*, user, filters: Filters) -> list[dict]:
+    """Per territory of the partner: operations submitted (drafts aside), subsidies voted and
+    their amount (one grouped query)."""
+    _internal(user)
+    rows = (
+        _operations(filters)
+        .exclude(state=Operation.State.DRAFT)
+        .values_list("contract__partner__territory__name")
+        .annotate(
+            total=Count("id"),
+            voted=Count("id", filter=Q(granted_amount__isnull=False)),
+            amount=Sum("granted_amount"),
+        )
+        .values_list("contract__partner__territory__name", "total", "voted", "amount")
+    )
+    result = [
+        {
+            "label": name or "Sans territoire",
+            "total": total,
+            "voted": voted,
+            "amount": Decimal(amount or 0),
+        }
+        for name, total, voted, amount in rows
+    ]
+    return sorted(result, key=lambda r: (-r["amount"], -r["total"], r["label"]))
+
+
+def my_operations(*, user, filters: Filters) -> list[dict]:
+    """The operations assigned to the agent, by state (states with none left out)."""
+    _internal(user)
+    counts = dict(
+        _operations(filters)
+        .filter(assigned_to=user)
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    return [
+        {"state": value, "label": label, "count": counts[value]}
+        for value, label in Operation.State.choices
+        if counts.get(value)
+    ]
+
+
+# --- Money over time ------------------------------------------------------------------------
+
+MONTHS = [
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+]
+
+
+def _by_period(qs, date_field: str, amount_field: str, period: str) -> dict[str, Decimal]:
+    return {
+        key: Decimal(total or 0)
+        for key, total in qs.filter(**{f"{date_field}__isnull": False})
+        .annotate(period_key=PeriodKey(F(date_field), period))
+        .values_list("period_key")
+        .annotate(t=Sum(amount_field))
+        .values_list("period_key", "t")
+    }
+
+
+def _next_period(key: str, period: str) -> str:
+    if period == "year":
+        return str(int(key) + 1)
+    year, month = int(key[:4]), int(key[5:7])
+    return f"{year + month // 12}-{month % 12 + 1:02d}"
+
+
+def period_label(key: str) -> str:
+    if len(key) == 4:
+        return key
+    return f"{MONTHS[int(key[5:7]) - 1]} {key[:4]}"
+
+
+def _period_end(key: str) -> datetime.date:
+    if len(key) == 4:
+        return datetime.date(int(key), 12, 31)
+    following = _next_period(key, "month")
+    return datetime.date(int(following[:4]), int(following[5:7]), 1) - datetime.timedelta(days=1)
+
+
+def amounts_over_time(*, user, filters: Filters, period: str = "month") -> dict:
+    """Subsidies voted, committed (net of lapsed remainders) and paid, per month or year, and
+    cumulated, with the AP in force when one generation is chosen and no territory.
+
+    Five grouped queries (voted, committed, lapsed, paid, AP revisions)."""
+    _internal(user)
+    period = period if period in {"month", "year"} else "month"
+    voted = _by_period(_operations(filters), "voted_on", "granted_amount", period)
+    commitments = filters.apply(Commitment.objects.order_by(), "operation__")
+    committed = _by_period(commitments, "committed_on", "amount", period)
+    lapsed = _by_period(commitments, "lapsed_on", "lapsed_amount", period)
+    payments = filters.apply(
+        PaymentRequest.objects.order_by().filter(state=PaymentRequest.State.PAID),
+        "commitment__operation__",
+    )
+    paid = _by_period(payments, "paid_on", "paid_amount", period)
+    revisions = []
+    if filters.generation_id and not filters.territory_id:
+        revisions = list(
+            ProgrammeAuthorisation.objects.filter(generation_id=filters.generation_id)
+            .values_list("revisions__voted_on", "revisions__amount")
+            .order_by("revisions__number")
+        )
+        revisions = [(day, amount) for day, amount in revisions if day is not None]
+    keys = set(voted) | set(committed) | set(lapsed) | set(paid)
+    if not keys:
+        return {"period": period, "rows": [], "has_ap": bool(revisions), "totals": None}
+    first = min(keys)
+    if revisions:
+        first = min(first, revisions[0][0].isoformat()[: 7 if period == "month" else 4])
+    last = max(keys)
+    rows, key = [], first
+    cumul = {"voted": ZERO, "committed": ZERO, "paid": ZERO}
+    while key <= last:
+        cumul["voted"] += voted.get(key, ZERO)
+        cumul["committed"] += committed.get(key, ZERO) - lapsed.get(key, ZERO)
+        cumul["paid"] += paid.get(key, ZERO)
+        end = _period_end(key)
+        in_force = [amount for day, amount in revisions if day <= end]
+        rows.append(
+            {
+                "key": key,
+                "label": period_label(key),
+                "voted": voted.get(key, ZERO),
+                "paid": paid.get(key, ZERO),
+                "voted_total": cumul["voted"],
+                "committed_total": cumul["committed"],
+                "paid_total": cumul["paid"],
+                "ap": in_force[-1] if in_force else None,
+            }
+        )
+        key = _next_period(key, period)
+    return {"period": period, "rows": rows, "has_ap": bool(revisions), "totals": dict(cumul)}
+
+
+# --- Processing times -----------------------------------------------------------------------
+
+
+@dataclass
+class Durations:
+    """A processing time: how many operations, the median and the 9th decile in days."""
+
+    key: str
+    label: str
+    count: int
+    median: Decimal | None
+    decile9: int | None
+    excluded: int  # pairs of dates in the wrong order (end before start), left out
+    histogram: list[tuple[int, int]]  # (days, number of operations), shortest first
+
+
+def percentiles_from_histogram(histogram: dict[int, int]) -> tuple[Decimal | None, int | None]:
+    """Median (mean of the two middle values when their number is even) and 9th decile
+    (nearest rank: the smallest duration that at least 90 % of them do not exceed)."""
+    n = sum(histogram.values())
+    if n == 0:
+        return None, None
+    ordered = sorted(histogram.items())
+
+    def at_rank(rank: int) -> int:  # 1-based
+        seen = 0
+        for days, count in ordered:
+            seen += count
+            if seen >= rank:
+                return days
+        raise AssertionError("rank beyond the count")
+
+    if n % 2:
+        median = Decimal(at_rank(n // 2 + 1))
+    else:
+        median = (Decimal(at_rank(n // 2)) + Decimal(at_rank(n // 2 + 1))) / 2
+    return median, at_rank(math.ceil(0.9 * n))
+
+
+def _durations(key: str, label: str, qs) -> Durations:
+    histogram = Counter()
+    for days, count in qs.values_list("days").annotate(n=Count("*")).values_list("days", "n"):
+        histogram[days] += count
+    kept = {days: n for days, n in histogram.items() if days >= 0}
+    median, decile9 = percentiles_from_histogram(kept)
+    return Durations(
+        key=key,
+        label=label,
+        count=sum(kept.values()),
+        median=median,
+        decile9=decile9,
+        excluded=sum(n for days, n in histogram.items() if days < 0),
+        histogram=sorted(kept.items()),
+    )
+
+
+SIGNED = "sign_agreement"
+
+
+def processing_times(*, user, filters: Filters) -> list[Durations]:
+    """Submission → vote, vote → convention signed, convention → first payment.
+
+    Submission: the operation's deposit (`submitted_at`); vote: its vote date (`voted_on`);
+    convention: the history row of the signed convention; first payment: the earliest payment
+    date. One grouped query per step."""
+    _internal(user)
+    submission_to_vote = (
+        _operations(filters)
+        .filter(submitted_at__isnull=False, voted_on__isnull=False)
+        .annotate(days=DayDiff(F("voted_on"), LocalDate("submitted_at")))
+    )
+    signatures = filters.apply(OperationEvent.objects.order_by(), "operation__").filter(
+        transition=SIGNED
+    )
+    vote_to_signature = signatures.filter(operation__voted_on__isnull=False).annotate(
+        days=DayDiff(LocalDate("at"), F("operation__voted_on"))
+    )
+    first_payment = (
+        PaymentRequest.objects.filter(
+            commitment__operation_id=OuterRef("operation_id"), state=PaymentRequest.State.PAID
+        )
+        .order_by("paid_on")
+        .values("paid_on")[:1]
+    )
+    signature_to_payment = (
+        signatures.annotate(first_paid=Subquery(first_payment))
+        .filter(first_paid__isnull=False)
+        .annotate(days=DayDiff(F("first_paid"), LocalDate("at")))
+    )
+    return [
+        _durations("vote", "Du dépôt au vote", submission_to_vote),
+        _durations("signature", "Du vote à la convention signée", vote_to_signature),
+        _durations("payment", "De la convention au premier paiement", signature_to_payment),
+    ]
+
+
+# --- Late items -----------------------------------------------------------------------------
+
+
+def _threshold(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def deadline_cutoff(years: int, on: datetime.date) -> datetime.date:
+    """The earliest date d such that d + `years` (as finance counts years) falls on or after
+    `on`: a deadline counted from a date before it has passed by `on`."""
+    try:
+        candidate = on.replace(year=on.year - years)
+    except ValueError:  # 29 February
+        candidate = on.replace(year=on.year - years, day=28)
+    while _add_years(candidate - datetime.timedelta(days=1), years) >= on:
+        candidate -= datetime.timedelta(days=1)
+    while _add_years(candidate, years) < on:
+        candidate += datetime.timedelta(days=1)
+    return candidate
+
+
+def _deadlines_before(generation: Generation, on: datetime.date) -> Q:
+    """Active commitments of `generation` whose next lapse deadline falls before `on`, as in
+    the finance's lapse watch: the start deadline while works have not started (extended
+    once if granted), the completion deadline counted from the convention's signature."""
+    start = generation.start_deadline_years
+    extended = start + generation.start_extension_years
+    not_started = Q(operation__works_started_on__isnull=True)
+    start_passed = not_started & (
+        Q(start_extended=False, committed_on__lt=deadline_cutoff(start, on))
+        | Q(start_extended=True, committed_on__lt=deadline_cutoff(extended, on))
+    )
+    completion_passed = Q(
+        completion_from__lt=deadline_cutoff(generation.completion_deadline_years, on)
+    )
+    return start_passed | completion_passed
+
+
+def lapse_alerts(*, user, filters: Filters, today: datetime.date | None = None) -> dict:
+    """Active commitments past a lapse deadline, and those within the warning period; one
+    aggregate query per generation in view."""
+    _internal(user)
+    today = today or timezone.localdate()
+    generations = Generation.objects.filter(programme_authorisation__isnull=False)
+    if filters.generation_id:
+        generations = generations.filter(pk=filters.generation_id)
+    signed_on = (
+        OperationEvent.objects.filter(operation_id=OuterRef("operation_id"), transition=SIGNED)
+        .annotate(day=LocalDate("at"))
+        .values("day")[:1]
+    )
+    late = soon = 0
+    aps = []
+    for generation in generations.select_related("programme_authorisation"):
+        warning_end = today + datetime.timedelta(days=generation.lapse_warning_days + 1)
+        is_late = _deadlines_before(generation, today)
+        is_soon = ~is_late & _deadlines_before(generation, warning_end)
+        counts = (
+            filters.apply(Commitment.objects.order_by(), "operation__")
+            .filter(
+                authorisation__generation=generation,
+                state=Commitment.State.ACTIVE,
+            )
+            .annotate(completion_from=Coalesce(Subquery(signed_on), F("committed_on")))
+            .aggregate(late=Count("id", filter=is_late), soon=Count("id", filter=is_soon))
+        )
+        late += counts["late"]
+        soon += counts["soon"]
+        aps.append(generation.programme_authorisation)
+    return {"late": late, "soon": soon, "aps": aps}
+
+
+def late_items(*, user, filters: Filters, with_lists: bool = True) -> dict:
+    """Operations waiting beyond the thresholds, payments awaiting, lapse alerts, reciprocal
+    commitments awaiting validation. `with_lists` adds the oldest items (not for the elected
+    members' aggregate view)."""
+    _internal(user)
+    now = timezone.now()
+    today = timezone.localdate()
+    waiting_days = _threshold("PACTE_PILOTAGE_WAITING_DAYS", WAITING_DAYS_DEFAULT)
+    signature_days = _threshold("PACTE_PILOTAGE_SIGNATURE_DAYS", SIGNATURE_DAYS_DEFAULT)
+    payment_days = _threshold("PACTE_PILOTAGE_PAYMENT_DAYS", PAYMENT_DAYS_DEFAULT)
+    waiting = _operations(filters).filter(
+        state__in=WAITING_STATES, submitted_at__lt=now - datetime.timedelta(days=waiting_days)
+    )
+    unsigned = _operations(filters).filter(
+        state=Operation.State.VOTED,
+        voted_on__lt=today - datetime.timedelta(days=signature_days),
+    )
+    payments = filters.apply(PaymentRequest.objects.order_by(), "commitment__operation__").filter(
+        state__in=[PaymentRequest.State.REQUESTED, PaymentRequest.State.CHECKED],
+        requested_at__lt=now - datetime.timedelta(days=payment_days),
+    )
+    to_validate = _commitments(filters).filter(state=ReciprocalCommitment.State.REPORTED)
+    result = {
+        "waiting_days": waiting_days,
+        "signature_days": signature_days,
+        "payment_days": payment_days,
+        "waiting_count": waiting.count(),
+        "unsigned_count": unsigned.count(),
+        "payments_count": payments.count(),
+        "to_validate_count": to_validate.count(),
+        "lapse": lapse_alerts(user=user, filters=filters, today=today),
+    }
+    if with_lists:
+        result["waiting"] = list(
+            waiting.select_related("contract__partner").order_by("submitted_at", "id")[
+                :LATE_LIST_SIZE
+            ]
+        )
+        result["unsigned"] = list(
+            unsigned.select_related("contract__partner").order_by("voted_on", "id")[:LATE_LIST_SIZE]
+        )
+        result["payments"] = list(
+            payments.select_related("commitment__operation__contract__partner").order_by(
+                "requested_at", "id"
+            )[:LATE_LIST_SIZE]
+        )
+    return result
+
+
+# --- Reciprocal commitments -----------------------------------------------------------------
+
+
+def _commitments(filters: Filters):
+    qs = ReciprocalCommitment.objects.order_by()
+    if filters.generation_id:
+        qs = qs.filter(contract__generation_id=filters.generation_id)
+    if filters.territory_id:
+        qs = qs.filter(contract__partner__territory_id=filters.territory_id)
+    return qs
+
+
+def commitments_met(*, user, filters: Filters) -> dict:
+    """Reciprocal commitments validated against all of them, by kind (one grouped query)."""
+    _internal(user)
+    S = ReciprocalCommitment.State
+    rows = (
+        _commitments(filters)
+        .values_list("kind")
+        .annotate(
+            total=Count("id"),
+            validated=Count("id", filter=Q(state=S.VALIDATED)),
+            reported=Count("id", filter=Q(state=S.REPORTED)),
+            refused=Count("id", filter=Q(state=S.REFUSED)),
+        )
+        .values_list("kind", "total", "validated", "reported", "refused")
+    )
+    by_kind = {row[0]: row[1:] for row in rows}
+    items = []
+    for value, label in ReciprocalCommitment.Kind.choices:
+        if value not in by_kind:
+            continue
+        total, validated, reported, refused = by_kind[value]
+        items.append(
+            {
+                "kind": value,
+                "label": label,
+                "total": total,
+                "validated": validated,
+                "reported": reported,
+                "refused": refused,
+                "rate": _rate(validated, total),
+            }
+        )
+    total = sum(i["total"] for i in items)
+    validated = sum(i["validated"] for i in items)
+    return {
+        "items": items,
+        "total": total,
+        "validated": validated,
+        "rate": _rate(validated, total),
+    }
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def _internal(user) -> None:
+    if not getattr(user, "is_authenticated", False) or not user.is_active or not user.is_internal:
+        raise PermissionDenied("Les tableaux de bord sont réservés aux services du Département.")

@@ -13,19 +13,22 @@ Internal roles only: a partner is refused (403), and selectors check it again.
 import datetime
 import math
 import os
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import NotSupportedError
 from django.db.models import (
     CharField,
     Count,
     F,
+    FilteredRelation,
     Func,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     Subquery,
@@ -35,11 +38,12 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from pacte.contracts.models import Contract, Generation
+from pacte.core.models import AuditEvent
 from pacte.core.roles import Role
 from pacte.finance.models import Commitment, PaymentRequest, ProgrammeAuthorisation
 from pacte.finance.services import _add_years
-from pacte.operations.models import Operation, OperationEvent, ReciprocalCommitment
-from pacte.operations.querysets import OPEN_FOR_REVIEW
+from pacte.operations.models import Operation, ReciprocalCommitment
+from pacte.operations.querysets import OPEN_FOR_REVIEW, VOTED_STATES
 
 ZERO = Decimal("0.00")
 # Local policy: thresholds of the "late items", settings with these defaults
@@ -48,7 +52,10 @@ WAITING_DAYS_DEFAULT = 90
 SIGNATURE_DAYS_DEFAULT = 180
 PAYMENT_DAYS_DEFAULT = 30
 LATE_LIST_SIZE = 10
+CACHE_SECONDS_DEFAULT = 600
 WAITING_STATES = (*OPEN_FOR_REVIEW, "scheduled")
+# The states after the vote of the subsidy: those of the operations that have a commitment.
+COMMITTED_STATES = (*VOTED_STATES, "lapsed")
 
 # Which dashboard each role may open. The elected members' view is aggregate and read-only;
 # the other internal roles may read it too.
@@ -155,19 +162,37 @@ class Filters:
     generation_id: int | None = None
     territory_id: int | None = None
 
+    def contracts(self):
+        """The contracts in view, as a subquery; None when nothing is filtered."""
+        if not (self.generation_id or self.territory_id):
+            return None
+        qs = Contract.objects.all()
+        if self.generation_id:
+            qs = qs.filter(generation_id=self.generation_id)
+        if self.territory_id:
+            qs = qs.filter(partner__territory_id=self.territory_id)
+        return qs.values("id")
+
     def apply(self, qs, prefix: str = ""):
         """Filter a queryset whose operation is reached through `prefix` ("" for operations,
-        "operation__" for commitments…)."""
+        "operation__" for commitments…) by the contract of the operation: a subquery on the
+        small contracts table, which keeps the operations' own indexes in play."""
+        contracts = self.contracts()
+        return qs if contracts is None else qs.filter(**{f"{prefix}contract_id__in": contracts})
+
+    def apply_to_commitments(self, qs, prefix: str = ""):
+        """Commitments (through `prefix`) by their AP's generation, joining the operation only
+        for a territory."""
         if self.generation_id:
+            qs = qs.filter(**{f"{prefix}authorisation__generation_id": self.generation_id})
+        if self.territory_id:
             qs = qs.filter(
                 **{
-                    f"{prefix}contract_id__in": Contract.objects.filter(
-                        generation_id=self.generation_id
+                    f"{prefix}operation__contract_id__in": Contract.objects.filter(
+                        partner__territory_id=self.territory_id
                     ).values("id")
                 }
             )
-        if self.territory_id:
-            qs = qs.filter(**{f"{prefix}contract__partner__territory_id": self.territory_id})
         return qs
 
 
@@ -178,60 +203,104 @@ def _operations(filters: Filters):
 # --- Operations by state and by territory ---------------------------------------------------
 
 
-def operations_by_state(*, user, filters: Filters) -> list[dict]:
-    """Every state with its number of operations (one grouped query)."""
+@dataclass
+class OperationFigures:
+    """What one grouped query over the operations gives: counts by state, by territory, the
+    user's own, and those waiting beyond the thresholds."""
+
+    states: list[dict]
+    by_territory: list[dict]
+    mine: list[dict]
+    waiting_count: int
+    unsigned_count: int
+
+
+def _thresholds() -> dict:
+    return {
+        "waiting_days": _threshold("PACTE_PILOTAGE_WAITING_DAYS", WAITING_DAYS_DEFAULT),
+        "signature_days": _threshold("PACTE_PILOTAGE_SIGNATURE_DAYS", SIGNATURE_DAYS_DEFAULT),
+        "payment_days": _threshold("PACTE_PILOTAGE_PAYMENT_DAYS", PAYMENT_DAYS_DEFAULT),
+    }
+
+
+def _waiting_q(now: datetime.datetime, days: int) -> Q:
+    return Q(state__in=WAITING_STATES, submitted_at__lt=now - datetime.timedelta(days=days))
+
+
+def _unsigned_q(today: datetime.date, days: int) -> Q:
+    return Q(state=Operation.State.VOTED, voted_on__lt=today - datetime.timedelta(days=days))
+
+
+def operation_figures(*, user, filters: Filters) -> OperationFigures:
+    """Counts by contract and state from the operations' reporting index (one query), then
+    by territory through the contracts in view (one query on the contracts)."""
     _internal(user)
-    counts = dict(
-        _operations(filters).values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    now, today, limits = timezone.now(), timezone.localdate(), _thresholds()
+    rows = list(
+        _operations(filters)
+        .values_list("contract_id", "state")
+        .annotate(
+            n=Count("pk"),
+            voted=Count("pk", filter=Q(granted_amount__isnull=False)),
+            amount=Sum("granted_amount"),
+            mine=Count("pk", filter=Q(assigned_to=user)),
+            waiting=Count("pk", filter=_waiting_q(now, limits["waiting_days"])),
+            unsigned=Count("pk", filter=_unsigned_q(today, limits["signature_days"])),
+        )
+        .values_list("contract_id", "state", "n", "voted", "amount", "mine", "waiting", "unsigned")
     )
-    return [
-        {"state": value, "label": label, "count": counts.get(value, 0)}
-        for value, label in Operation.State.choices
-    ]
+    territory_of = dict(
+        Contract.objects.filter(pk__in={row[0] for row in rows}).values_list(
+            "pk", "partner__territory__name"
+        )
+    )
+    states, mine = Counter(), Counter()
+    territories = defaultdict(lambda: {"total": 0, "voted": 0, "amount": ZERO})
+    waiting = unsigned = 0
+    for contract_id, state, n, voted, amount, own, late, not_signed in rows:
+        states[state] += n
+        mine[state] += own
+        waiting += late
+        unsigned += not_signed
+        if state != Operation.State.DRAFT:
+            row = territories[territory_of.get(contract_id) or "Sans territoire"]
+            row["total"] += n
+            row["voted"] += voted
+            row["amount"] += Decimal(amount or 0)
+    by_territory = sorted(
+        ({"label": label, **values} for label, values in territories.items()),
+        key=lambda r: (-r["amount"], -r["total"], r["label"]),
+    )
+    return OperationFigures(
+        states=[
+            {"state": value, "label": label, "count": states.get(value, 0)}
+            for value, label in Operation.State.choices
+        ],
+        by_territory=by_territory,
+        mine=[
+            {"state": value, "label": label, "count": mine[value]}
+            for value, label in Operation.State.choices
+            if mine.get(value)
+        ],
+        waiting_count=waiting,
+        unsigned_count=unsigned,
+    )
+
+
+def operations_by_state(*, user, filters: Filters) -> list[dict]:
+    """Every state with its number of operations."""
+    return operation_figures(user=user, filters=filters).states
 
 
 def operations_by_territory(*, user, filters: Filters) -> list[dict]:
     """Per territory of the partner: operations submitted (drafts aside), subsidies voted and
-    their amount (one grouped query)."""
-    _internal(user)
-    rows = (
-        _operations(filters)
-        .exclude(state=Operation.State.DRAFT)
-        .values_list("contract__partner__territory__name")
-        .annotate(
-            total=Count("id"),
-            voted=Count("id", filter=Q(granted_amount__isnull=False)),
-            amount=Sum("granted_amount"),
-        )
-        .values_list("contract__partner__territory__name", "total", "voted", "amount")
-    )
-    result = [
-        {
-            "label": name or "Sans territoire",
-            "total": total,
-            "voted": voted,
-            "amount": Decimal(amount or 0),
-        }
-        for name, total, voted, amount in rows
-    ]
-    return sorted(result, key=lambda r: (-r["amount"], -r["total"], r["label"]))
+    their amount."""
+    return operation_figures(user=user, filters=filters).by_territory
 
 
 def my_operations(*, user, filters: Filters) -> list[dict]:
     """The operations assigned to the agent, by state (states with none left out)."""
-    _internal(user)
-    counts = dict(
-        _operations(filters)
-        .filter(assigned_to=user)
-        .values_list("state")
-        .annotate(n=Count("id"))
-        .values_list("state", "n")
-    )
-    return [
-        {"state": value, "label": label, "count": counts[value]}
-        for value, label in Operation.State.choices
-        if counts.get(value)
-    ]
+    return operation_figures(user=user, filters=filters).mine
 
 
 # --- Money over time ------------------------------------------------------------------------
@@ -291,12 +360,11 @@ def amounts_over_time(*, user, filters: Filters, period: str = "month") -> dict:
     _internal(user)
     period = period if period in {"month", "year"} else "month"
     voted = _by_period(_operations(filters), "voted_on", "granted_amount", period)
-    commitments = filters.apply(Commitment.objects.order_by(), "operation__")
+    commitments = filters.apply_to_commitments(Commitment.objects.order_by())
     committed = _by_period(commitments, "committed_on", "amount", period)
     lapsed = _by_period(commitments, "lapsed_on", "lapsed_amount", period)
-    payments = filters.apply(
-        PaymentRequest.objects.order_by().filter(state=PaymentRequest.State.PAID),
-        "commitment__operation__",
+    payments = filters.apply_to_commitments(
+        PaymentRequest.objects.order_by().filter(state=PaymentRequest.State.PAID), "commitment__"
     )
     paid = _by_period(payments, "paid_on", "paid_amount", period)
     revisions = []
@@ -380,7 +448,8 @@ def percentiles_from_histogram(histogram: dict[int, int]) -> tuple[Decimal | Non
 def _durations(key: str, label: str, qs) -> Durations:
     histogram = Counter()
     for days, count in qs.values_list("days").annotate(n=Count("*")).values_list("days", "n"):
-        histogram[days] += count
+        if days is not None:
+            histogram[days] += count
     kept = {days: n for days, n in histogram.items() if days >= 0}
     median, decile9 = percentiles_from_histogram(kept)
     return Durations(
@@ -397,35 +466,56 @@ def _durations(key: str, label: str, qs) -> Durations:
 SIGNED = "sign_agreement"
 
 
+def _cached(name: str, filters: Filters, compute):
+    """The figures that read the whole history (processing times, lapse deadlines), kept for
+    PACTE_PILOTAGE_CACHE_SECONDS (0: not kept) and only while nothing is written: every write
+    of Pacte leaves an audit row, whose last number is part of the key (one indexed query)."""
+    seconds = int(getattr(settings, "PACTE_PILOTAGE_CACHE_SECONDS", CACHE_SECONDS_DEFAULT))
+    if seconds <= 0:
+        return compute()
+    version = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
+    key = (
+        f"pacte:pilotage:{name}:{filters.generation_id}:{filters.territory_id}:"
+        f"{timezone.localdate().isoformat()}:{version}"
+    )
+    result = cache.get(key)
+    if result is None:
+        result = compute()
+        cache.set(key, result, seconds)
+    return result
+
+
 def processing_times(*, user, filters: Filters) -> list[Durations]:
+    _internal(user)
+    return _cached("times", filters, lambda: _processing_times(filters))
+
+
+def _processing_times(filters: Filters) -> list[Durations]:
     """Submission → vote, vote → convention signed, convention → first payment.
 
     Submission: the operation's deposit (`submitted_at`); vote: its vote date (`voted_on`);
     convention: the history row of the signed convention; first payment: the earliest payment
-    date. One grouped query per step."""
-    _internal(user)
-    submission_to_vote = (
-        _operations(filters)
-        .filter(submitted_at__isnull=False, voted_on__isnull=False)
-        .annotate(days=DayDiff(F("voted_on"), LocalDate("submitted_at")))
+    date. One grouped query per step, from the operations' reporting index joined to the
+    history rows' step index."""
+    voted = _operations(filters).filter(voted_on__isnull=False)
+    submission_to_vote = voted.filter(submitted_at__isnull=False).annotate(
+        days=DayDiff(F("voted_on"), LocalDate("submitted_at"))
     )
-    signatures = filters.apply(OperationEvent.objects.order_by(), "operation__").filter(
-        transition=SIGNED
-    )
-    vote_to_signature = signatures.filter(operation__voted_on__isnull=False).annotate(
-        days=DayDiff(LocalDate("at"), F("operation__voted_on"))
-    )
+    signed = voted.annotate(
+        signature=FilteredRelation("events", condition=Q(events__transition=SIGNED))
+    ).filter(signature__at__isnull=False)
+    vote_to_signature = signed.annotate(days=DayDiff(LocalDate("signature__at"), F("voted_on")))
     first_payment = (
         PaymentRequest.objects.filter(
-            commitment__operation_id=OuterRef("operation_id"), state=PaymentRequest.State.PAID
+            commitment__operation_id=OuterRef("pk"), state=PaymentRequest.State.PAID
         )
         .order_by("paid_on")
         .values("paid_on")[:1]
     )
-    signature_to_payment = (
-        signatures.annotate(first_paid=Subquery(first_payment))
-        .filter(first_paid__isnull=False)
-        .annotate(days=DayDiff(F("first_paid"), LocalDate("at")))
+    # Operations not paid yet give no number of days (NULL), left out from the histogram:
+    # the subquery is then evaluated once per row rather than again in a WHERE clause.
+    signature_to_payment = signed.annotate(
+        days=DayDiff(Subquery(first_payment), LocalDate("signature__at"))
     )
     return [
         _durations("vote", "Du dépôt au vote", submission_to_vote),
@@ -456,15 +546,19 @@ def deadline_cutoff(years: int, on: datetime.date) -> datetime.date:
 
 
 def _deadlines_before(generation: Generation, on: datetime.date) -> Q:
-    """Active commitments of `generation` whose next lapse deadline falls before `on`, as in
-    the finance's lapse watch: the start deadline while works have not started (extended
-    once if granted), the completion deadline counted from the convention's signature."""
+    """Operations with an active commitment of `generation` whose next lapse deadline falls
+    before `on`, as in the finance's lapse watch: the start deadline while works have not
+    started (extended once if granted), the completion deadline counted from the convention's
+    signature (or the vote, before it)."""
     start = generation.start_deadline_years
     extended = start + generation.start_extension_years
-    not_started = Q(operation__works_started_on__isnull=True)
-    start_passed = not_started & (
-        Q(start_extended=False, committed_on__lt=deadline_cutoff(start, on))
-        | Q(start_extended=True, committed_on__lt=deadline_cutoff(extended, on))
+    committed_on = "commitment__committed_on"
+    start_passed = Q(works_started_on__isnull=True) & (
+        Q(commitment__start_extended=False, **{f"{committed_on}__lt": deadline_cutoff(start, on)})
+        | Q(
+            commitment__start_extended=True,
+            **{f"{committed_on}__lt": deadline_cutoff(extended, on)},
+        )
     )
     completion_passed = Q(
         completion_from__lt=deadline_cutoff(generation.completion_deadline_years, on)
@@ -473,18 +567,19 @@ def _deadlines_before(generation: Generation, on: datetime.date) -> Q:
 
 
 def lapse_alerts(*, user, filters: Filters, today: datetime.date | None = None) -> dict:
-    """Active commitments past a lapse deadline, and those within the warning period; one
-    aggregate query per generation in view."""
     _internal(user)
-    today = today or timezone.localdate()
+    if today is not None and today != timezone.localdate():
+        return _lapse_alerts(filters, today)
+    return _cached("lapse", filters, lambda: _lapse_alerts(filters, timezone.localdate()))
+
+
+def _lapse_alerts(filters: Filters, today: datetime.date) -> dict:
+    """Active commitments past a lapse deadline, and those within the warning period; one
+    aggregate query per generation in view, from the operations' side (narrow index rows,
+    the commitment by its operation, the convention's history row by its step index)."""
     generations = Generation.objects.filter(programme_authorisation__isnull=False)
     if filters.generation_id:
         generations = generations.filter(pk=filters.generation_id)
-    signed_on = (
-        OperationEvent.objects.filter(operation_id=OuterRef("operation_id"), transition=SIGNED)
-        .annotate(day=LocalDate("at"))
-        .values("day")[:1]
-    )
     late = soon = 0
     aps = []
     for generation in generations.select_related("programme_authorisation"):
@@ -492,13 +587,16 @@ def lapse_alerts(*, user, filters: Filters, today: datetime.date | None = None) 
         is_late = _deadlines_before(generation, today)
         is_soon = ~is_late & _deadlines_before(generation, warning_end)
         counts = (
-            filters.apply(Commitment.objects.order_by(), "operation__")
-            .filter(
-                authorisation__generation=generation,
-                state=Commitment.State.ACTIVE,
+            Filters(generation.pk, filters.territory_id)
+            .apply(Operation.objects.order_by())
+            # Every state an operation with a commitment can be in: no change to the result,
+            # but the operations' reporting index then leads the query.
+            .filter(state__in=COMMITTED_STATES, commitment__state=Commitment.State.ACTIVE)
+            .annotate(signature=FilteredRelation("events", condition=Q(events__transition=SIGNED)))
+            .annotate(
+                completion_from=Coalesce(LocalDate("signature__at"), F("commitment__committed_on"))
             )
-            .annotate(completion_from=Coalesce(Subquery(signed_on), F("committed_on")))
-            .aggregate(late=Count("id", filter=is_late), soon=Count("id", filter=is_soon))
+            .aggregate(late=Count("pk", filter=is_late), soon=Count("pk", filter=is_soon))
         )
         late += counts["late"]
         soon += counts["soon"]
@@ -506,51 +604,56 @@ def lapse_alerts(*, user, filters: Filters, today: datetime.date | None = None) 
     return {"late": late, "soon": soon, "aps": aps}
 
 
-def late_items(*, user, filters: Filters, with_lists: bool = True) -> dict:
+def _oldest(qs, order: tuple[str, ...], related: str) -> list:
+    """The first rows in `order`: their ids from the index first, then those few rows."""
+    ids = list(qs.order_by(*order).values_list("pk", flat=True)[:LATE_LIST_SIZE])
+    rows = {o.pk: o for o in qs.model.objects.filter(pk__in=ids).select_related(related)}
+    return [rows[pk] for pk in ids]
+
+
+def late_items(
+    *,
+    user,
+    filters: Filters,
+    with_lists: bool = True,
+    figures: OperationFigures | None = None,
+    met: dict | None = None,
+) -> dict:
     """Operations waiting beyond the thresholds, payments awaiting, lapse alerts, reciprocal
     commitments awaiting validation. `with_lists` adds the oldest items (not for the elected
-    members' aggregate view)."""
+    members' aggregate view); `figures` reuses the counts already made for the page."""
     _internal(user)
-    now = timezone.now()
-    today = timezone.localdate()
-    waiting_days = _threshold("PACTE_PILOTAGE_WAITING_DAYS", WAITING_DAYS_DEFAULT)
-    signature_days = _threshold("PACTE_PILOTAGE_SIGNATURE_DAYS", SIGNATURE_DAYS_DEFAULT)
-    payment_days = _threshold("PACTE_PILOTAGE_PAYMENT_DAYS", PAYMENT_DAYS_DEFAULT)
-    waiting = _operations(filters).filter(
-        state__in=WAITING_STATES, submitted_at__lt=now - datetime.timedelta(days=waiting_days)
-    )
-    unsigned = _operations(filters).filter(
-        state=Operation.State.VOTED,
-        voted_on__lt=today - datetime.timedelta(days=signature_days),
-    )
-    payments = filters.apply(PaymentRequest.objects.order_by(), "commitment__operation__").filter(
+    now, today, limits = timezone.now(), timezone.localdate(), _thresholds()
+    figures = figures or operation_figures(user=user, filters=filters)
+    payments = filters.apply_to_commitments(PaymentRequest.objects.order_by(), "commitment__")
+    payments = payments.filter(
         state__in=[PaymentRequest.State.REQUESTED, PaymentRequest.State.CHECKED],
-        requested_at__lt=now - datetime.timedelta(days=payment_days),
+        requested_at__lt=now - datetime.timedelta(days=limits["payment_days"]),
     )
-    to_validate = _commitments(filters).filter(state=ReciprocalCommitment.State.REPORTED)
+    if met is None:
+        met = commitments_met(user=user, filters=filters)
     result = {
-        "waiting_days": waiting_days,
-        "signature_days": signature_days,
-        "payment_days": payment_days,
-        "waiting_count": waiting.count(),
-        "unsigned_count": unsigned.count(),
+        **limits,
+        "waiting_count": figures.waiting_count,
+        "unsigned_count": figures.unsigned_count,
         "payments_count": payments.count(),
-        "to_validate_count": to_validate.count(),
-        "lapse": lapse_alerts(user=user, filters=filters, today=today),
+        "to_validate_count": sum(i["reported"] for i in met["items"]),
+        "lapse": lapse_alerts(user=user, filters=filters),
     }
     if with_lists:
-        result["waiting"] = list(
-            waiting.select_related("contract__partner").order_by("submitted_at", "id")[
-                :LATE_LIST_SIZE
-            ]
+        operations = _operations(filters)
+        result["waiting"] = _oldest(
+            operations.filter(_waiting_q(now, limits["waiting_days"])),
+            ("submitted_at", "id"),
+            "contract__partner",
         )
-        result["unsigned"] = list(
-            unsigned.select_related("contract__partner").order_by("voted_on", "id")[:LATE_LIST_SIZE]
+        result["unsigned"] = _oldest(
+            operations.filter(_unsigned_q(today, limits["signature_days"])),
+            ("voted_on", "id"),
+            "contract__partner",
         )
-        result["payments"] = list(
-            payments.select_related("commitment__operation__contract__partner").order_by(
-                "requested_at", "id"
-            )[:LATE_LIST_SIZE]
+        result["payments"] = _oldest(
+            payments, ("requested_at", "id"), "commitment__operation__contract__partner"
         )
     return result
 
@@ -559,12 +662,9 @@ def late_items(*, user, filters: Filters, with_lists: bool = True) -> dict:
 
 
 def _commitments(filters: Filters):
+    contracts = filters.contracts()
     qs = ReciprocalCommitment.objects.order_by()
-    if filters.generation_id:
-        qs = qs.filter(contract__generation_id=filters.generation_id)
-    if filters.territory_id:
-        qs = qs.filter(contract__partner__territory_id=filters.territory_id)
-    return qs
+    return qs if contracts is None else qs.filter(contract_id__in=contracts)
 
 
 def commitments_met(*, user, filters: Filters) -> dict:

@@ -85,10 +85,11 @@ def dashboard(request, kind: str):
         "territories": territory_list(user=user),
         "with_lists": kind in WITH_LISTS,
     }
+    figures = selectors.operation_figures(user=user, filters=filters)
     if "mine" in sections:
-        context["mine"] = selectors.my_operations(user=user, filters=filters)
+        context["mine"] = figures.mine
     if "states" in sections:
-        states = selectors.operations_by_state(user=user, filters=filters)
+        states = figures.states
         context["states"] = states
         context["states_total"] = sum(s["count"] for s in states)
         context["states_chart"] = hbar_chart(
@@ -103,7 +104,7 @@ def dashboard(request, kind: str):
             value_format=format_count,
         )
     if "territories" in sections:
-        territories = selectors.operations_by_territory(user=user, filters=filters)
+        territories = figures.by_territory
         context["by_territory"] = territories
         if territories:
             context["territory_chart"] = hbar_chart(
@@ -158,12 +159,12 @@ def dashboard(request, kind: str):
                 ],
                 value_format=format_days,
             )
+    met = selectors.commitments_met(user=user, filters=filters)
     if "late" in sections:
         context["late"] = selectors.late_items(
-            user=user, filters=filters, with_lists=kind in WITH_LISTS
+            user=user, filters=filters, with_lists=kind in WITH_LISTS, figures=figures, met=met
         )
     if "commitments" in sections:
-        met = selectors.commitments_met(user=user, filters=filters)
         context["met"] = met
         if met["items"]:
             context["met_chart"] = hbar_chart(

@@ -29,6 +29,13 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def no_dashboard_cache(settings):
+    """Each test computes its figures: the audit numbers that key the cache start again after
+    each test's rollback, so a figure kept by one test could answer the next."""
+    settings.PACTE_PILOTAGE_CACHE_SECONDS = 0
+
+
 def at(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
     """An aware datetime in Paris."""
     return datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)

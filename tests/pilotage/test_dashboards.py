@@ -227,6 +227,28 @@ def test_dates_in_the_wrong_order_are_left_out_and_counted(story, users):
     assert times["vote"].count == 3 and times["vote"].excluded == 1
 
 
+def test_history_figures_are_kept_until_the_next_write(story, users, settings):
+    from django.core.cache import cache
+
+    settings.PACTE_PILOTAGE_CACHE_SECONDS = 600
+    cache.clear()
+    admin = users["test-admin"]
+
+    def vote_count():
+        return dashboards.processing_times(user=admin, filters=Filters())[0].count
+
+    assert vote_count() == 4
+    # A change that leaves no audit row (none in Pacte but this test's) is not seen yet…
+    Operation.objects.filter(pk=story["arras_voted"].pk).update(submitted_at=at(D(2025, 1, 5)))
+    assert vote_count() == 4
+    # …the next write through a service is, and the figures are computed again.
+    operation_services.operation_take_charge(
+        actor=users["test-agent"], operation=story["arras_recent"]
+    )
+    assert vote_count() == 3
+    cache.clear()
+
+
 def test_lapse_alerts_agree_with_the_finance_lapse_watch(lens_contract, users, generation, ap):
     today = timezone.localdate()
     years = generation.start_deadline_years

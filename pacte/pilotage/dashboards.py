@@ -16,12 +16,14 @@ import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import NotSupportedError
 from django.db.models import (
+    Case,
     CharField,
     Count,
     F,
@@ -33,8 +35,10 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Value,
+    When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from pacte.contracts.models import Contract, Generation
@@ -42,10 +46,11 @@ from pacte.core.models import AuditEvent
 from pacte.core.roles import Role
 from pacte.finance.models import Commitment, PaymentRequest, ProgrammeAuthorisation
 from pacte.finance.services import _add_years
-from pacte.operations.models import Operation, ReciprocalCommitment
+from pacte.operations.models import Operation, OperationEvent, ReciprocalCommitment
 from pacte.operations.querysets import OPEN_FOR_REVIEW, VOTED_STATES
 
 ZERO = Decimal("0.00")
+PARIS = ZoneInfo(settings.TIME_ZONE)
 # Local policy: thresholds of the "late items", settings with these defaults
 # (docs/tableaux-de-bord.md).
 WAITING_DAYS_DEFAULT = 90
@@ -446,10 +451,9 @@ def percentiles_from_histogram(histogram: dict[int, int]) -> tuple[Decimal | Non
 
 
 def _durations(key: str, label: str, qs) -> Durations:
-    histogram = Counter()
-    for days, count in qs.values_list("days").annotate(n=Count("*")).values_list("days", "n"):
-        if days is not None:
-            histogram[days] += count
+    """The durations in days of `qs`, computed by the database and streamed as bare integers
+    (a GROUP BY would have SQLite compute each row's correlated subqueries twice)."""
+    histogram = Counter(days for days in qs.values_list("days", flat=True) if days is not None)
     kept = {days: n for days, n in histogram.items() if days >= 0}
     median, decile9 = percentiles_from_histogram(kept)
     return Durations(
@@ -505,17 +509,24 @@ def _processing_times(filters: Filters) -> list[Durations]:
         signature=FilteredRelation("events", condition=Q(events__transition=SIGNED))
     ).filter(signature__at__isnull=False)
     vote_to_signature = signed.annotate(days=DayDiff(LocalDate("signature__at"), F("voted_on")))
-    first_payment = (
+    # From the signatures' history rows alone: the first payment of the operation's
+    # commitment (of the generation in view); the operations' wide rows are not read, unless a
+    # territory is chosen. Operations not paid yet give no number of days (NULL), left out.
+    first_payment = filters.apply_to_commitments(
         PaymentRequest.objects.filter(
-            commitment__operation_id=OuterRef("pk"), state=PaymentRequest.State.PAID
-        )
-        .order_by("paid_on")
-        .values("paid_on")[:1]
+            commitment__operation_id=OuterRef("operation_id"), state=PaymentRequest.State.PAID
+        ),
+        "commitment__",
     )
-    # Operations not paid yet give no number of days (NULL), left out from the histogram:
-    # the subquery is then evaluated once per row rather than again in a WHERE clause.
-    signature_to_payment = signed.annotate(
-        days=DayDiff(Subquery(first_payment), LocalDate("signature__at"))
+    signature_to_payment = (
+        OperationEvent.objects.order_by()
+        .filter(transition=SIGNED)
+        .annotate(
+            days=DayDiff(
+                Subquery(first_payment.order_by("paid_on").values("paid_on")[:1]),
+                LocalDate("at"),
+            )
+        )
     )
     return [
         _durations("vote", "Du dépôt au vote", submission_to_vote),
@@ -546,22 +557,23 @@ def deadline_cutoff(years: int, on: datetime.date) -> datetime.date:
 
 
 def _deadlines_before(generation: Generation, on: datetime.date) -> Q:
-    """Operations with an active commitment of `generation` whose next lapse deadline falls
-    before `on`, as in the finance's lapse watch: the start deadline while works have not
-    started (extended once if granted), the completion deadline counted from the convention's
-    signature (or the vote, before it)."""
+    """Commitments of `generation` whose next lapse deadline falls before `on`, as in the
+    finance's lapse watch: the start deadline while works have not started (extended once if
+    granted), the completion deadline counted from the convention's signature (or the vote,
+    before it). The date comes first: the operation's row is read only for commitments old
+    enough for their start deadline to matter."""
     start = generation.start_deadline_years
     extended = start + generation.start_extension_years
-    committed_on = "commitment__committed_on"
-    start_passed = Q(works_started_on__isnull=True) & (
-        Q(commitment__start_extended=False, **{f"{committed_on}__lt": deadline_cutoff(start, on)})
-        | Q(
-            commitment__start_extended=True,
-            **{f"{committed_on}__lt": deadline_cutoff(extended, on)},
-        )
-    )
-    completion_passed = Q(
-        completion_from__lt=deadline_cutoff(generation.completion_deadline_years, on)
+    start_passed = (
+        Q(start_extended=False, committed_on__lt=deadline_cutoff(start, on))
+        | Q(start_extended=True, committed_on__lt=deadline_cutoff(extended, on))
+    ) & Q(works_started_on__isnull=True)
+    # The signature's local date is before the cutoff when the signature is before the
+    # cutoff's local midnight: compared as stored, without converting each row.
+    cutoff = deadline_cutoff(generation.completion_deadline_years, on)
+    midnight = datetime.datetime.combine(cutoff, datetime.time(), tzinfo=PARIS)
+    completion_passed = Q(signed_at__lt=midnight) | Q(
+        signed_at__isnull=True, committed_on__lt=cutoff
     )
     return start_passed | completion_passed
 
@@ -574,33 +586,47 @@ def lapse_alerts(*, user, filters: Filters, today: datetime.date | None = None) 
 
 
 def _lapse_alerts(filters: Filters, today: datetime.date) -> dict:
-    """Active commitments past a lapse deadline, and those within the warning period; one
-    aggregate query per generation in view, from the operations' side (narrow index rows,
-    the commitment by its operation, the convention's history row by its step index)."""
+    """Active commitments past a lapse deadline, and those within the warning period: one
+    grouped query per generation in view, over the commitments (the operation's start of works
+    and the convention's history row through indexed subqueries)."""
     generations = Generation.objects.filter(programme_authorisation__isnull=False)
     if filters.generation_id:
         generations = generations.filter(pk=filters.generation_id)
+    works_started_on = (
+        Operation.objects.filter(pk=OuterRef("operation_id")).order_by().values("works_started_on")
+    )
+    signed_at = (
+        OperationEvent.objects.filter(operation_id=OuterRef("operation_id"), transition=SIGNED)
+        .order_by()
+        .values("at")[:1]
+    )
     late = soon = 0
     aps = []
     for generation in generations.select_related("programme_authorisation"):
+        ap = generation.programme_authorisation
         warning_end = today + datetime.timedelta(days=generation.lapse_warning_days + 1)
-        is_late = _deadlines_before(generation, today)
-        is_soon = ~is_late & _deadlines_before(generation, warning_end)
-        counts = (
-            Filters(generation.pk, filters.territory_id)
-            .apply(Operation.objects.order_by())
-            # Every state an operation with a commitment can be in: no change to the result,
-            # but the operations' reporting index then leads the query.
-            .filter(state__in=COMMITTED_STATES, commitment__state=Commitment.State.ACTIVE)
-            .annotate(signature=FilteredRelation("events", condition=Q(events__transition=SIGNED)))
-            .annotate(
-                completion_from=Coalesce(LocalDate("signature__at"), F("commitment__committed_on"))
-            )
-            .aggregate(late=Count("pk", filter=is_late), soon=Count("pk", filter=is_soon))
+        category = Case(
+            When(_deadlines_before(generation, today), then=Value("late")),
+            When(_deadlines_before(generation, warning_end), then=Value("soon")),
+            default=Value(""),
+            output_field=CharField(),
         )
-        late += counts["late"]
-        soon += counts["soon"]
-        aps.append(generation.programme_authorisation)
+        # Streamed, one short text per commitment: grouped in SQL, SQLite would evaluate the
+        # subqueries of each row twice.
+        counts = Counter(
+            Filters(territory_id=filters.territory_id)
+            .apply_to_commitments(Commitment.objects.order_by())
+            .filter(authorisation=ap, state=Commitment.State.ACTIVE)
+            .annotate(
+                works_started_on=Subquery(works_started_on),
+                signed_at=Subquery(signed_at),
+            )
+            .annotate(category=category)
+            .values_list("category", flat=True)
+        )
+        late += counts.get("late", 0)
+        soon += counts.get("soon", 0)
+        aps.append(ap)
     return {"late": late, "soon": soon, "aps": aps}
 
 

@@ -270,9 +270,26 @@ def test_lapse_alerts_agree_with_the_finance_lapse_watch(lens_contract, users, g
     operation_services.operation_start_works(
         actor=users["test-agent"], operation=started, started_on=today
     )
+    # Two started operations whose conventions were signed four years ago around midnight,
+    # Paris time: the one signed on the day before is late, the other one due today.
+    completion = today.replace(year=today.year - generation.completion_deadline_years)
+    for signed in [at(completion, 0, 30), at(completion - datetime.timedelta(days=1), 23, 30)]:
+        operation = operation_to(
+            lens_contract,
+            users,
+            "agreement_signed",
+            submitted=at(completion - datetime.timedelta(days=90)),
+            voted_on=completion - datetime.timedelta(days=30),
+            signed=signed,
+            amount="10000.00",
+            title="Signée vers minuit",
+        )
+        operation_services.operation_start_works(
+            actor=users["test-agent"], operation=operation, started_on=completion
+        )
     rows = lapse_watch(user=users["test-finance"], ap=ap)
     expected = {"late": sum(r["late"] for r in rows), "soon": sum(r["soon"] for r in rows)}
-    assert expected == {"late": 1, "soon": 1}
+    assert expected == {"late": 2, "soon": 2}
     found = dashboards.lapse_alerts(user=users["test-admin"], filters=Filters(generation.pk))
     assert {"late": found["late"], "soon": found["soon"]} == expected
     assert found["aps"] == [ap]

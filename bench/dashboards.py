@@ -185,6 +185,7 @@ def main():
             "/pilotage/equilibre-territorial/?tableau=communes&format=xlsx",
         ),
     ]
+    load_before = os.getloadavg()[0]
     results, sizes = {}, {}
     for scale, target in [("démo", Operation.objects.count()), ("stress", args.operations)]:
         if target > Operation.objects.count():
@@ -200,6 +201,10 @@ def main():
                     clients[username], url, args.repeat, cached
                 )
     print()
+    print(
+        f"{os.cpu_count()} cœurs ; charge (1 min) {load_before:.2f} avant, "
+        f"{os.getloadavg()[0]:.2f} après ; {args.repeat} mesures par page après 3 de chauffe."
+    )
     print(f"Remplissage : {sizes['fill_s']:.0f} s ; lignes : {sizes['counts']}")
     print()
     print(

@@ -1,11 +1,13 @@
 """Reads of the dashboards: operations by state and territory, money against the AP over time,
 processing times, late items and reciprocal commitments met.
 
-Every figure comes from a few aggregate queries whose number does not grow with the data:
-counts and sums are grouped in SQL; processing times are grouped in SQL by number of days (one
-row per distinct duration), and the median and the 9th decile are read from that histogram.
-Dates are counted in days between local (Europe/Paris) dates, computed natively by the database
-(see `LocalDate` and `DayDiff`).
+Every figure comes from a few queries whose number does not grow with the data: counts and
+sums are grouped in SQL, over the operations' reporting index (contract, state, dates of deposit
+and vote, subsidy, instructor, start of works) rather than their wide rows; processing times are
+computed in days by the database, between local (Europe/Paris) dates (see `LocalDate` and
+`DayDiff`), streamed as bare integers into a histogram from which the median and the 9th
+decile are read. The figures that read the whole history (processing times, lapse deadlines)
+are kept until the next write (`_cached`).
 
 Internal roles only: a partner is refused (403), and selectors check it again.
 """

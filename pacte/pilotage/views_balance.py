@@ -2,7 +2,6 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -70,7 +69,6 @@ def _export(fmt: str, table: str, data: dict):
     )
 
 
-@login_required
 @role_required(*INTERNAL_ROLES)
 def balance(request):
     filters = dashboard_filters(request)

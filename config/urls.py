@@ -30,6 +30,7 @@ urlpatterns = [
     path("pilotage/historique/", include("pacte.pilotage.urls_history")),
     path("pilotage/bilans/", include("pacte.pilotage.urls_bilan")),
     path("donnees-ouvertes/", include("pacte.pilotage.urls_opendata")),
+    path("pilotage/", include("pacte.pilotage.urls_dashboards")),
     path("", include("pacte.contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -21,6 +21,10 @@ writers = role_required(Role.ADMIN, Role.AGENT)
 internal_only = role_required(*INTERNAL_ROLES)
 
 
+def _stamp() -> str:
+    return timezone.localdate().strftime("%Y%m%d")
+
+
 def _int_or_none(raw):
     try:
         return int(raw)
@@ -37,6 +41,22 @@ def partner_list(request):
     kind = kind if kind in Partner.Kind.values else ""
     query = request.GET.get("q", "").strip()[:100]
     partners = selectors.partner_list(user=request.user, kind=kind, query=query)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        header = ["Partenaire", "Nature", "SIREN", "SIRET", "RNA", "Territoire", "Courriel"]
+        rows = (
+            [
+                p.name,
+                p.get_kind_display(),
+                p.siren,
+                p.siret,
+                p.rna,
+                p.territory.name if p.territory else "",
+                p.email,
+            ]
+            for p in partners
+        )
+        return export_response(fmt, f"partenaires-{_stamp()}", header, rows, "Partenaires")
     context = {"partners": partners, "kinds": Partner.Kind.choices, "kind": kind, "query": query}
     return render(request, "contracts/partner_list.html", context)
 
@@ -356,6 +376,13 @@ def forum_list(request):
     forums = selectors.forum_list(
         user=request.user, generation_id=generation.pk if generation else None
     )
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        header = ["Territoire", "Date", "Lieu", "Partenaires invités", "Enjeux soulevés"]
+        rows = (
+            [f.territory.name, f.held_on, f.place, f.invited_total, f.stake_total] for f in forums
+        )
+        return export_response(fmt, f"assises-{_stamp()}", header, rows, "Assises")
     return render(
         request,
         "contracts/forum_list.html",
@@ -445,6 +472,21 @@ def engineering_list(request):
     state = request.GET.get("etat", "")
     state = state if state in EngineeringRequest.State.values else ""
     requests_ = selectors.engineering_request_list(user=request.user, state=state)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        header = ["Objet", "Partenaire", "Ingénierie", "Demandée le", "État", "Résultat"]
+        rows = (
+            [
+                r.subject,
+                r.partner.name,
+                r.get_provider_display(),
+                r.requested_on,
+                r.get_state_display(),
+                r.outcome,
+            ]
+            for r in requests_
+        )
+        return export_response(fmt, f"ingenierie-{_stamp()}", header, rows, "Ingénierie")
     return render(
         request,
         "contracts/engineering_list.html",

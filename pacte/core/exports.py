@@ -10,6 +10,7 @@ import io
 from decimal import Decimal
 
 from django.http import HttpResponse
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -23,11 +24,28 @@ def _csv_cell(value):
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, datetime.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return _local(value).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, datetime.date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, Decimal):
         return f"{value:.2f}".replace(".", ",")
+    return value
+
+
+def _local(value: datetime.datetime) -> datetime.datetime:
+    """An aware datetime as the local wall-clock time (Excel knows no time zones)."""
+    if timezone.is_aware(value):
+        return timezone.make_naive(value)
+    return value
+
+
+def _xlsx_cell(value):
+    if value is True:
+        return "oui"
+    if value is False:
+        return "non"
+    if isinstance(value, datetime.datetime):
+        return _local(value)
     return value
 
 
@@ -43,7 +61,12 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     return response
 
 
-def xlsx_response(filename: str, header: list[str], rows, title: str = "Export") -> HttpResponse:
+def xlsx_response(
+    filename: str, header: list[str], rows, title: str = "Export", number_formats=None
+) -> HttpResponse:
+    """`number_formats` maps a column's index to its Excel format, for numbers that are not
+    euros (a share in %, a count); Decimals are euros otherwise."""
+    number_formats = number_formats or {}
     workbook = Workbook(write_only=False)
     sheet = workbook.active
     sheet.title = title[:31]
@@ -51,13 +74,17 @@ def xlsx_response(filename: str, header: list[str], rows, title: str = "Export")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(["oui" if v is True else "non" if v is False else v for v in row])
-    for column in sheet.columns:
+        sheet.append([_xlsx_cell(v) for v in row])
+    for index, column in enumerate(sheet.columns):
         width = max(len(str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
         for cell in column[1:]:
-            if isinstance(cell.value, datetime.date):
+            if isinstance(cell.value, datetime.datetime):
+                cell.number_format = "DD/MM/YYYY HH:MM"
+            elif isinstance(cell.value, datetime.date):
                 cell.number_format = "DD/MM/YYYY"
+            elif index in number_formats and isinstance(cell.value, Decimal | int):
+                cell.number_format = number_formats[index]
             elif isinstance(cell.value, Decimal):
                 cell.number_format = '#,##0.00 "€"'
     sheet.freeze_panes = "A2"
@@ -68,7 +95,9 @@ def xlsx_response(filename: str, header: list[str], rows, title: str = "Export")
     return response
 
 
-def export_response(fmt: str, filename: str, header: list[str], rows, title: str = "Export"):
+def export_response(
+    fmt: str, filename: str, header: list[str], rows, title: str = "Export", number_formats=None
+):
     if fmt == "xlsx":
-        return xlsx_response(filename, header, rows, title)
+        return xlsx_response(filename, header, rows, title, number_formats)
     return csv_response(filename, header, rows)

@@ -173,6 +173,38 @@ def payment_list(request):
     state = request.GET.get("etat", "")
     state = state if state in PaymentRequest.State.values else ""
     payments = selectors.payment_list(user=request.user, state=state)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        header = [
+            "Référence",
+            "Opération",
+            "Partenaire",
+            "Nature",
+            "Demandé (€)",
+            "Demandé le",
+            "État",
+            "Payé (€)",
+            "Payé le",
+            "Mandat",
+        ]
+        rows = (
+            [
+                p.commitment.operation.reference,
+                p.commitment.operation.title,
+                p.commitment.operation.contract.partner.name,
+                p.get_kind_display(),
+                p.requested_amount,
+                p.requested_at,
+                p.get_state_display(),
+                p.paid_amount,
+                p.paid_on,
+                p.mandate_number,
+            ]
+            for p in payments
+        )
+        return export_response(
+            fmt, f"paiements-{timezone.localdate():%Y%m%d}", header, rows, "Paiements"
+        )
     return render(
         request,
         "finance/payment_list.html",
@@ -268,12 +300,45 @@ def payment_request(request, operation_pk: int):
 @internal
 def lapse_watch(request, pk: int):
     ap = selectors.ap_get(user=request.user, pk=pk)
+    rows = selectors.lapse_watch(user=request.user, ap=ap)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        header = [
+            "Référence",
+            "Opération",
+            "Partenaire",
+            "Engagé le",
+            "Commencer avant",
+            "Commencée le",
+            "Achever avant",
+            "Prochaine échéance",
+            "Jours restants",
+            "Délai dépassé",
+        ]
+        data = (
+            [
+                r["commitment"].operation.reference,
+                r["commitment"].operation.title,
+                r["commitment"].operation.contract.partner.name,
+                r["commitment"].committed_on,
+                r["start"],
+                r["started"],
+                r["completion"],
+                r["next"],
+                r["days"],
+                r["late"],
+            ]
+            for r in rows
+        )
+        return export_response(
+            fmt, f"caducite-{timezone.localdate():%Y%m%d}", header, data, "Caducité"
+        )
     return render(
         request,
         "finance/lapse_watch.html",
         {
             "ap": ap,
-            "rows": selectors.lapse_watch(user=request.user, ap=ap),
+            "rows": rows,
             "is_finance": request.user.role in {Role.ADMIN, Role.FINANCE},
             "lapse_form": forms.LapseForm(initial={"on": timezone.localdate()}),
         },

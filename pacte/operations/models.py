@@ -155,6 +155,20 @@ class Operation(models.Model):
             models.Index(fields=["contract", "state"]),
             models.Index(fields=["-created_at", "-id"], name="operation_recent"),
             models.Index(fields=["requested_fund_amount"], name="operation_fund_amount"),
+            # Dashboards and the territorial balance read these columns of every operation:
+            # from this narrow index alone, without the wide rows (texts of the sheet).
+            models.Index(
+                fields=[
+                    "contract",
+                    "state",
+                    "voted_on",
+                    "granted_amount",
+                    "submitted_at",
+                    "assigned_to",
+                    "works_started_on",
+                ],
+                name="operation_reporting",
+            ),
         ]
 
     def __str__(self):
@@ -322,6 +336,10 @@ class OperationEvent(HistoryRow):
     class Meta(HistoryRow.Meta):
         verbose_name = "étape de l'opération"
         verbose_name_plural = "historique des opérations"
+        indexes = [
+            # When an operation went through a step (its convention signed…), from the index.
+            models.Index(fields=["operation", "transition", "at"], name="operation_event_step"),
+        ]
 
     def __str__(self):
         return f"{self.from_label} → {self.to_label}"

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 
+from pacte.core.exports import export_response
 from pacte.core.permissions import role_required
 from pacte.core.roles import INTERNAL_ROLES
 
@@ -15,6 +17,10 @@ COMMUNES_PER_PAGE = 50
 def _department(request) -> str:
     """The département shown: the one Pacte serves unless another is asked for ("" = all)."""
     return request.GET.get("departement", settings.PACTE_DEPARTMENT_CODE).strip()[:3]
+
+
+def _stamp() -> str:
+    return timezone.localdate().strftime("%Y%m%d")
 
 
 def _int_or_none(raw):
@@ -40,6 +46,23 @@ def epci_list(request):
             department_code=department,
         )
     )
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        header = ["Intercommunalité", "Nature", "SIREN", "Population", "Communes", "Territoire"]
+        rows = (
+            [
+                e.name,
+                e.get_kind_display(),
+                e.siren,
+                e.population,
+                e.commune_count,
+                e.territory.name if e.territory else "",
+            ]
+            for e in epcis
+        )
+        return export_response(
+            fmt, f"intercommunalites-{_stamp()}", header, rows, "Intercommunalités"
+        )
     context = {
         "epcis": epcis,
         "kinds": Epci.Kind.choices,
@@ -71,6 +94,20 @@ def epci_detail(request, siren: str):
 def commune_search(request):
     query = request.GET.get("q", "").strip()[:100]
     communes = selectors.commune_list(user=request.user, query=query).order_by("name")
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        header = ["Commune", "Code INSEE", "Population", "Intercommunalité", "Canton(s)"]
+        rows = (
+            [
+                c.name,
+                c.insee_code,
+                c.population,
+                c.epci.name if c.epci else "",
+                ", ".join(canton.name for canton in c.cantons.all()),
+            ]
+            for c in communes
+        )
+        return export_response(fmt, f"communes-{_stamp()}", header, rows, "Communes")
     page = Paginator(communes, COMMUNES_PER_PAGE).get_page(request.GET.get("page"))
     context = {"query": query, "page": page}
     template = (
@@ -88,6 +125,21 @@ def councillor_list(request):
     councillors = selectors.councillor_list(
         user=request.user, group_id=group_id, department_code=department
     )
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        header = ["Civilité", "Prénom", "Nom", "Canton", "Fonction", "Groupe politique"]
+        rows = (
+            [
+                c.civility,
+                c.first_name,
+                c.last_name,
+                c.canton.name,
+                c.function_label,
+                c.political_group.name if c.political_group else "",
+            ]
+            for c in councillors
+        )
+        return export_response(fmt, f"elus-{_stamp()}", header, rows, "Élus")
     context = {
         "departments": selectors.department_list(user=request.user),
         "department": department,

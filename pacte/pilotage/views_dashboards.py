@@ -1,0 +1,183 @@
+"""Dashboards per role: thin views that read the selectors of `dashboards.py` and draw charts."""
+
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from pacte.contracts.selectors import generation_current, generation_list
+from pacte.core.charts import Series, format_count, format_days, hbar_chart, line_chart
+from pacte.core.formats import format_money
+from pacte.territory.selectors import territory_list
+
+from . import dashboards as selectors
+
+TITLES = {
+    "direction": "Tableau de bord de la direction",
+    "instruction": "Tableau de bord de l'instruction",
+    "finances": "Tableau de bord des finances",
+    "elus": "Tableau de bord des élus",
+}
+SHORT_TITLES = {
+    "direction": "Direction",
+    "instruction": "Instruction",
+    "finances": "Finances",
+    "elus": "Élus (synthèse)",
+}
+SECTIONS = {
+    "direction": ("states", "territories", "amounts", "times", "late", "commitments"),
+    "instruction": ("mine", "states", "territories", "times", "late", "commitments"),
+    "finances": ("amounts", "territories", "times", "late"),
+    "elus": ("states", "territories", "amounts", "times", "late", "commitments"),
+}
+# The elected members' view is aggregate: counts, no names of operations or partners.
+WITH_LISTS = {"direction", "instruction", "finances"}
+
+
+def _int(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def dashboard_filters(request) -> selectors.Filters:
+    """Generation (the current one unless another, or all with an empty value) and territory."""
+    raw = request.GET.get("generation")
+    if raw is None:
+        current = generation_current(user=request.user)
+        generation_id = current.pk if current else None
+    else:
+        generation_id = _int(raw)
+    return selectors.Filters(
+        generation_id=generation_id, territory_id=_int(request.GET.get("territoire"))
+    )
+
+
+@login_required
+def dashboard_index(request):
+    """Each role lands on its own dashboard; a partner has none."""
+    kind = selectors.HOME_DASHBOARD.get(request.user.role)
+    if kind is None:
+        raise PermissionDenied("Les tableaux de bord sont réservés aux services du Département.")
+    return redirect("dashboards:dashboard", kind=kind)
+
+
+@login_required
+def dashboard(request, kind: str):
+    if kind not in TITLES:
+        raise Http404("Tableau de bord introuvable.")
+    selectors.require_dashboard(request.user, kind)
+    filters = dashboard_filters(request)
+    period = "year" if request.GET.get("periode") == "annee" else "month"
+    sections = SECTIONS[kind]
+    user = request.user
+    context = {
+        "kind": kind,
+        "title": TITLES[kind],
+        "sections": sections,
+        "filters": filters,
+        "period": period,
+        "tabs": [(k, SHORT_TITLES[k]) for k in selectors.dashboards_for(user)],
+        "generations": generation_list(user=user),
+        "territories": territory_list(user=user),
+        "with_lists": kind in WITH_LISTS,
+    }
+    figures = selectors.operation_figures(user=user, filters=filters)
+    if "mine" in sections:
+        context["mine"] = figures.mine
+    if "states" in sections:
+        states = figures.states
+        context["states"] = states
+        context["states_total"] = sum(s["count"] for s in states)
+        context["states_chart"] = hbar_chart(
+            title="Opérations par état",
+            description=(
+                "Nombre d'opérations dans chaque état du parcours, du brouillon à l'achèvement ; "
+                f"{context['states_total']} opérations en tout. Les chiffres sont dans le "
+                "tableau qui suit."
+            ),
+            labels=[s["label"] for s in states],
+            series=[Series("Opérations", [Decimal(s["count"]) for s in states])],
+            value_format=format_count,
+        )
+    if "territories" in sections:
+        territories = figures.by_territory
+        context["by_territory"] = territories
+        if territories:
+            context["territory_chart"] = hbar_chart(
+                title="Subventions votées par territoire",
+                description=(
+                    "Montant des subventions du fonds votées pour les opérations des partenaires "
+                    "de chaque territoire ; le tableau qui suit donne aussi le nombre "
+                    "d'opérations déposées et votées."
+                ),
+                labels=[t["label"] for t in territories],
+                series=[Series("Montant voté", [t["amount"] for t in territories])],
+            )
+    if "amounts" in sections:
+        amounts = selectors.amounts_over_time(user=user, filters=filters, period=period)
+        context["amounts"] = amounts
+        rows = amounts["rows"]
+        if rows:
+            series = [
+                Series("Voté (cumul)", [r["voted_total"] for r in rows]),
+                Series("Engagé net (cumul)", [r["committed_total"] for r in rows]),
+                Series("Payé (cumul)", [r["paid_total"] for r in rows]),
+            ]
+            if amounts["has_ap"]:
+                series.insert(0, Series("AP en vigueur", [r["ap"] or 0 for r in rows]))
+            totals = amounts["totals"]
+            context["amounts_chart"] = line_chart(
+                title="Montants votés, engagés et payés dans le temps",
+                description=(
+                    f"Montants cumulés {'année' if period == 'year' else 'mois'} par "
+                    f"{'année' if period == 'year' else 'mois'} : voté "
+                    f"{format_money(totals['voted'])}, engagé net "
+                    f"{format_money(totals['committed'])}, payé {format_money(totals['paid'])}."
+                ),
+                x_labels=[r["label"] for r in rows],
+                series=series,
+            )
+    if "times" in sections:
+        times = selectors.processing_times(user=user, filters=filters)
+        context["times"] = times
+        measured = [t for t in times if t.count]
+        if measured:
+            context["times_chart"] = hbar_chart(
+                title="Délais de traitement (jours)",
+                description=(
+                    "Pour chaque étape, la médiane et le 9e décile des délais en jours ; "
+                    "le tableau qui suit donne aussi le nombre d'opérations mesurées."
+                ),
+                labels=[t.label for t in measured],
+                series=[
+                    Series("Médiane", [t.median for t in measured]),
+                    Series("9e décile", [Decimal(t.decile9) for t in measured]),
+                ],
+                value_format=format_days,
+            )
+    met = selectors.commitments_met(user=user, filters=filters)
+    if "late" in sections:
+        context["late"] = selectors.late_items(
+            user=user, filters=filters, with_lists=kind in WITH_LISTS, figures=figures, met=met
+        )
+    if "commitments" in sections:
+        context["met"] = met
+        if met["items"]:
+            context["met_chart"] = hbar_chart(
+                title="Engagements réciproques tenus",
+                description=(
+                    f"Engagements réciproques validés sur l'ensemble, par nature : "
+                    f"{met['validated']} sur {met['total']}."
+                ),
+                labels=[i["label"] for i in met["items"]],
+                series=[
+                    Series("Engagements", [Decimal(i["total"]) for i in met["items"]]),
+                    Series("Validés", [Decimal(i["validated"]) for i in met["items"]]),
+                ],
+                value_format=format_count,
+            )
+    return render(request, "pilotage/dashboards/dashboard.html", context)

@@ -11,7 +11,6 @@ import pytest
 from django.utils import timezone
 
 from pacte.contracts.models import Generation
-
 from pacte.finance import services as finance_services
 from pacte.operations import services as operation_services
 from pacte.operations.models import Operation, OperationEvent

@@ -168,6 +168,15 @@ PACTE_SIGNING_LOCATION = os.environ.get("PACTE_SIGNING_LOCATION", "Arras")
 # Background work (document batches): stored in the database, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# A cache shared by the web processes and the worker (the dashboards' figures are recomputed by
+# the worker and read by the pages): a table of the database, created by a migration.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "pacte_cache",
+    }
+}
+
 # The collectivity's identifiers, for @CTES identifiers and open data (SCDL).
 PACTE_COLLECTIVITY_NAME = os.environ.get("PACTE_COLLECTIVITY_NAME", "Département du Pas-de-Calais")
 PACTE_COLLECTIVITY_SIREN = os.environ.get("PACTE_COLLECTIVITY_SIREN", "226200012")

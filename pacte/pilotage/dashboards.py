@@ -7,7 +7,7 @@ and vote, subsidy, instructor, start of works) rather than their wide rows; proc
 computed in days by the database, between local (Europe/Paris) dates (see `LocalDate` and
 `DayDiff`), streamed as bare integers into a histogram from which the median and the 9th
 decile are read. The figures that read the whole history (processing times, lapse deadlines)
-are kept until the next write (`_cached`).
+are served from the shared cache and recomputed in the background after a write (`_cached`).
 
 Internal roles only: a partner is refused (403), and selectors check it again.
 """
@@ -59,7 +59,7 @@ WAITING_DAYS_DEFAULT = 90
 SIGNATURE_DAYS_DEFAULT = 180
 PAYMENT_DAYS_DEFAULT = 30
 LATE_LIST_SIZE = 10
-CACHE_SECONDS_DEFAULT = 600
+CACHE_SECONDS_DEFAULT = 86400  # a day: the version changes with each write and each day
 WAITING_STATES = (*OPEN_FOR_REVIEW, "scheduled")
 # The states after the vote of the subsidy: those of the operations that have a commitment.
 COMMITTED_STATES = (*VOTED_STATES, "lapsed")
@@ -472,23 +472,50 @@ def _durations(key: str, label: str, qs) -> Durations:
 SIGNED = "sign_agreement"
 
 
+def _figures_version() -> str:
+    """Changes with every write of Pacte (each leaves an audit row) and every day."""
+    last = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
+    return f"{timezone.localdate().isoformat()}:{last}"
+
+
+def _cache_key(name: str, filters: Filters) -> str:
+    return f"pacte:pilotage:{name}:{filters.generation_id}:{filters.territory_id}"
+
+
 def _cached(name: str, filters: Filters, compute):
-    """The figures that read the whole history (processing times, lapse deadlines), kept for
-    PACTE_PILOTAGE_CACHE_SECONDS (0: not kept) and only while nothing is written: every write
-    of Pacte leaves an audit row, whose last number is part of the key (one indexed query)."""
+    """The figures that read the whole history (processing times, lapse deadlines), served
+    from the shared cache and recomputed in the background after a write: a page never waits
+    for them but the very first time (stale-while-revalidate). PACTE_PILOTAGE_CACHE_SECONDS
+    bounds how long an entry is kept (0: never kept, always computed)."""
     seconds = int(getattr(settings, "PACTE_PILOTAGE_CACHE_SECONDS", CACHE_SECONDS_DEFAULT))
     if seconds <= 0:
         return compute()
-    version = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
-    key = (
-        f"pacte:pilotage:{name}:{filters.generation_id}:{filters.territory_id}:"
-        f"{timezone.localdate().isoformat()}:{version}"
-    )
-    result = cache.get(key)
-    if result is None:
+    key = _cache_key(name, filters)
+    version = _figures_version()
+    entry = cache.get(key)
+    if entry is None:
         result = compute()
-        cache.set(key, result, seconds)
-    return result
+        cache.set(key, {"version": version, "result": result}, seconds)
+        return result
+    if entry["version"] != version and cache.add(f"{key}:refresh", 1, 120):
+        from .tasks_dashboards import refresh_figures
+
+        refresh_figures.enqueue(name, filters.generation_id, filters.territory_id)
+    return entry["result"]
+
+
+def refresh(name: str, generation_id: int | None, territory_id: int | None) -> None:
+    """Recompute figures kept in the cache (run by the worker, see `_cached`)."""
+    filters = Filters(generation_id=generation_id, territory_id=territory_id)
+    key = _cache_key(name, filters)
+    version = _figures_version()
+    compute = {
+        "times": lambda: _processing_times(filters),
+        "lapse": lambda: _lapse_alerts(filters, timezone.localdate()),
+    }[name]
+    seconds = int(getattr(settings, "PACTE_PILOTAGE_CACHE_SECONDS", CACHE_SECONDS_DEFAULT))
+    cache.set(key, {"version": version, "result": compute()}, seconds)
+    cache.delete(f"{key}:refresh")
 
 
 def processing_times(*, user, filters: Filters) -> list[Durations]:

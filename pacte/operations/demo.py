@@ -248,7 +248,60 @@ def seed_operations(generation) -> int:
     from pacte.finance.demo import seed_payments
 
     seed_payments(generation, complete=completed)
+    _backdate(generation, rng)
     return len(targets)
+
+
+def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime.combine(
+        day, datetime.time(hour), tzinfo=timezone.get_default_timezone()
+    )
+
+
+def _backdate(generation, rng) -> None:
+    """The services stamp deposits and history rows with the moment the demo is built; give
+    them the story of each operation instead: a deposit some months before its vote (or before
+    today), the instruction in between, the vote at its sitting, the convention signed a few
+    weeks later and before the works start."""
+    from .models import OperationEvent
+
+    today = timezone.localdate()
+    operations = Operation.objects.filter(
+        contract__generation=generation, submitted_at__isnull=False, is_demo=True
+    ).order_by("pk")
+    for operation in operations:
+        events = list(OperationEvent.objects.filter(operation=operation).order_by("pk"))
+        voted = operation.voted_on
+        if voted:
+            submitted = voted - datetime.timedelta(days=rng.randrange(45, 200))
+            instruction_end = voted - datetime.timedelta(days=20)
+        else:
+            submitted = today - datetime.timedelta(days=rng.randrange(10, 200))
+            instruction_end = min(today, submitted + datetime.timedelta(days=60))
+        before_vote = [e for e in events if e.transition not in AFTER_VOTE]
+        span = max((instruction_end - submitted).days, 1)
+        for index, event in enumerate(before_vote):
+            offset = 0 if index == 0 else round(span * index / max(len(before_vote) - 1, 1))
+            event.at = _at(submitted + datetime.timedelta(days=offset), 9 + index % 8)
+        for event in events:
+            if event.transition == "grant" and voted:
+                event.at = _at(voted, 11)
+            elif event.transition == "sign_agreement" and voted:
+                latest = (operation.works_started_on or voted + DAY * 90) - DAY
+                signed = min(voted + DAY * rng.randrange(15, 60), latest)
+                event.at = _at(max(signed, voted + DAY), 15)
+            elif event.transition == "start_works" and operation.works_started_on:
+                event.at = _at(operation.works_started_on, 9)
+            elif event.transition == "reject":
+                event.at = _at(min(today, instruction_end + DAY * 20), 11)
+            elif event.transition in {"complete", "lapse"}:
+                event.at = max(event.at, _at(operation.works_started_on or voted or today, 16))
+        OperationEvent.objects.bulk_update(events, ["at"])
+        Operation.objects.filter(pk=operation.pk).update(submitted_at=_at(submitted, 9))
+
+
+AFTER_VOTE = {"grant", "sign_agreement", "start_works", "complete", "lapse", "reject"}
+DAY = datetime.timedelta(days=1)
 
 
 def _monthly_sitting(day: datetime.date) -> datetime.date:

@@ -353,7 +353,9 @@ def deliberation_data(deliberation: Deliberation) -> dict:
 # --- Report --------------------------------------------------------------------------------
 
 
-def _subsidies_annex(report: Report) -> dict | None:
+def subsidies_annex(report: Report) -> dict | None:
+    """The annex of a report on subsidies: its operations and amounts, checked against the AP
+    (for the report's PDF and its page)."""
     from pacte.finance.models import Commitment, ProgrammeAuthorisation
     from pacte.finance.selectors import ap_figures
     from pacte.operations.financing import summarise
@@ -448,7 +450,7 @@ def report_data(report: Report) -> dict:
         "president_title": PRESIDENT,
         "signed": "SIGNE",
         "president_name": heading["president_name"],
-        "subsidies": _subsidies_annex(report) if report.kind == Report.Kind.SUBSIDIES else None,
+        "subsidies": subsidies_annex(report) if report.kind == Report.Kind.SUBSIDIES else None,
         "contracts": _contracts_annex(report) if report.kind == Report.Kind.CONTRACTS else None,
     }
     return french_spacing(data)

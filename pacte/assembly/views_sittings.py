@@ -15,6 +15,7 @@ from pacte.core.roles import INTERNAL_ROLES, Role
 from pacte.core.workflow import TransitionRefused
 
 from . import forms, rules, selectors, services
+from .documents import subsidies_annex
 from .models import Attendance, Ballot, Deliberation, Report, Sitting
 
 readers = role_required(*INTERNAL_ROLES)
@@ -395,35 +396,12 @@ def report_edit(request, pk: int):
     )
 
 
-def _ap_check(report, operations):
-    from pacte.finance.models import ProgrammeAuthorisation
-    from pacte.finance.selectors import ap_figures
-
-    if not operations:
-        return None
-    ap = ProgrammeAuthorisation.objects.filter(
-        generation_id=operations[0].contract.generation_id
-    ).first()
-    if ap is None:
-        return None
-    figures = ap_figures(ap)
-    this = sum((o.proposed_subsidy_amount or 0) for o in operations)
-    committed_here = hasattr(report, "deliberation") and report.deliberation.adopted
-    before = figures["committed"] - (this if committed_here else 0)
-    return {
-        "ap": ap,
-        "voted": figures["voted"],
-        "committed": before,
-        "this": this,
-        "remaining": figures["voted"] - before - this,
-    }
-
-
 @readers
 def report_detail(request, pk: int):
     report = selectors.report_get(user=request.user, pk=pk)
     sitting = report.sitting
     operations = list(selectors.report_operations(user=request.user, report=report))
+    annex = subsidies_annex(report) if operations else None
     can_hold = _can_hold(request.user)
     present, proxies = services.presence_at(sitting, report.opened_at)
     represented = {p.giver_id: p.holder for p in proxies}
@@ -442,9 +420,11 @@ def report_detail(request, pk: int):
             "report": report,
             "sitting": sitting,
             "deliberation": getattr(report, "deliberation", None),
-            "operations": operations,
-            "operations_total": sum((o.proposed_subsidy_amount or 0) for o in operations),
-            "ap_check": _ap_check(report, operations),
+            "annex": annex,
+            "annex_rows": list(zip(operations, annex["rows"], strict=True)) if annex else [],
+            "ap_rows": list(zip(annex["ap"]["header"], annex["ap"]["values"], strict=True))
+            if annex and annex["ap"]
+            else [],
             "sending_warning": rules.report_sending_warning(
                 sitting_day=sitting.held_on, sent_on=report.sent_on, urgency=report.urgency
             ),

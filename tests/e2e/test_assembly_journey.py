@@ -120,6 +120,9 @@ def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_oper
     expect(flash(page)).to_contain_text("inscrit à l'ordre du jour")
     annex = page.get_by_role("table", name=re.compile("10 opérations portées par le rapport"))
     expect(annex.locator("tfoot td.num")).to_have_text(format_money(SUBSIDY * 10))
+    expect(annex.locator("tbody tr").first.locator("td.num").first).to_have_text(
+        re.compile(r"^\d[\d\u202f\u00a0 ]*,\d\d\u00a0€ (HT|TTC)$")
+    )
     report_url = page.url
     sign_out(page)
 

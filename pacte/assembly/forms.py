@@ -122,7 +122,7 @@ class ProxyForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    published_on = forms.DateField(label="Mise en ligne le", widget=DATE_WIDGET)
+    on = forms.DateField(label="Mise en ligne le", widget=DATE_WIDGET)
 
 
 class TransmitForm(forms.Form):

@@ -454,7 +454,8 @@ def _department_code():
     return settings.PACTE_DEPARTMENT_CODE
 
 
-def _post_form(request, form, service, success: str, pk: int, **extra):
+def _post_form(request, form, service, success: str, pk: int, to="report_detail", **extra):
+    """Run `service` with the form's data; refusals and bad input go back as messages."""
     if not form.is_valid():
         flash_form_errors(request, form)
     else:
@@ -464,7 +465,7 @@ def _post_form(request, form, service, success: str, pk: int, **extra):
             flash_refusal(request, exc)
         else:
             messages.success(request, success)
-    return redirect("assembly:report_detail", pk=pk)
+    return redirect(f"assembly:{to}", pk=pk)
 
 
 @writers
@@ -590,38 +591,30 @@ def deliberation_manage(request, pk: int):
 @require_POST
 def deliberation_publish(request, pk: int):
     deliberation = get_object_or_404(selectors.deliberation_list(user=request.user), pk=pk)
-    form = forms.PublishForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        try:
-            services.deliberation_publish(
-                actor=request.user, deliberation=deliberation, on=form.cleaned_data["published_on"]
-            )
-        except ValidationError as exc:
-            flash_refusal(request, exc)
-        else:
-            messages.success(request, "La délibération est mise en ligne.")
-    return redirect("assembly:deliberation_manage", pk=pk)
+    return _post_form(
+        request,
+        forms.PublishForm(request.POST),
+        services.deliberation_publish,
+        "La délibération est mise en ligne.",
+        pk,
+        to="deliberation_manage",
+        deliberation=deliberation,
+    )
 
 
 @writers
 @require_POST
 def deliberation_transmit(request, pk: int):
     deliberation = get_object_or_404(selectors.deliberation_list(user=request.user), pk=pk)
-    form = forms.TransmitForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        try:
-            services.deliberation_transmit(
-                actor=request.user, deliberation=deliberation, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            flash_refusal(request, exc)
-        else:
-            messages.success(request, "La transmission au préfet est enregistrée.")
-    return redirect("assembly:deliberation_manage", pk=pk)
+    return _post_form(
+        request,
+        forms.TransmitForm(request.POST),
+        services.deliberation_transmit,
+        "La transmission au préfet est enregistrée.",
+        pk,
+        to="deliberation_manage",
+        deliberation=deliberation,
+    )
 
 
 @readers

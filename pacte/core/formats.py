@@ -21,6 +21,22 @@ MONTHS = [
     "décembre",
 ]
 
+# Abbreviated, for the axes of charts.
+SHORT_MONTHS = [
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+]
+
 
 def group_thousands(digits: str, sep: str = NNBSP) -> str:
     head = len(digits) % 3 or 3

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from pacte.core.charts import Series, bar_chart, line_chart
 from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
-from pacte.core.formats import format_money
+from pacte.core.formats import SHORT_MONTHS, format_money
 from pacte.core.permissions import role_required
 from pacte.core.roles import INTERNAL_ROLES, Role
 from pacte.core.workflow import TransitionRefused
@@ -21,20 +21,6 @@ from .workflows import PAYMENT_WORKFLOW
 
 internal = role_required(*INTERNAL_ROLES)
 finance_only = role_required(Role.ADMIN, Role.FINANCE)
-MONTHS = [
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-]
 
 
 @internal
@@ -93,7 +79,7 @@ def ap_detail(request, pk: int):
                 f"engagé {format_money(figures['committed'])}, "
                 f"payé {format_money(figures['paid'])}."
             ),
-            x_labels=[f"{MONTHS[p['month'].month - 1]} {p['month'].year}" for p in timeline],
+            x_labels=[f"{SHORT_MONTHS[p['month'].month - 1]} {p['month'].year}" for p in timeline],
             series=[
                 Series("AP votée", [p["voted"] for p in timeline]),
                 Series("Engagé", [p["committed"] for p in timeline]),

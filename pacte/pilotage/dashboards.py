@@ -44,6 +44,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from pacte.contracts.models import Contract, Generation
+from pacte.core.formats import SHORT_MONTHS
 from pacte.core.models import AuditEvent
 from pacte.core.roles import Role
 from pacte.finance.models import Commitment, PaymentRequest, ProgrammeAuthorisation
@@ -312,21 +313,6 @@ def my_operations(*, user, filters: Filters) -> list[dict]:
 
 # --- Money over time ------------------------------------------------------------------------
 
-MONTHS = [
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-]
-
 
 def _by_period(qs, date_field: str, amount_field: str, period: str) -> dict[str, Decimal]:
     return {
@@ -349,7 +335,7 @@ def _next_period(key: str, period: str) -> str:
 def period_label(key: str) -> str:
     if len(key) == 4:
         return key
-    return f"{MONTHS[int(key[5:7]) - 1]} {key[:4]}"
+    return f"{SHORT_MONTHS[int(key[5:7]) - 1]} {key[:4]}"
 
 
 def _period_end(key: str) -> datetime.date:

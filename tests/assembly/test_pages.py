@@ -136,7 +136,7 @@ def test_a_sitting_held_through_the_pages(client_for):
     assert (deliberation.votes_for, deliberation.votes_against) == (50, 20)
     # The proxy of the member who left at 11:15 counts at 11:30: 77 present + 1 proxy.
     assert services.sitting_quorum(sitting, T(11, 30)).counted == 78
-    client.post(f"/actes/{deliberation.pk}/publication/", {"published_on": "2025-05-21"})
+    client.post(f"/actes/{deliberation.pk}/publication/", {"on": "2025-05-21"})
     client.post(
         f"/actes/{deliberation.pk}/transmission/",
         {"sent_on": "2025-05-20", "acknowledged_on": "2025-05-22"},

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from pacte.core.formats import format_date, format_date_words, format_money
 
-from . import rules, services
+from . import services
 from .models import Attendance, CommissionOpinion, Deliberation, Report, Sitting
 
 DELIBERATION_TEMPLATE = "deliberation.typ"
@@ -161,11 +161,6 @@ def _member(attendance: Attendance) -> str:
 
 
 # --- Quorum --------------------------------------------------------------------------------
-
-
-def quorum_at(sitting: Sitting, moment=None) -> rules.Quorum:
-    """The quorum at a time of the sitting (None: the opening)."""
-    return services.sitting_quorum(sitting, at=moment)
 
 
 # --- Votes ---------------------------------------------------------------------------------
@@ -361,9 +356,9 @@ def subsidies_annex(report: Report) -> dict | None:
     from pacte.operations.financing import summarise
 
     operations = list(
-        report.operations.select_related("contract__partner", "contract__generation").order_by(
-            "reference"
-        )
+        report.operations.select_related("contract__partner", "contract__generation")
+        .prefetch_related("expenses", "resources")
+        .order_by("reference")
     )
     if not operations:
         return None
@@ -462,7 +457,7 @@ def report_data(report: Report) -> dict:
 def _item(report: Report) -> dict:
     sitting = report.sitting
     deliberation = getattr(report, "deliberation", None)
-    quorum = quorum_at(sitting, report.opened_at)
+    quorum = services.sitting_quorum(sitting, report.opened_at)
     item = {
         "title": f"Rapport n°{report.number} — {report.title}",
         "kind": report.get_kind_display(),
@@ -494,7 +489,7 @@ def minutes_data(sitting: Sitting) -> dict:
     present = [a for a in attendances if a.status == Attendance.Status.PRESENT]
     at_opening = [a for a in present if a.present_at(None)]
     proxies = list(sitting.proxies.select_related("giver", "holder").order_by("giver__position"))
-    quorum = quorum_at(sitting, None)
+    quorum = services.sitting_quorum(sitting)
     opened = (
         f"La séance est ouverte à {format_time(sitting.opened_at)}, à {sitting.place}, "
         if sitting.opened_at

@@ -577,9 +577,9 @@ def test_minutes_of_2022_317_mark_the_demo_proxies(deliberation_2022_317):
 
 
 def test_item_quorum_follows_arrivals_and_departures(committee):
-    opening = documents.quorum_at(committee, None)
+    opening = services.sitting_quorum(committee)
     assert (opening.present, opening.represented) == (5, 1)
-    later = documents.quorum_at(committee, T(11, 5))
+    later = services.sitting_quorum(committee, T(11, 5))
     assert (later.present, later.represented) == (5, 1)  # M. PETIT came, Mme CAUWET left
     Attendance.objects.filter(sitting=committee, name="Blandine DRAIN").update(left_at=T(11, 1))
-    assert documents.quorum_at(committee, T(11, 5)).represented == 0
+    assert services.sitting_quorum(committee, T(11, 5)).represented == 0

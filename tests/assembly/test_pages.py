@@ -189,3 +189,43 @@ def test_the_api_records_a_vote_by_group(client_for, users):
     detail = client.get(f"/api/rapports/{report.pk}").json()
     assert detail["group_votes"][0]["votes_for"] == 70
     assert detail["quorum"]["reached"] is True
+
+
+def test_a_reports_page_reads_the_same_number_of_queries_whatever_its_operations(
+    client_for, users, ap, lens_contract
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.assembly.conftest import ready_operation
+
+    actor = users["test-assembly"]
+    sitting = services.sitting_create(
+        actor=actor,
+        body="standing_committee",
+        held_on=datetime.date(2025, 9, 29),
+        place="Arras",
+        president="M. Jean-Claude LEROY",
+        opened_at=T(10),
+    )
+    client = client_for("agent")
+    counts = []
+    for size in (1, 4):
+        operations = [
+            ready_operation(lens_contract, users, f"Opération {size}-{n}") for n in range(size)
+        ]
+        report = services.report_save(
+            actor=users["test-agent"],
+            sitting=sitting,
+            kind="subsidies",
+            title=f"Subventions ({size})",
+            text="Exposé.",
+            decision="D'attribuer.",
+            operations=operations,
+        )
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(f"/rapports/{report.pk}/")
+        assert page.status_code == 200
+        assert f"{size} opération" in page.content.decode()
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts

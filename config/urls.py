@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from pacte.api import api
 from pacte.core import views as core_views
+from pacte.core.converters import IdConverter
+
+register_converter(IdConverter, "id")
 
 admin.site.site_header = "Pacte — administration"
 admin.site.site_title = "Pacte"
@@ -21,7 +24,7 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("compte/", core_views.account, name="account"),
     path("compte/jetons/", core_views.token_create, name="token_create"),
-    path("compte/jetons/<int:pk>/revoquer/", core_views.token_revoke, name="token_revoke"),
+    path("compte/jetons/<id:pk>/revoquer/", core_views.token_revoke, name="token_revoke"),
     path("territoire/", include("pacte.territory.urls")),
     path("operations/", include("pacte.operations.urls")),
     path("finances/", include("pacte.finance.urls")),

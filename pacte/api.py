@@ -41,6 +41,12 @@ def permission_denied(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Accès refusé."}, status=403)
 
 
+@api.exception_handler(OverflowError)
+def id_out_of_range(request, exc):
+    # An id beyond 64 bits designates nothing: not found, as any other unknown id.
+    return api.create_response(request, {"detail": "Introuvable."}, status=404)
+
+
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Introuvable."}, status=404)

@@ -19,7 +19,10 @@ STORAGES = {
 # A file rather than memory for SQLite, so that the browser tests' server thread reads the same
 # database through its own connection, exactly as it does on PostgreSQL.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-pacte.sqlite3")}  # noqa: F405
+    # PACTE_TEST_DB names another file, for two runs side by side.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.environ.get("PACTE_TEST_DB") or str(VAR_DIR / "test-pacte.sqlite3")  # noqa: F405
+    }
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 WHITENOISE_USE_FINDERS = True

@@ -16,45 +16,45 @@ urlpatterns = [
     # The assembly service's pages.
     path("seances/", views_sittings.sitting_list, name="sitting_list"),
     path("seances/nouvelle/", views_sittings.sitting_create, name="sitting_create"),
-    path("seances/<int:pk>/", views_sittings.sitting_detail, name="sitting_detail"),
-    path("seances/<int:pk>/quorum/", views_sittings.sitting_quorum, name="sitting_quorum"),
-    path("seances/<int:pk>/heures/", views_sittings.sitting_times, name="sitting_times"),
+    path("seances/<id:pk>/", views_sittings.sitting_detail, name="sitting_detail"),
+    path("seances/<id:pk>/quorum/", views_sittings.sitting_quorum, name="sitting_quorum"),
+    path("seances/<id:pk>/heures/", views_sittings.sitting_times, name="sitting_times"),
     path(
-        "seances/<int:pk>/presences/", views_sittings.sitting_attendance, name="sitting_attendance"
+        "seances/<id:pk>/presences/", views_sittings.sitting_attendance, name="sitting_attendance"
     ),
-    path("seances/<int:pk>/pouvoirs/", views_sittings.proxy_add, name="proxy_add"),
+    path("seances/<id:pk>/pouvoirs/", views_sittings.proxy_add, name="proxy_add"),
     path(
-        "seances/<int:pk>/pouvoirs/<int:proxy_pk>/retirer/",
+        "seances/<id:pk>/pouvoirs/<id:proxy_pk>/retirer/",
         views_sittings.proxy_remove,
         name="proxy_remove",
     ),
     path(
-        "seances/<int:pk>/proces-verbal.pdf", views_sittings.sitting_minutes, name="sitting_minutes"
+        "seances/<id:pk>/proces-verbal.pdf", views_sittings.sitting_minutes, name="sitting_minutes"
     ),
     path(
-        "seances/<int:pk>/conventions/",
+        "seances/<id:pk>/conventions/",
         views_sittings.sitting_agreements,
         name="sitting_agreements",
     ),
-    path("seances/<int:pk>/rapports/nouveau/", views_sittings.report_create, name="report_create"),
-    path("rapports/<int:pk>/", views_sittings.report_detail, name="report_detail"),
-    path("rapports/<int:pk>/modifier/", views_sittings.report_edit, name="report_edit"),
-    path("rapports/<int:pk>/envoi/", views_sittings.report_send, name="report_send"),
-    path("rapports/<int:pk>/avis/", views_sittings.report_opinion, name="report_opinion"),
-    path("rapports/<int:pk>/ouverture/", views_sittings.report_open, name="report_open"),
-    path("rapports/<int:pk>/vote/", views_sittings.report_vote, name="report_vote"),
-    path("actes/<int:pk>/", views_sittings.deliberation_manage, name="deliberation_manage"),
+    path("seances/<id:pk>/rapports/nouveau/", views_sittings.report_create, name="report_create"),
+    path("rapports/<id:pk>/", views_sittings.report_detail, name="report_detail"),
+    path("rapports/<id:pk>/modifier/", views_sittings.report_edit, name="report_edit"),
+    path("rapports/<id:pk>/envoi/", views_sittings.report_send, name="report_send"),
+    path("rapports/<id:pk>/avis/", views_sittings.report_opinion, name="report_opinion"),
+    path("rapports/<id:pk>/ouverture/", views_sittings.report_open, name="report_open"),
+    path("rapports/<id:pk>/vote/", views_sittings.report_vote, name="report_vote"),
+    path("actes/<id:pk>/", views_sittings.deliberation_manage, name="deliberation_manage"),
     path(
-        "actes/<int:pk>/publication/",
+        "actes/<id:pk>/publication/",
         views_sittings.deliberation_publish,
         name="deliberation_publish",
     ),
     path(
-        "actes/<int:pk>/transmission/",
+        "actes/<id:pk>/transmission/",
         views_sittings.deliberation_transmit,
         name="deliberation_transmit",
     ),
     path(
-        "actes/<int:pk>/<str:which>.pdf", views_sittings.deliberation_file, name="deliberation_file"
+        "actes/<id:pk>/<str:which>.pdf", views_sittings.deliberation_file, name="deliberation_file"
     ),
 ]

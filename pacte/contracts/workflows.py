@@ -1,12 +1,11 @@
 """The contract's workflow: rédaction → accord du partenaire → vote → signature → clôture."""
 
-from pacte.core.roles import Role
+from pacte.core.policy import INSTRUCT, RUN_SITTINGS
 from pacte.core.workflow import Transition, Workflow
 
 from .models import Contract, EngineeringRequest
 
 S = Contract.State
-AGENTS = frozenset({Role.ADMIN, Role.AGENT})
 
 
 def _has_stakes(contract: Contract) -> str:
@@ -38,6 +37,7 @@ def _past_generation(contract: Contract) -> str:
 
 
 CONTRACT_WORKFLOW = Workflow(
+    kind="contract",
     state_field="state",
     states=S,
     history_model="contracts.ContractEvent",
@@ -48,7 +48,7 @@ CONTRACT_WORKFLOW = Workflow(
             "Constater l'accord du partenaire",
             frozenset({S.DRAFTING}),
             S.AGREED,
-            AGENTS,
+            INSTRUCT,
             checks=(_has_stakes,),
         ),
         Transition(
@@ -56,7 +56,7 @@ CONTRACT_WORKFLOW = Workflow(
             "Reprendre la rédaction",
             frozenset({S.AGREED}),
             S.DRAFTING,
-            AGENTS,
+            INSTRUCT,
             reason_required=True,
         ),
         Transition(
@@ -64,7 +64,7 @@ CONTRACT_WORKFLOW = Workflow(
             "Enregistrer le vote",
             frozenset({S.AGREED}),
             S.VOTED,
-            AGENTS | {Role.ASSEMBLY},
+            (INSTRUCT, RUN_SITTINGS),
             checks=(_has_vote,),
         ),
         Transition(
@@ -72,7 +72,7 @@ CONTRACT_WORKFLOW = Workflow(
             "Enregistrer les signatures",
             frozenset({S.VOTED}),
             S.SIGNED,
-            AGENTS,
+            INSTRUCT,
             checks=(_has_signatures,),
         ),
         Transition(
@@ -80,7 +80,7 @@ CONTRACT_WORKFLOW = Workflow(
             "Clore le contrat",
             frozenset({S.SIGNED}),
             S.CLOSED,
-            AGENTS,
+            INSTRUCT,
             reason_required=True,
         ),
         # The contract of a past generation, imported with its operations: closed at once.
@@ -89,7 +89,7 @@ CONTRACT_WORKFLOW = Workflow(
             "Reprendre dans l'historique",
             frozenset({S.DRAFTING}),
             S.CLOSED,
-            AGENTS,
+            INSTRUCT,
             reason_required=True,
             checks=(_past_generation,),
         ),
@@ -98,9 +98,9 @@ CONTRACT_WORKFLOW = Workflow(
 
 
 E = EngineeringRequest.State
-INTERNAL_WRITERS = frozenset({Role.ADMIN, Role.AGENT})
 
 ENGINEERING_WORKFLOW = Workflow(
+    kind="engineering",
     state_field="state",
     states=E,
     history_model="contracts.EngineeringRequestEvent",
@@ -111,14 +111,14 @@ ENGINEERING_WORKFLOW = Workflow(
             "Engager l'accompagnement",
             frozenset({E.REQUESTED}),
             E.IN_PROGRESS,
-            INTERNAL_WRITERS,
+            INSTRUCT,
         ),
         Transition(
             "finish",
             "Clore l'accompagnement",
             frozenset({E.IN_PROGRESS}),
             E.DONE,
-            INTERNAL_WRITERS,
+            INSTRUCT,
             checks=(
                 lambda r: "" if r.outcome.strip() else "Décrivez le résultat de l'accompagnement.",
             ),
@@ -128,7 +128,7 @@ ENGINEERING_WORKFLOW = Workflow(
             "Ne pas retenir la demande",
             frozenset({E.REQUESTED}),
             E.DECLINED,
-            INTERNAL_WRITERS,
+            INSTRUCT,
             reason_required=True,
         ),
     ],

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
+from . import policy
 from .audit import audit
 
 
@@ -25,27 +26,40 @@ class Transition:
     label: str
     sources: frozenset[str]
     target: str
-    roles: frozenset[str]
+    # Who may make the move: a capability or several (see pacte.core.policy).
+    allowed: object
     reason_required: bool = False
     # Extra checks on the object before the move; each returns messages ("" or [] when fine).
     checks: tuple[Callable[[models.Model], str | list[str]], ...] = field(default_factory=tuple)
+
+    @property
+    def capabilities(self) -> tuple:
+        allowed = self.allowed
+        return tuple(allowed) if isinstance(allowed, tuple | list) else (allowed,)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset().union(*(c.roles for c in self.capabilities))
 
 
 class Workflow:
     def __init__(
         self,
         *,
+        kind: str,
         state_field: str,
         states: type[models.TextChoices],
         transitions: Iterable[Transition],
         history_model: str,
         history_fk: str,
     ):
+        self.kind = kind
         self.state_field = state_field
         self.states = states
         self.transitions = {t.name: t for t in transitions}
         self.history_model = history_model
         self.history_fk = history_fk
+        policy.register_workflow(self)
 
     def state_label(self, value: str) -> str:
         return self.states(value).label
@@ -55,7 +69,7 @@ class Workflow:
         return [
             t
             for t in self.transitions.values()
-            if state in t.sources and getattr(user, "role", None) in t.roles
+            if state in t.sources and policy.allows(user, self.kind, t.name, obj)
         ]
 
     def apply(self, obj, name: str, *, actor, reason: str = "", **updates):
@@ -65,8 +79,9 @@ class Workflow:
         transition = self.transitions.get(name)
         if transition is None:
             raise TransitionRefused(f"Action inconnue : « {name} ».")
-        if getattr(actor, "role", None) not in transition.roles:
-            raise PermissionDenied(f"Votre rôle ne permet pas de {transition.label.lower()}.")
+        if actor is None:
+            raise PermissionDenied(f"Identifiez-vous pour {transition.label.lower()}.")
+        policy.require(actor, self.kind, name, obj)
         reason = (reason or "").strip()
         if transition.reason_required and not reason:
             raise TransitionRefused(f"Indiquez le motif pour {transition.label.lower()}.")

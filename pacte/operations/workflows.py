@@ -6,16 +6,12 @@ Scheduling and the vote belong to the assembly, the agreement's signature to the
 completion and lapse to the finance: those capabilities call these transitions.
 """
 
-from pacte.core.roles import Role
+from pacte.core.policy import INSTRUCT, MANAGE_FUND, OWN_ORGANISATION, RUN_SITTINGS
 from pacte.core.workflow import Transition, Workflow
 
 from .models import Operation, ReciprocalCommitment
 
 S = Operation.State
-AGENTS = frozenset({Role.ADMIN, Role.AGENT})
-PARTNER = frozenset({Role.PARTNER})
-ASSEMBLY = frozenset({Role.ADMIN, Role.ASSEMBLY})
-FINANCE = frozenset({Role.ADMIN, Role.FINANCE})
 WITHDRAWABLE = frozenset({S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.AWAITING_PARTNER, S.SHEET_READY})
 
 
@@ -48,6 +44,7 @@ def _past_generation(operation: Operation) -> str:
 
 
 OPERATION_WORKFLOW = Workflow(
+    kind="operation",
     state_field="state",
     states=S,
     history_model="operations.OperationEvent",
@@ -58,18 +55,18 @@ OPERATION_WORKFLOW = Workflow(
             "Déposer l'opération",
             frozenset({S.DRAFT}),
             S.SUBMITTED,
-            PARTNER,
+            OWN_ORGANISATION,
             checks=(_submission_complete,),
         ),
         Transition(
-            "take_charge", "Prendre en charge", frozenset({S.SUBMITTED}), S.IN_REVIEW, AGENTS
+            "take_charge", "Prendre en charge", frozenset({S.SUBMITTED}), S.IN_REVIEW, INSTRUCT
         ),
         Transition(
             "request_changes",
             "Demander des compléments",
             frozenset({S.IN_REVIEW}),
             S.AWAITING_PARTNER,
-            AGENTS,
+            INSTRUCT,
             reason_required=True,
         ),
         Transition(
@@ -77,7 +74,7 @@ OPERATION_WORKFLOW = Workflow(
             "Répondre et renvoyer au Département",
             frozenset({S.AWAITING_PARTNER}),
             S.IN_REVIEW,
-            PARTNER,
+            OWN_ORGANISATION,
             checks=(_submission_complete,),
         ),
         Transition(
@@ -85,7 +82,7 @@ OPERATION_WORKFLOW = Workflow(
             "Déclarer la fiche prête pour le vote",
             frozenset({S.IN_REVIEW}),
             S.SHEET_READY,
-            AGENTS,
+            INSTRUCT,
             checks=(_sheet_complete,),
         ),
         Transition(
@@ -93,7 +90,7 @@ OPERATION_WORKFLOW = Workflow(
             "Reprendre l'instruction",
             frozenset({S.SHEET_READY}),
             S.IN_REVIEW,
-            AGENTS,
+            INSTRUCT,
             reason_required=True,
         ),
         Transition(
@@ -101,14 +98,14 @@ OPERATION_WORKFLOW = Workflow(
             "Inscrire à l'ordre du jour",
             frozenset({S.SHEET_READY}),
             S.SCHEDULED,
-            ASSEMBLY | AGENTS,
+            (RUN_SITTINGS, INSTRUCT),
         ),
         Transition(
             "unschedule",
             "Retirer de l'ordre du jour",
             frozenset({S.SCHEDULED}),
             S.SHEET_READY,
-            ASSEMBLY | AGENTS,
+            (RUN_SITTINGS, INSTRUCT),
             reason_required=True,
         ),
         Transition(
@@ -116,7 +113,7 @@ OPERATION_WORKFLOW = Workflow(
             "Voter la subvention",
             frozenset({S.SCHEDULED}),
             S.VOTED,
-            ASSEMBLY,
+            RUN_SITTINGS,
             checks=(_granted_amount,),
         ),
         Transition(
@@ -124,7 +121,7 @@ OPERATION_WORKFLOW = Workflow(
             "Rejeter",
             frozenset({S.SCHEDULED}),
             S.REJECTED,
-            ASSEMBLY,
+            RUN_SITTINGS,
             reason_required=True,
         ),
         Transition(
@@ -133,14 +130,14 @@ OPERATION_WORKFLOW = Workflow(
             frozenset({S.VOTED}),
             S.AGREEMENT_SIGNED,
             # The last signature of the convention moves the operation, whoever signs last.
-            AGENTS | PARTNER,
+            (INSTRUCT, OWN_ORGANISATION),
         ),
         Transition(
             "start_works",
             "Déclarer le début des travaux",
             frozenset({S.AGREEMENT_SIGNED}),
             S.WORKS_STARTED,
-            AGENTS | PARTNER,
+            (INSTRUCT, OWN_ORGANISATION),
             checks=(_works_start_date,),
         ),
         Transition(
@@ -148,14 +145,14 @@ OPERATION_WORKFLOW = Workflow(
             "Constater l'achèvement",
             frozenset({S.WORKS_STARTED}),
             S.COMPLETED,
-            AGENTS | FINANCE,
+            (INSTRUCT, MANAGE_FUND),
         ),
         Transition(
             "withdraw",
             "Retirer l'opération",
             WITHDRAWABLE,
             S.WITHDRAWN,
-            AGENTS | PARTNER,
+            (INSTRUCT, OWN_ORGANISATION),
             reason_required=True,
         ),
         Transition(
@@ -163,7 +160,7 @@ OPERATION_WORKFLOW = Workflow(
             "Constater la caducité",
             frozenset({S.VOTED, S.AGREEMENT_SIGNED, S.WORKS_STARTED}),
             S.LAPSED,
-            FINANCE,
+            MANAGE_FUND,
             reason_required=True,
         ),
         # An operation of a past generation, imported from the Département's records: voted,
@@ -173,7 +170,7 @@ OPERATION_WORKFLOW = Workflow(
             "Reprendre dans l'historique",
             frozenset({S.DRAFT}),
             S.COMPLETED,
-            AGENTS,
+            INSTRUCT,
             reason_required=True,
             checks=(_past_generation, _granted_amount),
         ),
@@ -183,6 +180,7 @@ OPERATION_WORKFLOW = Workflow(
 C = ReciprocalCommitment.State
 
 COMMITMENT_WORKFLOW = Workflow(
+    kind="reciprocal_commitment",
     state_field="state",
     states=C,
     history_model="operations.CommitmentEvent",
@@ -193,7 +191,7 @@ COMMITMENT_WORKFLOW = Workflow(
             "Déclarer la réalisation",
             frozenset({C.PLANNED, C.REFUSED}),
             C.REPORTED,
-            PARTNER | AGENTS,
+            (OWN_ORGANISATION, INSTRUCT),
             checks=(
                 lambda c: (
                     ""
@@ -202,13 +200,13 @@ COMMITMENT_WORKFLOW = Workflow(
                 ),
             ),
         ),
-        Transition("validate", "Valider", frozenset({C.REPORTED}), C.VALIDATED, AGENTS),
+        Transition("validate", "Valider", frozenset({C.REPORTED}), C.VALIDATED, INSTRUCT),
         Transition(
             "refuse",
             "Ne pas valider",
             frozenset({C.REPORTED}),
             C.REFUSED,
-            AGENTS,
+            INSTRUCT,
             reason_required=True,
         ),
     ],

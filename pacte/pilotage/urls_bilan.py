@@ -5,6 +5,6 @@ from . import views_bilan
 app_name = "bilan"
 urlpatterns = [
     path("", views_bilan.bilan_index, name="index"),
-    path("<int:pk>/", views_bilan.bilan_detail, name="detail"),
-    path("<int:pk>/bilan.pdf", views_bilan.bilan_pdf, name="pdf"),
+    path("<id:pk>/", views_bilan.bilan_detail, name="detail"),
+    path("<id:pk>/bilan.pdf", views_bilan.bilan_pdf, name="pdf"),
 ]

@@ -5,5 +5,5 @@ from . import views_history
 app_name = "history"
 urlpatterns = [
     path("", views_history.history_index, name="index"),
-    path("<int:pk>/", views_history.history_detail, name="detail"),
+    path("<id:pk>/", views_history.history_detail, name="detail"),
 ]

@@ -1,0 +1,581 @@
+"""Who may do what in Pacte, declared once.
+
+Three pieces, read by every service, selector, page and API endpoint:
+
+- **Capabilities** name what a role is trusted with (« instruit les opérations », « gère le
+  fonds »…). A role is only ever checked through a capability.
+- **Kinds** name the objects Pacte holds and, for those that belong to a partner organisation,
+  the path from the object to its partner: a partner user acts only on its own organisation's
+  objects. Some kinds keep a partner's unfinished work private (an operation's draft).
+- **Rules** say, for each kind and action (read, create, change, delete, export, and each
+  workflow transition, which the workflows add themselves), which capabilities allow it.
+
+Enforcement:
+
+- `scope(user, kind, queryset)` is the only partner scoping: every selector starts from it.
+- `require(actor, kind, action, obj)` guards every service write: 403 with a French message when
+  the role may not act, 404 when the object belongs to another partner (its existence is not
+  revealed). `actor=None` is the system (management commands, the demo's seeding).
+- `page(get=…, post=…)` declares the rule of each page (views), redirects anonymous visitors to
+  the login page and refuses a role that may not see the page at all; `endpoint(…)` declares the
+  rule of each API operation. The permission test walks every URL and API operation and fails
+  on one that declares nothing. Writes are guarded in the services whatever the view declares.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpResponseNotAllowed
+
+from .roles import Role
+
+# --- Capabilities ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str
+    label: str
+    roles: frozenset[str]
+    # A partner's capability: only on objects of the user's own organisation.
+    own_only: bool = False
+    # Open to visitors who are not logged in.
+    anonymous: bool = False
+
+    def __str__(self):
+        return self.label
+
+
+INTERNAL = frozenset({Role.ADMIN, Role.AGENT, Role.ASSEMBLY, Role.FINANCE, Role.ELECTED})
+
+PUBLIC = Capability("public", "tout le monde, sans connexion", frozenset(Role), anonymous=True)
+SIGNED_IN = Capability("signed_in", "toute personne connectée", frozenset(Role))
+READ_ALL = Capability("read_all", "lit tout ce que détient le Département", INTERNAL)
+OWN_ORGANISATION = Capability(
+    "own_organisation",
+    "agit pour sa propre organisation, et pour elle seule",
+    frozenset({Role.PARTNER}),
+    own_only=True,
+)
+INSTRUCT = Capability(
+    "instruct",
+    "instruit les contrats, les opérations et les documents",
+    frozenset({Role.ADMIN, Role.AGENT}),
+)
+MANAGE_FUND = Capability(
+    "manage_fund",
+    "gère le fonds : autorisation de programme, crédits, mandats",
+    frozenset({Role.ADMIN, Role.FINANCE}),
+)
+RUN_SITTINGS = Capability(
+    "run_sittings",
+    "tient les séances et les actes de l'assemblée",
+    frozenset({Role.ADMIN, Role.ASSEMBLY}),
+)
+ADMINISTER = Capability(
+    "administer", "administre Pacte : comptes, référentiel, réglages", frozenset({Role.ADMIN})
+)
+
+CAPABILITIES = (
+    PUBLIC,
+    SIGNED_IN,
+    READ_ALL,
+    OWN_ORGANISATION,
+    INSTRUCT,
+    MANAGE_FUND,
+    RUN_SITTINGS,
+    ADMINISTER,
+)
+
+# --- Kinds -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    # Path from the object to its partner organisation ("" for a partner itself); None when the
+    # kind belongs to no partner.
+    partner_path: str | None = None
+    # Path to the operation whose draft keeps this object private ("" for the operation itself):
+    # a draft is seen only by its partner and its author until it is submitted.
+    draft_path: str | None = None
+
+    def private_q(self, user) -> Q:
+        prefix = f"{self.draft_path}__" if self.draft_path else ""
+        never_submitted = Q(**{f"{prefix}state": "draft"}) | Q(
+            **{f"{prefix}state": "withdrawn", f"{prefix}submitted_at__isnull": True}
+        )
+        if _active(user):
+            return never_submitted & ~Q(**{f"{prefix}created_by": user.pk})
+        return never_submitted
+
+    def is_private(self, obj, user) -> bool:
+        if self.draft_path is None:
+            return False
+        for name in self.draft_path.split("__") if self.draft_path else []:
+            obj = getattr(obj, name)
+        never_submitted = obj.state == "draft" or (
+            obj.state == "withdrawn" and obj.submitted_at is None
+        )
+        return never_submitted and not (_active(user) and obj.created_by_id == user.pk)
+
+
+KINDS = {
+    kind.name: kind
+    for kind in [
+        Kind("referential", "référentiel territorial"),
+        Kind("partner", "partenaire", partner_path=""),
+        Kind("generation", "génération de contractualisation"),
+        Kind("contract", "contrat", partner_path="partner"),
+        Kind("stake", "enjeu prioritaire", partner_path="contract__partner"),
+        Kind("forum", "assise territoriale"),
+        Kind("committee", "comité de pilotage", partner_path="contract__partner"),
+        Kind("engineering", "demande d'ingénierie", partner_path="partner"),
+        Kind("operation", "opération", partner_path="contract__partner", draft_path=""),
+        Kind("financing", "plan de financement", partner_path="contract__partner", draft_path=""),
+        Kind(
+            "attachment",
+            "pièce jointe",
+            partner_path="operation__contract__partner",
+            draft_path="operation",
+        ),
+        Kind(
+            "message",
+            "échange",
+            partner_path="operation__contract__partner",
+            draft_path="operation",
+        ),
+        Kind("reciprocal_commitment", "engagement réciproque", partner_path="contract__partner"),
+        Kind("document", "document", partner_path="operation__contract__partner"),
+        Kind("batch", "lot de documents"),
+        Kind("authorisation", "autorisation de programme et crédits de paiement"),
+        Kind("commitment", "engagement comptable", partner_path="operation__contract__partner"),
+        Kind(
+            "payment",
+            "demande de paiement",
+            partner_path="commitment__operation__contract__partner",
+        ),
+        Kind("sitting", "séance de l'assemblée"),
+        Kind("report", "rapport à l'assemblée"),
+        Kind("deliberation", "délibération"),
+        Kind("history_import", "import de l'historique"),
+        Kind("bilan", "bilan de génération"),
+        Kind("dashboard", "tableau de bord"),
+        Kind("opendata", "données ouvertes"),
+        Kind("account", "compte et jetons d'API"),
+        Kind("user", "utilisateur"),
+    ]
+}
+
+# --- Rules -------------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "read": "consulter",
+    "create": "créer",
+    "change": "modifier",
+    "delete": "supprimer",
+    "export": "exporter",
+    "generate": "générer",
+    "sign": "signer",
+    "publish": "publier",
+    "vote": "voter",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    action: str
+    capabilities: tuple[Capability, ...]
+    label: str = ""
+    note: str = ""
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset().union(*(c.roles for c in self.capabilities))
+
+    @property
+    def description(self) -> str:
+        return (
+            self.label
+            or f"{ACTION_LABELS.get(self.action, self.action)} ({KINDS[self.kind].label})"
+        )
+
+
+def _rules(kind: str, *entries: tuple) -> list[Rule]:
+    rules = []
+    for entry in entries:
+        action, capabilities, *rest = entry
+        if isinstance(capabilities, Capability):
+            capabilities = (capabilities,)
+        rules.append(Rule(kind, action, tuple(capabilities), *rest))
+    return rules
+
+
+R = (READ_ALL, OWN_ORGANISATION)  # readers of a partner's records: the Département and itself
+
+POLICY: dict[tuple[str, str], Rule] = {
+    (rule.kind, rule.action): rule
+    for rule in [
+        *_rules("referential", ("read", READ_ALL), ("export", READ_ALL)),
+        *_rules(
+            "partner",
+            ("read", R),
+            ("export", R),
+            ("change", INSTRUCT),
+            ("create", ADMINISTER),
+        ),
+        *_rules("generation", ("read", (READ_ALL, OWN_ORGANISATION))),
+        *_rules(
+            "contract",
+            ("read", R),
+            ("export", R),
+            ("create", INSTRUCT),
+            ("change", INSTRUCT, "rédiger le contrat ou un avenant"),
+        ),
+        *_rules("stake", ("read", R), ("create", INSTRUCT), ("change", INSTRUCT)),
+        *_rules(
+            "forum",
+            ("read", READ_ALL),
+            ("export", READ_ALL),
+            ("create", INSTRUCT),
+            ("change", INSTRUCT),
+        ),
+        *_rules(
+            "committee",
+            ("read", R),
+            ("export", R),
+            ("create", INSTRUCT),
+            ("change", INSTRUCT, "tenir le comité et ses actions de suivi"),
+        ),
+        *_rules(
+            "engineering",
+            ("read", R),
+            ("export", R),
+            ("create", (INSTRUCT, OWN_ORGANISATION)),
+        ),
+        *_rules(
+            "operation",
+            ("read", R, "", "un brouillon n'est vu que de son partenaire jusqu'à son dépôt"),
+            ("export", R),
+            ("create", OWN_ORGANISATION, "déposer une opération"),
+            (
+                "change",
+                (OWN_ORGANISATION, INSTRUCT),
+                "",
+                "le partenaire tant qu'il a la main ; l'agent pour la fiche détaillée",
+            ),
+            ("assign", INSTRUCT, "attribuer une opération à un agent"),
+        ),
+        *_rules("financing", ("read", R), ("change", (OWN_ORGANISATION, INSTRUCT))),
+        *_rules("attachment", ("read", R), ("create", (OWN_ORGANISATION, INSTRUCT))),
+        *_rules("message", ("read", R), ("create", (OWN_ORGANISATION, INSTRUCT))),
+        *_rules(
+            "reciprocal_commitment",
+            ("read", R),
+            ("export", R),
+            ("create", INSTRUCT, "inscrire un engagement réciproque"),
+        ),
+        *_rules(
+            "document",
+            ("read", R),
+            ("generate", INSTRUCT, "générer une fiche ou une convention"),
+            ("prepare_signature", INSTRUCT, "ouvrir le circuit de signature"),
+            ("sign", (INSTRUCT, OWN_ORGANISATION), "signer une convention"),
+        ),
+        *_rules("batch", ("read", READ_ALL), ("create", INSTRUCT, "générer des documents en lot")),
+        *_rules(
+            "authorisation",
+            ("read", READ_ALL),
+            ("export", READ_ALL),
+            ("create", MANAGE_FUND, "voter une autorisation de programme"),
+            ("change", MANAGE_FUND, "réviser l'AP ou voter des crédits de paiement"),
+            ("lapse", MANAGE_FUND, "constater une caducité"),
+        ),
+        *_rules(
+            "commitment",
+            ("read", R),
+            ("export", R),
+            ("create", RUN_SITTINGS, "engager une subvention votée"),
+            ("extend", (MANAGE_FUND, INSTRUCT), "proroger un délai"),
+        ),
+        *_rules(
+            "payment",
+            ("read", R),
+            ("export", R),
+            ("create", (OWN_ORGANISATION, INSTRUCT), "demander un paiement"),
+        ),
+        *_rules(
+            "sitting",
+            ("read", READ_ALL),
+            ("export", READ_ALL),
+            ("create", RUN_SITTINGS),
+            ("change", RUN_SITTINGS, "tenir la séance : heures, présences, pouvoirs"),
+        ),
+        *_rules(
+            "report",
+            ("read", READ_ALL),
+            ("create", (RUN_SITTINGS, INSTRUCT), "rédiger un rapport"),
+            ("change", (RUN_SITTINGS, INSTRUCT), "modifier un rapport"),
+            ("proceed", RUN_SITTINGS, "envoyer, recueillir les avis, ouvrir et voter"),
+        ),
+        *_rules(
+            "deliberation",
+            ("read", (PUBLIC,), "", "publiée : par tous, à partir de sa date de publication"),
+            ("manage", READ_ALL, "consulter une délibération avant publication"),
+            ("publish", RUN_SITTINGS, "publier et transmettre au préfet"),
+        ),
+        *_rules(
+            "history_import",
+            ("read", INSTRUCT),
+            ("create", INSTRUCT, "importer l'historique"),
+        ),
+        *_rules("bilan", ("read", READ_ALL), ("export", READ_ALL)),
+        *_rules(
+            "dashboard",
+            ("read", READ_ALL, "tableau de bord des élus et équilibre territorial"),
+            ("direction", ADMINISTER, "tableau de bord de la direction"),
+            ("instruction", INSTRUCT, "tableau de bord de l'instruction"),
+            ("finances", MANAGE_FUND, "tableau de bord des finances"),
+        ),
+        *_rules("opendata", ("read", PUBLIC)),
+        *_rules(
+            "account",
+            ("read", SIGNED_IN, "son compte"),
+            ("change", SIGNED_IN, "créer ou révoquer ses jetons d'API"),
+        ),
+        *_rules("user", ("read", ADMINISTER), ("change", ADMINISTER, "gérer les comptes")),
+    ]
+}
+
+_WORKFLOWS: dict[str, object] = {}
+
+
+def register_workflow(workflow) -> None:
+    """Each workflow's transitions are rules of its kind, named as the transition."""
+    _WORKFLOWS[workflow.kind] = workflow
+    for transition in workflow.transitions.values():
+        label = transition.label[:1].lower() + transition.label[1:]
+        POLICY[(workflow.kind, transition.name)] = Rule(
+            workflow.kind, transition.name, transition.capabilities, label
+        )
+
+
+def workflow_for(kind: str):
+    return _WORKFLOWS.get(kind)
+
+
+def rule(kind: str, action: str) -> Rule:
+    try:
+        return POLICY[(kind, action)]
+    except KeyError as exc:
+        raise LookupError(f"No rule for {kind}.{action}") from exc
+
+
+# --- Decisions ----------------------------------------------------------------------------
+
+
+def _active(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def owner_partner_id(kind: str, obj) -> int | None:
+    path = KINDS[kind].partner_path
+    if path is None:
+        return None
+    if path == "":
+        return obj.pk
+    *through, last = path.split("__")
+    for name in through:
+        obj = getattr(obj, name)
+        if obj is None:
+            return None
+    return getattr(obj, f"{last}_id")
+
+
+def is_own(user, kind: str, obj) -> bool:
+    return (
+        getattr(user, "partner_id", None) is not None
+        and owner_partner_id(kind, obj) == user.partner_id
+    )
+
+
+def _matching(user, rule_: Rule) -> list[Capability]:
+    if not _active(user):
+        return [c for c in rule_.capabilities if c.anonymous]
+    return [c for c in rule_.capabilities if user.role in c.roles]
+
+
+def decide(user, kind: str, action: str, obj=None) -> str:
+    """ "allow", "deny" (403: the role may not) or "hide" (404: not theirs to know of)."""
+    rule_ = rule(kind, action)
+    matching = _matching(user, rule_)
+    if not matching:
+        return "deny"
+    if obj is None:
+        return "allow"
+    spec = KINDS[kind]
+    own = is_own(user, kind, obj) if spec.partner_path is not None else False
+    for capability in matching:
+        if capability.own_only and spec.partner_path is not None:
+            if own:
+                return "allow"
+            continue
+        if not own and spec.is_private(obj, user):
+            continue
+        return "allow"
+    return "hide"
+
+
+def allows(user, kind: str, action: str, obj=None) -> bool:
+    return decide(user, kind, action, obj) == "allow"
+
+
+def require(actor, kind: str, action: str, obj=None) -> None:
+    """Refuse (403, or 404 for someone else's object) unless `actor` may do `action`."""
+    if actor is None:  # the system: management commands, seeding
+        return
+    verdict = decide(actor, kind, action, obj)
+    if verdict == "allow":
+        return
+    rule_ = rule(kind, action)
+    if verdict == "hide":
+        raise Http404(f"{KINDS[kind].label.capitalize()} introuvable.")
+    if not _active(actor):
+        raise PermissionDenied("Connectez-vous pour continuer.")
+    raise PermissionDenied(f"Votre rôle ne permet pas de {rule_.description}.")
+
+
+def scope(user, kind: str, queryset: QuerySet, action: str = "read") -> QuerySet:
+    """The objects of `queryset` that `user` may read: every selector starts here."""
+    rule_ = rule(kind, action)
+    matching = _matching(user, rule_)
+    if not matching:
+        if not _active(user):
+            raise PermissionDenied("Connectez-vous pour continuer.")
+        raise PermissionDenied(f"Votre rôle ne permet pas de {rule_.description}.")
+    spec = KINDS[kind]
+    if spec.partner_path is None or any(not c.own_only for c in matching):
+        if spec.draft_path is None:
+            return queryset
+        return queryset.exclude(spec.private_q(user))
+    return queryset.filter(**{_partner_field(spec): user.partner_id})
+
+
+def _partner_field(spec: Kind) -> str:
+    return f"{spec.partner_path}_id" if spec.partner_path else "pk"
+
+
+def roles_for(kind: str, action: str) -> frozenset[str]:
+    return rule(kind, action).roles
+
+
+# --- Declarations on pages and API operations ---------------------------------------------
+
+FROM_URL = "<name>"  # the action is the transition named in the URL's `name`
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The rule of a page or API operation for one HTTP method."""
+
+    kind: str
+    action: str  # an action, or FROM_URL
+
+    @classmethod
+    def parse(cls, spec: str) -> Declared:
+        kind, _, action = spec.partition(".")
+        if kind not in KINDS:
+            raise LookupError(f"Unknown kind {kind!r}")
+        return cls(kind, action)
+
+    def resolve(self, kwargs) -> str:
+        return kwargs.get("name", "") if self.action == FROM_URL else self.action
+
+
+@dataclass
+class PagePolicy:
+    methods: dict[str, Declared] = field(default_factory=dict)
+
+
+def page(*, get: str | None = None, post: str | None = None):
+    """Declare a page's rules (`"operation.read"`), then guard it: other methods answer 405,
+    anonymous visitors go to the login page, a role that may not do the declared action at all
+    gets 403. Whether this user may act on this object is the selectors' and services' work."""
+    declared = {}
+    if get:
+        declared["GET"] = declared["HEAD"] = Declared.parse(get)
+    if post:
+        declared["POST"] = Declared.parse(post)
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            spec = declared.get(request.method)
+            if spec is None:
+                return HttpResponseNotAllowed(sorted(set(declared) - {"HEAD"}))
+            action = spec.resolve(kwargs)
+            if (spec.kind, action) not in POLICY:
+                raise Http404("Action inconnue.")
+            if decide(request.user, spec.kind, action) == "deny":
+                if not _active(request.user):
+                    return redirect_to_login(request.get_full_path())
+                raise PermissionDenied(
+                    f"Votre rôle ne permet pas de {rule(spec.kind, action).description}."
+                )
+            return view(request, *args, **kwargs)
+
+        wrapper.policy = PagePolicy(declared)
+        return wrapper
+
+    return decorator
+
+
+def endpoint(spec: str):
+    """Declare an API operation's rule; the services and selectors it calls enforce it."""
+    declared = Declared.parse(spec)
+
+    def decorator(func):
+        func.policy = declared
+        return func
+
+    return decorator
+
+
+# --- The policy as a table ----------------------------------------------------------------
+
+
+def table() -> list[dict]:
+    """Every rule with the roles it allows, for the documentation and the tests."""
+    rows = []
+    for (kind, action), rule_ in sorted(POLICY.items()):
+        rows.append(
+            {
+                "kind": kind,
+                "kind_label": KINDS[kind].label,
+                "action": action,
+                "description": rule_.description,
+                "capabilities": [c.name for c in rule_.capabilities],
+                "roles": {
+                    role: _role_cell(role, rule_.capabilities, KINDS[kind]) for role in Role.values
+                },
+                "note": rule_.note,
+            }
+        )
+    return rows
+
+
+def _role_cell(role: str, capabilities: Iterable[Capability], kind: Kind) -> str:
+    matching = [c for c in capabilities if role in c.roles]
+    if not matching:
+        return ""
+    if all(c.own_only for c in matching) and kind.partner_path is not None:
+        return "les siens"
+    return "oui"

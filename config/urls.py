@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
 from pacte.api import api
+from pacte.core import policy
 from pacte.core import views as core_views
 from pacte.core.converters import IdConverter
 
@@ -16,12 +17,18 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path(
         "connexion/",
-        auth_views.LoginView.as_view(
-            template_name="core/login.html", redirect_authenticated_user=True
+        policy.page(get="session.login", post="session.login")(
+            auth_views.LoginView.as_view(
+                template_name="core/login.html", redirect_authenticated_user=True
+            )
         ),
         name="login",
     ),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "deconnexion/",
+        policy.page(post="session.logout")(auth_views.LogoutView.as_view()),
+        name="logout",
+    ),
     path("compte/", core_views.account, name="account"),
     path("compte/jetons/", core_views.token_create, name="token_create"),
     path("compte/jetons/<id:pk>/revoquer/", core_views.token_revoke, name="token_revoke"),

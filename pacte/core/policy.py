@@ -24,6 +24,7 @@ Enforcement:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -106,6 +107,8 @@ class Kind:
     # Path to the operation whose draft keeps this object private ("" for the operation itself):
     # a draft is seen only by its partner and its author until it is submitted.
     draft_path: str | None = None
+    # Path to the user who owns the object (a token): only that user sees or touches it.
+    user_path: str | None = None
 
     def private_q(self, user) -> Q:
         prefix = f"{self.draft_path}__" if self.draft_path else ""
@@ -119,8 +122,9 @@ class Kind:
     def is_private(self, obj, user) -> bool:
         if self.draft_path is None:
             return False
-        for name in self.draft_path.split("__") if self.draft_path else []:
-            obj = getattr(obj, name)
+        obj = _walk(obj, self.draft_path)
+        if obj is None or not hasattr(obj, "submitted_at"):
+            return False
         never_submitted = obj.state == "draft" or (
             obj.state == "withdrawn" and obj.submitted_at is None
         )
@@ -169,7 +173,8 @@ KINDS = {
         Kind("bilan", "bilan de génération"),
         Kind("dashboard", "tableau de bord"),
         Kind("opendata", "données ouvertes"),
-        Kind("account", "compte et jetons d'API"),
+        Kind("account", "compte et jetons d'API", user_path="user"),
+        Kind("session", "connexion"),
         Kind("user", "utilisateur"),
     ]
 }
@@ -224,13 +229,22 @@ R = (READ_ALL, OWN_ORGANISATION)  # readers of a partner's records: the Départe
 POLICY: dict[tuple[str, str], Rule] = {
     (rule.kind, rule.action): rule
     for rule in [
-        *_rules("referential", ("read", READ_ALL), ("export", READ_ALL)),
+        *_rules(
+            "referential",
+            (
+                "read",
+                READ_ALL,
+                "consulter le référentiel territorial, réservé aux services du Département",
+            ),
+            ("export", READ_ALL),
+        ),
         *_rules(
             "partner",
             ("read", R),
             ("export", R),
             ("change", INSTRUCT),
-            ("create", ADMINISTER),
+            # The administration, and the history import (an agent's) for a past signatory.
+            ("create", INSTRUCT, "créer un partenaire"),
         ),
         *_rules("generation", ("read", (READ_ALL, OWN_ORGANISATION))),
         *_rules(
@@ -259,7 +273,9 @@ POLICY: dict[tuple[str, str], Rule] = {
             "engineering",
             ("read", R),
             ("export", R),
-            ("create", (INSTRUCT, OWN_ORGANISATION)),
+            ("create", (INSTRUCT, OWN_ORGANISATION), "demander un accompagnement en ingénierie"),
+            # The request's page: each step is then its workflow transition's own rule.
+            ("change", INSTRUCT, "suivre une demande d'ingénierie"),
         ),
         *_rules(
             "operation",
@@ -273,6 +289,7 @@ POLICY: dict[tuple[str, str], Rule] = {
                 "le partenaire tant qu'il a la main ; l'agent pour la fiche détaillée",
             ),
             ("assign", INSTRUCT, "attribuer une opération à un agent"),
+            ("sheet", INSTRUCT, "rédiger la fiche détaillée d'une opération"),
         ),
         *_rules("financing", ("read", R), ("change", (OWN_ORGANISATION, INSTRUCT))),
         *_rules("attachment", ("read", R), ("create", (OWN_ORGANISATION, INSTRUCT))),
@@ -340,17 +357,23 @@ POLICY: dict[tuple[str, str], Rule] = {
         *_rules("bilan", ("read", READ_ALL), ("export", READ_ALL)),
         *_rules(
             "dashboard",
-            ("read", READ_ALL, "tableau de bord des élus et équilibre territorial"),
-            ("direction", ADMINISTER, "tableau de bord de la direction"),
-            ("instruction", INSTRUCT, "tableau de bord de l'instruction"),
-            ("finances", MANAGE_FUND, "tableau de bord des finances"),
+            ("read", READ_ALL, "consulter les tableaux de bord et l'équilibre territorial"),
+            ("elus", READ_ALL, "consulter le tableau de bord des élus"),
+            ("direction", ADMINISTER, "consulter le tableau de bord de la direction"),
+            ("instruction", INSTRUCT, "consulter le tableau de bord de l'instruction"),
+            ("finances", MANAGE_FUND, "consulter le tableau de bord des finances"),
         ),
-        *_rules("opendata", ("read", PUBLIC)),
+        *_rules(
+            "opendata",
+            ("read", PUBLIC),
+            ("review", READ_ALL, "voir les conventions retenues hors des données ouvertes"),
+        ),
         *_rules(
             "account",
             ("read", SIGNED_IN, "son compte"),
             ("change", SIGNED_IN, "créer ou révoquer ses jetons d'API"),
         ),
+        *_rules("session", ("login", PUBLIC, "se connecter"), ("logout", PUBLIC, "se déconnecter")),
         *_rules("user", ("read", ADMINISTER), ("change", ADMINISTER, "gérer les comptes")),
     ]
 }
@@ -386,18 +409,48 @@ def _active(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
-def owner_partner_id(kind: str, obj) -> int | None:
-    path = KINDS[kind].partner_path
-    if path is None:
-        return None
-    if path == "":
-        return obj.pk
-    *through, last = path.split("__")
-    for name in through:
+def _walk(obj, path: str):
+    """Follow `path` ("contract__partner") from `obj`. The object may also be one of the path's
+    parents (an operation for an attachment's path "operation__contract__partner", the parent
+    of an object about to be created): the path is then followed from that point."""
+    names = path.split("__") if path else []
+    while names and not _has_forward_field(obj, names[0]):
+        names = names[1:]
+    for name in names:
         obj = getattr(obj, name)
         if obj is None:
             return None
-    return getattr(obj, f"{last}_id")
+    return obj
+
+
+def _has_forward_field(obj, name: str) -> bool:
+    try:
+        return obj._meta.get_field(name).concrete
+    except Exception:  # FieldDoesNotExist, or not a model
+        return False
+
+
+def owner_partner_id(kind: str, obj) -> int | None:
+    """The partner organisation `obj` belongs to (`obj` may be the parent of a new object)."""
+    path = KINDS[kind].partner_path
+    if path is None:
+        return None
+    *through, last = path.split("__") if path else [""]
+    if not last:
+        return obj.pk
+    holder = _walk(obj, "__".join(through)) if through else obj
+    if holder is None:
+        return None
+    if _has_forward_field(holder, last):
+        return getattr(holder, f"{last}_id")
+    # `obj` is the partner itself (a partner for an engineering request's "partner").
+    return holder.pk if holder._meta.model_name == "partner" else None
+
+
+def _owner_user_id(spec: Kind, obj) -> int | None:
+    *through, last = spec.user_path.split("__")
+    holder = _walk(obj, "__".join(through)) if through else obj
+    return getattr(holder, f"{last}_id", None)
 
 
 def is_own(user, kind: str, obj) -> bool:
@@ -422,6 +475,8 @@ def decide(user, kind: str, action: str, obj=None) -> str:
     if obj is None:
         return "allow"
     spec = KINDS[kind]
+    if spec.user_path is not None and _owner_user_id(spec, obj) != getattr(user, "pk", None):
+        return "hide"
     own = is_own(user, kind, obj) if spec.partner_path is not None else False
     for capability in matching:
         if capability.own_only and spec.partner_path is not None:
@@ -462,6 +517,8 @@ def scope(user, kind: str, queryset: QuerySet, action: str = "read") -> QuerySet
             raise PermissionDenied("Connectez-vous pour continuer.")
         raise PermissionDenied(f"Votre rôle ne permet pas de {rule_.description}.")
     spec = KINDS[kind]
+    if spec.user_path is not None:
+        queryset = queryset.filter(**{f"{spec.user_path}_id": getattr(user, "pk", None)})
     if spec.partner_path is None or any(not c.own_only for c in matching):
         if spec.draft_path is None:
             return queryset
@@ -480,6 +537,8 @@ def roles_for(kind: str, action: str) -> frozenset[str]:
 # --- Declarations on pages and API operations ---------------------------------------------
 
 FROM_URL = "<name>"  # the action is the transition named in the URL's `name`
+# More generally, an action written "<kwarg>" is the value of that URL keyword argument
+# (`"dashboard.<kind>"`: the dashboard named in the URL).
 
 
 @dataclass(frozen=True)
@@ -488,6 +547,7 @@ class Declared:
 
     kind: str
     action: str  # an action, or FROM_URL
+    choices: dict = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def parse(cls, spec: str) -> Declared:
@@ -497,18 +557,24 @@ class Declared:
         return cls(kind, action)
 
     def resolve(self, kwargs) -> str:
-        return kwargs.get("name", "") if self.action == FROM_URL else self.action
+        if self.action.startswith("<") and self.action.endswith(">"):
+            return str(kwargs.get(self.action[1:-1], ""))
+        return self.action
 
 
 @dataclass
 class PagePolicy:
     methods: dict[str, Declared] = field(default_factory=dict)
+    # The values a URL keyword may take (the transitions a page serves): others answer 404.
+    choices: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
-def page(*, get: str | None = None, post: str | None = None):
+def page(*, get: str | None = None, post: str | None = None, choices=None):
     """Declare a page's rules (`"operation.read"`), then guard it: other methods answer 405,
     anonymous visitors go to the login page, a role that may not do the declared action at all
-    gets 403. Whether this user may act on this object is the selectors' and services' work."""
+    gets 403. Whether this user may act on this object is the selectors' and services' work.
+    `choices` ({"name": [...]}) lists the values a URL keyword may take; others answer 404."""
+    choices = {key: frozenset(values) for key, values in (choices or {}).items()}
     declared = {}
     if get:
         declared["GET"] = declared["HEAD"] = Declared.parse(get)
@@ -521,6 +587,8 @@ def page(*, get: str | None = None, post: str | None = None):
             spec = declared.get(request.method)
             if spec is None:
                 return HttpResponseNotAllowed(sorted(set(declared) - {"HEAD"}))
+            if any(str(kwargs.get(key)) not in values for key, values in choices.items()):
+                raise Http404("Action inconnue.")
             action = spec.resolve(kwargs)
             if (spec.kind, action) not in POLICY:
                 raise Http404("Action inconnue.")
@@ -532,15 +600,21 @@ def page(*, get: str | None = None, post: str | None = None):
                 )
             return view(request, *args, **kwargs)
 
-        wrapper.policy = PagePolicy(declared)
+        wrapper.policy = PagePolicy(declared, choices)
         return wrapper
 
     return decorator
 
 
-def endpoint(spec: str):
-    """Declare an API operation's rule; the services and selectors it calls enforce it."""
+def endpoint(spec: str, *, choices=None):
+    """Declare an API operation's rule; the services and selectors it calls enforce it.
+    `choices` as for `page` (documentation for the walk: the endpoint answers 404 itself)."""
     declared = Declared.parse(spec)
+    declared = Declared(
+        declared.kind,
+        declared.action,
+        {key: frozenset(values) for key, values in (choices or {}).items()},
+    )
 
     def decorator(func):
         func.policy = declared
@@ -555,7 +629,14 @@ def endpoint(spec: str):
 def table() -> list[dict]:
     """Every rule with the roles it allows, for the documentation and the tests."""
     rows = []
-    for (kind, action), rule_ in sorted(POLICY.items()):
+    kinds = list(KINDS)
+    first = ["read", "export", "create", "change"]
+
+    def order(item):
+        (kind, action), _ = item
+        return (kinds.index(kind), first.index(action) if action in first else len(first))
+
+    for (kind, action), rule_ in sorted(POLICY.items(), key=order):
         rows.append(
             {
                 "kind": kind,
@@ -579,3 +660,54 @@ def _role_cell(role: str, capabilities: Iterable[Capability], kind: Kind) -> str
     if all(c.own_only for c in matching) and kind.partner_path is not None:
         return "les siens"
     return "oui"
+
+
+ROLE_COLUMNS = [
+    (Role.ADMIN, "Admin."),
+    (Role.AGENT, "Agent"),
+    (Role.ASSEMBLY, "Assemblées"),
+    (Role.FINANCE, "Finances"),
+    (Role.ELECTED, "Élu"),
+    (Role.PARTNER, "Partenaire"),
+]
+
+
+def markdown() -> str:
+    """The capabilities and the rules as Markdown tables (docs/architecture.md carries them)."""
+    _load_workflows()
+    lines = [
+        "| Capacité | Ce qu'elle permet | Rôles |",
+        "|---|---|---|",
+    ]
+    for capability in CAPABILITIES:
+        roles = ", ".join(label for role, label in ROLE_COLUMNS if role in capability.roles)
+        if capability.anonymous:
+            roles = "tous, et les visiteurs sans connexion"
+        lines.append(f"| `{capability.name}` | {capability.label} | {roles} |")
+    lines += [
+        "",
+        "| Objet | Action | " + " | ".join(label for _, label in ROLE_COLUMNS) + " | Public |",
+        "|---|---|" + "---|" * (len(ROLE_COLUMNS) + 1),
+    ]
+    for row in table():
+        cells = [row["roles"][role] for role, _ in ROLE_COLUMNS]
+        public = "oui" if "public" in row["capabilities"] else ""
+        description = row["description"]
+        if row["note"]:
+            description += f" ({row['note']})"
+        lines.append(
+            f"| {row['kind_label']} | `{row['action']}` {description} | "
+            + " | ".join(cells)
+            + f" | {public} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _load_workflows() -> None:
+    """Workflows register their transitions when their module is imported."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("pacte."):
+            with contextlib.suppress(ModuleNotFoundError):
+                __import__(f"{config.name}.workflows")

@@ -1,0 +1,173 @@
+"""A world holding one object of every kind for two partner organisations — A (CA de Lens -
+Liévin, test-partner's) and B (CU d'Arras, test-partner2's) — and the objects that belong to no
+partner (sittings, the fund, imports…), built through the services as users would. The policy
+walk requests every URL and API operation against it."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from pacte.assembly.demo import seed_sitting_2022_317
+from pacte.contracts import services as contract_services
+from pacte.contracts.models import Generation, Partner
+from pacte.core.services import api_token_create
+from pacte.documents import services as document_services
+from pacte.finance import services as finance_services
+from pacte.operations import services as operation_services
+from pacte.operations.models import Attachment
+from pacte.pilotage import history
+from pacte.territory.models import Territory
+from tests.finance.conftest import voted_operation
+from tests.operations.conftest import make_operation, signed_contract
+
+D = datetime.date
+OWNERS = {"A": ("246200364", "test-partner"), "B": ("200033579", "test-partner2")}
+
+
+def build(users) -> dict:
+    """{"A": {kind: object}, "B": {...}, "A_draft": {...}}; objects of no partner are in each."""
+    agent, finance = users["test-agent"], users["test-finance"]
+    generation = Generation.objects.get(framework_deliberation_number="2022-317")
+    authorisation = finance_services.ap_create(
+        actor=finance,
+        generation=generation,
+        label="FIT 2023-2026",
+        amount=Decimal("5000000.00"),
+        deliberation_number="2023-001",
+        voted_on=D(2023, 1, 30),
+    )
+    for year in range(2023, 2028):
+        finance_services.cp_set(
+            actor=finance, authorisation=authorisation, year=year, amount=Decimal("1000000.00")
+        )
+    sitting = seed_sitting_2022_317(users["test-assembly"])
+    report = sitting.reports.get()
+    territory = Territory.objects.order_by("pk").first()
+    forum = contract_services.forum_create(
+        actor=agent,
+        generation=generation,
+        territory=territory,
+        held_on=D(2022, 10, 12),
+        place="Maison du Département",
+    )
+    past = Generation.objects.filter(is_history=True).order_by("-period_start").first()
+    history_import = history.history_import_create(
+        actor=agent,
+        generation=past,
+        data="Référence;Intitulé\n".encode(),
+        name="historique.csv",
+    )
+    token, _ = api_token_create(user=users["test-admin"], name="jeton de l'administrateur")
+    shared = {
+        "generation": generation,
+        "authorisation": authorisation,
+        "sitting": sitting,
+        "report": report,
+        "deliberation": report.deliberation,
+        "proxy": sitting.proxies.order_by("pk").first(),
+        "forum": forum,
+        "history_import": history_import,
+        "bilan": generation,
+        "account": token,
+        "epci_siren": "246200364",
+        "commune_code": "62510",
+        "deliberation_number": report.deliberation.number,
+    }
+    world = {}
+    for owner, (siren, username) in OWNERS.items():
+        partner_user = users[username]
+        contract = signed_contract(generation, siren, agent)
+        operation, commitment = voted_operation(
+            contract, users, sign=False, title=f"Médiathèque {owner}"
+        )
+        paid_operation, paid_commitment = voted_operation(
+            contract, users, sign=True, title=f"Véloroute {owner}"
+        )
+        payment = finance_services.payment_request_create(
+            actor=partner_user,
+            operation=paid_operation,
+            kind="advance",
+            amount=Decimal("10000.00"),
+        )
+        message = operation_services.message_post(
+            actor=agent, operation=operation, body="Pouvez-vous préciser le calendrier ?"
+        )
+        reciprocal = operation_services.commitment_add(
+            actor=agent,
+            contract=contract,
+            operation=operation,
+            kind="placements",
+            description="Accueillir des stagiaires de 3e",
+            target="4",
+            unit="élèves",
+        )
+        document = document_services.agreement_generate(
+            actor=agent,
+            operation=operation,
+            department_signatory="M. Jean-Claude LEROY, Président",
+        )
+        committee = contract_services.committee_hold(
+            actor=agent,
+            contract=contract,
+            held_on=D(2024, 6, 12),
+            attendees="Le président, le chargé de territoire",
+            actions=[
+                {
+                    "description": "Relancer le plan de financement",
+                    "owner": "Le partenaire",
+                    "due_on": D(2024, 9, 30),
+                }
+            ],
+        )
+        engineering = contract_services.engineering_request_create(
+            actor=partner_user,
+            partner=contract.partner,
+            provider="ingenierie62",
+            subject="Étude de programmation",
+            requested_on=D(2024, 2, 1),
+            contract=contract,
+        )
+        draft = make_operation(contract, partner_user, title=f"Brouillon {owner}")
+        objects = {
+            **shared,
+            "partner": Partner.objects.get(siren=siren),
+            "contract": contract,
+            "stake": contract.stakes.order_by("pk").first(),
+            "committee": committee,
+            "committee_action": committee.actions.order_by("pk").first(),
+            "engineering": engineering,
+            "operation": operation,
+            "financing": operation,
+            "attachment": operation.attachments.order_by("pk").first(),
+            "message": message,
+            "reciprocal_commitment": reciprocal,
+            "document": document,
+            "paid_operation": paid_operation,
+            "commitment": paid_commitment,
+            "payment": payment,
+        }
+        world[owner] = objects
+        if owner == "A":
+            world["A_draft"] = {
+                **objects,
+                "operation": draft,
+                "financing": draft,
+                "attachment": draft.attachments.order_by("pk").first(),
+                "message": draft,  # a message about to be written on the draft
+            }
+    batch = document_services.batch_start(
+        actor=agent, kind="sheet", operations=[world["A"]["operation"]], label="Lot d'essai"
+    )
+    for objects in world.values():
+        objects["batch"] = batch
+    return world
+
+
+def upload() -> SimpleUploadedFile:
+    from tests.operations.conftest import PDF
+
+    return SimpleUploadedFile("piece.pdf", PDF, content_type="application/pdf")
+
+
+ATTACHMENT_KIND = Attachment.Kind.ESTIMATE

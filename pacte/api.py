@@ -1,35 +1,63 @@
-"""Pacte's API: OpenAPI 3 under /api/, documented at /api/docs.
+"""Pacte's API: OpenAPI 3 under /api/, documented at /api/docs (DESCRIPTION, in French).
 
-Every endpoint reads through the same user-scoped selectors as the pages. Authenticate with a
-personal token (`Authorization: Bearer pacte_…`, created on the « Mon compte » page or with
-`manage.py create_api_token`) or with the browser session.
+Every endpoint reads through the same user-scoped selectors as the pages and writes through the
+same services. Authenticate with a personal token (`Authorization: Bearer pacte_…`) or with the
+browser session. A token has a scope (read, or read and write) and an expiry date; `TokenAuth`
+refuses a revoked or expired token and any write with a read token before the endpoint runs.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
 from pacte.assembly.apis import router as assembly_router
 from pacte.contracts.apis import router as partners_router
-from pacte.core.services import api_token_authenticate
+from pacte.core.services import ApiTokenRefused, api_token_authenticate
 from pacte.finance.apis import router as finance_router
 from pacte.operations.apis import router as operations_router
 from pacte.territory.apis import router as territory_router
 
+DESCRIPTION = """
+L'API de Pacte lit et écrit les mêmes données que ses pages, avec les mêmes droits : ceux de
+votre rôle (un partenaire ne voit que son organisation).
+
+**Obtenir un jeton.** Sur la page « Mon compte » de Pacte (`/compte/`), donnez un nom au jeton,
+choisissez sa portée et sa date d'expiration, puis copiez-le : il n'est affiché qu'une fois.
+Un administrateur peut aussi en créer un en ligne de commande :
+`manage.py create_api_token <identifiant> --scope read|read_write --days N`.
+Envoyez-le dans l'en-tête `Authorization: Bearer pacte_…`.
+
+**Portée.** Un jeton « lecture » ne fait que lire (GET). Pour écrire (POST, PUT, PATCH,
+DELETE), il faut un jeton « lecture et écriture » **et** un rôle qui permet cette écriture ;
+une écriture avec un jeton « lecture » est refusée (403) et n'écrit rien.
+
+**Expiration.** Un jeton vaut un an par défaut, deux ans au plus, jusqu'à la fin du jour
+choisi. Un jeton expiré ou révoqué est refusé (401) ; révoquez-le sur la page « Mon compte ».
+
+Les réponses d'erreur portent un message en français dans `detail`.
+"""
+
 
 class TokenAuth(HttpBearer):
+    """A personal token: 401 when it is unknown, revoked, expired or its user deactivated; 403
+    for a write (any method but GET, HEAD, OPTIONS) with a read token — the endpoint does not
+    run."""
+
     def authenticate(self, request, token):
-        user = api_token_authenticate(raw=token)
-        if user is not None:
-            request.user = user
+        try:
+            user = api_token_authenticate(raw=token, method=request.method)
+        except ApiTokenRefused as exc:
+            raise HttpError(401, str(exc)) from exc
+        request.user = user
         return user
 
 
 api = NinjaAPI(
     title="API Pacte",
     version="1",
-    description=__doc__,
+    description=DESCRIPTION,
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
     docs_url="/docs",

@@ -1,16 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from . import policy
 from .models import ApiToken, AuditEvent, User
 from .roles import Role
 
 
 def _admin_has_permission(request) -> bool:
-    """Only active users with the administrator role enter the admin."""
+    """Only active users who administer Pacte (policy: user.change) enter the admin."""
     user = request.user
-    return bool(
-        user.is_authenticated and user.is_active and user.is_staff and user.role == Role.ADMIN
-    )
+    return bool(user.is_authenticated and user.is_staff and policy.allows(user, "user", "change"))
 
 
 admin.site.has_permission = _admin_has_permission
@@ -53,8 +52,26 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["user", "name", "prefix", "created_at", "last_used_at"]
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    # A token's scope and validity are chosen by its owner; the administrator may only revoke.
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+    ]
 
     def has_add_permission(self, request):
         return False

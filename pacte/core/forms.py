@@ -3,6 +3,10 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
+
+from .formats import format_date
+from .models import ApiToken
 
 SPACES = (" ", "\u00a0", "\u202f")
 
@@ -42,3 +46,54 @@ class FrenchDecimalField(forms.DecimalField):
         if isinstance(value, Decimal):
             return f"{value:.2f}".replace(".", ",")
         return value
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: its name, its scope and how long it is valid."""
+
+    name = forms.CharField(
+        label="Nom du jeton",
+        max_length=100,
+        error_messages={
+            "required": "Donnez un nom au jeton (par exemple : « Tableur du service »).",
+            "max_length": "Le nom du jeton tient en 100 caractères au plus.",
+        },
+    )
+    scope = forms.ChoiceField(
+        label="Portée",
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ,
+        required=False,
+        help_text=(
+            "« lecture » : le programme lit seulement ; « lecture et écriture » : il peut aussi "
+            "écrire, dans la limite de votre rôle."
+        ),
+        error_messages={
+            "required": "Choisissez la portée du jeton.",
+            "invalid_choice": "Choisissez « lecture » ou « lecture et écriture ».",
+        },
+    )
+    expires_on = forms.DateField(
+        label="Valable jusqu'au",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        required=False,
+        error_messages={
+            "invalid": "Saisissez une date valide, par exemple 31/12/2026.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default, latest = ApiToken.default_expiry_date(), ApiToken.latest_expiry_date()
+        field = self.fields["expires_on"]
+        field.initial = default
+        field.help_text = (
+            f"Un an par défaut (le {format_date(default)}) ; au plus deux ans "
+            f"(le {format_date(latest)}). Le jeton vaut jusqu'à la fin de ce jour."
+        )
+        field.widget.attrs.update(
+            {"min": timezone.localdate().isoformat(), "max": latest.isoformat()}
+        )
+
+    def clean_scope(self):
+        return self.cleaned_data["scope"] or ApiToken.Scope.READ

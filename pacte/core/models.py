@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import secrets
 
@@ -6,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .roles import INTERNAL_ROLES, Role
 
@@ -90,7 +92,21 @@ class AuditEvent(models.Model):
 
 
 class ApiToken(models.Model):
-    """A personal token for the API. Only its SHA-256 digest is stored."""
+    """A personal token for the API, with its owner's rights. Only its SHA-256 digest is stored.
+
+    A token reads, or reads and writes (`scope`); it is valid until `expires_at` (one year by
+    default, two at most) unless revoked before."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "lecture"
+        READ_WRITE = "read_write", "lecture et écriture"
+
+    DEFAULT_VALIDITY_DAYS = 365
+    MAX_VALIDITY_DAYS = 730
+    # The last use is written at most once in this many seconds.
+    LAST_USE_PRECISION = 60
+    # Methods that read: a read token may use them and only them.
+    READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -101,7 +117,9 @@ class ApiToken(models.Model):
     name = models.CharField("nom", max_length=100)
     digest = models.CharField("empreinte", max_length=64, unique=True, editable=False)
     prefix = models.CharField("début du jeton", max_length=8, editable=False)
+    scope = models.CharField("portée", max_length=16, choices=Scope.choices, default=Scope.READ)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
+    expires_at = models.DateTimeField("expire le")
     last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
     revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
 
@@ -112,6 +130,18 @@ class ApiToken(models.Model):
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
 
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.READ_WRITE
+
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
@@ -119,3 +149,16 @@ class ApiToken(models.Model):
     @staticmethod
     def generate() -> str:
         return "pacte_" + secrets.token_urlsafe(32)
+
+    @classmethod
+    def default_expiry_date(cls) -> datetime.date:
+        return timezone.localdate() + datetime.timedelta(days=cls.DEFAULT_VALIDITY_DAYS)
+
+    @classmethod
+    def latest_expiry_date(cls) -> datetime.date:
+        return timezone.localdate() + datetime.timedelta(days=cls.MAX_VALIDITY_DAYS)
+
+    @staticmethod
+    def end_of_day(day: datetime.date) -> datetime.datetime:
+        """A token valid until a date is valid until that day's end, local time."""
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))

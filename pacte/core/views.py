@@ -1,46 +1,64 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 
-from .models import ApiToken
+from . import policy
+from .forms import ApiTokenForm
+from .selectors import api_token_get, api_token_list
 from .services import api_token_create, api_token_revoke
 
 
-@login_required
+@policy.page(get="account.read")
 def home(request):
-    if request.user.is_partner_user:
+    if request.user.partner_id is not None:
         return redirect("contracts:partner_detail", pk=request.user.partner_id)
     return render(request, "core/home.html")
 
 
-@login_required
+def _account_page(request, form, **context):
+    response = render(
+        request,
+        "core/account.html",
+        {
+            "tokens": api_token_list(user=request.user),
+            "form": form,
+            "can_create_token": policy.allows(request.user, "account", "change"),
+            **context,
+        },
+    )
+    # The page may show a new token's secret: no cache keeps it.
+    add_never_cache_headers(response)
+    return response
+
+
+@policy.page(get="account.read")
 def account(request):
-    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-    return render(request, "core/account.html", {"tokens": tokens})
+    return _account_page(request, ApiTokenForm())
 
 
-@login_required
-@require_POST
+@policy.page(post="account.change")
 def token_create(request):
-    name = request.POST.get("name", "").strip()
-    if not name:
-        messages.error(request, "Donnez un nom au jeton (par exemple : « Tableur du service »).")
-        return redirect("account")
-    try:
-        _, raw = api_token_create(user=request.user, name=name[:100])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("account")
-    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-    return render(request, "core/account.html", {"tokens": tokens, "new_token": raw})
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, raw = api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_on=form.cleaned_data["expires_on"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _account_page(request, ApiTokenForm(), new_token=raw, new_token_obj=token)
+    return _account_page(request, form)
 
 
-@login_required
-@require_POST
+@policy.page(post="account.change")
 def token_revoke(request, pk: int):
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token = api_token_get(user=request.user, pk=pk)
     api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Le jeton « {token.name} » est révoqué.")
     return redirect("account")

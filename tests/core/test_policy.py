@@ -93,3 +93,12 @@ def test_an_inactive_user_may_do_nothing(users, lens):
     agent.is_active = False
     operation = make_operation(lens, users["test-partner"])
     assert policy.decide(agent, "financing", "change", operation) == "deny"
+
+
+@pytest.mark.parametrize("role", ["admin", "agent", "assembly", "finance", "elected", "partner"])
+def test_only_who_administers_enters_the_admin(client_for, role):
+    response = client_for(role).get("/admin/core/user/")
+    if role == "admin":
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from pacte.core import policy
 from pacte.core.audit import audit
-from pacte.core.roles import Role
 from pacte.operations.models import Operation
 from pacte.operations.workflows import OPERATION_WORKFLOW
 
@@ -17,7 +17,6 @@ from . import rendering, signing
 from .docx import agreement_docx
 from .models import Document, SignatureStep
 
-AGENTS = {Role.ADMIN, Role.AGENT}
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 VOTED = {
     Operation.State.VOTED,
@@ -69,8 +68,7 @@ def _store(
 
 @transaction.atomic
 def sheet_generate(*, actor, operation: Operation) -> Document:
-    if actor.role not in AGENTS:
-        raise PermissionDenied("Seuls les agents génèrent les fiches détaillées.")
+    policy.require(actor, "document", "generate", Document(operation=operation))
     data = rendering.sheet_data(operation)
     pdf = rendering.render_pdf("sheet.typ", data)
     return _store(
@@ -103,8 +101,7 @@ def _agreement_inputs(operation, department_signatory, partner_signatory):
 def agreement_generate(
     *, actor, operation: Operation, department_signatory: str = "", partner_signatory: str = ""
 ) -> Document:
-    if actor.role not in AGENTS:
-        raise PermissionDenied("Seuls les agents génèrent les conventions.")
+    policy.require(actor, "document", "generate", Document(operation=operation))
     data = _agreement_inputs(operation, department_signatory, partner_signatory)
     pdf = rendering.render_pdf("agreement.typ", data)
     return _store(
@@ -121,8 +118,7 @@ def agreement_generate(
 def agreement_docx_generate(
     *, actor, operation: Operation, department_signatory: str = "", partner_signatory: str = ""
 ) -> Document:
-    if actor.role not in AGENTS:
-        raise PermissionDenied("Seuls les agents génèrent les conventions.")
+    policy.require(actor, "document", "generate", Document(operation=operation))
     data = _agreement_inputs(operation, department_signatory, partner_signatory)
     return _store(
         actor=actor,
@@ -138,9 +134,13 @@ def agreement_docx_generate(
 @transaction.atomic
 def signing_start(*, actor, document: Document, order: list[str]) -> list[SignatureStep]:
     """Freeze the document and set who signs in which order."""
-    if actor.role not in AGENTS:
-        raise PermissionDenied("Seuls les agents organisent les signatures.")
-    document = Document.objects.select_for_update().get(pk=document.pk)
+    policy.require(actor, "document", "prepare_signature", document)
+    document = (
+        Document.objects.select_for_update(of=("self",))
+        .select_related("operation__contract")
+        .get(pk=document.pk)
+    )
+    policy.require(actor, "document", "prepare_signature", document)
     if document.kind != Document.Kind.AGREEMENT:
         raise ValidationError("Seule la convention (PDF) se signe.")
     if document.frozen:
@@ -167,6 +167,24 @@ def signing_start(*, actor, document: Document, order: list[str]) -> list[Signat
     return steps
 
 
+def signing_refusal(actor, document: Document, step: SignatureStep | None) -> str:
+    """Why `actor` may not sign `step` of `document` now ("" when they may). Each side signs
+    its own step: the Département's by those who instruct, the partner's by the partner's own
+    users, and by no one else."""
+    if step is None:
+        return "Ce document n'attend aucune signature."
+    if not policy.allows(actor, "document", "sign", document):
+        return f"Votre rôle ne permet pas de {policy.rule('document', 'sign').description}."
+    # `sign` allows those who instruct (any document) and the partner (its own documents):
+    # the partner's users sign the partner's step, the others the Département's.
+    for_partner = policy.is_own(actor, "document", document)
+    if step.signer == SignatureStep.Signer.DEPARTMENT and for_partner:
+        return "C'est au tour du Département de signer."
+    if step.signer == SignatureStep.Signer.PARTNER and not for_partner:
+        return "C'est au tour du partenaire de signer."
+    return ""
+
+
 def current_file(document: Document) -> bytes:
     last = document.signatures.filter(signed_at__isnull=False).order_by("-order").first()
     with (last.file if last else document.file).open("rb") as handle:
@@ -176,22 +194,23 @@ def current_file(document: Document) -> bytes:
 @transaction.atomic
 def document_sign(*, actor, document: Document) -> SignatureStep:
     """Sign the document as the next signer in the order set, if the actor is that signer."""
+    policy.require(actor, "document", "sign", document)
     document = (
         Document.objects.select_for_update(of=("self",))
         .select_related("operation__contract__partner")
         .get(pk=document.pk)
     )
+    policy.require(actor, "document", "sign", document)
     step = document.signatures.filter(signed_at__isnull=True).order_by("order").first()
     if step is None:
         raise ValidationError("Ce document est déjà signé par tous ses signataires.")
+    refusal = signing_refusal(actor, document, step)
+    if refusal:
+        raise PermissionDenied(refusal)
     partner = document.operation.contract.partner
     if step.signer == SignatureStep.Signer.DEPARTMENT:
-        if actor.role not in AGENTS:
-            raise PermissionDenied("C'est au tour du Département de signer.")
         organisation = "Département du Pas-de-Calais"
     else:
-        if actor.role != Role.PARTNER or actor.partner_id != partner.pk:
-            raise PermissionDenied("C'est au tour du partenaire de signer.")
         organisation = partner.name
     signed = signing.sign_pdf(
         current_file(document),
@@ -231,8 +250,7 @@ def batch_start(*, actor, kind: str, operations, label: str):
     from .models import DocumentBatch
     from .tasks import generate_batch
 
-    if actor.role not in AGENTS:
-        raise PermissionDenied("Seuls les agents lancent la génération de documents.")
+    policy.require(actor, "batch", "create")
     ids = [o.pk for o in operations]
     if not ids:
         raise ValidationError("Aucune opération sélectionnée.")

@@ -1,16 +1,14 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
+from pacte.core import policy
 from pacte.core.errors import flash_refusal
-from pacte.core.roles import INTERNAL_ROLES
 from pacte.operations.selectors import operation_get
 
 from . import selectors, services, signing
-from .models import Document, DocumentBatch
+from .models import Document
 
 OF_SIGNER = {"department": "du Département", "partner": "du partenaire"}
 
@@ -21,16 +19,13 @@ GENERATORS = {
 }
 
 
-@login_required
-@require_POST
+@policy.page(post="document.generate")
 def document_generate(request, pk: int, kind: str):
     operation = operation_get(user=request.user, pk=pk)
     if kind not in GENERATORS:
         raise Http404("Document inconnu.")
     try:
         document = GENERATORS[kind](actor=request.user, operation=operation)
-    except PermissionDenied:
-        raise
     except ValidationError as exc:
         flash_refusal(request, exc)
     else:
@@ -38,10 +33,10 @@ def document_generate(request, pk: int, kind: str):
     return redirect("operations:operation_detail", pk=pk)
 
 
-@login_required
+@policy.page(get="document.read")
 def document_download(request, pk: int, document_pk: int):
     document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
-    signed = document.signatures.filter(signed_at__isnull=False).order_by("-order").first()
+    signed = selectors.signed_step(document)
     if signed and request.GET.get("original") != "1":
         handle, name = signed.file.open("rb"), f"{document.filename[:-4]}-signe.pdf"
     else:
@@ -51,15 +46,12 @@ def document_download(request, pk: int, document_pk: int):
     )
 
 
-@login_required
-@require_POST
+@policy.page(post="document.prepare_signature")
 def signing_start(request, pk: int, document_pk: int):
     document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
     order = request.POST.get("order", "department,partner").split(",")
     try:
         services.signing_start(actor=request.user, document=document, order=order)
-    except PermissionDenied:
-        raise
     except ValidationError as exc:
         flash_refusal(request, exc)
     else:
@@ -67,14 +59,11 @@ def signing_start(request, pk: int, document_pk: int):
     return redirect("operations:operation_detail", pk=pk)
 
 
-@login_required
-@require_POST
+@policy.page(post="document.sign")
 def document_sign(request, pk: int, document_pk: int):
     document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
     try:
         step = services.document_sign(actor=request.user, document=document)
-    except PermissionDenied:
-        raise
     except ValidationError as exc:
         flash_refusal(request, exc)
     else:
@@ -85,7 +74,7 @@ def document_sign(request, pk: int, document_pk: int):
     return redirect("operations:operation_detail", pk=pk)
 
 
-@login_required
+@policy.page(get="document.read")
 def document_verify(request, pk: int, document_pk: int):
     document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
     if document.kind != Document.Kind.AGREEMENT:
@@ -94,24 +83,16 @@ def document_verify(request, pk: int, document_pk: int):
     return render(request, "documents/verify.html", {"document": document, "checks": checks})
 
 
-@login_required
+@policy.page(get="batch.read")
 def batch_detail(request, batch_pk: int):
-    if request.user.role not in INTERNAL_ROLES:
-        raise PermissionDenied("Les lots de documents sont suivis par les services.")
-    batch = DocumentBatch.objects.filter(pk=batch_pk).first()
-    if batch is None:
-        raise Http404("Lot introuvable.")
+    batch = selectors.batch_get(user=request.user, pk=batch_pk)
     template = "documents/_batch_progress.html" if request.htmx else "documents/batch.html"
     return render(request, template, {"batch": batch})
 
 
-@login_required
+@policy.page(get="batch.read")
 def batch_archive(request, batch_pk: int):
-    if request.user.role not in INTERNAL_ROLES:
-        raise PermissionDenied("Les lots de documents sont suivis par les services.")
-    batch = DocumentBatch.objects.filter(pk=batch_pk).exclude(archive="").first()
-    if batch is None:
-        raise Http404("Archive introuvable.")
+    batch = selectors.batch_archive_get(user=request.user, pk=batch_pk)
     return FileResponse(
         batch.archive.open("rb"),
         as_attachment=True,

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from pacte.core import policy
 from pacte.core.errors import api_refusal
 from pacte.core.workflow import TransitionRefused
 from pacte.operations.selectors import operation_get
@@ -68,6 +69,7 @@ class PayIn(Schema):
 
 
 @router.get("/fonds", response=list[APOut], summary="Autorisations de programme et leurs chiffres")
+@policy.endpoint("authorisation.read")
 def authorisations(request):
     result = []
     for ap in selectors.ap_list(user=request.user):
@@ -85,15 +87,22 @@ def authorisations(request):
 
 
 @router.get("/paiements", response=list[PaymentOut], summary="Demandes de paiement visibles")
+@policy.endpoint("payment.read")
 @paginate(PageNumberPagination, page_size=100)
 def payments(request, etat: str = ""):
     return selectors.payment_list(user=request.user, state=etat)
 
 
 @router.post("/paiements", response={201: PaymentOut}, summary="Demander un paiement")
+@policy.endpoint("payment.create")
 def payment_create(request, payload: PaymentIn):
     operation = operation_get(user=request.user, pk=payload.operation_id)
-    evidence = [a for a in operation.attachments.all() if a.pk in set(payload.evidence_ids)]
+    wanted = set(payload.evidence_ids)
+    evidence = [a for a in operation.attachments.all() if a.pk in wanted]
+    if len(evidence) != len(wanted):
+        # An id that is not a piece of this operation (unknown, or another's): refused whole,
+        # without saying which exists.
+        api_refusal(ValidationError("Les justificatifs sont des pièces de cette opération."))
     try:
         created = services.payment_request_create(
             actor=request.user,
@@ -113,6 +122,7 @@ def payment_create(request, payload: PaymentIn):
     response=PaymentOut,
     summary="Vérifier les justificatifs (agent)",
 )
+@policy.endpoint("payment.check")
 def payment_check(request, payment_id: int):
     payment = selectors.payment_get(user=request.user, pk=payment_id)
     try:
@@ -127,6 +137,7 @@ def payment_check(request, payment_id: int):
     response=PaymentOut,
     summary="Enregistrer le mandat (finances)",
 )
+@policy.endpoint("payment.pay")
 def payment_pay(request, payment_id: int, payload: PayIn):
     payment = selectors.payment_get(user=request.user, pk=payment_id)
     try:

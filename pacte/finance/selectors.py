@@ -1,40 +1,45 @@
-"""Reads of the fund's figures, scoped by role: finance, agents, assembly, elected members and
-administrators read the AP; a partner reads only its own commitments and payments."""
+"""Reads of the fund's figures, scoped by the access policy (`pacte.core.policy`): the
+Département's services read the AP and its credits; a partner reads only its own commitments
+and payments. The figures of one AP (`ap_figures`, `ap_by_year`…) take an AP already read
+through `ap_get` or `ap_list`."""
 
 import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from pacte.core.roles import Role
+from pacte.core import policy
 from pacte.operations.models import Operation, Resource
 
 from .models import ZERO, Commitment, PaymentRequest, ProgrammeAuthorisation
 from .services import deadlines
 
 
-def _internal(user):
-    if not getattr(user, "is_authenticated", False) or not user.is_internal:
-        raise PermissionDenied("Le suivi du fonds est réservé aux services du Département.")
-
-
-def ap_list(*, user):
-    _internal(user)
-    return ProgrammeAuthorisation.objects.select_related("generation").prefetch_related(
-        "revisions", "credits"
+def ap_list(*, user, action: str = "read"):
+    return (
+        policy.scope(user, "authorisation", ProgrammeAuthorisation.objects.all(), action)
+        .select_related("generation")
+        .prefetch_related("revisions", "credits")
     )
 
 
 def ap_get(*, user, pk: int) -> ProgrammeAuthorisation:
+    ap = ap_list(user=user).filter(pk=pk).first() if _in_range(pk) else None
+    if ap is None:
+        raise Http404("Autorisation de programme introuvable.")
+    return ap
+
+
+def _in_range(pk) -> bool:
+    """A database id is a positive 64-bit integer: anything else designates nothing."""
     try:
-        return ap_list(user=user).get(pk=pk)
-    except ProgrammeAuthorisation.DoesNotExist as exc:
-        raise Http404("Autorisation de programme introuvable.") from exc
+        return 0 < int(pk) < 2**63
+    except (TypeError, ValueError):
+        return False
 
 
 def ap_figures(ap: ProgrammeAuthorisation) -> dict:
@@ -198,52 +203,50 @@ def cofunding(ap: ProgrammeAuthorisation) -> list[dict]:
     ]
 
 
-def commitment_list(*, user, authorisation=None):
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise PermissionDenied("Connectez-vous.")
-    qs = Commitment.objects.select_related(
+def commitment_list(*, user, authorisation=None, action: str = "read"):
+    qs = policy.scope(user, "commitment", Commitment.objects.all(), action)
+    qs = qs.select_related(
         "operation__contract__partner__territory",
         "operation__contract__generation",
         "authorisation",
     ).annotate(
         paid=Sum("payments__paid_amount", filter=Q(payments__state=PaymentRequest.State.PAID))
     )
-    if user.role == Role.PARTNER:
-        qs = qs.filter(operation__contract__partner_id=user.partner_id)
-    elif not user.is_internal:
-        return qs.none()
     if authorisation is not None:
         qs = qs.filter(authorisation=authorisation)
     return qs.order_by("-committed_on", "-id")
 
 
-def payment_list(*, user, state: str = ""):
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise PermissionDenied("Connectez-vous.")
-    qs = PaymentRequest.objects.select_related(
-        "commitment__operation__contract__partner", "requested_by"
-    ).prefetch_related("evidence")
-    if user.role == Role.PARTNER:
-        qs = qs.filter(commitment__operation__contract__partner_id=user.partner_id)
-    elif not user.is_internal:
-        return qs.none()
+def commitment_get(*, user, pk: int) -> Commitment:
+    commitment = commitment_list(user=user).filter(pk=pk).first() if _in_range(pk) else None
+    if commitment is None:
+        raise Http404("Engagement introuvable.")
+    return commitment
+
+
+def payment_list(*, user, state: str = "", action: str = "read"):
+    qs = (
+        policy.scope(user, "payment", PaymentRequest.objects.all(), action)
+        .select_related("commitment__operation__contract__partner", "requested_by")
+        .prefetch_related("evidence")
+    )
     if state:
         qs = qs.filter(state=state)
     return qs
 
 
 def payment_get(*, user, pk: int) -> PaymentRequest:
-    try:
-        return payment_list(user=user).get(pk=pk)
-    except PaymentRequest.DoesNotExist as exc:
-        raise Http404("Demande de paiement introuvable.") from exc
+    payment = payment_list(user=user).filter(pk=pk).first() if _in_range(pk) else None
+    if payment is None:
+        raise Http404("Demande de paiement introuvable.")
+    return payment
 
 
 def operation_finance(*, user, operation: Operation) -> dict | None:
-    """The money of one operation (its commitment, payments, deadlines), already scoped by the
-    caller's read of the operation."""
+    """The money of one operation (its commitment, payments, deadlines), for an operation the
+    caller has read through the operations' selector."""
     commitment = (
-        Commitment.objects.filter(operation=operation)
+        policy.scope(user, "commitment", Commitment.objects.filter(operation=operation))
         .prefetch_related("payments__evidence")
         .first()
     )
@@ -282,14 +285,19 @@ def _alert(what: str, deadline: datetime.date, today: datetime.date, days: int) 
     return []
 
 
-def lapse_watch(*, user, ap: ProgrammeAuthorisation) -> list[dict]:
-    """Active commitments with their deadlines, the most urgent first."""
-    _internal(user)
+def lapse_watch(*, user, ap: ProgrammeAuthorisation, action: str = "read") -> list[dict]:
+    """Active commitments with their deadlines, the most urgent first: the fund's view, for
+    those who read (or export) the AP."""
+    authorisations = policy.scope(
+        user, "authorisation", ProgrammeAuthorisation.objects.filter(pk=ap.pk), action
+    )
     today = timezone.localdate()
     rows = []
-    commitments = Commitment.objects.filter(
-        authorisation=ap, state=Commitment.State.ACTIVE
-    ).select_related("operation__contract__partner", "operation__contract__generation")
+    commitments = (
+        policy.scope(user, "commitment", Commitment.objects.all(), action)
+        .filter(authorisation__in=authorisations, state=Commitment.State.ACTIVE)
+        .select_related("operation__contract__partner", "operation__contract__generation")
+    )
     signed = defaultdict(lambda: None)
     from pacte.operations.models import OperationEvent
 

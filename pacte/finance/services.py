@@ -11,14 +11,14 @@ Invariants, each guarded here under a row lock and tested:
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
 
+from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.formats import format_decimal, format_money
 from pacte.core.money import cents
-from pacte.core.roles import Role
 from pacte.operations.models import Attachment, Operation
 from pacte.operations.workflows import OPERATION_WORKFLOW
 
@@ -32,17 +32,11 @@ from .models import (
 )
 from .workflows import COMMITMENT_WORKFLOW, PAYMENT_WORKFLOW
 
-FINANCE = {Role.ADMIN, Role.FINANCE}
 PAYABLE_STATES = {
     Operation.State.AGREEMENT_SIGNED,
     Operation.State.WORKS_STARTED,
     Operation.State.COMPLETED,
 }
-
-
-def _require(actor, roles, what: str):
-    if getattr(actor, "role", None) not in roles:
-        raise PermissionDenied(f"Votre rôle ne permet pas de {what}.")
 
 
 def _positive(amount, label: str) -> Decimal:
@@ -73,7 +67,7 @@ def paid_total(*, commitment=None, authorisation=None, year=None) -> Decimal:
 
 @transaction.atomic
 def ap_create(*, actor, generation, label: str, amount, deliberation_number: str, voted_on):
-    _require(actor, FINANCE, "voter une autorisation de programme")
+    policy.require(actor, "authorisation", "create")
     amount = _positive(amount, "Montant de l'AP")
     if ProgrammeAuthorisation.objects.filter(generation=generation).exists():
         raise ValidationError("Cette génération a déjà son autorisation de programme : révisez-la.")
@@ -102,9 +96,10 @@ def ap_create(*, actor, generation, label: str, amount, deliberation_number: str
 def ap_revise(
     *, actor, authorisation, amount, deliberation_number: str, voted_on, reason: str = ""
 ) -> APRevision:
-    _require(actor, FINANCE, "réviser une autorisation de programme")
+    policy.require(actor, "authorisation", "change", authorisation)
     amount = _positive(amount, "Montant révisé")
     ap = ProgrammeAuthorisation.objects.select_for_update().get(pk=authorisation.pk)
+    policy.require(actor, "authorisation", "change", ap)
     committed = committed_total(ap)
     if amount < committed:
         raise ValidationError(
@@ -135,7 +130,7 @@ def ap_revise(
 
 @transaction.atomic
 def cp_set(*, actor, authorisation, year: int, amount, deliberation_number: str = ""):
-    _require(actor, FINANCE, "voter des crédits de paiement")
+    policy.require(actor, "authorisation", "change", authorisation)
     amount = Decimal(amount)
     if amount < 0 or amount != cents(amount):
         raise ValidationError("Crédits de paiement : un montant positif ou nul, au centime près.")
@@ -189,6 +184,7 @@ def commit_subsidy(
 ) -> Commitment:
     """The vote of an operation's subsidy: a commitment against the AP, then the operation
     moves to « voted ». Refused before anything is written when the AP does not suffice."""
+    policy.require(actor, "commitment", "create", Commitment(operation_id=operation.pk))
     amount = _positive(amount, "Subvention votée")
     generation = operation.contract.generation
     try:
@@ -262,9 +258,11 @@ def balance_due(commitment: Commitment, actual_expenses: Decimal) -> Decimal:
 def payment_request_create(
     *, actor, operation: Operation, kind: str, amount, actual_expenses=None, evidence=()
 ) -> PaymentRequest:
-    if actor.role == Role.PARTNER and operation.contract.partner_id != actor.partner_id:
-        raise PermissionDenied("Cette opération n'appartient pas à votre organisation.")
-    _require(actor, {Role.PARTNER, Role.ADMIN, Role.AGENT}, "demander un paiement")
+    # The request to be, by its operation's id (an unsaved commitment set on the operation itself
+    # would stick to it as its `commitment`): a partner asks only for its own operations, and
+    # gets 404 for another's.
+    probe = PaymentRequest(commitment=Commitment(operation_id=operation.pk))
+    policy.require(actor, "payment", "create", probe)
     try:
         commitment = (
             Commitment.objects.select_for_update(of=("self",))
@@ -363,7 +361,7 @@ def payment_pay(
 ) -> PaymentRequest:
     """Record the mandate. Locks the commitment and the year's CP: two officers paying the
     last euros at once get one success and one refusal."""
-    _require(actor, FINANCE, "enregistrer un paiement")
+    policy.require(actor, "payment", "pay", payment)
     mandate_number = (mandate_number or "").strip()
     if not mandate_number:
         raise ValidationError("Indiquez le numéro de mandat.")
@@ -438,8 +436,9 @@ def deadlines(commitment: Commitment) -> dict:
 
 @transaction.atomic
 def commitment_extend_start(*, actor, commitment: Commitment, reason: str) -> Commitment:
-    _require(actor, FINANCE | {Role.AGENT}, "proroger un délai")
+    policy.require(actor, "commitment", "extend", commitment)
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    policy.require(actor, "commitment", "extend", commitment)
     if commitment.start_extended:
         raise ValidationError("Le délai de commencement a déjà été prorogé une fois.")
     if not reason.strip():
@@ -459,8 +458,9 @@ def commitment_extend_start(*, actor, commitment: Commitment, reason: str) -> Co
 @transaction.atomic
 def commitment_lapse(*, actor, commitment: Commitment, reason: str, on: datetime.date):
     """Cancel the unpaid remainder, which returns to the AP; the operation becomes lapsed."""
-    _require(actor, FINANCE, "constater une caducité")
+    policy.require(actor, "authorisation", "lapse", commitment.authorisation)
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    policy.require(actor, "commitment", "lapse", commitment)
     pending = commitment.payments.filter(
         Q(state=PaymentRequest.State.REQUESTED) | Q(state=PaymentRequest.State.CHECKED)
     )

@@ -1,17 +1,14 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
+from pacte.core import policy
 from pacte.core.charts import Series, bar_chart, line_chart
 from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.formats import SHORT_MONTHS, format_money
-from pacte.core.permissions import role_required
-from pacte.core.roles import INTERNAL_ROLES, Role
 from pacte.core.workflow import TransitionRefused
 from pacte.operations.selectors import operation_get
 
@@ -19,11 +16,8 @@ from . import forms, selectors, services
 from .models import PaymentRequest
 from .workflows import PAYMENT_WORKFLOW
 
-internal = role_required(*INTERNAL_ROLES)
-finance_only = role_required(Role.ADMIN, Role.FINANCE)
 
-
-@internal
+@policy.page(get="authorisation.read")
 def ap_index(request):
     aps = list(selectors.ap_list(user=request.user))
     if len(aps) == 1:
@@ -33,7 +27,7 @@ def ap_index(request):
     )
 
 
-@internal
+@policy.page(get="authorisation.read")
 def ap_detail(request, pk: int):
     ap = selectors.ap_get(user=request.user, pk=pk)
     figures = selectors.ap_figures(ap)
@@ -55,7 +49,7 @@ def ap_detail(request, pk: int):
                 c.lapsed_amount,
                 c.get_state_display(),
             ]
-            for c in selectors.commitment_list(user=request.user, authorisation=ap)
+            for c in selectors.commitment_list(user=request.user, authorisation=ap, action="export")
         )
         header = [
             "Référence",
@@ -113,15 +107,14 @@ def ap_detail(request, pk: int):
         "by_pact": selectors.ap_breakdown(ap, "pacte"),
         "by_partner": selectors.ap_breakdown(ap, "partenaire"),
         "cofunding": selectors.cofunding(ap),
-        "is_finance": request.user.role in {Role.ADMIN, Role.FINANCE},
+        "can_change": policy.allows(request.user, "authorisation", "change", ap),
         "revision_form": forms.APForm(),
         "cp_form": forms.CPForm(),
     }
     return render(request, "finance/ap_detail.html", context)
 
 
-@finance_only
-@require_POST
+@policy.page(post="authorisation.change")
 def ap_revise(request, pk: int):
     ap = selectors.ap_get(user=request.user, pk=pk)
     form = forms.APForm(request.POST)
@@ -137,8 +130,7 @@ def ap_revise(request, pk: int):
     return redirect("finance:ap_detail", pk=pk)
 
 
-@finance_only
-@require_POST
+@policy.page(post="authorisation.change")
 def cp_set(request, pk: int):
     ap = selectors.ap_get(user=request.user, pk=pk)
     form = forms.CPForm(request.POST)
@@ -154,13 +146,13 @@ def cp_set(request, pk: int):
     return redirect("finance:ap_detail", pk=pk)
 
 
-@login_required
+@policy.page(get="payment.read")
 def payment_list(request):
     state = request.GET.get("etat", "")
     state = state if state in PaymentRequest.State.values else ""
-    payments = selectors.payment_list(user=request.user, state=state)
     fmt = request.GET.get("format")
     if fmt in {"csv", "xlsx"}:
+        payments = selectors.payment_list(user=request.user, state=state, action="export")
         header = [
             "Référence",
             "Opération",
@@ -195,14 +187,16 @@ def payment_list(request):
         request,
         "finance/payment_list.html",
         {
-            "payments": payments,
+            "payments": selectors.payment_list(user=request.user, state=state),
             "states": PaymentRequest.State.choices,
             "state": state,
         },
     )
 
 
-@login_required
+# The POST names the transition in its `action` field; the page lets through those who may
+# make one of them (`refuse` is allowed to both checkers and payers), the workflow decides.
+@policy.page(get="payment.read", post="payment.refuse")
 def payment_detail(request, pk: int):
     payment = selectors.payment_get(user=request.user, pk=pk)
     if request.method == "POST":
@@ -237,8 +231,6 @@ def payment_detail(request, pk: int):
                 services.payment_pay(actor=request.user, payment=payment, **form.cleaned_data)
             else:
                 raise Http404("Action inconnue.")
-        except PermissionDenied:
-            raise
         except (TransitionRefused, ValidationError) as exc:
             flash_refusal(request, exc)
         else:
@@ -257,7 +249,7 @@ def payment_detail(request, pk: int):
     )
 
 
-@login_required
+@policy.page(get="payment.create", post="payment.create")
 def payment_request(request, operation_pk: int):
     operation = operation_get(user=request.user, pk=operation_pk)
     form = forms.PaymentRequestForm(request.POST or None, attachments=operation.attachments.all())
@@ -283,12 +275,13 @@ def payment_request(request, operation_pk: int):
     )
 
 
-@internal
+@policy.page(get="authorisation.read")
 def lapse_watch(request, pk: int):
     ap = selectors.ap_get(user=request.user, pk=pk)
-    rows = selectors.lapse_watch(user=request.user, ap=ap)
     fmt = request.GET.get("format")
-    if fmt in {"csv", "xlsx"}:
+    exporting = fmt in {"csv", "xlsx"}
+    rows = selectors.lapse_watch(user=request.user, ap=ap, action="export" if exporting else "read")
+    if exporting:
         header = [
             "Référence",
             "Opération",
@@ -325,18 +318,18 @@ def lapse_watch(request, pk: int):
         {
             "ap": ap,
             "rows": rows,
-            "is_finance": request.user.role in {Role.ADMIN, Role.FINANCE},
+            "can_extend": policy.allows(request.user, "commitment", "extend"),
+            "can_lapse": policy.allows(request.user, "authorisation", "lapse", ap),
             "lapse_form": forms.LapseForm(initial={"on": timezone.localdate()}),
         },
     )
 
 
-@role_required(Role.ADMIN, Role.FINANCE, Role.AGENT)
-@require_POST
+# The POST names the action in its `action` field: `extend` is allowed to more roles than
+# `lapse`, so the page lets them through and the services decide.
+@policy.page(post="commitment.extend")
 def commitment_action(request, pk: int):
-    commitment = selectors.commitment_list(user=request.user).filter(pk=pk).first()
-    if commitment is None:
-        raise Http404("Engagement introuvable.")
+    commitment = selectors.commitment_get(user=request.user, pk=pk)
     action = request.POST.get("action")
     try:
         if action == "extend":
@@ -354,8 +347,6 @@ def commitment_action(request, pk: int):
             messages.success(request, "Le reliquat est annulé et revient à l'AP.")
         else:
             raise Http404("Action inconnue.")
-    except PermissionDenied:
-        raise
     except (TransitionRefused, ValidationError) as exc:
         flash_refusal(request, exc)
     return redirect("finance:lapse_watch", pk=commitment.authorisation_id)

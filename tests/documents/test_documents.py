@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from pypdf import PdfReader
 
 from pacte.documents import rendering, services, signing
@@ -124,7 +125,8 @@ def test_signing_in_order_freezes_verifies_and_signs_the_agreement(voted, users)
     assert document.frozen
     with pytest.raises(PermissionDenied, match="tour du partenaire"):
         services.document_sign(actor=users["test-agent"], document=document)
-    with pytest.raises(PermissionDenied):
+    # Another partner's document is not found (its existence is not revealed).
+    with pytest.raises(Http404):
         services.document_sign(actor=users["test-partner2"], document=document)
     services.document_sign(actor=users["test-partner"], document=document)
     assert Operation.objects.get(pk=voted.pk).state == "voted"
@@ -205,9 +207,13 @@ def test_batch_generates_in_the_background_and_reports_failures(
     import zipfile
 
     from pacte.documents.models import DocumentBatch
+    from pacte.operations import services as operation_services
     from tests.operations.conftest import make_operation
 
+    # Submitted but not voted (a never-submitted draft is the partner's own, out of the agent's
+    # sight: it cannot be selected at all).
     draft = make_operation(lens_contract, users["test-partner"], title="Pas encore votée")
+    operation_services.operation_submit(actor=users["test-partner"], operation=draft)
     client = client_for("agent")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

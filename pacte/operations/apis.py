@@ -2,16 +2,16 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
-from ninja import File, Form, Router, Schema, Status
+from django.http import FileResponse, Http404
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from pacte.contracts.selectors import contract_get
+from pacte.core import policy
 from pacte.core.errors import api_refusal
 from pacte.core.workflow import TransitionRefused
-from pacte.territory.models import Commune
 
 from . import selectors, services
 from .financing import summarise
@@ -165,12 +165,12 @@ class OperationDetailOut(OperationOut):
 
 
 class OperationIn(Schema):
-    contract_id: int
+    contract_id: int = Field(..., ge=1, le=selectors.MAX_ID)
     title: str
     category: str
     description: str = ""
-    stake_ids: list[int] = []
-    commune_codes: list[str] = []
+    stake_ids: list[int] = Field(default=[], max_length=100)
+    commune_codes: list[str] = Field(default=[], max_length=1000)
     planned_start: datetime.date | None = None
     planned_end: datetime.date | None = None
     vat_recovered: bool = True
@@ -192,6 +192,7 @@ class TransitionIn(Schema):
 
 
 @router.get("/operations", response=list[OperationOut], summary="Opérations visibles")
+@policy.endpoint("operation.read")
 @paginate(PageNumberPagination, page_size=100)
 def operations(
     request,
@@ -205,13 +206,14 @@ def operations(
         user=request.user,
         state=etat,
         query=q,
-        partner_id=partenaire,
-        territory_id=territoire,
-        pact_id=pacte,
+        partner_id=selectors.valid_id(partenaire),
+        territory_id=selectors.valid_id(territoire),
+        pact_id=selectors.valid_id(pacte),
     )
 
 
 @router.get("/operations/{operation_id}", response=OperationDetailOut, summary="Une opération")
+@policy.endpoint("operation.read")
 def operation(request, operation_id: int):
     found = selectors.operation_get(user=request.user, pk=operation_id)
     found.fund_amount = summarise(found, found.expenses.all(), found.resources.all()).fund_amount
@@ -219,10 +221,19 @@ def operation(request, operation_id: int):
 
 
 @router.post("/operations", response={201: OperationDetailOut}, summary="Créer une opération")
+@policy.endpoint("operation.create")
 def operation_create(request, payload: OperationIn):
     contract = contract_get(user=request.user, pk=payload.contract_id)
-    stakes = [s for s in contract.stakes.all() if s.pk in set(payload.stake_ids)]
-    communes = list(Commune.objects.filter(insee_code__in=payload.commune_codes))
+    wanted = set(payload.stake_ids)
+    stakes = [s for s in contract.stakes.all() if s.pk in wanted]
+    if len(stakes) != len(wanted):
+        raise HttpError(422, "Enjeu inconnu : les enjeux servis sont ceux du contrat.")
+    codes = set(payload.commune_codes)
+    communes = list(selectors.commune_choices(contract=contract).filter(insee_code__in=codes))
+    if len(communes) != len(codes):
+        raise HttpError(
+            422, "Commune inconnue : les communes sont celles du territoire du partenaire."
+        )
     try:
         created = services.operation_create(
             actor=request.user,
@@ -246,6 +257,7 @@ def operation_create(request, payload: OperationIn):
     response=OperationDetailOut,
     summary="Remplacer le plan de financement",
 )
+@policy.endpoint("financing.change")
 def financing_set(request, operation_id: int, payload: PlanIn):
     found = selectors.operation_get(user=request.user, pk=operation_id)
     try:
@@ -263,6 +275,7 @@ def financing_set(request, operation_id: int, payload: PlanIn):
 @router.post(
     "/operations/{operation_id}/pieces", response={201: AttachmentOut}, summary="Joindre une pièce"
 )
+@policy.endpoint("attachment.create")
 def attachment_upload(request, operation_id: int, kind: Form[str], file: File[UploadedFile]):
     found = selectors.operation_get(user=request.user, pk=operation_id)
     try:
@@ -275,12 +288,17 @@ def attachment_upload(request, operation_id: int, kind: Form[str], file: File[Up
 
 
 @router.get("/operations/{operation_id}/pieces/{attachment_id}", summary="Télécharger une pièce")
+@policy.endpoint("attachment.read")
 def attachment_download(request, operation_id: int, attachment_id: int):
     attachment = selectors.attachment_get(
         user=request.user, operation_pk=operation_id, pk=attachment_id
     )
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("Le fichier n'est plus disponible.") from exc
     return FileResponse(
-        attachment.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,
@@ -292,6 +310,7 @@ def attachment_download(request, operation_id: int, attachment_id: int):
     response={201: MessageOut},
     summary="Écrire sur une opération",
 )
+@policy.endpoint("message.create")
 def message_create(request, operation_id: int, payload: MessageIn):
     found = selectors.operation_get(user=request.user, pk=operation_id)
     try:
@@ -324,10 +343,11 @@ TRANSITIONS = {
     response=OperationDetailOut,
     summary="Faire avancer une opération",
 )
+@policy.endpoint("operation.<name>", choices={"name": TRANSITIONS})
 def operation_transition(request, operation_id: int, name: str, payload: TransitionIn):
-    found = selectors.operation_get(user=request.user, pk=operation_id)
     if name not in TRANSITIONS:
         raise HttpError(404, "Action inconnue.")
+    found = selectors.operation_get(user=request.user, pk=operation_id)
     try:
         TRANSITIONS[name](request.user, found, payload)
     except (TransitionRefused, ValidationError) as exc:

@@ -1,10 +1,35 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from pacte.contracts.forms import DATE_WIDGET
 from pacte.core.forms import FrenchDecimalField
-from pacte.territory.models import Commune
 
 from .models import Attachment, Operation, ReciprocalCommitment, Resource
+from .selectors import commune_choices, valid_id
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice among objects whose id, sent by the browser, may be anything: a number out of
+    the database's range is an invalid choice, like an unknown one (not a server error)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and valid_id(value) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several such choices (see IdChoiceField)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if valid_id(pk) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(pk)[:20]},
+                )
+        return super()._check_values(value)
 
 
 class OperationForm(forms.ModelForm):
@@ -31,6 +56,7 @@ class OperationForm(forms.ModelForm):
             "planned_start": DATE_WIDGET,
             "planned_end": DATE_WIDGET,
         }
+        field_classes = {"stakes": IdMultipleChoiceField, "communes": IdMultipleChoiceField}
         help_texts = {
             "communes": "Maintenez Ctrl (ou Cmd) pour en choisir plusieurs.",
             "derogation": "Seulement si le préfet a accordé une dérogation à la participation "
@@ -41,14 +67,7 @@ class OperationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["stakes"].queryset = contract.stakes.all()
         self.fields["stakes"].required = False
-        partner = contract.partner
-        communes = (
-            Commune.objects.filter(department=partner.commune.department)
-            if (partner.commune_id)
-            else Commune.objects.all()
-        )
-        if partner.epci_id:
-            communes = Commune.objects.filter(epci_id=partner.epci_id)
+        communes = commune_choices(contract=contract)
         # Sorted on the accent-free name, so that « Éleu-dit-Leauwette » sits among the E.
         self.fields["communes"].queryset = communes.order_by("search_name")
         self.fields["communes"].required = False
@@ -161,7 +180,7 @@ class BatchForm(forms.Form):
         ("sheets", "Générer les fiches détaillées"),
     ]
     action = forms.ChoiceField(label="Action groupée", choices=ACTIONS)
-    assignee = forms.ModelChoiceField(label="Instructeur", queryset=None, required=False)
+    assignee = IdChoiceField(label="Instructeur", queryset=None, required=False)
     ids = forms.TypedMultipleChoiceField(
         coerce=int, choices=[], required=True, error_messages={"required": "Cochez des opérations."}
     )
@@ -184,7 +203,7 @@ class CommitmentReportForm(forms.Form):
     report = forms.CharField(
         label="Compte rendu", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    evidence = forms.ModelMultipleChoiceField(
+    evidence = IdMultipleChoiceField(
         label="Justificatifs (pièces de l'opération)",
         queryset=Attachment.objects.none(),
         widget=forms.CheckboxSelectMultiple,

@@ -1,15 +1,18 @@
-"""Reads of operations, scoped by the user: a partner sees only its organisation's."""
+"""Reads of operations, financing plans, attachments and commitments, scoped by the user through
+the access policy: a partner sees only its organisation's, a partner's draft is seen only by
+that partner (and its author) until it is submitted."""
 
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404
 
-from pacte.contracts.models import Contract, PriorityStake
-from pacte.core.roles import Role
+from pacte.contracts.models import Contract, Pact, Partner, PriorityStake
+from pacte.core import policy
+from pacte.core.models import User
+from pacte.territory.models import Commune
 
 from .models import (
     Attachment,
@@ -20,6 +23,8 @@ from .models import (
 )
 
 REFERENCE = re.compile(r"OP-[\w-]+", re.IGNORECASE)
+# Database ids are 64-bit: a larger number designates nothing.
+MAX_ID = 2**63 - 1
 
 OPERATION_SORTS = {
     "recent": "-created_at",
@@ -35,14 +40,13 @@ OPERATION_SORTS = {
 }
 
 
-def _scope(qs, user, partner_path: str):
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise PermissionDenied("Connectez-vous pour consulter les opérations.")
-    if user.role == Role.PARTNER:
-        return qs.filter(**{partner_path: user.partner_id})
-    if not user.is_internal:
-        return qs.none()
-    return qs
+def valid_id(raw) -> int | None:
+    """`raw` as a database id, or None when it cannot be one (not a number, out of range)."""
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= MAX_ID else None
 
 
 def _decimal_or_none(raw):
@@ -68,8 +72,10 @@ def operation_list(
     query: str = "",
     assigned_to_id=None,
     sort: str = "recent",
+    action: str = "read",
 ):
-    qs = _scope(Operation.objects.all(), user, "contract__partner_id")
+    """The operations `user` may read (`action="export"` for an export), filtered."""
+    qs = policy.scope(user, "operation", Operation.objects.all(), action)
     if generation_id:
         # A subquery rather than a join: SQLite then walks the "recent first" index.
         qs = qs.filter(
@@ -119,8 +125,13 @@ def state_counts(queryset) -> list[tuple[str, str, int]]:
 
 
 def operation_get(*, user, pk: int) -> Operation:
+    """The operation with its plan, attachments, messages, history and commitments; 404 when
+    `user` may not see it, whatever the reason (another partner's, a draft, unknown)."""
+    pk = valid_id(pk)
+    if pk is None:
+        raise Http404("Opération introuvable.")
     qs = (
-        _scope(Operation.objects.all(), user, "contract__partner_id")
+        policy.scope(user, "operation", Operation.objects.all())
         .select_related(
             "contract__partner__territory",
             "contract__partner__epci",
@@ -148,18 +159,30 @@ def operation_get(*, user, pk: int) -> Operation:
 
 
 def attachment_get(*, user, operation_pk: int, pk: int) -> Attachment:
-    operation = operation_get(user=user, pk=operation_pk)
-    attachment = next((a for a in operation.attachments.all() if a.pk == pk), None)
-    if attachment is None:
+    """An attachment of the operation `operation_pk`; 404 for one of another operation."""
+    operation_pk, pk = valid_id(operation_pk), valid_id(pk)
+    if operation_pk is None or pk is None:
         raise Http404("Pièce introuvable.")
-    return attachment
+    qs = policy.scope(user, "attachment", Attachment.objects.select_related("operation"))
+    try:
+        return qs.get(operation_id=operation_pk, pk=pk)
+    except Attachment.DoesNotExist as exc:
+        raise Http404("Pièce introuvable.") from exc
+
+
+def attachment_list(*, user, operation: Operation | None):
+    """The attachments of `operation` that `user` may read (none without an operation)."""
+    qs = policy.scope(user, "attachment", Attachment.objects.all())
+    if operation is None:
+        return qs.none()
+    return qs.filter(operation=operation).order_by("kind", "-version")
 
 
 def commitment_list(*, user, contract=None):
-    qs = _scope(
-        ReciprocalCommitment.objects.select_related("contract__partner", "operation"),
+    qs = policy.scope(
         user,
-        "contract__partner_id",
+        "reciprocal_commitment",
+        ReciprocalCommitment.objects.select_related("contract__partner", "operation"),
     ).prefetch_related("evidence")
     if contract is not None:
         qs = qs.filter(contract=contract)
@@ -167,10 +190,48 @@ def commitment_list(*, user, contract=None):
 
 
 def commitment_get(*, user, pk: int) -> ReciprocalCommitment:
+    pk = valid_id(pk)
+    if pk is None:
+        raise Http404("Engagement introuvable.")
     try:
         return commitment_list(user=user).get(pk=pk)
     except ReciprocalCommitment.DoesNotExist as exc:
         raise Http404("Engagement introuvable.") from exc
+
+
+def assignable_agents(*, user):
+    """The active users an operation can be given to: those whose role instructs. Only an
+    instructor, who distributes the work, gets the list."""
+    if not policy.allows(user, "operation", "assign"):
+        return User.objects.none()
+    return User.objects.filter(role__in=policy.INSTRUCT.roles, is_active=True).order_by(
+        "last_name", "first_name", "pk"
+    )
+
+
+def partner_choices(*, user):
+    """The partners with a contract, for the list's filter: every one for the Département's
+    readers, none for a partner (it sees only its own operations anyway)."""
+    if not policy.allows(user, "referential", "read"):
+        return Partner.objects.none()
+    return policy.scope(user, "partner", Partner.objects.filter(contracts__isnull=False)).distinct()
+
+
+def commune_choices(*, contract: Contract):
+    """The communes an operation of `contract` may be located in: those of the partner's
+    intercommunalité, or of its département for a partner that is not one."""
+    partner = contract.partner
+    if partner.epci_id:
+        return Commune.objects.filter(epci_id=partner.epci_id)
+    if partner.commune_id:
+        return Commune.objects.filter(department_id=partner.commune.department_id)
+    return Commune.objects.all()
+
+
+def pact_choices(*, user, generation_id=None):
+    """The pacts of a generation, for the list's filter."""
+    qs = policy.scope(user, "generation", Pact.objects.all())
+    return qs.filter(generation_id=generation_id) if generation_id else qs.none()
 
 
 def timeline(operation: Operation) -> list[dict]:

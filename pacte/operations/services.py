@@ -5,16 +5,17 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.models import User
-from pacte.core.roles import Role
+from pacte.core.money import MONEY_MAX_DIGITS
 
 from .models import (
     Attachment,
@@ -27,6 +28,7 @@ from .models import (
 from .workflows import COMMITMENT_WORKFLOW, OPERATION_WORKFLOW
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MONEY_LIMIT = Decimal(10) ** (MONEY_MAX_DIGITS - 2)
 # Accepted files, recognised by their first bytes rather than by their name.
 SIGNATURES = [
     (b"%PDF-", "application/pdf", {".pdf"}),
@@ -57,14 +59,27 @@ SHEET_FIELDS = {
 }
 
 
-def _check_partner_owns(actor, operation: Operation) -> None:
-    """A partner user acts only on its own organisation's operations."""
-    if (
-        actor is not None
-        and actor.role == Role.PARTNER
-        and (operation.contract.partner_id != actor.partner_id)
-    ):
-        raise PermissionDenied("Cette opération n'appartient pas à votre organisation.")
+DEPARTMENT_EDITABLE = {
+    Operation.State.SUBMITTED,
+    Operation.State.IN_REVIEW,
+    Operation.State.AWAITING_PARTNER,
+}
+CLOSED = {
+    Operation.State.WITHDRAWN,
+    Operation.State.LAPSED,
+    Operation.State.REJECTED,
+    Operation.State.COMPLETED,
+}
+
+
+def _for_partner(actor, operation: Operation) -> bool:
+    """Whether `actor` acts for the operation's partner (once the policy let it act at all):
+    the partner holds the file only at some stages, the Département at others."""
+    return actor is not None and policy.is_own(actor, "operation", operation)
+
+
+def _locked(operation: Operation) -> Operation:
+    return Operation.objects.select_for_update().select_related("contract").get(pk=operation.pk)
 
 
 def _notify(recipients, subject: str, body: str) -> None:
@@ -97,8 +112,7 @@ def operation_create(
 ) -> Operation:
     from pacte.contracts.models import Contract
 
-    if actor is not None and actor.role == Role.PARTNER and contract.partner_id != actor.partner_id:
-        raise PermissionDenied("Ce contrat n'est pas celui de votre organisation.")
+    policy.require(actor, "operation", "create", Operation(contract=contract))
     if contract.state not in {Contract.State.VOTED, Contract.State.SIGNED}:
         raise ValidationError(
             "Les opérations se déposent sur un contrat voté ou signé "
@@ -143,33 +157,25 @@ def _set_links(operation: Operation, *, stakes=None, communes=None) -> None:
 @transaction.atomic
 def operation_update(*, actor, operation: Operation, stakes=None, communes=None, **fields):
     """Partner fields while the partner holds the file; sheet fields for the Département."""
-    operation = (
-        Operation.objects.select_for_update().select_related("contract").get(pk=operation.pk)
-    )
-    _check_partner_owns(actor, operation)
+    operation = _locked(operation)
+    policy.require(actor, "operation", "change", operation)
     unknown = set(fields) - PARTNER_FIELDS - SHEET_FIELDS
     if unknown:
         raise ValueError(f"Champs inconnus : {sorted(unknown)}")
-    if actor.role == Role.PARTNER:
-        if set(fields) & SHEET_FIELDS:
-            raise PermissionDenied("La fiche détaillée est rédigée par le Département.")
+    if set(fields) & SHEET_FIELDS:
+        # The detailed sheet is the Département's: « Votre rôle ne permet pas de rédiger… ».
+        policy.require(actor, "operation", "sheet", operation)
+    if _for_partner(actor, operation):
         if not operation.is_editable_by_partner:
             raise ValidationError(
                 "L'opération est entre les mains du Département : elle ne se modifie plus "
                 "de votre côté, sauf s'il vous demande des compléments."
             )
-    elif actor.role in {Role.ADMIN, Role.AGENT}:
-        if operation.state not in {
-            Operation.State.IN_REVIEW,
-            Operation.State.AWAITING_PARTNER,
-            Operation.State.SUBMITTED,
-        }:
-            raise ValidationError(
-                f"L'opération est « {operation.get_state_display().lower()} » : "
-                "elle ne se modifie plus."
-            )
-    else:
-        raise PermissionDenied("Votre rôle ne permet pas de modifier une opération.")
+    elif operation.state not in DEPARTMENT_EDITABLE:
+        raise ValidationError(
+            f"L'opération est « {operation.get_state_display().lower()} » : "
+            "elle ne se modifie plus."
+        )
     changed = [name for name, value in fields.items() if getattr(operation, name) != value]
     for name in changed:
         setattr(operation, name, fields[name])
@@ -191,7 +197,13 @@ def _amount(raw, label: str) -> Decimal:
         value = Decimal(str(raw).replace("\u202f", "").replace(" ", "").replace(",", "."))
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError(f"{label} : montant illisible « {raw} ».") from exc
-    if value <= 0 or value != value.quantize(Decimal("0.01")):
+    if not value.is_finite() or value <= 0:
+        raise ValidationError(f"{label} : un montant positif, au centime près.")
+    if value >= MONEY_LIMIT:
+        raise ValidationError(
+            f"{label} : montant hors de portée (moins de 1 000 milliards d'euros)."
+        )
+    if value != value.quantize(Decimal("0.01")):
         raise ValidationError(f"{label} : un montant positif, au centime près.")
     return value
 
@@ -201,22 +213,12 @@ def financing_plan_set(
     *, actor, operation: Operation, expenses: list[dict], resources: list[dict]
 ) -> Operation:
     """Replace the plan's expenses and resources, all or nothing."""
-    operation = (
-        Operation.objects.select_for_update().select_related("contract").get(pk=operation.pk)
-    )
-    _check_partner_owns(actor, operation)
+    operation = _locked(operation)
+    policy.require(actor, "financing", "change", operation)
     editable = (
         operation.is_editable_by_partner
-        if actor.role == Role.PARTNER
-        else (
-            operation.state
-            in {
-                Operation.State.DRAFT,
-                Operation.State.SUBMITTED,
-                Operation.State.IN_REVIEW,
-                Operation.State.AWAITING_PARTNER,
-            }
-        )
+        if _for_partner(actor, operation)
+        else operation.state in {Operation.State.DRAFT, *DEPARTMENT_EDITABLE}
     )
     if not editable:
         raise ValidationError("Le plan de financement de cette opération ne se modifie plus.")
@@ -284,16 +286,9 @@ def sniff(head: bytes, name: str) -> str:
 @transaction.atomic
 def attachment_add(*, actor, operation: Operation, kind: str, upload) -> Attachment:
     """Store a checked file (type sniffed, size limited, SHA-256); a new version each time."""
-    operation = (
-        Operation.objects.select_for_update().select_related("contract").get(pk=operation.pk)
-    )
-    _check_partner_owns(actor, operation)
-    if operation.state in {
-        Operation.State.WITHDRAWN,
-        Operation.State.LAPSED,
-        Operation.State.REJECTED,
-        Operation.State.COMPLETED,
-    }:
+    operation = _locked(operation)
+    policy.require(actor, "attachment", "create", Attachment(operation=operation))
+    if operation.state in CLOSED:
         raise ValidationError("Cette opération est close : on n'y joint plus de pièce.")
     if kind not in Attachment.Kind.values:
         raise ValidationError("Choisissez le type de la pièce.")
@@ -336,16 +331,17 @@ def attachment_add(*, actor, operation: Operation, kind: str, upload) -> Attachm
 def message_post(
     *, actor, operation: Operation, body: str, is_information_request: bool = False
 ) -> Message:
-    _check_partner_owns(actor, operation)
+    operation = Operation.objects.select_related("contract__partner", "assigned_to").get(
+        pk=operation.pk
+    )
+    policy.require(actor, "message", "create", Message(operation=operation))
     body = body.strip()
     if not body:
         raise ValidationError("Le message est vide.")
-    if actor.role not in {Role.PARTNER, Role.ADMIN, Role.AGENT}:
-        raise PermissionDenied("Votre rôle ne permet pas d'écrire sur une opération.")
     message = Message.objects.create(
         operation=operation, author=actor, body=body, is_information_request=is_information_request
     )
-    if actor.role == Role.PARTNER:
+    if _for_partner(actor, operation):
         recipients = [operation.assigned_to] if operation.assigned_to else []
     else:
         recipients = list(operation.contract.partner.users.filter(is_active=True))
@@ -362,14 +358,13 @@ def message_post(
 
 
 def operation_submit(*, actor, operation: Operation):
-    _check_partner_owns(actor, operation)
     return OPERATION_WORKFLOW.apply(operation, "submit", actor=actor, submitted_at=timezone.now())
 
 
 def operation_take_charge(*, actor, operation: Operation, assignee: User | None = None):
+    policy.require(actor, "operation", "take_charge", operation)
     assignee = assignee or actor
-    if assignee.role not in {Role.ADMIN, Role.AGENT}:
-        raise ValidationError("L'instructeur est un agent du Département.")
+    _check_instructor(assignee)
     return OPERATION_WORKFLOW.apply(operation, "take_charge", actor=actor, assigned_to=assignee)
 
 
@@ -382,7 +377,7 @@ def operation_request_changes(*, actor, operation: Operation, reason: str):
 
 @transaction.atomic
 def operation_answer(*, actor, operation: Operation, body: str):
-    _check_partner_owns(actor, operation)
+    policy.require(actor, "operation", "answer", operation)
     if body.strip():
         message_post(actor=actor, operation=operation, body=body)
     return OPERATION_WORKFLOW.apply(operation, "answer", actor=actor, reason=body.strip())
@@ -397,15 +392,19 @@ def operation_reopen_review(*, actor, operation: Operation, reason: str):
 
 
 def operation_withdraw(*, actor, operation: Operation, reason: str):
-    _check_partner_owns(actor, operation)
     return OPERATION_WORKFLOW.apply(operation, "withdraw", actor=actor, reason=reason)
 
 
 def operation_start_works(*, actor, operation: Operation, started_on):
-    _check_partner_owns(actor, operation)
     return OPERATION_WORKFLOW.apply(
         operation, "start_works", actor=actor, works_started_on=started_on
     )
+
+
+def _check_instructor(assignee: User) -> None:
+    """Operations are instructed by the Département's active users whose role instructs."""
+    if assignee is None or assignee.role not in policy.INSTRUCT.roles or not assignee.is_active:
+        raise ValidationError("L'instructeur est un agent du Département en activité.")
 
 
 @transaction.atomic
@@ -422,10 +421,16 @@ def operations_take_charge(*, actor, operations, assignee: User | None = None) -
 @transaction.atomic
 def operations_assign(*, actor, operations, assignee: User) -> int:
     """Batch: give the selection to another instructor (not a state change)."""
-    if actor.role not in {Role.ADMIN, Role.AGENT}:
-        raise PermissionDenied("Seuls les agents répartissent l'instruction.")
-    if assignee.role not in {Role.ADMIN, Role.AGENT} or not assignee.is_active:
-        raise ValidationError("L'instructeur est un agent du Département en activité.")
+    operations = list(
+        Operation.objects.select_for_update()
+        .select_related("contract")
+        .filter(pk__in=[o.pk for o in operations])
+        .order_by("pk")
+    )
+    policy.require(actor, "operation", "assign")
+    _check_instructor(assignee)
+    for operation in operations:
+        policy.require(actor, "operation", "assign", operation)
     ids = [o.pk for o in operations]
     count = Operation.objects.filter(pk__in=ids).update(assigned_to=assignee)
     for operation in operations:
@@ -445,8 +450,11 @@ def operations_assign(*, actor, operations, assignee: User) -> int:
 def commitment_add(
     *, actor, contract, kind: str, description: str, operation=None, target=None, unit: str = ""
 ) -> ReciprocalCommitment:
-    if actor.role not in {Role.ADMIN, Role.AGENT}:
-        raise PermissionDenied("Les engagements réciproques sont inscrits par le Département.")
+    policy.require(
+        actor, "reciprocal_commitment", "create", ReciprocalCommitment(contract=contract)
+    )
+    if operation is not None:
+        policy.require(actor, "operation", "read", operation)
     if operation is not None and operation.contract_id != contract.pk:
         raise ValidationError("L'opération n'est pas celle de ce contrat.")
     commitment = ReciprocalCommitment(
@@ -472,8 +480,7 @@ def commitment_add(
 def commitment_report(
     *, actor, commitment: ReciprocalCommitment, achieved=None, report: str = "", evidence=()
 ) -> ReciprocalCommitment:
-    if actor.role == Role.PARTNER and commitment.contract.partner_id != actor.partner_id:
-        raise PermissionDenied("Cet engagement n'est pas celui de votre organisation.")
+    policy.require(actor, "reciprocal_commitment", "report", commitment)
     evidence = list(evidence)
     if any(a.operation.contract_id != commitment.contract_id for a in evidence):
         raise ValidationError("Les justificatifs sont des pièces des opérations du contrat.")

@@ -1,19 +1,17 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
-from pacte.contracts.models import Contract, Pact, Partner
+from pacte.contracts.models import Contract
 from pacte.contracts.selectors import contract_list, generation_current
-from pacte.core.errors import flash_refusal
+from pacte.core import policy
+from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
-from pacte.core.models import User
-from pacte.core.permissions import role_required
-from pacte.core.roles import Role
+from pacte.core.redirects import safe_next
 from pacte.core.workflow import TransitionRefused
 from pacte.documents.selectors import document_list
 from pacte.finance.selectors import operation_finance
@@ -22,10 +20,9 @@ from pacte.territory.selectors import territory_list
 from . import forms, selectors, services
 from .checks import early_start_warning, sheet_problems, submission_problems
 from .financing import summarise
-from .models import Operation, Resource
+from .models import Attachment, Message, Operation, ReciprocalCommitment, Resource
 from .workflows import COMMITMENT_WORKFLOW, OPERATION_WORKFLOW
 
-agents_only = role_required(Role.ADMIN, Role.AGENT)
 PER_PAGE = 50
 EXPORT_HEADER = [
     "Référence",
@@ -41,10 +38,8 @@ EXPORT_HEADER = [
 
 
 def _int(raw):
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
+    """A database id from the query string, or None (not a number, or beyond 64 bits)."""
+    return selectors.valid_id(raw)
 
 
 def _filters(request):
@@ -82,19 +77,21 @@ def _export_rows(operations):
         ]
 
 
-@login_required
+@policy.page(get="operation.read")
 def operation_list(request):
     filters = _filters(request)
-    operations = selectors.operation_list(user=request.user, **filters)
     fmt = request.GET.get("format")
     if fmt in {"csv", "xlsx"}:
+        operations = selectors.operation_list(user=request.user, action="export", **filters)
         stamp = timezone.localdate().strftime("%Y%m%d")
         return export_response(
             fmt, f"operations-{stamp}", EXPORT_HEADER, _export_rows(operations), "Opérations"
         )
+    operations = selectors.operation_list(user=request.user, **filters)
     counts_filters = dict(filters, state="")
     page = selectors.paginate(operations, PER_PAGE, request.GET.get("page"))
-    is_agent = request.user.role in {Role.ADMIN, Role.AGENT}
+    user = request.user
+    can_assign = policy.allows(user, "operation", "assign")
     context = {
         "page": page,
         "filters": filters,
@@ -102,29 +99,27 @@ def operation_list(request):
             selectors.operation_list(user=request.user, **counts_filters)
         ),
         "states": Operation.State.choices,
-        "pacts": Pact.objects.filter(generation_id=filters["generation_id"]),
-        "territories": territory_list(user=request.user) if request.user.is_internal else [],
-        "partners": Partner.objects.filter(contracts__isnull=False).distinct()
-        if request.user.is_internal
+        "pacts": selectors.pact_choices(user=user, generation_id=filters["generation_id"]),
+        "territories": territory_list(user=user)
+        if policy.allows(user, "referential", "read")
         else [],
-        "agents": User.objects.filter(role__in=[Role.ADMIN, Role.AGENT], is_active=True),
-        "is_agent": is_agent,
-        "can_create": request.user.role == Role.PARTNER,
+        "partners": selectors.partner_choices(user=user),
+        "agents": selectors.assignable_agents(user=user),
+        "can_assign": can_assign,
+        "can_create": policy.allows(user, "operation", "create"),
     }
     return render(request, "operations/operation_list.html", context)
 
 
-@agents_only
-@require_POST
+@policy.page(post="operation.assign")
 def operation_batch(request):
+    back = safe_next(request, reverse("operations:operation_list"))
     ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i]
-    agents = User.objects.filter(role__in=[Role.ADMIN, Role.AGENT], is_active=True)
+    agents = selectors.assignable_agents(user=request.user)
     form = forms.BatchForm(request.POST, agents=agents, ids=ids)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(request.POST.get("next") or "operations:operation_list")
+        flash_form_errors(request, form)
+        return redirect(back)
     selected = list(
         selectors.operation_list(user=request.user, generation_id=None).filter(
             pk__in=form.cleaned_data["ids"]
@@ -145,7 +140,7 @@ def operation_batch(request):
             )
         except ValidationError as exc:
             flash_refusal(request, exc)
-            return redirect("operations:operation_list")
+            return redirect(back)
         return redirect("documents:batch", batch_pk=batch.pk)
     if action == "export":
         return export_response("csv", "operations-selection", EXPORT_HEADER, _export_rows(selected))
@@ -170,33 +165,34 @@ def operation_batch(request):
             )
     except (ValidationError, TransitionRefused) as exc:
         flash_refusal(request, exc)
-    next_url = request.POST.get("next", "")
-    return redirect(
-        next_url if next_url.startswith("/operations/") else "operations:operation_list"
-    )
+    return redirect(back)
 
 
 def _partner_contracts(user):
     return contract_list(user=user).filter(state__in=[Contract.State.VOTED, Contract.State.SIGNED])
 
 
-@login_required
+@policy.page(get="operation.create", post="operation.create")
 def operation_create(request):
-    if request.user.role not in {Role.PARTNER, Role.ADMIN, Role.AGENT}:
-        raise PermissionDenied("Votre rôle ne permet pas de créer une opération.")
     contracts = _partner_contracts(request.user)
-    contract = contracts.filter(
-        pk=_int(request.GET.get("contrat") or request.POST.get("contrat"))
-    ).first() or (contracts.first() if request.user.role == Role.PARTNER else None)
-    if contract is None:
-        if request.user.role == Role.PARTNER:
+    raw = request.GET.get("contrat") or request.POST.get("contrat")
+    if raw:
+        # A contract named in the request must be one of the user's, voted or signed.
+        contract = contracts.filter(pk=_int(raw)).first() if _int(raw) else None
+        if contract is None:
+            raise Http404("Contrat introuvable.")
+    else:
+        choices = list(contracts[:2])
+        if not choices:
             messages.error(
                 request,
                 "Votre organisation n'a pas de contrat voté : les opérations "
                 "se déposent sur un contrat voté ou signé.",
             )
             return redirect("home")
-        return render(request, "operations/choose_contract.html", {"contracts": contracts})
+        if len(choices) > 1:
+            return render(request, "operations/choose_contract.html", {"contracts": contracts})
+        contract = choices[0]
     form = forms.OperationForm(request.POST or None, contract=contract)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -237,25 +233,55 @@ def operation_create(request):
     )
 
 
-@login_required
+def _detail_flags(user, operation: Operation) -> dict:
+    """What the page offers `user` on `operation`, from the access policy and the state."""
+    state, S = operation.state, Operation.State
+    own = policy.is_own(user, "operation", operation)
+    writes_sheet = policy.allows(user, "operation", "sheet", operation)
+    return {
+        "is_owner": own,
+        "can_edit": policy.allows(user, "operation", "change", operation)
+        and (operation.is_editable_by_partner if own else state == S.IN_REVIEW),
+        "can_edit_plan": policy.allows(user, "financing", "change", operation)
+        and (operation.is_editable_by_partner if own else state in {S.SUBMITTED, S.IN_REVIEW}),
+        "can_attach": policy.allows(user, "attachment", "create", Attachment(operation=operation))
+        and state not in {S.WITHDRAWN, S.LAPSED, S.COMPLETED},
+        "can_write": policy.allows(user, "message", "create", Message(operation=operation)),
+        "shows_sheet": writes_sheet or state not in {S.DRAFT, S.SUBMITTED},
+        "can_write_sheet": writes_sheet and state in {S.IN_REVIEW, S.AWAITING_PARTNER},
+        "can_commit": policy.allows(
+            user,
+            "reciprocal_commitment",
+            "create",
+            ReciprocalCommitment(contract=operation.contract),
+        ),
+        "can_request_payment": policy.allows(user, "payment", "create"),
+        "can_generate": policy.allows(user, "document", "generate"),
+        "can_open_signature": policy.allows(user, "document", "prepare_signature"),
+        # Who signs a convention for the Département, and who for the partner.
+        "signs_for_department": policy.allows(user, "document", "sign") and not own,
+        "signs_for_partner": policy.allows(user, "document", "sign") and own,
+    }
+
+
+@policy.page(get="operation.read")
 def operation_detail(request, pk: int):
     operation = selectors.operation_get(user=request.user, pk=pk)
     summary = summarise(operation, operation.expenses.all(), operation.resources.all())
     transitions = {t.name: t for t in OPERATION_WORKFLOW.available(operation, request.user)}
+    flags = _detail_flags(request.user, operation)
     missing = []
     if operation.state in {Operation.State.DRAFT, Operation.State.AWAITING_PARTNER}:
         missing = submission_problems(operation)
-    elif operation.state == Operation.State.IN_REVIEW and request.user.is_internal:
+    elif operation.state == Operation.State.IN_REVIEW and flags["can_write_sheet"]:
         missing = sheet_problems(operation)
-    context = {
+    context = flags | {
         "operation": operation,
         "summary": summary,
         "funders": dict(Resource.Funder.choices),
         "transitions": transitions,
         "missing": missing,
         "early_start": early_start_warning(operation),
-        "is_agent": request.user.role in {Role.ADMIN, Role.AGENT},
-        "is_owner": request.user.role == Role.PARTNER,
         # Several forms share the page: each gets its own id prefix.
         "message_form": forms.MessageForm(auto_id="message-%s"),
         "attachment_form": forms.AttachmentForm(auto_id="piece-%s"),
@@ -273,7 +299,7 @@ def operation_detail(request, pk: int):
     return render(request, "operations/operation_detail.html", context)
 
 
-@login_required
+@policy.page(get="operation.change", post="operation.change")
 def operation_edit(request, pk: int):
     operation = selectors.operation_get(user=request.user, pk=pk)
     form = forms.OperationForm(
@@ -289,9 +315,7 @@ def operation_edit(request, pk: int):
                 communes=data.pop("communes"),
                 **data,
             )
-        except (ValidationError, PermissionDenied) as exc:
-            if isinstance(exc, PermissionDenied):
-                raise
+        except ValidationError as exc:
             flash_refusal(request, exc)
         else:
             messages.success(request, "L'opération est enregistrée.")
@@ -308,7 +332,7 @@ def operation_edit(request, pk: int):
     )
 
 
-@login_required
+@policy.page(get="financing.change", post="financing.change")
 def operation_financing(request, pk: int):
     operation = selectors.operation_get(user=request.user, pk=pk)
     if request.method == "POST":
@@ -325,7 +349,7 @@ def operation_financing(request, pk: int):
             except ValidationError as exc:
                 flash_refusal(request, exc)
             else:
-                problems = summarise(Operation.objects.get(pk=pk)).problems
+                problems = summarise(selectors.operation_get(user=request.user, pk=pk)).problems
                 if problems:
                     for problem in problems:
                         messages.warning(request, problem)
@@ -363,12 +387,9 @@ def operation_financing(request, pk: int):
     )
 
 
-@login_required
-@require_POST
+@policy.page(post="attachment.create")
 def attachment_upload(request, pk: int):
     operation = selectors.operation_get(user=request.user, pk=pk)
-    if request.user.role not in {Role.PARTNER, Role.ADMIN, Role.AGENT}:
-        raise PermissionDenied("Votre rôle ne permet pas de joindre une pièce.")
     form = forms.AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -387,13 +408,11 @@ def attachment_upload(request, pk: int):
                 f"(version {attachment.version}).",
             )
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        flash_form_errors(request, form)
     return redirect("operations:operation_detail", pk=pk)
 
 
-@login_required
+@policy.page(get="attachment.read")
 def attachment_download(request, pk: int, attachment_pk: int):
     attachment = selectors.attachment_get(user=request.user, operation_pk=pk, pk=attachment_pk)
     try:
@@ -408,8 +427,7 @@ def attachment_download(request, pk: int, attachment_pk: int):
     )
 
 
-@login_required
-@require_POST
+@policy.page(post="message.create")
 def message_post(request, pk: int):
     operation = selectors.operation_get(user=request.user, pk=pk)
     form = forms.MessageForm(request.POST)
@@ -427,7 +445,7 @@ def message_post(request, pk: int):
     return redirect("operations:operation_detail", pk=pk)
 
 
-@agents_only
+@policy.page(get="operation.sheet", post="operation.sheet")
 def operation_sheet(request, pk: int):
     operation = selectors.operation_get(user=request.user, pk=pk)
     form = forms.SheetForm(request.POST or None, instance=operation)
@@ -482,18 +500,15 @@ TRANSITIONS = {
 }
 
 
-@login_required
-@require_POST
+@policy.page(post="operation.<name>")
 def operation_transition(request, pk: int, name: str):
-    operation = selectors.operation_get(user=request.user, pk=pk)
     if name not in TRANSITIONS:
         raise Http404("Action inconnue.")
+    operation = selectors.operation_get(user=request.user, pk=pk)
     form_class, call = TRANSITIONS[name]
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        flash_form_errors(request, form)
         return redirect("operations:operation_detail", pk=pk)
     try:
         call(request, operation, form.cleaned_data if form else {})
@@ -511,7 +526,7 @@ def operation_transition(request, pk: int, name: str):
     return redirect("operations:operation_detail", pk=pk)
 
 
-@login_required
+@policy.page(get="operation.read")
 def operation_history(request, pk: int):
     operation = selectors.operation_get(user=request.user, pk=pk)
     return render(
@@ -521,8 +536,7 @@ def operation_history(request, pk: int):
     )
 
 
-@agents_only
-@require_POST
+@policy.page(post="reciprocal_commitment.create")
 def commitment_add(request, pk: int):
     operation = selectors.operation_get(user=request.user, pk=pk)
     form = forms.CommitmentForm(request.POST)
@@ -539,20 +553,14 @@ def commitment_add(request, pk: int):
         else:
             messages.success(request, "L'engagement réciproque est inscrit.")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        flash_form_errors(request, form)
     return redirect("operations:operation_detail", pk=pk)
 
 
-@login_required
+@policy.page(get="reciprocal_commitment.read", post="reciprocal_commitment.report")
 def commitment_detail(request, pk: int):
     commitment = selectors.commitment_get(user=request.user, pk=pk)
-    attachments = (
-        commitment.operation.attachments.all()
-        if commitment.operation
-        else (commitment.contract.operations.none())
-    )
+    attachments = selectors.attachment_list(user=request.user, operation=commitment.operation)
     form = forms.CommitmentReportForm(request.POST or None, attachments=attachments)
     reason_form = forms.ReasonForm(request.POST or None)
     if request.method == "POST":

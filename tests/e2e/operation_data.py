@@ -57,7 +57,7 @@ def submitted_operation(contract, partner_user, title: str):
     from pacte.operations import services
     from tests.operations.conftest import make_operation
 
-    operation = make_operation(contract, user("test-agent"), title=title)
+    operation = make_operation(contract, partner_user, title=title)
     services.operation_submit(actor=partner_user, operation=operation)
     operation.refresh_from_db()
     return operation

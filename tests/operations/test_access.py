@@ -1,5 +1,6 @@
 """Permission matrix: every role against every operation-related object, through the pages,
-the API and file downloads. Lens' operation belongs to test-partner; test-partner2 is Arras."""
+the API and file downloads. Lens' operation belongs to test-partner; test-partner2 is Arras.
+The operation is submitted: a draft is its partner's alone (see test_policy)."""
 
 import pytest
 
@@ -13,11 +14,14 @@ pytestmark = pytest.mark.django_db
 ROLES = ["admin", "agent", "assembly", "finance", "elected", "partner", "partner2"]
 # What each role may read (True) on Lens' operation; partner2 gets 404 everywhere.
 READ = {role: role != "partner2" for role in ROLES}
+# The financing plan's page is a form: only those who may change the plan open it.
+PLAN = {"assembly": 403, "finance": 403, "elected": 403, "partner2": 404}
 
 
 @pytest.fixture
 def objects(lens_contract, users):
     operation = make_operation(lens_contract, users["test-partner"])
+    services.operation_submit(actor=users["test-partner"], operation=operation)
     services.message_post(actor=users["test-partner"], operation=operation, body="Bonjour")
     commitment = services.commitment_add(
         actor=users["test-agent"],
@@ -59,7 +63,8 @@ def test_pages_and_downloads_matrix(client_for, objects, role):
     client = client_for(role)
     for name, url in page_urls(objects).items():
         status = client.get(url).status_code
-        assert status == (200 if READ[role] else 404), (role, name, status)
+        expected = PLAN.get(role, 200) if name == "plan" else 200 if READ[role] else 404
+        assert status == expected, (role, name, status)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -84,10 +89,10 @@ def test_writes_refused_to_roles_without_the_right(client_for, objects, role):
         302,
     )
     assert not op.messages.filter(body="x").exists()
-    response = client.post(f"/operations/{op.pk}/etapes/submit/")
+    response = client.post(f"/operations/{op.pk}/etapes/withdraw/", {"reason": "x"})
     assert response.status_code in (expected, 302)
     op.refresh_from_db()
-    assert op.state == "draft"
+    assert op.state == "submitted"
     assert client.post(f"/operations/{op.pk}/fiche/", {}).status_code in (403, 404)
 
 

@@ -79,4 +79,7 @@ def test_download_is_scoped_to_the_partner(client_for, lens_contract, users):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
     assert client_for("partner2").get(url).status_code == 404
+    # A draft's attachments are its partner's until the operation is submitted.
+    assert client_for("finance").get(url).status_code == 404
+    services.operation_submit(actor=users["test-partner"], operation=operation)
     assert client_for("finance").get(url).status_code == 200

@@ -126,8 +126,12 @@ def test_list_filters_search_counts_and_sorts(client_for, lens_contract, arras_c
     from pacte.operations import services
 
     lens_op = make_operation(lens_contract, users["test-partner"], title="Salle de spectacle")
+    services.operation_submit(actor=users["test-partner"], operation=lens_op)
+    services.operation_take_charge(actor=users["test-agent"], operation=lens_op)
     arras_op = make_operation(arras_contract, users["test-partner2"], title="Parking relais")
     services.operation_submit(actor=users["test-partner2"], operation=arras_op)
+    # A draft is its partner's alone: the agent's list and counts do not show it.
+    make_operation(lens_contract, users["test-partner"], title="Salle en brouillon")
     client = client_for("agent")
     assert [o.pk for o in client.get("/operations/?q=spectacle").context["page"]] == [lens_op.pk]
     assert [o.pk for o in client.get(f"/operations/?q={arras_op.reference}").context["page"]] == [
@@ -139,7 +143,7 @@ def test_list_filters_search_counts_and_sorts(client_for, lens_contract, arras_c
     response = client.get(f"/operations/?partenaire={lens_contract.partner_id}")
     assert [o.pk for o in response.context["page"]] == [lens_op.pk]
     counts = dict((v, n) for v, _, n in client.get("/operations/").context["counts"])
-    assert counts["draft"] == 1 and counts["submitted"] == 1
+    assert counts["draft"] == 0 and counts["submitted"] == 1 and counts["in_review"] == 1
     by_amount = [o.fund_amount for o in client.get("/operations/?tri=-montant").context["page"]]
     assert by_amount == sorted(by_amount, reverse=True)
     in_range = client.get("/operations/?min=135000&max=135000,00").context["page"]

@@ -107,11 +107,14 @@ def test_derogation_lifts_the_owner_rule_only_with_the_prefect_order(lens_contra
     assert operation.state == "submitted"
 
 
-def test_owner_rule_does_not_apply_to_an_association(generation, users):
+def test_owner_rule_does_not_apply_to_an_association(generation, users, make_user):
     from pacte.contracts import services as cs
     from pacte.contracts.models import Partner
+    from pacte.core.roles import Role
 
     association = Partner.objects.get(rna="W623004512")
+    # The operation is the association's: its own user creates it (agents do not).
+    member = make_user(username="association", role=Role.PARTNER, partner=association)
     contract = cs.contract_create(
         actor=users["test-agent"], generation=generation, partner=association
     )
@@ -128,9 +131,9 @@ def test_owner_rule_does_not_apply_to_an_association(generation, users):
         deliberation_number="2023-130",
         vote_date=D(2023, 3, 27),
     )
-    operation = make_operation(contract, users["test-agent"], complete=False)
+    operation = make_operation(contract, member, complete=False)
     services.financing_plan_set(
-        actor=users["test-agent"],
+        actor=member,
         operation=operation,
         expenses=GOOD_EXPENSES,
         resources=[

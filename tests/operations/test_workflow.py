@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 
 from pacte.core.workflow import TransitionRefused
 from pacte.operations import services
@@ -33,7 +34,8 @@ def test_partner_submits_a_complete_operation(submitted, users):
 
 def test_only_the_owner_partner_submits(lens_contract, users):
     operation = make_operation(lens_contract, users["test-partner"])
-    with pytest.raises(PermissionDenied):
+    # Another partner's operation is not found; an agent may not submit (nor see a draft).
+    with pytest.raises(Http404):
         services.operation_submit(actor=users["test-partner2"], operation=operation)
     with pytest.raises(PermissionDenied):
         services.operation_submit(actor=users["test-agent"], operation=operation)
@@ -182,6 +184,16 @@ def test_commitments_reported_by_the_partner_validated_by_the_agent(lens_contrac
     from pacte.operations.models import Attachment
 
     operation = make_operation(lens_contract, users["test-partner"])
+    # A draft is the partner's alone: the agent inscribes commitments once it is submitted.
+    with pytest.raises(Http404):
+        services.commitment_add(
+            actor=users["test-agent"],
+            contract=lens_contract,
+            operation=operation,
+            kind="insertion",
+            description="Heures d'insertion",
+        )
+    services.operation_submit(actor=users["test-partner"], operation=operation)
     with pytest.raises(PermissionDenied):
         services.commitment_add(
             actor=users["test-partner"],
@@ -201,7 +213,7 @@ def test_commitments_reported_by_the_partner_validated_by_the_agent(lens_contrac
     evidence = operation.attachments.filter(kind=Attachment.Kind.ESTIMATE)
     with pytest.raises(TransitionRefused, match="réalisé"):
         services.commitment_report(actor=users["test-partner"], commitment=commitment)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):
         services.commitment_report(
             actor=users["test-partner2"], commitment=commitment, achieved="1600"
         )

@@ -5,12 +5,11 @@ service)."""
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from pacte.core import policy
 from pacte.core.errors import api_refusal
-from pacte.territory.models import PoliticalGroup
 
 from . import selectors, services
 
@@ -196,12 +195,14 @@ def _quorum(q) -> dict:
 
 
 @router.get("/seances/", response=list[SittingOut], summary="Séances")
+@policy.endpoint("sitting.read")
 @paginate(PageNumberPagination, page_size=50)
 def sittings(request, instance: str = "", annee: int | None = None):
     return selectors.sitting_list(user=request.user, body=instance, year=annee)
 
 
 @router.get("/seances/{pk}", response=SittingDetailOut, summary="Une séance")
+@policy.endpoint("sitting.read")
 def sitting(request, pk: int):
     item = selectors.sitting_get(user=request.user, pk=pk)
     item.quorum_at_opening = _quorum(services.sitting_quorum(item))
@@ -211,11 +212,13 @@ def sitting(request, pk: int):
 
 
 @router.get("/rapports/{pk}", response=ReportOut, summary="Un rapport, ses avis et ses votes")
+@policy.endpoint("report.read")
 def report(request, pk: int):
     return selectors.report_get(user=request.user, pk=pk)
 
 
 @router.get("/actes/", response=list[DeliberationOut], summary="Délibérations")
+@policy.endpoint("deliberation.manage")
 @paginate(PageNumberPagination, page_size=50)
 def deliberations(request, annee: int | None = None, q: str = ""):
     return selectors.deliberation_list(user=request.user, year=annee, query=q).select_related(
@@ -242,8 +245,9 @@ class VoteIn(Schema):
     response={201: DeliberationOut},
     summary="Enregistrer le vote d'un point (par groupe ou par nom) et délibérer",
 )
+@policy.endpoint("report.proceed")
 def vote(request, pk: int, payload: VoteIn):
-    item = selectors.report_get(user=request.user, pk=pk)
+    item = selectors.report_get(user=request.user, pk=pk, action="proceed")
     try:
         if item.vote_mode == "roll_call":
             members = {a.pk: a for a in item.sitting.attendances.all()}
@@ -256,10 +260,18 @@ def vote(request, pk: int, payload: VoteIn):
                 choices={members[k]: v for k, v in payload.ballots.items()},
             )
         else:
+            groups = {g.name: g for g in selectors.political_groups(user=request.user)}
+            unknown = sorted({row.group for row in payload.groups} - set(groups))
+            if unknown:
+                raise ValidationError(f"Groupes politiques inconnus : {', '.join(unknown)}.")
             counts = {}
             for row in payload.groups:
-                group = get_object_or_404(PoliticalGroup, name=row.group)
-                counts[group] = (row.votes_for, row.votes_against, row.abstentions, row.not_voting)
+                counts[groups[row.group]] = (
+                    row.votes_for,
+                    row.votes_against,
+                    row.abstentions,
+                    row.not_voting,
+                )
             deliberation = services.item_vote_by_group(
                 actor=request.user,
                 report=item,

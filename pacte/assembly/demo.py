@@ -5,6 +5,7 @@ import datetime
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from pacte.territory.models import Councillor
 from pacte.territory.text import normalize
@@ -228,8 +229,11 @@ def hold_demo_standing_committees(actor, votes: dict) -> int:
             sent_on=day + datetime.timedelta(days=2),
             acknowledged_on=day + datetime.timedelta(days=3),
         )
+        # Put online three days after the sitting, or today for a sitting of these last days.
         services.deliberation_publish(
-            actor=actor, deliberation=deliberation, on=day + datetime.timedelta(days=3)
+            actor=actor,
+            deliberation=deliberation,
+            on=min(day + datetime.timedelta(days=3), timezone.localdate()),
         )
         deliberation.__class__.objects.filter(pk=deliberation.pk).update(publication_is_demo=True)
         Sitting.objects.filter(pk=sitting.pk).update(closed_at=datetime.time(12, 0))
@@ -240,8 +244,6 @@ def hold_demo_standing_committees(actor, votes: dict) -> int:
 def seed_upcoming_standing_committee(actor, operations) -> Sitting | None:
     """The next commission permanente (a Monday at least two weeks ahead), with a report on the
     operations already put on the agenda, sent today; the roll is still to be called."""
-    from django.utils import timezone
-
     operations = list(operations)
     if not operations:
         return None

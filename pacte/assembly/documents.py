@@ -10,9 +10,10 @@ import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from pacte.core import policy
 from pacte.core.formats import format_date, format_date_words, format_money
 
 from . import services
@@ -554,13 +555,6 @@ def minutes_pdf(sitting: Sitting) -> bytes:
 # --- Stored documents ----------------------------------------------------------------------
 
 
-def _require(actor):
-    if getattr(actor, "role", None) not in services.WRITERS:
-        raise PermissionDenied(
-            "Les actes de l'assemblée sont établis par le service des assemblées."
-        )
-
-
 @transaction.atomic
 def deliberation_documents_generate(*, actor, deliberation: Deliberation):
     """Store the deliberation and its report as PDF documents and link them to it (on the
@@ -569,7 +563,8 @@ def deliberation_documents_generate(*, actor, deliberation: Deliberation):
     from pacte.documents.rendering import render_pdf
     from pacte.documents.services import _store
 
-    _require(actor)
+    # Part of the adoption: the vote makes the act.
+    policy.require(actor, "report", "proceed", deliberation.report)
     if Deliberation.objects.filter(pk=deliberation.pk, document__isnull=False).exists():
         raise ValidationError(
             f"La délibération n°{deliberation.number} a son texte adopté : il ne change plus."
@@ -622,7 +617,7 @@ def published_document_generate(*, actor, deliberation: Deliberation):
     from pacte.documents.rendering import render_pdf
     from pacte.documents.services import _store
 
-    _require(actor)
+    policy.require(actor, "deliberation", "publish", deliberation)
     if not deliberation.published_on:
         raise ValidationError("La délibération n'est pas encore mise en ligne.")
     adopted = deliberation.document

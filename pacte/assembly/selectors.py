@@ -1,112 +1,286 @@
-"""Reads of the assembly. Sittings, reports and votes are read by the Département's staff and
-members (internal roles); partners and the public read only published deliberations."""
+"""Reads of the assembly, through the access policy. Sittings, reports and votes are read by
+the Département's staff and members; everyone, signed in or not, reads the published
+deliberations — from their publication date, not before. A `*_get` answers « introuvable »
+(404) whatever the reason: an unknown id, an id out of range, or an object not to be seen."""
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
-from django.shortcuts import get_object_or_404
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
 
-from pacte.core.roles import INTERNAL_ROLES
+from pacte.core import policy
 
 from .models import Attendance, Deliberation, Proxy, Report, Sitting
 
+# Database ids are 64-bit: a larger number designates nothing.
+MAX_ID = 2**63 - 1
+MAX_YEAR = 9999
 
-def _require_internal(user):
-    if not user.is_authenticated or user.role not in INTERNAL_ROLES:
-        raise PermissionDenied("Les séances sont consultées par les services et les élus.")
+
+def valid_id(raw) -> int | None:
+    """`raw` as a database id, or None when it cannot be one (not a number, out of range)."""
+    try:
+        value = int(raw)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if 0 < value <= MAX_ID else None
 
 
-def published_deliberations():
-    """Public: every deliberation put online, newest first (no user needed: they are public)."""
+def valid_year(raw) -> int | None:
+    """`raw` as a calendar year, or None when it cannot be one."""
+    try:
+        value = int(raw)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if 1 <= value <= MAX_YEAR else None
+
+
+def _get(qs: QuerySet, pk, message: str):
+    """The object `pk` of the (already scoped) `qs`, or 404 whatever the reason."""
+    pk = valid_id(pk)
+    if pk is None:
+        raise Http404(message)
+    try:
+        return qs.get(pk=pk)
+    except qs.model.DoesNotExist as exc:
+        raise Http404(message) from exc
+
+
+# --- Published deliberations (public) ------------------------------------------------------
+
+
+def is_public(deliberation: Deliberation, today=None) -> bool:
+    """Published, and its publication date has come (Europe/Paris)."""
+    today = today or timezone.localdate()
+    return deliberation.published_on is not None and deliberation.published_on <= today
+
+
+def published_deliberations(user=None):
+    """Public: every deliberation put online, newest first, from its publication date on (a
+    deliberation published with a later date is held back until that day)."""
     return (
-        Deliberation.objects.filter(published_on__isnull=False)
+        policy.scope(user, "deliberation", Deliberation.objects.all())
+        .filter(published_on__isnull=False, published_on__lte=timezone.localdate())
         .select_related("report__sitting", "corrects", "published_document", "document")
         .prefetch_related("corrections")
         .order_by("-published_on", "-year", "-sequence")
     )
 
 
-def published_deliberation_get(number: str) -> Deliberation:
+def published_deliberation_get(number: str, user=None) -> Deliberation:
+    message = "Délibération introuvable."
+    parts = str(number).split("-")
+    year = valid_year(parts[0]) if len(parts) == 2 else None
+    sequence = valid_id(parts[1]) if len(parts) == 2 else None
+    if year is None or sequence is None:
+        raise Http404(message)
     try:
-        year, sequence = (int(part) for part in number.split("-"))
-    except ValueError:
-        year = sequence = 0
-    return get_object_or_404(published_deliberations(), year=year, sequence=sequence)
+        return published_deliberations(user).get(year=year, sequence=sequence)
+    except Deliberation.DoesNotExist as exc:
+        raise Http404(message) from exc
 
 
-def sitting_list(*, user, body: str = "", year: int | None = None):
-    _require_internal(user)
-    sittings = Sitting.objects.annotate(
-        report_total=Count("reports", distinct=True),
-        adopted_total=Count("reports__deliberation", distinct=True),
-    ).order_by("-held_on", "body")
+def published_corrections(deliberation: Deliberation) -> list[Deliberation]:
+    """The public deliberations that correct this one."""
+    today = timezone.localdate()
+    return [d for d in deliberation.corrections.all() if is_public(d, today)]
+
+
+# --- Sittings ------------------------------------------------------------------------------
+
+
+def sitting_list(*, user, body: str = "", year=None, action: str = "read"):
+    sittings = policy.scope(
+        user,
+        "sitting",
+        Sitting.objects.annotate(
+            report_total=Count("reports", distinct=True),
+            adopted_total=Count("reports__deliberation", distinct=True),
+        ).order_by("-held_on", "body"),
+        action,
+    )
     if body:
         sittings = sittings.filter(body=body)
     if year:
-        sittings = sittings.filter(held_on__year=year)
+        checked = valid_year(year)
+        sittings = sittings.filter(held_on__year=checked) if checked else sittings.none()
     return sittings
 
 
-def sitting_get(*, user, pk: int) -> Sitting:
-    _require_internal(user)
-    return get_object_or_404(
-        Sitting.objects.prefetch_related(
-            Prefetch(
-                "attendances",
-                queryset=Attendance.objects.select_related(
-                    "councillor__political_group", "proxy_given__holder"
-                ).order_by("position"),
+def sitting_get(*, user, pk) -> Sitting:
+    return _get(
+        policy.scope(
+            user,
+            "sitting",
+            Sitting.objects.prefetch_related(
+                Prefetch(
+                    "attendances",
+                    queryset=Attendance.objects.select_related(
+                        "councillor__political_group", "proxy_given__holder"
+                    ).order_by("position"),
+                ),
+                Prefetch("proxies", queryset=Proxy.objects.select_related("giver", "holder")),
             ),
-            Prefetch("proxies", queryset=Proxy.objects.select_related("giver", "holder")),
         ),
-        pk=pk,
+        pk,
+        "Séance introuvable.",
+    )
+
+
+def sitting_row(*, user, pk) -> Sitting:
+    """The sitting alone (a form's instance)."""
+    return _get(policy.scope(user, "sitting", Sitting.objects.all()), pk, "Séance introuvable.")
+
+
+def proxy_get(*, user, sitting: Sitting, pk) -> Proxy:
+    return _get(
+        policy.scope(user, "sitting", Proxy.objects.filter(sitting=sitting)).select_related(
+            "sitting", "giver", "holder"
+        ),
+        pk,
+        "Pouvoir introuvable.",
     )
 
 
 def sitting_reports(*, user, sitting: Sitting):
-    _require_internal(user)
     return (
-        sitting.reports.select_related("deliberation", "corrects")
+        policy.scope(user, "report", Report.objects.filter(sitting=sitting))
+        .select_related("deliberation", "corrects")
         .prefetch_related("opinions__commission")
         .annotate(operation_total=Count("operations", distinct=True))
         .order_by("number")
     )
 
 
-def report_get(*, user, pk: int) -> Report:
-    _require_internal(user)
-    return get_object_or_404(
-        Report.objects.select_related("sitting", "deliberation", "corrects__report__sitting")
+def sitting_voted_operations(*, user, sitting: Sitting):
+    """The operations of the sitting's adopted reports on subsidies that are voted and wait for
+    their convention."""
+    from pacte.operations.models import Operation
+
+    return policy.scope(
+        user,
+        "operation",
+        Operation.objects.filter(
+            reports__sitting=sitting,
+            reports__deliberation__adopted=True,
+            state=Operation.State.VOTED,
+        ),
+    ).distinct()
+
+
+def sitting_voted_total(*, user, sitting: Sitting) -> int:
+    """How many operations the sitting's adopted reports on subsidies carry."""
+    from pacte.operations.models import Operation
+
+    return policy.scope(
+        user,
+        "operation",
+        Operation.objects.filter(
+            reports__sitting=sitting,
+            reports__deliberation__adopted=True,
+            reports__kind=Report.Kind.SUBSIDIES,
+        ),
+    ).count()
+
+
+# --- Reports -------------------------------------------------------------------------------
+
+
+def report_get(*, user, pk, action: str = "read") -> Report:
+    """The report `pk`, for `action` (a role that may not act on reports at all is refused
+    before the report is looked for)."""
+    return _get(
+        policy.scope(user, "report", Report.objects.all(), action)
+        .select_related("sitting", "deliberation", "corrects__report__sitting")
         .prefetch_related("opinions__commission", "group_votes__group", "contracts__partner")
         .prefetch_related("ballots__member"),
-        pk=pk,
+        pk,
+        "Rapport introuvable.",
     )
 
 
 def report_operations(*, user, report: Report):
-    _require_internal(user)
-    return report.operations.select_related("contract__partner", "contract__generation").order_by(
-        "reference"
+    from pacte.operations.models import Operation
+
+    return (
+        policy.scope(user, "operation", Operation.objects.filter(reports=report))
+        .select_related("contract__partner", "contract__generation")
+        .order_by("reference")
     )
 
 
-def deliberation_list(*, user, query: str = "", year: int | None = None):
-    _require_internal(user)
-    deliberations = Deliberation.objects.select_related("report__sitting").order_by(
-        "-year", "-sequence"
+def report_operation_choices(*, user, report: Report | None = None):
+    """The operations a report on subsidies may carry: those whose sheet is ready, and those it
+    already carries."""
+    from pacte.operations.models import Operation
+
+    wanted = Q(state=Operation.State.SHEET_READY)
+    if report is not None:
+        wanted |= Q(reports=report)
+    return (
+        policy.scope(user, "operation", Operation.objects.filter(wanted))
+        .select_related("contract__partner")
+        .distinct()
+        .order_by("reference")
     )
+
+
+def report_contract_choices(*, user, report: Report | None = None):
+    """The contracts a report of approval may carry: those agreed with the partner, and those it
+    already carries."""
+    from pacte.contracts.models import Contract
+
+    wanted = Q(state=Contract.State.AGREED)
+    if report is not None:
+        wanted |= Q(reports=report)
+    return (
+        policy.scope(user, "contract", Contract.objects.filter(wanted))
+        .select_related("partner", "generation")
+        .distinct()
+    )
+
+
+def political_groups(*, user):
+    """The political groups of the département, in their order."""
+    from pacte.territory.models import PoliticalGroup
+
+    return policy.scope(
+        user,
+        "referential",
+        PoliticalGroup.objects.filter(department__code=settings.PACTE_DEPARTMENT_CODE),
+    ).order_by("position")
+
+
+# --- Deliberations (the assembly service's view) -------------------------------------------
+
+
+def deliberation_list(*, user, query: str = "", year=None):
+    deliberations = policy.scope(
+        user, "deliberation", Deliberation.objects.all(), "manage"
+    ).select_related("report__sitting")
     if year:
-        deliberations = deliberations.filter(year=year)
+        checked = valid_year(year)
+        deliberations = deliberations.filter(year=checked) if checked else deliberations.none()
     if query:
         deliberations = deliberations.filter(
             Q(report__title__icontains=query) | Q(report__text__icontains=query)
         )
-    return deliberations
+    return deliberations.order_by("-year", "-sequence")
+
+
+def deliberation_get(*, user, pk) -> Deliberation:
+    return _get(
+        deliberation_list(user=user).select_related(
+            "corrects", "document", "report_document", "published_document"
+        ),
+        pk,
+        "Délibération introuvable.",
+    )
 
 
 def correctable_deliberations(*, user):
-    _require_internal(user)
     return (
-        Deliberation.objects.filter(adopted=True)
+        policy.scope(user, "deliberation", Deliberation.objects.filter(adopted=True), "manage")
         .select_related("report")
         .order_by("-year", "-sequence")
     )

@@ -3,12 +3,14 @@ publication and transmission. Each is one transaction and leaves an audit row.""
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
+from pacte.core import policy
 from pacte.core.audit import audit
-from pacte.core.roles import Role
+from pacte.core.formats import format_date
 
 from . import rules
 from .models import (
@@ -20,20 +22,6 @@ from .models import (
     Report,
     Sitting,
 )
-
-WRITERS = {Role.ADMIN, Role.ASSEMBLY}
-# Agents write reports; the assembly service puts them on the agenda and holds the sitting.
-REPORT_WRITERS = {Role.ADMIN, Role.ASSEMBLY, Role.AGENT}
-
-
-def _require(actor):
-    if getattr(actor, "role", None) not in WRITERS:
-        raise PermissionDenied("Les séances sont tenues par le service des assemblées.")
-
-
-def _require_report_writer(actor):
-    if getattr(actor, "role", None) not in REPORT_WRITERS:
-        raise PermissionDenied("Votre rôle ne permet pas de rédiger un rapport.")
 
 
 def _editable(report: Report):
@@ -71,7 +59,7 @@ def sitting_create(
 
     from pacte.territory.models import Councillor
 
-    _require(actor)
+    policy.require(actor, "sitting", "create")
     if not president.strip():
         raise ValidationError("Indiquez le président de séance.")
     councillors = list(
@@ -117,7 +105,7 @@ def sitting_create(
 
 @transaction.atomic
 def sitting_update(*, actor, sitting: Sitting, **fields) -> Sitting:
-    _require(actor)
+    policy.require(actor, "sitting", "change", sitting)
     sitting = Sitting.objects.select_for_update().get(pk=sitting.pk)
     allowed = {
         "place",
@@ -151,7 +139,7 @@ def attendance_record(
     left_at: datetime.time | None = None,
 ) -> Attendance:
     """Present, excused or absent; a member present may arrive late or leave early."""
-    _require(actor)
+    policy.require(actor, "sitting", "change", attendance.sitting)
     attendance = (
         Attendance.objects.select_for_update().select_related("sitting").get(pk=attendance.pk)
     )
@@ -193,7 +181,7 @@ def attendance_record(
 @transaction.atomic
 def attendance_mark_all_present(*, actor, sitting: Sitting) -> int:
     """The roll call: everyone not yet recorded (absent) is present."""
-    _require(actor)
+    policy.require(actor, "sitting", "change", sitting)
     count = sitting.attendances.filter(
         status=Attendance.Status.ABSENT, proxy_given__isnull=True
     ).update(status=Attendance.Status.PRESENT)
@@ -212,7 +200,7 @@ def proxy_record(
 ) -> Proxy:
     """A5: a member absent gives a proxy to a member present, who holds at most one (two under
     the temporary rules of 2020-2022)."""
-    _require(actor)
+    policy.require(actor, "sitting", "change", sitting)
     giver = Attendance.objects.get(pk=giver.pk)
     holder = Attendance.objects.select_for_update().get(pk=holder.pk)
     if giver.sitting_id != sitting.pk or holder.sitting_id != sitting.pk:
@@ -242,7 +230,7 @@ def proxy_record(
 
 @transaction.atomic
 def proxy_remove(*, actor, proxy: Proxy) -> None:
-    _require(actor)
+    policy.require(actor, "sitting", "change", proxy.sitting)
     if Ballot.objects.filter(member=proxy.giver, by_proxy=True).exists():
         raise ValidationError(f"Le pouvoir de {proxy.giver} a servi à un vote : il reste.")
     audit(
@@ -350,16 +338,19 @@ def report_save(
     from pacte.finance.models import ProgrammeAuthorisation
     from pacte.finance.services import check_commitment_fits
 
-    _require_report_writer(actor)
+    creating = report is None
+    if creating:
+        policy.require(actor, "report", "create")
+    else:
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        policy.require(actor, "report", "change", report)
     unknown = set(fields) - set(REPORT_FIELDS)
     if unknown:
         raise ValidationError(f"Champs inconnus : {', '.join(sorted(unknown))}.")
-    creating = report is None
     if creating:
         number = (sitting.reports.aggregate(m=Max("number"))["m"] or 0) + 1
         report = Report(sitting=sitting, number=number, created_by=actor)
     else:
-        report = Report.objects.select_for_update().get(pk=report.pk)
         _editable(report)
     for name, value in fields.items():
         setattr(report, name, value)
@@ -414,8 +405,8 @@ def report_save(
 @transaction.atomic
 def report_send(*, actor, report: Report, sent_on: datetime.date, urgency: bool = False):
     """A8: record when the report was sent to members (and whether urgency was declared)."""
-    _require(actor)
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
+    policy.require(actor, "report", "proceed", report)
     _editable(report)
     if sent_on > report.sitting.held_on:
         raise ValidationError("Un rapport est envoyé aux élus avant la séance.")
@@ -437,8 +428,8 @@ def opinion_record(
     *, actor, report: Report, commission, met_on: datetime.date, opinion: str, remark: str = ""
 ) -> CommissionOpinion:
     """A thematic commission's opinion on a report, given at a dated meeting."""
-    _require(actor)
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
+    policy.require(actor, "report", "proceed", report)
     _editable(report)
     if met_on > report.sitting.held_on:
         raise ValidationError("La commission se réunit avant la séance.")
@@ -468,8 +459,8 @@ def opinion_record(
 @transaction.atomic
 def item_open(*, actor, report: Report, at: datetime.time) -> rules.Quorum:
     """Open the examination of an item at a time: its quorum is the one of that time."""
-    _require(actor)
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
+    policy.require(actor, "report", "proceed", report)
     _editable(report)
     sitting = report.sitting
     if sitting.opened_at and at < sitting.opened_at:
@@ -496,8 +487,8 @@ def _president_attendance(sitting: Sitting):
 @transaction.atomic
 def item_vote_by_group(*, actor, report: Report, counts: dict, president_votes_for=None):
     """Votes per political group: counts[group] = (for, against, abstention, not voting)."""
-    _require(actor)
-    report = Report.objects.select_for_update().get(pk=report.pk)
+    report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
+    policy.require(actor, "report", "proceed", report)
     _editable(report)
     totals = [0, 0, 0, 0]
     positions = {"for": [], "against": [], "abstention": []}
@@ -506,6 +497,11 @@ def item_vote_by_group(*, actor, report: Report, counts: dict, president_votes_f
         numbers = [int(n or 0) for n in numbers]
         if min(numbers) < 0:
             raise ValidationError(f"{group} : les nombres de voix sont positifs ou nuls.")
+        members = report.sitting.members_in_office
+        if sum(numbers) > members:
+            raise ValidationError(
+                f"{group} : {sum(numbers)} voix pour {members} membres en fonction : c'est trop."
+            )
         if not any(numbers):
             continue
         rows.append(
@@ -542,8 +538,8 @@ _COUNT_FIELDS = ("votes_for", "votes_against", "abstentions", "not_voting")
 def item_vote_roll_call(*, actor, report: Report, choices: dict):
     """A public roll-call (A7): choices[attendance] = a Ballot.Choice. Each member present at
     the item votes, and the holder of a proxy votes for its giver."""
-    _require(actor)
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
+    policy.require(actor, "report", "proceed", report)
     _editable(report)
     sitting = report.sitting
     present, proxies = presence_at(sitting, report.opened_at)
@@ -625,8 +621,8 @@ def report_adopt(
 
     from .models import Deliberation, Report
 
-    _require(actor)
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
+    policy.require(actor, "report", "proceed", report)
     if hasattr(report, "deliberation"):
         raise ValidationError("Ce rapport a déjà sa délibération : elle ne change plus.")
     sitting = report.sitting
@@ -734,10 +730,17 @@ def deliberation_publish(*, actor, deliberation, on):
     """A12: put online (the public page lists it, kept at least two months)."""
     from .models import Deliberation
 
-    _require(actor)
     deliberation = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
+    policy.require(actor, "deliberation", "publish", deliberation)
     if deliberation.published_on:
         raise ValidationError("Cette délibération est déjà publiée.")
+    today = timezone.localdate()
+    if on > today:
+        raise ValidationError(
+            f"La date de mise en ligne du {format_date(on)} est à venir (nous sommes le "
+            f"{format_date(today)}) : une délibération n'est publiée qu'une fois en ligne. "
+            "Publiez-la ce jour-là."
+        )
     deliberation.published_on = on
     deliberation.save(update_fields=["published_on"])
     from .documents import published_document_generate
@@ -763,8 +766,8 @@ def deliberation_transmit(*, actor, deliberation, sent_on, acknowledged_on=None)
 
     from .models import Deliberation
 
-    _require(actor)
     deliberation = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
+    policy.require(actor, "deliberation", "publish", deliberation)
     if acknowledged_on and acknowledged_on < sent_on:
         raise ValidationError("L'accusé de réception suit la transmission.")
     deliberation.transmitted_on = sent_on

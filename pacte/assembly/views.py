@@ -6,6 +6,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from pacte.core import policy
+
 from . import selectors
 
 SUBJECTS = {
@@ -34,31 +36,35 @@ SCDL_COLUMNS = [
 ]
 
 
+@policy.page(get="deliberation.read")
 def deliberation_list(request):
     return render(
         request,
         "assembly/deliberation_list.html",
-        {"deliberations": selectors.published_deliberations()},
+        {"deliberations": selectors.published_deliberations(request.user)},
     )
 
 
+@policy.page(get="deliberation.read")
 def deliberation_detail(request, number: str):
-    deliberation = selectors.published_deliberation_get(number)
+    deliberation = selectors.published_deliberation_get(number, request.user)
     return render(
         request,
         "assembly/deliberation_detail.html",
         {
             "deliberation": deliberation,
-            "corrections": [
-                d for d in deliberation.corrections.all() if d.published_on is not None
-            ],
+            "corrects_public": bool(
+                deliberation.corrects and selectors.is_public(deliberation.corrects)
+            ),
+            "corrections": selectors.published_corrections(deliberation),
         },
     )
 
 
+@policy.page(get="deliberation.read")
 def deliberation_public_pdf(request, number: str):
     """The published copy: the adopted text with its publication stamp (A12)."""
-    deliberation = selectors.published_deliberation_get(number)
+    deliberation = selectors.published_deliberation_get(number, request.user)
     document = deliberation.published_document
     if document is None:
         raise Http404("Le PDF de cette délibération n'est pas disponible.")
@@ -67,12 +73,14 @@ def deliberation_public_pdf(request, number: str):
     return response
 
 
+@policy.page(get="deliberation.read")
 def scdl_deliberations(request):
-    """The published deliberations in the SCDL « délibérations » format (UTF-8, comma)."""
+    """The published deliberations in the SCDL « délibérations » format (UTF-8, comma), those
+    whose publication date has come."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(SCDL_COLUMNS)
-    for d in selectors.published_deliberations():
+    for d in selectors.published_deliberations(request.user):
         sitting = d.report.sitting
         writer.writerow(
             [

@@ -2,49 +2,35 @@
 publication. Staff and members read; the assembly service writes (agents write reports)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect, render
 
+from pacte.core import policy
 from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.formats import format_date
-from pacte.core.permissions import role_required
-from pacte.core.roles import INTERNAL_ROLES, Role
 from pacte.core.workflow import TransitionRefused
 
 from . import forms, rules, selectors, services
 from .documents import subsidies_annex
-from .models import Attendance, Ballot, Deliberation, Report, Sitting
-
-readers = role_required(*INTERNAL_ROLES)
-writers = role_required(Role.ADMIN, Role.ASSEMBLY)
-report_writers = role_required(Role.ADMIN, Role.ASSEMBLY, Role.AGENT)
-
-
-def _can_hold(user) -> bool:
-    return user.role in services.WRITERS
-
-
-def _int_or_none(raw):
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
-
+from .models import Attendance, Ballot, Report, Sitting
 
 # --- Sittings ------------------------------------------------------------------------------
 
 
-@readers
+@policy.page(get="sitting.read")
 def sitting_list(request):
     body = request.GET.get("instance", "")
-    year = _int_or_none(request.GET.get("annee"))
+    year = selectors.valid_year(request.GET.get("annee"))
+    exporting = request.GET.get("format") in {"csv", "xlsx"}
     sittings = selectors.sitting_list(
-        user=request.user, body=body if body in Sitting.Body.values else "", year=year
+        user=request.user,
+        body=body if body in Sitting.Body.values else "",
+        year=year,
+        action="export" if exporting else "read",
     )
-    if request.GET.get("format") in {"csv", "xlsx"}:
+    if exporting:
         return export_response(
             request.GET["format"],
             "seances",
@@ -70,12 +56,12 @@ def sitting_list(request):
             "sittings": sittings,
             "bodies": Sitting.Body.choices,
             "filters": {"body": body, "year": year},
-            "can_create": _can_hold(request.user),
+            "can_create": policy.allows(request.user, "sitting", "create"),
         },
     )
 
 
-@writers
+@policy.page(get="sitting.create", post="sitting.create")
 def sitting_create(request):
     form = forms.SittingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -105,14 +91,12 @@ def _agenda(user, sitting):
     return reports
 
 
-@readers
+@policy.page(get="sitting.read")
 def sitting_detail(request, pk: int):
-    sitting = selectors.sitting_get(user=request.user, pk=pk)
+    user = request.user
+    sitting = selectors.sitting_get(user=user, pk=pk)
     attendances = list(sitting.attendances.all())
     statuses = [a.status for a in attendances]
-    voted_operations = sitting.reports.filter(
-        deliberation__adopted=True, kind=Report.Kind.SUBSIDIES
-    ).values_list("operations", flat=True)
     return render(
         request,
         "assembly/sitting_detail.html",
@@ -127,16 +111,16 @@ def sitting_detail(request, pk: int):
                 "proxies": len(sitting.proxies.all()),
             },
             "movements": [a for a in attendances if a.arrived_at or a.left_at],
-            "can_hold": _can_hold(request.user),
-            "can_write_reports": request.user.role in services.REPORT_WRITERS,
-            "can_batch": request.user.role in {Role.ADMIN, Role.AGENT},
-            "voted_total": len([o for o in voted_operations if o]),
+            "can_hold": policy.allows(user, "sitting", "change", sitting),
+            "can_write_reports": policy.allows(user, "report", "create"),
+            "can_batch": policy.allows(user, "batch", "create"),
+            "voted_total": selectors.sitting_voted_total(user=user, sitting=sitting),
             "times_form": forms.SittingTimesForm(instance=sitting, auto_id="heures-%s"),
         },
     )
 
 
-@readers
+@policy.page(get="sitting.read")
 def sitting_quorum(request, pk: int):
     """The live quorum (htmx fragment, refreshed while the sitting is held)."""
     sitting = selectors.sitting_get(user=request.user, pk=pk)
@@ -147,11 +131,12 @@ def sitting_quorum(request, pk: int):
     )
 
 
-@writers
-@require_POST
+@policy.page(post="sitting.change")
 def sitting_times(request, pk: int):
-    sitting = selectors.sitting_get(user=request.user, pk=pk)
-    form = forms.SittingTimesForm(request.POST, instance=Sitting.objects.get(pk=sitting.pk))
+    sitting = selectors.sitting_row(user=request.user, pk=pk)
+    form = forms.SittingTimesForm(
+        request.POST, instance=selectors.sitting_row(user=request.user, pk=pk)
+    )
     if not form.is_valid():
         flash_form_errors(request, form)
     else:
@@ -176,12 +161,10 @@ def _time_or_none(raw: str, label: str):
         raise ValidationError(f"{label} : « {raw} » n'est pas une heure (HH:MM).") from exc
 
 
-@readers
+@policy.page(get="sitting.read", post="sitting.change")
 def sitting_attendance(request, pk: int):
     sitting = selectors.sitting_get(user=request.user, pk=pk)
     if request.method == "POST":
-        if not _can_hold(request.user):
-            raise PermissionDenied("Les présences sont tenues par le service des assemblées.")
         if "all_present" in request.POST:
             count = services.attendance_mark_all_present(actor=request.user, sitting=sitting)
             messages.success(request, f"{count} membres marqués présents.")
@@ -228,14 +211,13 @@ def sitting_attendance(request, pk: int):
             "quorum": services.sitting_quorum(sitting),
             "statuses": Attendance.Status.choices,
             "proxy_form": forms.ProxyForm(sitting=sitting, auto_id="pouvoir-%s"),
-            "can_hold": _can_hold(request.user),
+            "can_hold": policy.allows(request.user, "sitting", "change", sitting),
             "proxy_limit": rules.max_proxies_held(sitting.held_on),
         },
     )
 
 
-@writers
-@require_POST
+@policy.page(post="sitting.change")
 def proxy_add(request, pk: int):
     sitting = selectors.sitting_get(user=request.user, pk=pk)
     form = forms.ProxyForm(request.POST, sitting=sitting)
@@ -251,11 +233,10 @@ def proxy_add(request, pk: int):
     return redirect("assembly:sitting_attendance", pk=pk)
 
 
-@writers
-@require_POST
+@policy.page(post="sitting.change")
 def proxy_remove(request, pk: int, proxy_pk: int):
-    sitting = selectors.sitting_get(user=request.user, pk=pk)
-    proxy = get_object_or_404(sitting.proxies.all(), pk=proxy_pk)
+    sitting = selectors.sitting_row(user=request.user, pk=pk)
+    proxy = selectors.proxy_get(user=request.user, sitting=sitting, pk=proxy_pk)
     try:
         services.proxy_remove(actor=request.user, proxy=proxy)
     except ValidationError as exc:
@@ -265,7 +246,7 @@ def proxy_remove(request, pk: int, proxy_pk: int):
     return redirect("assembly:sitting_attendance", pk=pk)
 
 
-@readers
+@policy.page(get="sitting.read")
 def sitting_minutes(request, pk: int):
     """The procès-verbal, generated from the sitting's records."""
     from .documents import minutes_pdf
@@ -278,19 +259,13 @@ def sitting_minutes(request, pk: int):
     return response
 
 
-@role_required(Role.ADMIN, Role.AGENT)
-@require_POST
+@policy.page(post="batch.create")
 def sitting_agreements(request, pk: int):
     """Generate, in one batch, the conventions of the operations the sitting voted."""
     from pacte.documents.services import batch_start
-    from pacte.operations.models import Operation
 
-    sitting = selectors.sitting_get(user=request.user, pk=pk)
-    operations = Operation.objects.filter(
-        reports__sitting=sitting,
-        reports__deliberation__adopted=True,
-        state=Operation.State.VOTED,
-    ).distinct()
+    sitting = selectors.sitting_row(user=request.user, pk=pk)
+    operations = selectors.sitting_voted_operations(user=request.user, sitting=sitting)
     try:
         batch = batch_start(
             actor=request.user,
@@ -308,18 +283,11 @@ def sitting_agreements(request, pk: int):
 
 
 def _report_form(request, sitting, report=None):
-    from pacte.contracts.models import Contract
-    from pacte.operations.models import Operation
-
-    operations = Operation.objects.filter(state=Operation.State.SHEET_READY)
-    contracts = Contract.objects.filter(state=Contract.State.AGREED)
-    if report is not None:
-        operations = operations | report.operations.all()
-        contracts = contracts | report.contracts.all()
+    user = request.user
     initial = {}
-    corrects = _int_or_none(request.GET.get("rectifie"))
+    corrects = request.GET.get("rectifie")
     if corrects and report is None:
-        original = get_object_or_404(Deliberation, pk=corrects)
+        original = selectors.deliberation_get(user=user, pk=corrects)
         initial = {
             "corrects": original.pk,
             "kind": original.report.kind,
@@ -333,9 +301,9 @@ def _report_form(request, sitting, report=None):
         request.POST or None,
         instance=report,
         initial=initial,
-        operations=operations.select_related("contract__partner").distinct().order_by("reference"),
-        contracts=contracts.select_related("partner", "generation").distinct(),
-        deliberations=selectors.correctable_deliberations(user=request.user),
+        operations=selectors.report_operation_choices(user=user, report=report),
+        contracts=selectors.report_contract_choices(user=user, report=report),
+        deliberations=selectors.correctable_deliberations(user=user),
     )
 
 
@@ -357,7 +325,7 @@ def _save_report(request, form, sitting, report=None):
         return None
 
 
-@report_writers
+@policy.page(get="report.create", post="report.create")
 def report_create(request, pk: int):
     sitting = selectors.sitting_get(user=request.user, pk=pk)
     form = _report_form(request, sitting)
@@ -375,9 +343,9 @@ def report_create(request, pk: int):
     )
 
 
-@report_writers
+@policy.page(get="report.change", post="report.change")
 def report_edit(request, pk: int):
-    report = selectors.report_get(user=request.user, pk=pk)
+    report = selectors.report_get(user=request.user, pk=pk, action="change")
     if hasattr(report, "deliberation"):
         messages.error(request, "Ce rapport est délibéré : il ne change plus.")
         return redirect("assembly:report_detail", pk=pk)
@@ -396,20 +364,16 @@ def report_edit(request, pk: int):
     )
 
 
-@readers
+@policy.page(get="report.read")
 def report_detail(request, pk: int):
-    report = selectors.report_get(user=request.user, pk=pk)
+    user = request.user
+    report = selectors.report_get(user=user, pk=pk)
     sitting = report.sitting
-    operations = list(selectors.report_operations(user=request.user, report=report))
+    operations = list(selectors.report_operations(user=user, report=report))
     annex = subsidies_annex(report) if operations else None
-    can_hold = _can_hold(request.user)
     present, proxies = services.presence_at(sitting, report.opened_at)
     represented = {p.giver_id: p.holder for p in proxies}
-    from pacte.territory.models import PoliticalGroup
-
-    groups = list(
-        PoliticalGroup.objects.filter(department__code=_department_code()).order_by("position")
-    )
+    groups = list(selectors.political_groups(user=user))
     voters = [a for a in sitting.attendances.order_by("position") if a in present] + [
         p.giver for p in proxies
     ]
@@ -429,8 +393,8 @@ def report_detail(request, pk: int):
                 sitting_day=sitting.held_on, sent_on=report.sent_on, urgency=report.urgency
             ),
             "quorum": services.sitting_quorum(sitting, report.opened_at),
-            "can_hold": can_hold,
-            "can_edit": request.user.role in services.REPORT_WRITERS,
+            "can_hold": policy.allows(user, "report", "proceed", report),
+            "can_edit": policy.allows(user, "report", "change", report),
             "send_form": forms.SendForm(
                 initial={"sent_on": report.sent_on, "urgency": report.urgency},
                 auto_id="envoi-%s",
@@ -448,12 +412,6 @@ def report_detail(request, pk: int):
     )
 
 
-def _department_code():
-    from django.conf import settings
-
-    return settings.PACTE_DEPARTMENT_CODE
-
-
 def _post_form(request, form, service, success: str, pk: int, to="report_detail", **extra):
     """Run `service` with the form's data; refusals and bad input go back as messages."""
     if not form.is_valid():
@@ -468,10 +426,9 @@ def _post_form(request, form, service, success: str, pk: int, to="report_detail"
     return redirect(f"assembly:{to}", pk=pk)
 
 
-@writers
-@require_POST
+@policy.page(post="report.proceed")
 def report_send(request, pk: int):
-    report = selectors.report_get(user=request.user, pk=pk)
+    report = selectors.report_get(user=request.user, pk=pk, action="proceed")
     return _post_form(
         request,
         forms.SendForm(request.POST),
@@ -482,10 +439,9 @@ def report_send(request, pk: int):
     )
 
 
-@writers
-@require_POST
+@policy.page(post="report.proceed")
 def report_opinion(request, pk: int):
-    report = selectors.report_get(user=request.user, pk=pk)
+    report = selectors.report_get(user=request.user, pk=pk, action="proceed")
     return _post_form(
         request,
         forms.OpinionForm(request.POST),
@@ -496,10 +452,9 @@ def report_opinion(request, pk: int):
     )
 
 
-@writers
-@require_POST
+@policy.page(post="report.proceed")
 def report_open(request, pk: int):
-    report = selectors.report_get(user=request.user, pk=pk)
+    report = selectors.report_get(user=request.user, pk=pk, action="proceed")
     form = forms.OpenItemForm(request.POST)
     if not form.is_valid():
         flash_form_errors(request, form)
@@ -514,12 +469,9 @@ def report_open(request, pk: int):
     return redirect("assembly:report_detail", pk=pk)
 
 
-@writers
-@require_POST
+@policy.page(post="report.proceed")
 def report_vote(request, pk: int):
-    from pacte.territory.models import PoliticalGroup
-
-    report = selectors.report_get(user=request.user, pk=pk)
+    report = selectors.report_get(user=request.user, pk=pk, action="proceed")
     try:
         if report.vote_mode == Report.VoteMode.ROLL_CALL:
             choices = {
@@ -531,7 +483,7 @@ def report_vote(request, pk: int):
             )
         else:
             counts = {}
-            for group in PoliticalGroup.objects.filter(department__code=_department_code()):
+            for group in selectors.political_groups(user=request.user):
                 numbers = []
                 for field in ("pour", "contre", "abstention", "npv"):
                     raw = request.POST.get(f"{field}-{group.pk}", "").strip() or "0"
@@ -563,21 +515,19 @@ def report_vote(request, pk: int):
 # --- Deliberations -------------------------------------------------------------------------
 
 
-@readers
+@policy.page(get="deliberation.manage")
 def deliberation_manage(request, pk: int):
-    deliberation = get_object_or_404(
-        selectors.deliberation_list(user=request.user).select_related(
-            "corrects", "document", "report_document", "published_document"
-        ),
-        pk=pk,
-    )
+    user = request.user
+    deliberation = selectors.deliberation_get(user=user, pk=pk)
     return render(
         request,
         "assembly/deliberation_manage.html",
         {
             "deliberation": deliberation,
             "corrections": list(deliberation.corrections.all()),
-            "can_hold": _can_hold(request.user),
+            "can_hold": policy.allows(user, "deliberation", "publish", deliberation),
+            "can_correct": policy.allows(user, "report", "create"),
+            "is_public": selectors.is_public(deliberation),
             "publish_form": forms.PublishForm(auto_id="publication-%s"),
             "transmit_form": forms.TransmitForm(
                 initial={"acknowledged_on": deliberation.acknowledged_on},
@@ -587,10 +537,9 @@ def deliberation_manage(request, pk: int):
     )
 
 
-@writers
-@require_POST
+@policy.page(post="deliberation.publish")
 def deliberation_publish(request, pk: int):
-    deliberation = get_object_or_404(selectors.deliberation_list(user=request.user), pk=pk)
+    deliberation = selectors.deliberation_get(user=request.user, pk=pk)
     return _post_form(
         request,
         forms.PublishForm(request.POST),
@@ -602,10 +551,9 @@ def deliberation_publish(request, pk: int):
     )
 
 
-@writers
-@require_POST
+@policy.page(post="deliberation.publish")
 def deliberation_transmit(request, pk: int):
-    deliberation = get_object_or_404(selectors.deliberation_list(user=request.user), pk=pk)
+    deliberation = selectors.deliberation_get(user=request.user, pk=pk)
     return _post_form(
         request,
         forms.TransmitForm(request.POST),
@@ -617,9 +565,9 @@ def deliberation_transmit(request, pk: int):
     )
 
 
-@readers
+@policy.page(get="deliberation.manage")
 def deliberation_file(request, pk: int, which: str):
-    deliberation = get_object_or_404(selectors.deliberation_list(user=request.user), pk=pk)
+    deliberation = selectors.deliberation_get(user=request.user, pk=pk)
     document = {
         "deliberation": deliberation.document,
         "rapport": deliberation.report_document,

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
 from pacte.contracts.models import Contract, Partner
+from pacte.core import policy
 from pacte.core.formats import format_decimal, format_integer, format_money
 from pacte.operations.models import Operation
 from pacte.territory.maps import SvgMap
@@ -29,11 +29,6 @@ ZERO = Decimal("0.00")
 CLASS_COLOURS = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
 NONE_COLOUR = "#f4f4f4"
 CLASS_COUNT = 5
-
-
-def _internal(user) -> None:
-    if not getattr(user, "is_authenticated", False) or not user.is_active or not user.is_internal:
-        raise PermissionDenied("L'équilibre territorial est réservé aux services du Département.")
 
 
 @dataclass
@@ -158,7 +153,7 @@ class ChoroplethMap:
 
 
 def territorial_balance(*, user, generation_id: int | None) -> dict:
-    _internal(user)
+    policy.require(user, "dashboard", "read")
     department = Department.objects.filter(code=settings.PACTE_DEPARTMENT_CODE).first()
     population_total = department.population if department else 0
     voted = _voted(generation_id)

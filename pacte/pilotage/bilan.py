@@ -20,13 +20,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
 from pacte.contracts.models import Generation, Partner
+from pacte.core import policy
 from pacte.core.formats import format_date, format_date_words, format_decimal, format_integer
-from pacte.core.roles import INTERNAL_ROLES
 from pacte.operations.models import Expense, Operation, Resource
 
 ZERO = Decimal("0.00")
@@ -102,21 +101,22 @@ class Bilan:
 # --- Reads ---------------------------------------------------------------------------------
 
 
-def _check_reader(user) -> None:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise PermissionDenied("Connectez-vous pour consulter les bilans.")
-    if user.role not in INTERNAL_ROLES:
-        raise PermissionDenied("Les bilans des générations sont réservés aux services et aux élus.")
+# Database ids are 64-bit: a larger number designates nothing.
+MAX_ID = 2**63 - 1
 
 
-def bilan_generations(*, user):
-    _check_reader(user)
-    return Generation.objects.order_by("-period_start")
+def bilan_generations(*, user, action: str = "read"):
+    """The generations whose bilan `user` may read (or export, with `action`)."""
+    return policy.scope(user, "bilan", Generation.objects.order_by("-period_start"), action)
 
 
-def bilan_get(*, user, generation_id: int) -> Bilan:
-    _check_reader(user)
-    generation = Generation.objects.filter(pk=generation_id).first()
+def bilan_get(*, user, generation_id, action: str = "read") -> Bilan:
+    generations = bilan_generations(user=user, action=action)
+    try:
+        pk = int(generation_id)
+    except (TypeError, ValueError, OverflowError):
+        pk = 0
+    generation = generations.filter(pk=pk).first() if 0 < pk <= MAX_ID else None
     if generation is None:
         raise Http404("Génération introuvable.")
     return compute_bilan(generation)

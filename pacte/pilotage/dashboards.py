@@ -9,7 +9,9 @@ computed in days by the database, between local (Europe/Paris) dates (see `Local
 decile are read. The figures that read the whole history (processing times, lapse deadlines)
 are served from the shared cache and recomputed in the background after a write (`_cached`).
 
-Internal roles only: a partner is refused (403), and selectors check it again.
+Internal roles only (the access policy's `dashboard` rules): a partner is refused (403), and
+selectors check it again. Partners' drafts never submitted (a draft, or withdrawn before its
+deposit) are not yet the Département's business: no figure counts them.
 """
 
 import datetime
@@ -22,7 +24,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db import NotSupportedError
 from django.db.models import (
     Case,
@@ -44,9 +45,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from pacte.contracts.models import Contract, Generation
+from pacte.core import policy
 from pacte.core.formats import SHORT_MONTHS
 from pacte.core.models import AuditEvent
-from pacte.core.roles import Role
 from pacte.finance.models import Commitment, PaymentRequest, ProgrammeAuthorisation
 from pacte.finance.services import _add_years
 from pacte.operations.models import Operation, OperationEvent, ReciprocalCommitment
@@ -65,32 +66,25 @@ WAITING_STATES = (*OPEN_FOR_REVIEW, "scheduled")
 # The states after the vote of the subsidy: those of the operations that have a commitment.
 COMMITTED_STATES = (*VOTED_STATES, "lapsed")
 
-# Which dashboard each role may open. The elected members' view is aggregate and read-only;
-# the other internal roles may read it too.
-DASHBOARD_ROLES = {
-    "direction": frozenset({Role.ADMIN}),
-    "instruction": frozenset({Role.ADMIN, Role.AGENT}),
-    "finances": frozenset({Role.ADMIN, Role.FINANCE}),
-    "elus": frozenset({Role.ADMIN, Role.AGENT, Role.ASSEMBLY, Role.FINANCE, Role.ELECTED}),
-}
-HOME_DASHBOARD = {
-    Role.ADMIN: "direction",
-    Role.AGENT: "instruction",
-    Role.FINANCE: "finances",
-    Role.ELECTED: "elus",
-    Role.ASSEMBLY: "elus",
-}
+# The dashboards, each opened by the access policy's rule `dashboard.<kind>`, in the order of
+# their tabs: a user lands on the first one its role opens. The elected members' view is
+# aggregate and read-only; every internal role may read it.
+DASHBOARDS = ("direction", "instruction", "finances", "elus")
+# A partner's operation that was never submitted (a draft, or withdrawn before its deposit).
+NEVER_SUBMITTED = policy.KINDS["operation"].private_q(None)
 
 
 def require_dashboard(user, kind: str) -> None:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise PermissionDenied("Connectez-vous pour consulter les tableaux de bord.")
-    if user.role not in DASHBOARD_ROLES[kind]:
-        raise PermissionDenied("Votre rôle ne donne pas accès à ce tableau de bord.")
+    policy.require(user, "dashboard", kind)
 
 
 def dashboards_for(user) -> list[str]:
-    return [kind for kind, roles in DASHBOARD_ROLES.items() if user.role in roles]
+    return [kind for kind in DASHBOARDS if policy.allows(user, "dashboard", kind)]
+
+
+def home_dashboard(user) -> str | None:
+    """The dashboard a user lands on: the first one its role opens."""
+    return next(iter(dashboards_for(user)), None)
 
 
 # --- Dates computed by the database ---------------------------------------------------------
@@ -205,7 +199,8 @@ class Filters:
 
 
 def _operations(filters: Filters):
-    return filters.apply(Operation.objects.order_by())
+    """The operations in view, partners' never-submitted drafts left out."""
+    return filters.apply(Operation.objects.order_by().exclude(NEVER_SUBMITTED))
 
 
 # --- Operations by state and by territory ---------------------------------------------------
@@ -270,19 +265,20 @@ def operation_figures(*, user, filters: Filters) -> OperationFigures:
         mine[state] += own
         waiting += late
         unsigned += not_signed
-        if state != Operation.State.DRAFT:
-            row = territories[territory_of.get(contract_id) or "Sans territoire"]
-            row["total"] += n
-            row["voted"] += voted
-            row["amount"] += Decimal(amount or 0)
+        row = territories[territory_of.get(contract_id) or "Sans territoire"]
+        row["total"] += n
+        row["voted"] += voted
+        row["amount"] += Decimal(amount or 0)
     by_territory = sorted(
         ({"label": label, **values} for label, values in territories.items()),
         key=lambda r: (-r["amount"], -r["total"], r["label"]),
     )
     return OperationFigures(
+        # No draft is counted (see NEVER_SUBMITTED): the states start at the deposit.
         states=[
             {"state": value, "label": label, "count": states.get(value, 0)}
             for value, label in Operation.State.choices
+            if value != Operation.State.DRAFT
         ],
         by_territory=by_territory,
         mine=[
@@ -296,13 +292,13 @@ def operation_figures(*, user, filters: Filters) -> OperationFigures:
 
 
 def operations_by_state(*, user, filters: Filters) -> list[dict]:
-    """Every state with its number of operations."""
+    """Every state from the deposit on, with its number of operations."""
     return operation_figures(user=user, filters=filters).states
 
 
 def operations_by_territory(*, user, filters: Filters) -> list[dict]:
-    """Per territory of the partner: operations submitted (drafts aside), subsidies voted and
-    their amount."""
+    """Per territory of the partner: operations submitted (never-submitted drafts aside),
+    subsidies voted and their amount."""
     return operation_figures(user=user, filters=filters).by_territory
 
 
@@ -760,5 +756,4 @@ def _rate(part: int, whole: int) -> Decimal | None:
 
 
 def _internal(user) -> None:
-    if not getattr(user, "is_authenticated", False) or not user.is_active or not user.is_internal:
-        raise PermissionDenied("Les tableaux de bord sont réservés aux services du Département.")
+    policy.require(user, "dashboard", "read")

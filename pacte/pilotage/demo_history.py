@@ -4,8 +4,8 @@ through the same importer as any file (see data/make_history_demo.py for how it 
 from pathlib import Path
 
 from pacte.contracts.models import Generation
+from pacte.core import policy
 from pacte.core.models import User
-from pacte.core.roles import Role
 
 from .history import history_import_file
 from .models import HistoryImport
@@ -20,7 +20,9 @@ def seed_history() -> HistoryImport | None:
         or generation.history_imports.filter(finished_at__isnull=False, error_count=0).exists()
     ):
         return None
-    actor = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
+    actor = (
+        User.objects.filter(role__in=policy.ADMINISTER.roles, is_active=True).order_by("pk").first()
+    )
     history_import = history_import_file(
         actor=actor,
         generation=generation,

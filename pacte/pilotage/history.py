@@ -29,10 +29,10 @@ from stdnum.fr import siret as stdnum_siret
 
 from pacte.contracts.identifiers import RNA_PATTERN, compact
 from pacte.contracts.models import Contract, Generation, Partner
+from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.formats import format_date, format_money
 from pacte.core.money import CENT
-from pacte.core.roles import Role
 from pacte.operations.models import Expense, Operation, Resource
 from pacte.territory.models import Commune, Epci
 
@@ -40,7 +40,6 @@ from .models import HistoryImport, ImportedOperation
 
 logger = logging.getLogger(__name__)
 
-IMPORT_ROLES = frozenset({Role.ADMIN, Role.AGENT})
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_STORED_ERRORS = 200
 ZERO = Decimal("0.00")
@@ -859,8 +858,7 @@ def write_rows(
 
 
 def _check_actor(actor) -> None:
-    if getattr(actor, "role", None) not in IMPORT_ROLES:
-        raise PermissionDenied("Seuls les agents et les administrateurs importent l'historique.")
+    policy.require(actor, "history_import", "create")
 
 
 def _check_generation(generation: Generation) -> None:
@@ -1031,29 +1029,39 @@ def history_import_file(
 # --- Selectors -----------------------------------------------------------------------------
 
 
-def _check_reader(user) -> None:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise PermissionDenied("Connectez-vous pour consulter les imports.")
-    if user.role not in IMPORT_ROLES:
-        raise PermissionDenied("Les imports de l'historique sont réservés aux agents.")
+# Database ids are 64-bit: a larger number designates nothing.
+MAX_ID = 2**63 - 1
 
 
 def history_generations(*, user):
-    """The past generations an import may fill."""
-    _check_reader(user)
-    return Generation.objects.filter(is_history=True).order_by("-period_start")
+    """The past generations an import may fill (for those who may import)."""
+    policy.require(user, "history_import", "create")
+    return policy.scope(
+        user, "generation", Generation.objects.filter(is_history=True).order_by("-period_start")
+    )
 
 
 def history_import_list(*, user):
-    _check_reader(user)
-    return HistoryImport.objects.select_related("generation", "requested_by")
+    return policy.scope(
+        user,
+        "history_import",
+        HistoryImport.objects.select_related("generation", "requested_by").order_by(
+            "-requested_at", "-pk"
+        ),
+    )
 
 
-def history_import_get(*, user, pk: int) -> HistoryImport:
+def history_import_get(*, user, pk) -> HistoryImport:
     from django.http import Http404
 
     try:
-        return history_import_list(user=user).get(pk=pk)
+        value = int(pk)
+    except (TypeError, ValueError, OverflowError):
+        value = 0
+    if not 0 < value <= MAX_ID:
+        raise Http404("Import introuvable.")
+    try:
+        return history_import_list(user=user).get(pk=value)
     except HistoryImport.DoesNotExist as exc:
         raise Http404("Import introuvable.") from exc
 

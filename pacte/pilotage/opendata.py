@@ -27,6 +27,7 @@ from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from pacte.contracts.models import Partner
+from pacte.core import policy
 from pacte.operations.models import Operation, OperationEvent
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "scdl" / "subventions-schema-2.1.1.json"
@@ -60,10 +61,12 @@ def published_conventions():
     return signed_conventions().filter(_has_identifier())
 
 
-def held_back_partners() -> list[tuple[Partner, int]]:
+def held_back_partners(*, user=None) -> list[tuple[Partner, int]]:
     """Beneficiaries of signed conventions that have neither SIRET nor RNA number, with the
-    number of their conventions held back from the file."""
+    number of their conventions held back from the file (for the Département's services)."""
     from collections import Counter
+
+    policy.require(user, "opendata", "review")
 
     counts = Counter(
         signed_conventions()

@@ -6,9 +6,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from pacte.contracts.selectors import generation_list
+from pacte.core import policy
 from pacte.core.exports import export_response
-from pacte.core.permissions import role_required
-from pacte.core.roles import INTERNAL_ROLES
 
 from . import balance as selectors
 from . import dashboards
@@ -69,7 +68,7 @@ def _export(fmt: str, table: str, data: dict):
     )
 
 
-@role_required(*INTERNAL_ROLES)
+@policy.page(get="dashboard.read")
 def balance(request):
     filters = dashboard_filters(request)
     data = selectors.territorial_balance(user=request.user, generation_id=filters.generation_id)

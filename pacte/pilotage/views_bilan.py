@@ -4,15 +4,13 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from pacte.core import policy
 from pacte.core.exports import export_response
 from pacte.core.formats import format_money
-from pacte.core.permissions import role_required
-from pacte.core.roles import INTERNAL_ROLES
 
 from . import bilan as bilans
 from .bilan_charts import hbar_chart
 
-readers = role_required(*INTERNAL_ROLES)
 ABBREVIATIONS = [
     ("Communauté d'agglomération", "CA"),
     ("Communauté de communes", "CC"),
@@ -52,18 +50,25 @@ def charts(bilan) -> dict:
     return drawn
 
 
-@readers
+@policy.page(get="bilan.read")
 def bilan_index(request):
     generations = bilans.bilan_generations(user=request.user)
     rows = [(g, bilans.compute_bilan(g).totals) for g in generations]
-    return render(request, "pilotage/bilan/index.html", {"rows": rows})
+    return render(
+        request,
+        "pilotage/bilan/index.html",
+        {"rows": rows, "can_import": policy.allows(request.user, "history_import", "create")},
+    )
 
 
-@readers
+@policy.page(get="bilan.read")
 def bilan_detail(request, pk: int):
-    bilan = bilans.bilan_get(user=request.user, generation_id=pk)
     fmt = request.GET.get("format")
-    if fmt in {"csv", "xlsx"}:
+    exporting = fmt in {"csv", "xlsx"}
+    bilan = bilans.bilan_get(
+        user=request.user, generation_id=pk, action="export" if exporting else "read"
+    )
+    if exporting:
         label = bilan.generation.period_label
         if request.GET.get("tableau") == "operations":
             return export_response(
@@ -81,11 +86,16 @@ def bilan_detail(request, pk: int):
     return render(
         request,
         "pilotage/bilan/detail.html",
-        {"bilan": bilan, "sections": sections, "totals": bilan.totals},
+        {
+            "bilan": bilan,
+            "sections": sections,
+            "totals": bilan.totals,
+            "can_open_operations": policy.allows(request.user, "operation", "read"),
+        },
     )
 
 
-@readers
+@policy.page(get="bilan.read")
 def bilan_pdf(request, pk: int):
     from .bilan_pdf import render_bilan_pdf
 

@@ -2,12 +2,12 @@
 
 from decimal import Decimal
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from pacte.contracts.selectors import generation_current, generation_list
+from pacte.core import policy
 from pacte.core.charts import Series, format_count, format_days, hbar_chart, line_chart
 from pacte.core.formats import format_money
 from pacte.territory.selectors import territory_list
@@ -36,11 +36,17 @@ SECTIONS = {
 WITH_LISTS = {"direction", "instruction", "finances"}
 
 
+# Database ids are 64-bit: a larger number designates nothing.
+MAX_ID = 2**63 - 1
+
+
 def _int(raw):
+    """An id from the query string, or None when it cannot be one."""
     try:
-        return int(raw)
-    except (TypeError, ValueError):
+        value = int(raw)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return value if 0 < value <= MAX_ID else None
 
 
 def dashboard_filters(request) -> selectors.Filters:
@@ -56,16 +62,16 @@ def dashboard_filters(request) -> selectors.Filters:
     )
 
 
-@login_required
+@policy.page(get="dashboard.read")
 def dashboard_index(request):
     """Each role lands on its own dashboard; a partner has none."""
-    kind = selectors.HOME_DASHBOARD.get(request.user.role)
+    kind = selectors.home_dashboard(request.user)
     if kind is None:
-        raise PermissionDenied("Les tableaux de bord sont réservés aux services du Département.")
+        raise PermissionDenied("Votre rôle ne permet pas de consulter les tableaux de bord.")
     return redirect("dashboards:dashboard", kind=kind)
 
 
-@login_required
+@policy.page(get="dashboard.<kind>")
 def dashboard(request, kind: str):
     if kind not in TITLES:
         raise Http404("Tableau de bord introuvable.")
@@ -95,7 +101,7 @@ def dashboard(request, kind: str):
         context["states_chart"] = hbar_chart(
             title="Opérations par état",
             description=(
-                "Nombre d'opérations dans chaque état du parcours, du brouillon à l'achèvement ; "
+                "Nombre d'opérations dans chaque état du parcours, du dépôt à l'achèvement ; "
                 f"{context['states_total']} opérations en tout. Les chiffres sont dans le "
                 "tableau qui suit."
             ),

@@ -5,14 +5,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
+from pacte.core import policy
 from pacte.core.errors import flash_refusal
 from pacte.core.exports import csv_response
-from pacte.core.permissions import role_required
-from pacte.core.roles import Role
 
 from . import history
-
-agents = role_required(Role.ADMIN, Role.AGENT)
 
 
 class HistoryImportForm(forms.Form):
@@ -32,7 +29,7 @@ class HistoryImportForm(forms.Form):
         self.fields["generation"].queryset = history.history_generations(user=user)
 
 
-@agents
+@policy.page(get="history_import.create", post="history_import.create")
 def history_index(request):
     if request.GET.get("modele") == "csv":
         return csv_response("modele-historique", history.COLUMN_NAMES, [history.EXAMPLE_ROW])
@@ -72,7 +69,7 @@ def history_index(request):
     )
 
 
-@agents
+@policy.page(get="history_import.read")
 def history_detail(request, pk: int):
     history_import = history.history_import_get(user=request.user, pk=pk)
     template = "pilotage/history/_progress.html" if request.htmx else "pilotage/history/detail.html"

@@ -4,20 +4,21 @@ from django.conf import settings
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+
+from pacte.core import policy
 
 from . import opendata
 
 
-@require_GET
+@policy.page(get="opendata.read")
 def opendata_index(request):
     context = {"subsidies": opendata.catalogue()}
-    if request.user.is_authenticated and request.user.is_internal:
-        context["held_back_partners"] = opendata.held_back_partners()
+    if policy.allows(request.user, "opendata", "review"):
+        context["held_back_partners"] = opendata.held_back_partners(user=request.user)
     return render(request, "pilotage/opendata/index.html", context)
 
 
-@require_GET
+@policy.page(get="opendata.read")
 @transaction.non_atomic_requests
 def subsidies_csv(request):
     """SCDL « subventions » 2.1.1, one row per signed convention: UTF-8, comma, decimal point."""

@@ -9,13 +9,15 @@ The data is made once for the module by the project's services, on the contract 
 Pays de Lumbres, which no other browser test touches.
 """
 
+import datetime
 import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from pacte.core.formats import format_money
+from pacte.core.formats import add_months, format_date, format_money
 from tests.e2e.a11y import assert_no_axe_violations
 from tests.e2e.operation_data import sheet_ready_operation
 from tests.e2e.test_finance_journey import (
@@ -164,15 +166,21 @@ def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_oper
     assert {c.deliberation_number for c in committed} == {deliberation.number}
     assert_no_axe_violations(page)
 
-    # Publication and transmission.
+    # Publication and transmission. Published means published: a date to come is refused (the
+    # deliberation would otherwise be public before its date); today's is taken.
+    today = timezone.localdate()
     page.get_by_role("link", name="Publication et transmission").click()
-    page.get_by_label("Mise en ligne le").fill("2026-12-16")
+    page.get_by_label("Mise en ligne le").fill((today + datetime.timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Publier").click()
+    expect(flash(page)).to_contain_text("est à venir")
+    expect(page.locator("dl.facts")).to_contain_text("Non publiée")
+    page.get_by_label("Mise en ligne le").fill(today.isoformat())
     page.get_by_role("button", name="Publier").click()
     expect(flash(page)).to_contain_text("mise en ligne")
-    page.get_by_label("Transmise au préfet le").fill("2026-12-15")
-    page.get_by_label("Accusé de réception du").fill("2026-12-15")
+    page.get_by_label("Transmise au préfet le").fill(today.isoformat())
+    page.get_by_label("Accusé de réception du").fill(today.isoformat())
     page.get_by_role("button", name="Enregistrer la transmission").click()
-    expect(page.locator("dl.facts")).to_contain_text("Exécutoire le16/12/2026")
+    expect(page.locator("dl.facts")).to_contain_text(f"Exécutoire le{format_date(today)}")
     assert_no_axe_violations(page)
     page.goto(sitting_url)
     expect(page.get_by_role("table", name=re.compile("Quorum de chaque point"))).to_contain_text(
@@ -197,7 +205,9 @@ def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_oper
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Délibération n°{deliberation.number}"
     )
-    expect(page.locator("dl.facts")).to_contain_text("en ligne au moins jusqu'au 16/02/2027")
+    expect(page.locator("dl.facts")).to_contain_text(
+        f"en ligne au moins jusqu'au {format_date(add_months(today, 2))}"
+    )
     assert_no_axe_violations(page)
     # The published PDF carries the publication stamp and the adopted text's hash.
     published = page.request.get(f"/deliberations/{deliberation.number}/pdf/")

@@ -109,10 +109,11 @@ def test_operations_by_state_and_territory_match_the_operations_made(story, user
     assert Operation.objects.count() == len(story)
     admin = users["test-admin"]
     filters = Filters(generation_id=generation.pk)
-    counts = Counter(o.state for o in story.values())
+    # The partner's draft is not yet the Département's business: not counted, no state row.
+    counts = Counter(o.state for o in story.values() if o.state != "draft")
     by_state = dashboards.operations_by_state(user=admin, filters=filters)
     assert {r["state"]: r["count"] for r in by_state if r["count"]} == dict(counts)
-    assert [r["label"] for r in by_state][:2] == ["Brouillon", "Déposée"]
+    assert [r["label"] for r in by_state][:2] == ["Déposée", "En instruction"]
 
     expected = defaultdict(lambda: {"total": 0, "voted": 0, "amount": Decimal(0)})
     for o in story.values():
@@ -129,7 +130,9 @@ def test_operations_by_state_and_territory_match_the_operations_made(story, user
     lens_territory = story["lens_paid"].contract.partner.territory
     only_lens = Filters(generation_id=generation.pk, territory_id=lens_territory.pk)
     lens_counts = Counter(
-        o.state for o in story.values() if o.contract.partner.territory == lens_territory
+        o.state
+        for o in story.values()
+        if o.contract.partner.territory == lens_territory and o.state != "draft"
     )
     assert {
         r["state"]: r["count"]
@@ -448,3 +451,36 @@ def test_queries_per_page_do_not_grow_with_the_operations(story, client_for, use
         )
         assert op.state == "agreement_signed"
     assert counts() == before
+
+
+# --- Partners' unsubmitted drafts ---------------------------------------------------------
+
+
+def test_partners_never_submitted_drafts_count_nowhere(story, users, generation, client_for):
+    """A draft, or an operation withdrawn before its deposit, is the partner's own business:
+    no figure, list or page of the dashboards shows it; one withdrawn after its deposit does."""
+    contract = story["lens_paid"].contract
+    partner = users["test-partner"]
+    before = dashboards.operation_figures(user=users["test-admin"], filters=Filters(generation.pk))
+    withdrawn_draft = operation_to(contract, users, "draft", title="Abandonnée avant dépôt")
+    operation_services.operation_withdraw(
+        actor=partner, operation=withdrawn_draft, reason="Le projet ne se fera pas."
+    )
+    operation_to(contract, users, "draft", title="Encore un brouillon")
+    withdrawn_after = operation_to(contract, users, "submitted", title="Retirée après dépôt")
+    operation_services.operation_withdraw(
+        actor=partner, operation=withdrawn_after, reason="Reportée à l'an prochain."
+    )
+    assert Operation.objects.filter(state="draft").count() == 2
+    for role in ["admin", "agent", "finance", "elected", "assembly"]:
+        user = users[f"test-{role}"]
+        figures = dashboards.operation_figures(user=user, filters=Filters(generation.pk))
+        states = {r["state"]: r["count"] for r in figures.states}
+        assert "draft" not in states
+        assert states["withdrawn"] == 1  # only the one withdrawn after its deposit
+        lens = story["lens_paid"].contract.partner.territory.name
+        totals = {r["label"]: r["total"] for r in figures.by_territory}
+        old = {r["label"]: r["total"] for r in before.by_territory}
+        assert totals[lens] == old[lens] + 1
+    html = client_for("admin").get("/pilotage/direction/").content.decode()
+    assert "Brouillon" not in html and "brouillon" not in html

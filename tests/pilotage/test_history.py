@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.http import Http404
 from openpyxl import Workbook, load_workbook
 
 from pacte.contracts.models import Contract, Partner
@@ -281,6 +282,19 @@ def test_record_history_is_refused_to_an_operation_of_the_current_generation(use
     current = Generation.objects.get(framework_deliberation_number="2022-317")
     contract = signed_contract(current, "246200364", users["test-agent"])
     operation = make_operation(contract, users["test-partner"])
+    # A partner's draft is its own until deposited: the agent does not even see it.
+    with pytest.raises(Http404):
+        OPERATION_WORKFLOW.apply(
+            operation,
+            "record_history",
+            actor=users["test-agent"],
+            reason="Essai",
+            voted_on=D(2024, 1, 8),
+            granted_amount=Decimal("1000.00"),
+        )
+    # The importer's drafts are the importing agent's own: there the generation is checked.
+    Operation.objects.filter(pk=operation.pk).update(created_by=users["test-agent"])
+    operation.refresh_from_db()
     with pytest.raises(TransitionRefused, match="génération passée"):
         OPERATION_WORKFLOW.apply(
             operation,

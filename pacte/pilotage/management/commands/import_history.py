@@ -1,10 +1,11 @@
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from pacte.contracts.models import Generation
+from pacte.core import policy
 from pacte.core.models import User
-from pacte.core.roles import Role
 from pacte.pilotage.history import history_import_file
 
 
@@ -42,13 +43,20 @@ class Command(BaseCommand):
                 f"Aucune génération passée {options['generation']} : l'historique s'importe "
                 "dans une génération passée."
             )
-        users = User.objects.filter(is_active=True, role__in=[Role.ADMIN, Role.AGENT])
+        users = User.objects.filter(is_active=True)
         if options["utilisateur"]:
             actor = users.filter(username=options["utilisateur"]).first()
         else:
-            actor = users.filter(role=Role.ADMIN).order_by("pk").first()
+            actor = users.filter(role__in=policy.ADMINISTER.roles).order_by("pk").first()
         if actor is None:
             raise CommandError("Indiquez un agent ou un administrateur actif (--utilisateur).")
+        try:
+            policy.require(actor, "history_import", "create")
+        except PermissionDenied as exc:
+            raise CommandError(
+                f"{actor.username} ne peut importer l'historique : {exc} Indiquez un agent ou un "
+                "administrateur actif (--utilisateur)."
+            ) from exc
 
         def progress(checked: int, total: int) -> None:
             self.stdout.write(f"\r{checked} lignes vérifiées sur {total}", ending="")

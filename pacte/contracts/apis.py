@@ -1,23 +1,17 @@
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
+from pacte.core import policy
 from pacte.core.errors import api_refusal
-from pacte.core.roles import Role
 from pacte.core.workflow import TransitionRefused
 
 from . import selectors, services
-from .models import Orientation, Pact
 
 router = Router(tags=["Partenaires et contrats"])
-
-
-def _require_writer(user):
-    if user.role not in {Role.ADMIN, Role.AGENT}:
-        raise PermissionDenied("Seuls les agents du Département modifient les contrats.")
 
 
 class PartnerOut(Schema):
@@ -148,17 +142,20 @@ class TransitionIn(Schema):
 
 
 @router.get("/partenaires", response=list[PartnerOut], summary="Partenaires visibles")
+@policy.endpoint("partner.read")
 @paginate(PageNumberPagination, page_size=100)
 def partners(request, nature: str = "", q: str = ""):
     return selectors.partner_list(user=request.user, kind=nature, query=q)
 
 
 @router.get("/partenaires/{partner_id}", response=PartnerOut, summary="Un partenaire")
+@policy.endpoint("partner.read")
 def partner(request, partner_id: int):
     return selectors.partner_get(user=request.user, pk=partner_id)
 
 
 @router.get("/contrats", response=list[ContractOut], summary="Contrats visibles")
+@policy.endpoint("contract.read")
 @paginate(PageNumberPagination, page_size=100)
 def contracts(request, generation: int | None = None, etat: str = "", nature: str = ""):
     return selectors.contract_list(
@@ -167,13 +164,14 @@ def contracts(request, generation: int | None = None, etat: str = "", nature: st
 
 
 @router.get("/contrats/{contract_id}", response=ContractDetailOut, summary="Un contrat")
+@policy.endpoint("contract.read")
 def contract(request, contract_id: int):
     return selectors.contract_get(user=request.user, pk=contract_id)
 
 
 @router.post("/contrats", response={201: ContractDetailOut}, summary="Créer un contrat")
+@policy.endpoint("contract.create")
 def contract_create(request, payload: ContractIn):
-    _require_writer(request.user)
     generation = selectors.generation_current(user=request.user)
     if generation is None:
         raise HttpError(422, "Aucune génération de contractualisation en cours.")
@@ -188,15 +186,18 @@ def contract_create(request, payload: ContractIn):
 
 
 @router.post("/contrats/{contract_id}/enjeux", response={201: StakeOut}, summary="Ajouter un enjeu")
+@policy.endpoint("stake.create")
 def stake_create(request, contract_id: int, payload: StakeIn):
-    _require_writer(request.user)
     contract = selectors.contract_get(user=request.user, pk=contract_id)
-    pacts = list(Pact.objects.filter(pk__in=payload.pact_ids, generation=contract.generation))
-    orientations = list(
-        Orientation.objects.filter(pk__in=payload.orientation_ids, generation=contract.generation)
-    )
-    if len(pacts) != len(set(payload.pact_ids)):
+    generation = contract.generation
+    pacts = selectors.pacts_by_ids(user=request.user, generation=generation, ids=payload.pact_ids)
+    if pacts is None:
         raise HttpError(422, "Pacte inconnu pour cette génération.")
+    orientations = selectors.orientations_by_ids(
+        user=request.user, generation=generation, ids=payload.orientation_ids
+    )
+    if orientations is None:
+        raise HttpError(422, "Orientation inconnue pour cette génération.")
     try:
         stake = services.stake_add(
             actor=request.user,
@@ -234,10 +235,11 @@ TRANSITIONS = {
     response=ContractDetailOut,
     summary="Faire avancer un contrat (agree, reopen, vote, sign, close)",
 )
+@policy.endpoint("contract.<name>", choices={"name": TRANSITIONS})
 def contract_transition(request, contract_id: int, name: str, payload: TransitionIn):
-    contract = selectors.contract_get(user=request.user, pk=contract_id)
     if name not in TRANSITIONS:
         raise HttpError(404, "Action inconnue.")
+    contract = selectors.contract_get(user=request.user, pk=contract_id)
     try:
         TRANSITIONS[name](contract, request.user, payload)
     except (TransitionRefused, ValidationError) as exc:
@@ -367,7 +369,8 @@ class EngineeringOut(Schema):
 
 
 class EngineeringIn(Schema):
-    partner_id: int
+    # A partner user's own organisation when left out.
+    partner_id: int | None = None
     provider: str
     subject: str
     description: str = ""
@@ -376,6 +379,7 @@ class EngineeringIn(Schema):
 
 
 @router.get("/assises", response=list[ForumOut], summary="Assises territoriales")
+@policy.endpoint("forum.read")
 def forums(request):
     generation = selectors.generation_current(user=request.user)
     return selectors.forum_list(
@@ -384,17 +388,20 @@ def forums(request):
 
 
 @router.get("/assises/{forum_id}", response=ForumDetailOut, summary="Une assise territoriale")
+@policy.endpoint("forum.read")
 def forum(request, forum_id: int):
     return selectors.forum_get(user=request.user, pk=forum_id)
 
 
 @router.get("/comites", response=list[CommitteeOut], summary="Comités de pilotage visibles")
+@policy.endpoint("committee.read")
 @paginate(PageNumberPagination, page_size=100)
 def committees(request):
     return selectors.committee_list(user=request.user)
 
 
 @router.get("/comites/{committee_id}", response=CommitteeOut, summary="Un comité de pilotage")
+@policy.endpoint("committee.read")
 def committee(request, committee_id: int):
     return selectors.committee_get(user=request.user, pk=committee_id)
 
@@ -404,8 +411,8 @@ def committee(request, committee_id: int):
     response={201: CommitteeOut},
     summary="Enregistrer le comité de pilotage de l'année",
 )
+@policy.endpoint("committee.create")
 def committee_create(request, contract_id: int, payload: CommitteeIn):
-    _require_writer(request.user)
     contract = selectors.contract_get(user=request.user, pk=contract_id)
     try:
         created = services.committee_hold(
@@ -423,15 +430,20 @@ def committee_create(request, contract_id: int, payload: CommitteeIn):
 
 
 @router.get("/ingenierie", response=list[EngineeringOut], summary="Demandes d'ingénierie")
+@policy.endpoint("engineering.read")
 @paginate(PageNumberPagination, page_size=100)
 def engineering_requests(request, etat: str = ""):
     return selectors.engineering_request_list(user=request.user, state=etat)
 
 
 @router.post("/ingenierie", response={201: EngineeringOut}, summary="Demander de l'ingénierie")
+@policy.endpoint("engineering.create")
 def engineering_create(request, payload: EngineeringIn):
-    _require_writer(request.user)
-    partner = selectors.partner_get(user=request.user, pk=payload.partner_id)
+    partner_id = payload.partner_id or getattr(request.user, "partner_id", None)
+    if partner_id is None:
+        policy.require(request.user, "engineering", "create")  # a role that may not: 403 first
+        raise HttpError(422, "Indiquez le partenaire (partner_id).")
+    partner = selectors.partner_get(user=request.user, pk=partner_id)
     data = payload.dict(exclude={"partner_id"})
     try:
         created = services.engineering_request_create(actor=request.user, partner=partner, **data)

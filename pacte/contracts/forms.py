@@ -3,6 +3,27 @@ from django import forms
 from .models import Contract, EngineeringRequest, Orientation, Pact, Partner
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Database ids are 64-bit: a larger number designates nothing.
+MAX_ID = 2**63 - 1
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of objects by id, which answers « not a valid choice » for a number out
+    of the database's range instead of handing it to the database."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except (TypeError, ValueError):
+                continue  # left to Django's own message
+            if not 0 < number <= MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
 
 
 class ContractCreateForm(forms.Form):
@@ -44,13 +65,13 @@ class StakeForm(forms.Form):
     description = forms.CharField(
         label="Description", widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    pacts = forms.ModelMultipleChoiceField(
+    pacts = IdsChoiceField(
         label="Pactes",
         queryset=Pact.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Rattachez l'enjeu à au moins un pacte."},
     )
-    orientations = forms.ModelMultipleChoiceField(
+    orientations = IdsChoiceField(
         label="Orientations transversales",
         queryset=Orientation.objects.none(),
         widget=forms.CheckboxSelectMultiple,

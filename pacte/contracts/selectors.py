@@ -1,10 +1,12 @@
-"""Reads of partners, scoped by the user: a partner user sees only its own organisation."""
+"""Reads of partners, generations, contracts, assises, committees and engineering requests,
+scoped by the user through the access policy: a partner user sees only its own organisation's
+records; a `*_get` answers « introuvable » (404) whether the object does not exist or belongs
+to someone else."""
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
-from pacte.core.roles import Role
+from pacte.core import policy
 
 from .models import (
     CommitteeAction,
@@ -14,6 +16,8 @@ from .models import (
     EngineeringRequestEvent,
     ForumInvitation,
     Generation,
+    Orientation,
+    Pact,
     Partner,
     PriorityStake,
     RaisedStake,
@@ -21,15 +25,37 @@ from .models import (
     TerritorialForum,
 )
 
+# Database ids are 64-bit: a larger number designates nothing.
+MAX_ID = 2**63 - 1
+
+
+def valid_id(raw) -> int | None:
+    """`raw` as a database id, or None when it cannot be one (not a number, out of range)."""
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= MAX_ID else None
+
+
+def _get(qs: QuerySet, pk, message: str):
+    """The object `pk` of the (already scoped) `qs`, or 404 whatever the reason."""
+    pk = valid_id(pk)
+    if pk is None:
+        raise Http404(message)
+    try:
+        return qs.get(pk=pk)
+    except qs.model.DoesNotExist as exc:
+        raise Http404(message) from exc
+
+
+# --- Partners ------------------------------------------------------------------------------
+
 
 def partner_list(*, user, kind: str = "", territory_id: int | None = None, query: str = ""):
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise PermissionDenied("Connectez-vous pour consulter les partenaires.")
-    qs: QuerySet[Partner] = Partner.objects.select_related("epci", "commune", "territory")
-    if user.role == Role.PARTNER:
-        qs = qs.filter(pk=user.partner_id)
-    elif not user.is_internal:
-        return qs.none()
+    qs = policy.scope(
+        user, "partner", Partner.objects.select_related("epci", "commune", "territory")
+    )
     if kind:
         qs = qs.filter(kind=kind)
     if territory_id:
@@ -40,11 +66,46 @@ def partner_list(*, user, kind: str = "", territory_id: int | None = None, query
 
 
 def partner_get(*, user, pk: int) -> Partner:
-    try:
-        return partner_list(user=user).get(pk=pk)
-    except Partner.DoesNotExist as exc:
-        # The same answer whether it does not exist or belongs to someone else.
-        raise Http404("Partenaire introuvable.") from exc
+    # The same answer whether it does not exist or belongs to someone else.
+    return _get(partner_list(user=user), pk, "Partenaire introuvable.")
+
+
+# --- Generations ---------------------------------------------------------------------------
+
+
+def generation_list(*, user):
+    return policy.scope(
+        user,
+        "generation",
+        Generation.objects.prefetch_related("pacts", "orientations").select_related("previous"),
+    )
+
+
+def generation_get(*, user, pk: int) -> Generation:
+    return _get(generation_list(user=user), pk, "Génération introuvable.")
+
+
+def generation_current(*, user) -> Generation | None:
+    return generation_list(user=user).filter(is_history=False).order_by("-period_start").first()
+
+
+def pacts_by_ids(*, user, generation: Generation, ids) -> list[Pact] | None:
+    """The pacts `ids` of `generation`, or None when one of them is not one of its pacts."""
+    return _by_ids(user, Pact.objects.filter(generation=generation), ids)
+
+
+def orientations_by_ids(*, user, generation: Generation, ids) -> list[Orientation] | None:
+    """The orientations `ids` of `generation`, or None when one of them is not one of its."""
+    return _by_ids(user, Orientation.objects.filter(generation=generation), ids)
+
+
+def _by_ids(user, qs: QuerySet, ids) -> list | None:
+    wanted = set(ids)
+    valid = {pk for pk in (valid_id(i) for i in wanted) if pk is not None}
+    if len(valid) != len(wanted):
+        return None
+    found = list(policy.scope(user, "generation", qs).filter(pk__in=valid).order_by("pk"))
+    return found if len(found) == len(valid) else None
 
 
 # --- Contracts -----------------------------------------------------------------------------
@@ -61,27 +122,6 @@ CONTRACT_SORTS = {
 }
 
 
-def _scope_to_user(qs, user, partner_path: str):
-    """Internal roles see everything; a partner user only what belongs to its organisation."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise PermissionDenied("Connectez-vous pour consulter les contrats.")
-    if user.role == Role.PARTNER:
-        return qs.filter(**{partner_path: user.partner_id})
-    if not user.is_internal:
-        return qs.none()
-    return qs
-
-
-def generation_list(*, user):
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise PermissionDenied("Connectez-vous pour consulter les générations.")
-    return Generation.objects.prefetch_related("pacts", "orientations").select_related("previous")
-
-
-def generation_current(*, user) -> Generation | None:
-    return generation_list(user=user).filter(is_history=False).order_by("-period_start").first()
-
-
 def contract_list(
     *,
     user,
@@ -92,12 +132,12 @@ def contract_list(
     query: str = "",
     sort: str = "partenaire",
 ):
-    qs = _scope_to_user(
+    qs = policy.scope(
+        user,
+        "contract",
         Contract.objects.select_related("partner__territory", "generation").annotate(
             stake_total=Count("stakes", distinct=True)
         ),
-        user,
-        "partner_id",
     )
     if generation_id:
         qs = qs.filter(generation_id=generation_id)
@@ -113,10 +153,10 @@ def contract_list(
 
 
 def contract_get(*, user, pk: int) -> Contract:
-    qs = _scope_to_user(
-        Contract.objects.select_related("partner__territory", "partner__epci", "generation"),
+    qs = policy.scope(
         user,
-        "partner_id",
+        "contract",
+        Contract.objects.select_related("partner__territory", "partner__epci", "generation"),
     ).prefetch_related(
         Prefetch(
             "stakes",
@@ -125,17 +165,15 @@ def contract_get(*, user, pk: int) -> Contract:
         Prefetch("events", queryset=ContractEvent.objects.select_related("actor")),
         "amendments",
     )
-    try:
-        return qs.get(pk=pk)
-    except Contract.DoesNotExist as exc:
-        raise Http404("Contrat introuvable.") from exc
+    return _get(qs, pk, "Contrat introuvable.")
 
 
 def progress_pack(*, contract: Contract, on) -> dict:
     """The steering committee's progress pack, built from the data at date `on`.
 
     Operations, amounts and commitments come from their own domains as those are added;
-    the structure is fixed so that every committee's pack reads the same way."""
+    the structure is fixed so that every committee's pack reads the same way. `contract` is one
+    the caller may already read (from `contract_get`, or the service writing its committee)."""
     previous_actions = CommitteeAction.objects.filter(
         committee__contract=contract, committee__held_on__lt=on, done_on__isnull=True
     ).select_related("committee")
@@ -158,26 +196,36 @@ def progress_pack(*, contract: Contract, on) -> dict:
     }
 
 
-def committee_list(*, user, contract: Contract | None = None):
-    qs = _scope_to_user(
-        SteeringCommittee.objects.select_related("contract__partner", "contract__generation"),
+# --- Steering committees -------------------------------------------------------------------
+
+
+def committee_list(*, user, contract: Contract | None = None, partner: Partner | None = None):
+    qs = policy.scope(
         user,
-        "contract__partner_id",
+        "committee",
+        SteeringCommittee.objects.select_related("contract__partner", "contract__generation"),
     ).prefetch_related("actions")
     if contract is not None:
         qs = qs.filter(contract=contract)
+    if partner is not None:
+        qs = qs.filter(contract__partner=partner)
     return qs.order_by("-held_on")
 
 
 def committee_get(*, user, pk: int) -> SteeringCommittee:
-    try:
-        return committee_list(user=user).get(pk=pk)
-    except SteeringCommittee.DoesNotExist as exc:
-        raise Http404("Comité de pilotage introuvable.") from exc
+    return _get(committee_list(user=user), pk, "Comité de pilotage introuvable.")
+
+
+def committee_action_get(*, user, committee_pk: int, pk: int) -> CommitteeAction:
+    """An action of the committee `committee_pk`, and of that committee only (404 otherwise)."""
+    committee = committee_get(user=user, pk=committee_pk)
+    qs = CommitteeAction.objects.filter(committee=committee).select_related("committee__contract")
+    return _get(qs, pk, "Action introuvable.")
 
 
 def open_actions_before(*, committee: SteeringCommittee):
-    """Actions still open from the contract's earlier committees."""
+    """Actions still open from the contract's earlier committees (`committee` comes from
+    `committee_get`: these are actions of the same contract)."""
     return CommitteeAction.objects.filter(
         committee__contract_id=committee.contract_id,
         committee__held_on__lt=committee.held_on,
@@ -185,12 +233,17 @@ def open_actions_before(*, committee: SteeringCommittee):
     ).select_related("committee")
 
 
+# --- Assises territoriales -----------------------------------------------------------------
+
+
 def forum_list(*, user, generation_id=None):
-    if not getattr(user, "is_authenticated", False) or not user.is_internal:
-        raise PermissionDenied("Les assises territoriales sont suivies par les services.")
-    qs = TerritorialForum.objects.select_related("territory", "generation").annotate(
-        invited_total=Count("invitations", distinct=True),
-        stake_total=Count("raised_stakes", distinct=True),
+    qs = policy.scope(
+        user,
+        "forum",
+        TerritorialForum.objects.select_related("territory", "generation").annotate(
+            invited_total=Count("invitations", distinct=True),
+            stake_total=Count("raised_stakes", distinct=True),
+        ),
     )
     if generation_id:
         qs = qs.filter(generation_id=generation_id)
@@ -207,36 +260,31 @@ def forum_get(*, user, pk: int) -> TerritorialForum:
             ).prefetch_related("pacts", "orientations"),
         ),
     )
-    try:
-        return qs.get(pk=pk)
-    except TerritorialForum.DoesNotExist as exc:
-        raise Http404("Assise introuvable.") from exc
+    return _get(qs, pk, "Assise introuvable.")
 
 
-def engineering_request_list(*, user, partner: Partner | None = None, state: str = ""):
-    qs = _scope_to_user(
-        EngineeringRequest.objects.select_related("partner", "contract", "created_by"),
+# --- Engineering ---------------------------------------------------------------------------
+
+
+def engineering_request_list(
+    *, user, partner: Partner | None = None, contract: Contract | None = None, state: str = ""
+):
+    qs = policy.scope(
         user,
-        "partner_id",
+        "engineering",
+        EngineeringRequest.objects.select_related("partner", "contract", "created_by"),
     )
     if partner is not None:
         qs = qs.filter(partner=partner)
+    if contract is not None:
+        qs = qs.filter(contract=contract)
     if state:
         qs = qs.filter(state=state)
     return qs
 
 
 def engineering_request_get(*, user, pk: int) -> EngineeringRequest:
-    try:
-        return (
-            engineering_request_list(user=user)
-            .prefetch_related(
-                Prefetch(
-                    "events",
-                    queryset=EngineeringRequestEvent.objects.select_related("actor"),
-                )
-            )
-            .get(pk=pk)
-        )
-    except EngineeringRequest.DoesNotExist as exc:
-        raise Http404("Demande d'ingénierie introuvable.") from exc
+    qs = engineering_request_list(user=user).prefetch_related(
+        Prefetch("events", queryset=EngineeringRequestEvent.objects.select_related("actor"))
+    )
+    return _get(qs, pk, "Demande d'ingénierie introuvable.")

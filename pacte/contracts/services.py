@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.formats import format_date
 from pacte.territory.models import Epci
@@ -24,6 +25,7 @@ from .workflows import CONTRACT_WORKFLOW, ENGINEERING_WORKFLOW
 @transaction.atomic
 def partner_create(*, actor, **fields) -> Partner:
     """Create a partner after the full checks of its identifiers (raises ValidationError)."""
+    policy.require(actor, "partner", "create")
     partner = Partner(**fields)
     partner.full_clean()
     partner.save()
@@ -39,6 +41,7 @@ def partner_create(*, actor, **fields) -> Partner:
 @transaction.atomic
 def partners_create_from_epcis(*, actor, epcis=None, is_demo: bool = False) -> list[Partner]:
     """One partner per intercommunalité of the referential that has none yet."""
+    policy.require(actor, "partner", "create")
     epcis = Epci.objects.filter(partner__isnull=True) if epcis is None else epcis
     created = []
     for epci in epcis.select_related("territory").order_by("name"):
@@ -82,6 +85,7 @@ def _refuse_if_frozen(contract: Contract) -> None:
 
 @transaction.atomic
 def contract_create(*, actor, generation: Generation, partner: Partner, **text) -> Contract:
+    policy.require(actor, "contract", "create", Contract(generation=generation, partner=partner))
     unknown = set(text) - set(CONTRACT_TEXT_FIELDS) - {"is_demo"}
     if unknown:
         raise ValueError(f"Champs inconnus : {sorted(unknown)}")
@@ -101,6 +105,7 @@ def contract_create(*, actor, generation: Generation, partner: Partner, **text) 
 @transaction.atomic
 def contract_update(*, actor, contract: Contract, **text) -> Contract:
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    policy.require(actor, "contract", "change", contract)
     _refuse_if_frozen(contract)
     changed = {
         k: v for k, v in text.items() if k in CONTRACT_TEXT_FIELDS and getattr(contract, k) != v
@@ -124,6 +129,7 @@ def stake_add(
     *, actor, contract: Contract, title: str, description: str = "", pacts=(), orientations=()
 ) -> PriorityStake:
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    policy.require(actor, "stake", "create", PriorityStake(contract=contract))
     _refuse_if_frozen(contract)
     title = title.strip()
     if not title:
@@ -189,6 +195,7 @@ def amendment_create(
 ) -> Amendment:
     """Change a voted contract's text through an avenant that keeps the previous wording."""
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    policy.require(actor, "contract", "change", contract)
     if not contract.is_frozen:
         raise ValidationError("Un contrat non voté se modifie directement, sans avenant.")
     if not reason.strip():
@@ -237,6 +244,7 @@ def forum_create(
     partners=(),
     is_demo: bool = False,
 ) -> TerritorialForum:
+    policy.require(actor, "forum", "create")
     forum = TerritorialForum(
         generation=generation,
         territory=territory,
@@ -265,6 +273,7 @@ def forum_create(
 @transaction.atomic
 def forum_record_attendance(*, actor, forum: TerritorialForum, attended: dict[int, bool]) -> None:
     """`attended` maps partner ids to present (True) or absent (False)."""
+    policy.require(actor, "forum", "change", forum)
     invitations = {i.partner_id: i for i in forum.invitations.select_for_update()}
     unknown = set(attended) - set(invitations)
     if unknown:
@@ -293,13 +302,18 @@ def raised_stake_add(
     pacts=(),
     orientations=(),
 ) -> RaisedStake:
+    policy.require(actor, "forum", "change", forum)
     if not forum.invitations.filter(partner=partner).exists():
         raise ValidationError("Ce partenaire n'était pas invité à cette assise.")
     if not title.strip():
         raise ValidationError({"title": "Donnez un intitulé à l'enjeu."})
-    pacts = list(pacts)
+    pacts, orientations = list(pacts), list(orientations)
     if not pacts:
         raise ValidationError({"pacts": "Rattachez l'enjeu à au moins un pacte."})
+    if any(p.generation_id != forum.generation_id for p in pacts) or any(
+        o.generation_id != forum.generation_id for o in orientations
+    ):
+        raise ValidationError("Les pactes et orientations sont ceux de la génération de l'assise.")
     raised = RaisedStake.objects.create(
         forum=forum, partner=partner, title=title.strip(), description=description.strip()
     )
@@ -313,6 +327,7 @@ def raised_stake_add(
 def forum_stakes_to_contracts(*, actor, forum: TerritorialForum) -> list[PriorityStake]:
     """Each stake raised at the assise becomes a draft priority stake of its partner's contract
     (the contract is opened in drafting when the partner has none yet). Runs once per stake."""
+    policy.require(actor, "forum", "change", forum)
     created = []
     pending = forum.raised_stakes.filter(stake__isnull=True).select_related("partner")
     for raised in pending.prefetch_related("pacts", "orientations"):
@@ -356,6 +371,8 @@ def engineering_request_create(
     contract: Contract | None = None,
     is_demo: bool = False,
 ) -> EngineeringRequest:
+    # A partner asks for its own organisation only (404 for another's).
+    policy.require(actor, "engineering", "create", EngineeringRequest(partner=partner))
     request = EngineeringRequest(
         partner=partner,
         contract=contract,
@@ -407,6 +424,8 @@ def committee_hold(
     `actions` is a list of dicts with description, owner and due_on."""
     from .selectors import progress_pack
 
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    policy.require(actor, "committee", "create", SteeringCommittee(contract=contract))
     if contract.state not in {Contract.State.SIGNED, Contract.State.VOTED}:
         raise ValidationError("Un comité de pilotage suit un contrat voté ou signé.")
     if not attendees.strip():
@@ -443,6 +462,7 @@ def committee_hold(
 @transaction.atomic
 def committee_action_done(*, actor, action: CommitteeAction, done_on) -> CommitteeAction:
     action = CommitteeAction.objects.select_for_update().get(pk=action.pk)
+    policy.require(actor, "committee", "change", action.committee)
     if action.done_on is None:
         action.done_on = done_on
         action.save(update_fields=["done_on"])

@@ -1,48 +1,54 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
+from pacte.core import policy
 from pacte.core.errors import flash_refusal
 from pacte.core.exports import export_response
-from pacte.core.permissions import role_required
-from pacte.core.roles import INTERNAL_ROLES, Role
 from pacte.core.workflow import TransitionRefused
 from pacte.territory.selectors import territory_list
 
 from . import forms, selectors, services
-from .models import Contract, EngineeringRequest, Partner
+from .models import (
+    Contract,
+    EngineeringRequest,
+    Partner,
+    PriorityStake,
+    SteeringCommittee,
+    TerritorialForum,
+)
 from .workflows import CONTRACT_WORKFLOW, ENGINEERING_WORKFLOW
-
-writers = role_required(Role.ADMIN, Role.AGENT)
-internal_only = role_required(*INTERNAL_ROLES)
 
 
 def _stamp() -> str:
     return timezone.localdate().strftime("%Y%m%d")
 
 
-def _int_or_none(raw):
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
+_int_or_none = selectors.valid_id
+
+
+def _export_format(request, kind: str) -> str | None:
+    """The export asked for ("csv", "xlsx"), after the kind's export rule; None for the page."""
+    fmt = request.GET.get("format")
+    if fmt not in {"csv", "xlsx"}:
         return None
+    policy.require(request.user, kind, "export")
+    return fmt
 
 
 # --- Partners ------------------------------------------------------------------------------
 
 
-@login_required
+@policy.page(get="partner.read")
 def partner_list(request):
     kind = request.GET.get("nature", "")
     kind = kind if kind in Partner.Kind.values else ""
     query = request.GET.get("q", "").strip()[:100]
     partners = selectors.partner_list(user=request.user, kind=kind, query=query)
-    fmt = request.GET.get("format")
-    if fmt in {"csv", "xlsx"}:
+    fmt = _export_format(request, "partner")
+    if fmt:
         header = ["Partenaire", "Nature", "SIREN", "SIRET", "RNA", "Territoire", "Courriel"]
         rows = (
             [
@@ -61,15 +67,19 @@ def partner_list(request):
     return render(request, "contracts/partner_list.html", context)
 
 
-@login_required
+@policy.page(get="partner.read")
 def partner_detail(request, pk: int):
     partner = selectors.partner_get(user=request.user, pk=pk)
     contracts = selectors.contract_list(user=request.user).filter(partner=partner)
     context = {
         "partner": partner,
         "contracts": contracts,
-        "committees": selectors.committee_list(user=request.user).filter(contract__partner=partner),
+        "committees": selectors.committee_list(user=request.user, partner=partner),
         "engineering": selectors.engineering_request_list(user=request.user, partner=partner),
+        "can_read_referential": policy.allows(request.user, "referential", "read"),
+        "can_request_engineering": policy.allows(
+            request.user, "engineering", "create", EngineeringRequest(partner=partner)
+        ),
     }
     return render(request, "contracts/partner_detail.html", context)
 
@@ -110,12 +120,12 @@ def _contract_filters(request):
     }
 
 
-@login_required
+@policy.page(get="contract.read")
 def contract_list(request):
     filters = _contract_filters(request)
     contracts = selectors.contract_list(user=request.user, **filters)
-    fmt = request.GET.get("format")
-    if fmt in {"csv", "xlsx"}:
+    fmt = _export_format(request, "contract")
+    if fmt:
         rows = (
             [
                 c.partner.name,
@@ -142,16 +152,18 @@ def contract_list(request):
         "contracts": contracts,
         "filters": filters,
         "generations": selectors.generation_list(user=request.user),
-        "territories": territory_list(user=request.user) if request.user.is_internal else [],
+        "territories": territory_list(user=request.user)
+        if policy.allows(request.user, "referential", "read")
+        else [],
         "kinds": Partner.Kind.choices,
         "states": Contract.State.choices,
         "state_counts": [(Contract.State(v).label, n) for v, n in state_counts.items()],
-        "can_create": request.user.role in {Role.ADMIN, Role.AGENT},
+        "can_create": policy.allows(request.user, "contract", "create"),
     }
     return render(request, "contracts/contract_list.html", context)
 
 
-@writers
+@policy.page(get="contract.create", post="contract.create")
 def contract_create(request):
     generation = selectors.generation_current(user=request.user)
     if generation is None:
@@ -175,18 +187,24 @@ def contract_create(request):
     )
 
 
-@login_required
+@policy.page(get="contract.read")
 def contract_detail(request, pk: int):
     contract = selectors.contract_get(user=request.user, pk=pk)
     transitions = CONTRACT_WORKFLOW.available(contract, request.user)
+    user = request.user
     context = {
         "contract": contract,
         "transitions": {t.name: t for t in transitions},
-        "can_edit": request.user.role in {Role.ADMIN, Role.AGENT},
-        "committees": selectors.committee_list(user=request.user, contract=contract),
-        "engineering": selectors.engineering_request_list(user=request.user).filter(
-            contract=contract
+        "can_edit": policy.allows(user, "contract", "change", contract),
+        "can_add_stake": policy.allows(user, "stake", "create", PriorityStake(contract=contract)),
+        "can_hold_committee": policy.allows(
+            user, "committee", "create", SteeringCommittee(contract=contract)
         ),
+        "can_request_engineering": policy.allows(
+            user, "engineering", "create", EngineeringRequest(partner=contract.partner)
+        ),
+        "committees": selectors.committee_list(user=user, contract=contract),
+        "engineering": selectors.engineering_request_list(user=user, contract=contract),
         "vote_form": forms.VoteForm(auto_id="vote-%s"),
         "signature_form": forms.SignatureForm(auto_id="signature-%s"),
         "close_form": forms.CloseForm(auto_id="cloture-%s"),
@@ -195,7 +213,7 @@ def contract_detail(request, pk: int):
     return render(request, "contracts/contract_detail.html", context)
 
 
-@writers
+@policy.page(get="contract.change", post="contract.change")
 def contract_edit(request, pk: int):
     contract = selectors.contract_get(user=request.user, pk=pk)
     if contract.is_frozen:
@@ -224,7 +242,7 @@ def contract_edit(request, pk: int):
     )
 
 
-@writers
+@policy.page(get="contract.change", post="contract.change")
 def contract_amend(request, pk: int):
     contract = selectors.contract_get(user=request.user, pk=pk)
     form = forms.AmendmentForm(request.POST or None, instance=contract)
@@ -253,7 +271,7 @@ def contract_amend(request, pk: int):
     )
 
 
-@writers
+@policy.page(get="stake.create", post="stake.create")
 def stake_add(request, pk: int):
     contract = selectors.contract_get(user=request.user, pk=pk)
     form = forms.StakeForm(request.POST or None, generation=contract.generation)
@@ -281,12 +299,11 @@ TRANSITION_FORMS = {
 }
 
 
-@login_required
-@require_POST
+@policy.page(post="contract.<name>", choices={"name": TRANSITION_FORMS})
 def contract_transition(request, pk: int, name: str):
-    contract = selectors.contract_get(user=request.user, pk=pk)
     if name not in TRANSITION_FORMS:
         raise Http404("Action inconnue.")
+    contract = selectors.contract_get(user=request.user, pk=pk)
     form_class, service = TRANSITION_FORMS[name]
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
@@ -296,9 +313,7 @@ def contract_transition(request, pk: int, name: str):
         return redirect("contracts:contract_detail", pk=pk)
     try:
         service(actor=request.user, contract=contract, **(form.cleaned_data if form else {}))
-    except PermissionDenied:
-        raise
-    except (TransitionRefused, ValidationError) as exc:
+    except (TransitionRefused, ValidationError) as exc:  # a refused role propagates: 403
         flash_refusal(request, exc)
     else:
         messages.success(
@@ -312,7 +327,7 @@ def contract_transition(request, pk: int, name: str):
 # --- Steering committees -------------------------------------------------------------------
 
 
-@writers
+@policy.page(get="committee.create", post="committee.create")
 def committee_create(request, pk: int):
     contract = selectors.contract_get(user=request.user, pk=pk)
     form = forms.CommitteeForm(request.POST or None)
@@ -344,24 +359,21 @@ def committee_create(request, pk: int):
     )
 
 
-@login_required
+@policy.page(get="committee.read")
 def committee_detail(request, pk: int):
     committee = selectors.committee_get(user=request.user, pk=pk)
     context = {
         "committee": committee,
         "open_before": selectors.open_actions_before(committee=committee),
-        "can_edit": request.user.role in {Role.ADMIN, Role.AGENT},
+        "can_edit": policy.allows(request.user, "committee", "change", committee),
     }
     return render(request, "contracts/committee_detail.html", context)
 
 
-@writers
-@require_POST
+@policy.page(post="committee.change")
 def committee_action_done(request, pk: int, action_pk: int):
-    committee = selectors.committee_get(user=request.user, pk=pk)
-    action = committee.actions.filter(pk=action_pk).first()
-    if action is None:
-        raise Http404("Action introuvable.")
+    # The action must be one of the committee named in the URL (404 otherwise).
+    action = selectors.committee_action_get(user=request.user, committee_pk=pk, pk=action_pk)
     services.committee_action_done(actor=request.user, action=action, done_on=timezone.localdate())
     messages.success(request, "L'action est notée comme réalisée.")
     return redirect("contracts:committee_detail", pk=pk)
@@ -370,14 +382,14 @@ def committee_action_done(request, pk: int, action_pk: int):
 # --- Assises territoriales -----------------------------------------------------------------
 
 
-@internal_only
+@policy.page(get="forum.read")
 def forum_list(request):
     generation = selectors.generation_current(user=request.user)
     forums = selectors.forum_list(
         user=request.user, generation_id=generation.pk if generation else None
     )
-    fmt = request.GET.get("format")
-    if fmt in {"csv", "xlsx"}:
+    fmt = _export_format(request, "forum")
+    if fmt:
         header = ["Territoire", "Date", "Lieu", "Partenaires invités", "Enjeux soulevés"]
         rows = (
             [f.territory.name, f.held_on, f.place, f.invited_total, f.stake_total] for f in forums
@@ -389,12 +401,12 @@ def forum_list(request):
         {
             "forums": forums,
             "generation": generation,
-            "can_edit": request.user.role in {Role.ADMIN, Role.AGENT},
+            "can_create": policy.allows(request.user, "forum", "create"),
         },
     )
 
 
-@writers
+@policy.page(get="forum.create", post="forum.create")
 def forum_create(request):
     generation = selectors.generation_current(user=request.user)
     if generation is None:
@@ -422,23 +434,17 @@ def forum_create(request):
     return render(request, "contracts/forum_form.html", {"form": form, "generation": generation})
 
 
-@internal_only
+@policy.page(get="forum.read", post="forum.change")
 def forum_detail(request, pk: int):
     forum = selectors.forum_get(user=request.user, pk=pk)
-    can_edit = request.user.role in {Role.ADMIN, Role.AGENT}
+    can_edit = policy.allows(request.user, "forum", "change", forum)
     stake_form = forms.RaisedStakeForm(forum=forum, prefix="enjeu")
-    if request.method == "POST" and can_edit:
+    if request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "attendance":
-                present = {int(v) for v in request.POST.getlist("present")}
-                services.forum_record_attendance(
-                    actor=request.user,
-                    forum=forum,
-                    attended={
-                        i.partner_id: i.partner_id in present for i in forum.invitations.all()
-                    },
-                )
+                present = _attendance(request.POST.getlist("present"), forum)
+                services.forum_record_attendance(actor=request.user, forum=forum, attended=present)
                 messages.success(request, "Les présences sont enregistrées.")
                 return redirect("contracts:forum_detail", pk=pk)
             if action == "stake":
@@ -464,16 +470,26 @@ def forum_detail(request, pk: int):
     )
 
 
+def _attendance(raw_ids: list[str], forum: TerritorialForum) -> dict[int, bool]:
+    """Who was present, for each partner invited; a value that is not an invited partner's id
+    is refused (ValidationError), nothing is written."""
+    invited = [i.partner_id for i in forum.invitations.all()]
+    present = {selectors.valid_id(v) for v in raw_ids}
+    if not present <= set(invited):
+        raise ValidationError("Seuls les partenaires invités peuvent être notés présents.")
+    return {partner_id: partner_id in present for partner_id in invited}
+
+
 # --- Engineering ---------------------------------------------------------------------------
 
 
-@login_required
+@policy.page(get="engineering.read")
 def engineering_list(request):
     state = request.GET.get("etat", "")
     state = state if state in EngineeringRequest.State.values else ""
     requests_ = selectors.engineering_request_list(user=request.user, state=state)
-    fmt = request.GET.get("format")
-    if fmt in {"csv", "xlsx"}:
+    fmt = _export_format(request, "engineering")
+    if fmt:
         header = ["Objet", "Partenaire", "Ingénierie", "Demandée le", "État", "Résultat"]
         rows = (
             [
@@ -494,12 +510,12 @@ def engineering_list(request):
             "requests": requests_,
             "states": EngineeringRequest.State.choices,
             "state": state,
-            "can_edit": request.user.role in {Role.ADMIN, Role.AGENT},
+            "can_create": policy.allows(request.user, "engineering", "create"),
         },
     )
 
 
-@writers
+@policy.page(get="engineering.create", post="engineering.create")
 def engineering_create(request):
     partners = selectors.partner_list(user=request.user)
     initial = {"requested_on": timezone.localdate(), "partner": request.GET.get("partenaire")}
@@ -526,7 +542,7 @@ def engineering_create(request):
     return render(request, "contracts/engineering_form.html", {"form": form})
 
 
-@login_required
+@policy.page(get="engineering.read", post="engineering.change")
 def engineering_detail(request, pk: int):
     item = selectors.engineering_request_get(user=request.user, pk=pk)
     form = forms.EngineeringMoveForm(request.POST or None)
@@ -556,9 +572,7 @@ def engineering_detail(request, pk: int):
 # --- Generations ---------------------------------------------------------------------------
 
 
-@login_required
+@policy.page(get="generation.read")
 def generation_detail(request, pk: int):
-    generation = selectors.generation_list(user=request.user).filter(pk=pk).first()
-    if generation is None:
-        raise Http404("Génération introuvable.")
+    generation = selectors.generation_get(user=request.user, pk=pk)
     return render(request, "contracts/generation_detail.html", {"generation": generation})

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -230,7 +229,7 @@ def payment_detail(request, pk: int):
                     )
                 services.payment_pay(actor=request.user, payment=payment, **form.cleaned_data)
             else:
-                raise Http404("Action inconnue.")
+                raise ValidationError("Choisissez une action parmi celles que propose la page.")
         except (TransitionRefused, ValidationError) as exc:
             flash_refusal(request, exc)
         else:
@@ -346,7 +345,7 @@ def commitment_action(request, pk: int):
             )
             messages.success(request, "Le reliquat est annulé et revient à l'AP.")
         else:
-            raise Http404("Action inconnue.")
+            raise ValidationError("Choisissez une action parmi celles que propose la page.")
     except (TransitionRefused, ValidationError) as exc:
         flash_refusal(request, exc)
     return redirect("finance:lapse_watch", pk=commitment.authorisation_id)

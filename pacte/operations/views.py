@@ -500,7 +500,7 @@ TRANSITIONS = {
 }
 
 
-@policy.page(post="operation.<name>")
+@policy.page(post="operation.<name>", choices={"name": TRANSITIONS})
 def operation_transition(request, pk: int, name: str):
     if name not in TRANSITIONS:
         raise Http404("Action inconnue.")

@@ -1,6 +1,8 @@
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from pacte.core import policy
+
 from . import selectors
 
 router = Router(tags=["Territoire"])
@@ -94,22 +96,26 @@ class CouncillorOut(Schema):
 
 
 @router.get("/departements", response=list[DepartmentOut], summary="Départements")
+@policy.endpoint("referential.read")
 def departments(request):
     return selectors.department_list(user=request.user)
 
 
 @router.get("/intercommunalites", response=list[EpciOut], summary="Intercommunalités")
+@policy.endpoint("referential.read")
 @paginate(PageNumberPagination, page_size=100)
 def epcis(request, nature: str = "", territoire: int | None = None):
     return selectors.epci_list(user=request.user, kind=nature, territory_id=territoire)
 
 
 @router.get("/intercommunalites/{siren}", response=EpciOut, summary="Une intercommunalité")
+@policy.endpoint("referential.read")
 def epci(request, siren: str):
     return selectors.epci_get(user=request.user, siren=siren)
 
 
 @router.get("/communes", response=list[CommuneOut], summary="Communes (recherche)")
+@policy.endpoint("referential.read")
 @paginate(PageNumberPagination, page_size=100)
 def communes(request, q: str = "", epci: str = ""):
     scope = selectors.epci_get(user=request.user, siren=epci) if epci else None
@@ -117,15 +123,18 @@ def communes(request, q: str = "", epci: str = ""):
 
 
 @router.get("/communes/{insee_code}", response=CommuneOut, summary="Une commune")
+@policy.endpoint("referential.read")
 def commune(request, insee_code: str):
     return selectors.commune_get(user=request.user, insee_code=insee_code)
 
 
 @router.get("/cantons", response=list[CantonOut], summary="Cantons")
+@policy.endpoint("referential.read")
 def cantons(request):
     return selectors.canton_list(user=request.user).order_by("code")
 
 
 @router.get("/elus", response=list[CouncillorOut], summary="Conseillers départementaux")
+@policy.endpoint("referential.read")
 def councillors(request, groupe: int | None = None):
     return selectors.councillor_list(user=request.user, group_id=groupe)

@@ -1,25 +1,22 @@
-"""Reads of the territorial referential, scoped by the user's role.
+"""Reads of the territorial referential, through the access policy (`referential.read`).
 
 The referential is the Département's working ground: its staff and elected members read it;
-partner users work in their own space and do not browse it.
+partner users work in their own space and do not browse it (403).
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
+from pacte.core import policy
 from pacte.core.formats import format_integer
 
 from .maps import MapShape, SvgMap
 from .models import Canton, Commune, Councillor, Department, Epci, PoliticalGroup, Territory
 
 
-def _require_internal(user) -> None:
-    if not getattr(user, "is_authenticated", False) or not user.is_internal:
-        raise PermissionDenied(
-            "Le référentiel territorial est réservé aux services du Département."
-        )
+def _scope(user, queryset: QuerySet) -> QuerySet:
+    return policy.scope(user, "referential", queryset)
 
 
 EPCI_SORTS = {
@@ -35,14 +32,15 @@ EPCI_SORTS = {
 
 
 def department_list(*, user) -> QuerySet[Department]:
-    _require_internal(user)
-    return Department.objects.all()
+    return _scope(user, Department.objects.all())
 
 
 def territory_list(*, user) -> QuerySet[Territory]:
-    _require_internal(user)
-    return Territory.objects.select_related("department").annotate(
-        epci_total=Count("epcis", distinct=True)
+    return _scope(
+        user,
+        Territory.objects.select_related("department").annotate(
+            epci_total=Count("epcis", distinct=True)
+        ),
     )
 
 
@@ -55,8 +53,7 @@ def epci_list(
     query: str = "",
     department_code: str = "",
 ) -> QuerySet[Epci]:
-    _require_internal(user)
-    qs = Epci.objects.select_related("territory")
+    qs = _scope(user, Epci.objects.select_related("territory"))
     if department_code:
         qs = qs.filter(
             pk__in=Commune.objects.filter(department__code=department_code).values("epci_id")
@@ -78,8 +75,7 @@ def epci_get(*, user, siren: str) -> Epci:
 
 
 def commune_list(*, user, query: str = "", epci: Epci | None = None) -> QuerySet[Commune]:
-    _require_internal(user)
-    qs = Commune.objects.select_related("epci", "department").search(query)
+    qs = _scope(user, Commune.objects.select_related("epci", "department").search(query))
     if epci is not None:
         qs = qs.filter(epci=epci)
     return qs.prefetch_related(Prefetch("cantons", queryset=Canton.objects.order_by("code")))
@@ -93,17 +89,18 @@ def commune_get(*, user, insee_code: str) -> Commune:
 
 
 def canton_list(*, user) -> QuerySet[Canton]:
-    _require_internal(user)
-    return Canton.objects.select_related("department").annotate(
-        commune_total=Count("communes", distinct=True)
+    return _scope(
+        user,
+        Canton.objects.select_related("department").annotate(
+            commune_total=Count("communes", distinct=True)
+        ),
     )
 
 
 def councillor_list(
     *, user, group_id: int | None = None, in_office: bool = True, department_code: str = ""
 ):
-    _require_internal(user)
-    qs = Councillor.objects.select_related("canton", "political_group")
+    qs = _scope(user, Councillor.objects.select_related("canton", "political_group"))
     if department_code:
         qs = qs.filter(canton__department__code=department_code)
     if in_office:
@@ -114,17 +111,16 @@ def councillor_list(
 
 
 def political_group_list(*, user) -> QuerySet[PoliticalGroup]:
-    _require_internal(user)
-    return PoliticalGroup.objects.annotate(member_total=Count("members"))
+    return _scope(user, PoliticalGroup.objects.annotate(member_total=Count("members")))
 
 
 def epci_map(*, user, epci: Epci) -> list[SvgMap]:
     """One map per département holding communes of `epci`, the intercommunalité highlighted.
     Two queries whatever the number of départements it spans."""
-    _require_internal(user)
-    departments = list(Department.objects.filter(communes__epci=epci).distinct())
+    departments = list(_scope(user, Department.objects.filter(communes__epci=epci)).distinct())
     rows = (
-        Epci.objects.filter(communes__department__in=departments)
+        _scope(user, Epci.objects.all())
+        .filter(communes__department__in=departments)
         .values_list("communes__department_id", "pk", "siren", "name", "svg_path")
         .distinct()
         .order_by("name")

@@ -1,11 +1,10 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
 from . import views
 
 app_name = "territory"
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="territory:epci_list"), name="index"),
+    path("", views.index, name="index"),
     path("intercommunalites/", views.epci_list, name="epci_list"),
     path("intercommunalites/<str:siren>/", views.epci_detail, name="epci_detail"),
     path("communes/", views.commune_search, name="commune_search"),

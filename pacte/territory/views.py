@@ -1,16 +1,14 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from pacte.core import policy
 from pacte.core.exports import export_response
-from pacte.core.permissions import role_required
-from pacte.core.roles import INTERNAL_ROLES
 
 from . import selectors
 from .models import Epci
 
-internal_only = role_required(*INTERNAL_ROLES)
 COMMUNES_PER_PAGE = 50
 
 
@@ -24,13 +22,29 @@ def _stamp() -> str:
 
 
 def _int_or_none(raw):
+    """A database id from the query string, or None (not a number, or beyond 64 bits)."""
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
         return None
+    return value if 0 < value < 2**63 else None
 
 
-@internal_only
+def _export_format(request) -> str | None:
+    """The export asked for ("csv", "xlsx"), after the referential's export rule."""
+    fmt = request.GET.get("format")
+    if fmt not in {"csv", "xlsx"}:
+        return None
+    policy.require(request.user, "referential", "export")
+    return fmt
+
+
+@policy.page(get="referential.read")
+def index(request):
+    return redirect("territory:epci_list")
+
+
+@policy.page(get="referential.read")
 def epci_list(request):
     kind = request.GET.get("nature", "")
     kind = kind if kind in Epci.Kind.values else ""
@@ -46,8 +60,8 @@ def epci_list(request):
             department_code=department,
         )
     )
-    fmt = request.GET.get("format")
-    if fmt in {"csv", "xlsx"}:
+    fmt = _export_format(request)
+    if fmt:
         header = ["Intercommunalité", "Nature", "SIREN", "Population", "Communes", "Territoire"]
         rows = (
             [
@@ -78,7 +92,7 @@ def epci_list(request):
     return render(request, "territory/epci_list.html", context)
 
 
-@internal_only
+@policy.page(get="referential.read")
 def epci_detail(request, siren: str):
     epci = selectors.epci_get(user=request.user, siren=siren)
     communes = selectors.commune_list(user=request.user, epci=epci).order_by("name")
@@ -90,12 +104,12 @@ def epci_detail(request, siren: str):
     return render(request, "territory/epci_detail.html", context)
 
 
-@internal_only
+@policy.page(get="referential.read")
 def commune_search(request):
     query = request.GET.get("q", "").strip()[:100]
     communes = selectors.commune_list(user=request.user, query=query).order_by("name")
-    fmt = request.GET.get("format")
-    if fmt in {"csv", "xlsx"}:
+    fmt = _export_format(request)
+    if fmt:
         header = ["Commune", "Code INSEE", "Population", "Intercommunalité", "Canton(s)"]
         rows = (
             [
@@ -118,15 +132,15 @@ def commune_search(request):
     return render(request, template, context)
 
 
-@internal_only
+@policy.page(get="referential.read")
 def councillor_list(request):
     group_id = _int_or_none(request.GET.get("groupe"))
     department = _department(request)
     councillors = selectors.councillor_list(
         user=request.user, group_id=group_id, department_code=department
     )
-    fmt = request.GET.get("format")
-    if fmt in {"csv", "xlsx"}:
+    fmt = _export_format(request)
+    if fmt:
         header = ["Civilité", "Prénom", "Nom", "Canton", "Fonction", "Groupe politique"]
         rows = (
             [

@@ -78,15 +78,17 @@ def test_partner_reads_only_its_contracts_through_the_api(client, bearer, genera
     listing = client.get("/api/contrats", **headers).json()
     assert [c["id"] for c in listing["items"]] == [mine.pk]
     assert client.get(f"/api/contrats/{theirs.pk}", **headers).status_code == 404
-    assert (
-        client.post(
-            f"/api/contrats/{theirs.pk}/etapes/agree",
-            {},
-            content_type="application/json",
-            **headers,
-        ).status_code
-        == 404
-    )
+    # A step a partner may never take: refused on its contract, not found on another's.
+    for contract, status in [(mine, 403), (theirs, 404)]:
+        assert (
+            client.post(
+                f"/api/contrats/{contract.pk}/etapes/agree",
+                {},
+                content_type="application/json",
+                **headers,
+            ).status_code
+            == status
+        )
 
 
 def test_committees_assises_and_engineering_through_the_api(client, bearer, generation, users):

@@ -13,6 +13,7 @@ from pacte.contracts import services as contract_services
 from pacte.contracts.models import Generation, Partner
 from pacte.core.services import api_token_create
 from pacte.documents import services as document_services
+from pacte.documents.tasks import generate_batch
 from pacte.finance import services as finance_services
 from pacte.operations import services as operation_services
 from pacte.operations.models import Attachment
@@ -159,6 +160,8 @@ def build(users) -> dict:
     batch = document_services.batch_start(
         actor=agent, kind="sheet", operations=[world["A"]["operation"]], label="Lot d'essai"
     )
+    generate_batch.call(batch.pk)  # queued on commit, which the world's transaction never sees
+    batch.refresh_from_db()
     for objects in world.values():
         objects["batch"] = batch
     return world

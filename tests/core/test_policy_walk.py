@@ -330,7 +330,10 @@ def _check(
                 else (status == 302 and "/connexion/" in response.get("Location", ""))
             )
         else:
-            ok = status == 403 or (api and unseen and status == 404)
+            # The API looks up what the request names (in its path or its body) before the
+            # service decides: what does not exist, or what the user may not even read, is not
+            # found (404) — a refusal all the same, that reveals nothing and writes nothing.
+            ok = status == 403 or (api and status == 404)
     else:
         ok = status == 404 or (role == "anonymous" and status in {302, 401})
     if not ok:

@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .roles import INTERNAL_ROLES, Role
+from . import policy
+from .roles import Role
 
 
 class User(AbstractUser):
@@ -53,7 +54,8 @@ class User(AbstractUser):
 
     @property
     def is_internal(self) -> bool:
-        return self.is_active and self.role in INTERNAL_ROLES
+        """Reads everything the Département holds (the policy's `read_all` capability)."""
+        return self.is_active and self.role in policy.READ_ALL.roles
 
     @property
     def is_partner_user(self) -> bool:

@@ -29,7 +29,6 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponseNotAllowed
@@ -594,6 +593,8 @@ def page(*, get: str | None = None, post: str | None = None, choices=None):
                 raise Http404("Action inconnue.")
             if decide(request.user, spec.kind, action) == "deny":
                 if not _active(request.user):
+                    from django.contrib.auth.views import redirect_to_login
+
                     return redirect_to_login(request.get_full_path())
                 raise PermissionDenied(
                     f"Votre rôle ne permet pas de {rule(spec.kind, action).description}."

@@ -1,4 +1,5 @@
-"""Roles of Pacte's users and what each may do. One place, read by selectors and views."""
+"""Roles of Pacte's users. What each may do is the access policy's (`pacte.core.policy`): code
+asks for a capability, never for a role."""
 
 from django.db import models
 
@@ -11,8 +12,3 @@ class Role(models.TextChoices):
     ELECTED = "elected", "Élu (lecture)"
     PARTNER = "partner", "Partenaire"
 
-
-# Roles of the Département's own staff and members: they see the whole referential.
-INTERNAL_ROLES = frozenset({Role.ADMIN, Role.AGENT, Role.ASSEMBLY, Role.FINANCE, Role.ELECTED})
-# Roles that may edit partners' records through Pacte's pages.
-PARTNER_EDITOR_ROLES = frozenset({Role.ADMIN, Role.AGENT})

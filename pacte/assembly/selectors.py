@@ -4,26 +4,16 @@ deliberations — from their publication date, not before. A `*_get` answers « 
 (404) whatever the reason: an unknown id, an id out of range, or an object not to be seen."""
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
 from pacte.core import policy
+from pacte.core.ids import get_or_404, valid_id
 
 from .models import Attendance, Deliberation, Proxy, Report, Sitting
 
-# Database ids are 64-bit: a larger number designates nothing.
-MAX_ID = 2**63 - 1
 MAX_YEAR = 9999
-
-
-def valid_id(raw) -> int | None:
-    """`raw` as a database id, or None when it cannot be one (not a number, out of range)."""
-    try:
-        value = int(raw)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return value if 0 < value <= MAX_ID else None
 
 
 def valid_year(raw) -> int | None:
@@ -33,17 +23,6 @@ def valid_year(raw) -> int | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return value if 1 <= value <= MAX_YEAR else None
-
-
-def _get(qs: QuerySet, pk, message: str):
-    """The object `pk` of the (already scoped) `qs`, or 404 whatever the reason."""
-    pk = valid_id(pk)
-    if pk is None:
-        raise Http404(message)
-    try:
-        return qs.get(pk=pk)
-    except qs.model.DoesNotExist as exc:
-        raise Http404(message) from exc
 
 
 # --- Published deliberations (public) ------------------------------------------------------
@@ -108,7 +87,7 @@ def sitting_list(*, user, body: str = "", year=None, action: str = "read"):
 
 
 def sitting_get(*, user, pk) -> Sitting:
-    return _get(
+    return get_or_404(
         policy.scope(
             user,
             "sitting",
@@ -129,11 +108,13 @@ def sitting_get(*, user, pk) -> Sitting:
 
 def sitting_row(*, user, pk) -> Sitting:
     """The sitting alone (a form's instance)."""
-    return _get(policy.scope(user, "sitting", Sitting.objects.all()), pk, "Séance introuvable.")
+    return get_or_404(
+        policy.scope(user, "sitting", Sitting.objects.all()), pk, "Séance introuvable."
+    )
 
 
 def proxy_get(*, user, sitting: Sitting, pk) -> Proxy:
-    return _get(
+    return get_or_404(
         policy.scope(user, "sitting", Proxy.objects.filter(sitting=sitting)).select_related(
             "sitting", "giver", "holder"
         ),
@@ -189,7 +170,7 @@ def sitting_voted_total(*, user, sitting: Sitting) -> int:
 def report_get(*, user, pk, action: str = "read") -> Report:
     """The report `pk`, for `action` (a role that may not act on reports at all is refused
     before the report is looked for)."""
-    return _get(
+    return get_or_404(
         policy.scope(user, "report", Report.objects.all(), action)
         .select_related("sitting", "deliberation", "corrects__report__sitting")
         .prefetch_related("opinions__commission", "group_votes__group", "contracts__partner")
@@ -269,7 +250,7 @@ def deliberation_list(*, user, query: str = "", year=None):
 
 
 def deliberation_get(*, user, pk) -> Deliberation:
-    return _get(
+    return get_or_404(
         deliberation_list(user=user).select_related(
             "corrects", "document", "report_document", "published_document"
         ),

@@ -1,10 +1,11 @@
 from django import forms
 
+from pacte.core.ids import MAX_ID
+
 from .models import Contract, EngineeringRequest, Orientation, Pact, Partner
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Database ids are 64-bit: a larger number designates nothing.
-MAX_ID = 2**63 - 1
 
 
 class IdsChoiceField(forms.ModelMultipleChoiceField):

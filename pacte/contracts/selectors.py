@@ -4,9 +4,9 @@ records; a `*_get` answers « introuvable » (404) whether the object does not e
 to someone else."""
 
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import Http404
 
 from pacte.core import policy
+from pacte.core.ids import get_or_404, valid_id
 
 from .models import (
     CommitteeAction,
@@ -24,30 +24,6 @@ from .models import (
     SteeringCommittee,
     TerritorialForum,
 )
-
-# Database ids are 64-bit: a larger number designates nothing.
-MAX_ID = 2**63 - 1
-
-
-def valid_id(raw) -> int | None:
-    """`raw` as a database id, or None when it cannot be one (not a number, out of range)."""
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value <= MAX_ID else None
-
-
-def _get(qs: QuerySet, pk, message: str):
-    """The object `pk` of the (already scoped) `qs`, or 404 whatever the reason."""
-    pk = valid_id(pk)
-    if pk is None:
-        raise Http404(message)
-    try:
-        return qs.get(pk=pk)
-    except qs.model.DoesNotExist as exc:
-        raise Http404(message) from exc
-
 
 # --- Partners ------------------------------------------------------------------------------
 
@@ -67,7 +43,7 @@ def partner_list(*, user, kind: str = "", territory_id: int | None = None, query
 
 def partner_get(*, user, pk: int) -> Partner:
     # The same answer whether it does not exist or belongs to someone else.
-    return _get(partner_list(user=user), pk, "Partenaire introuvable.")
+    return get_or_404(partner_list(user=user), pk, "Partenaire introuvable.")
 
 
 # --- Generations ---------------------------------------------------------------------------
@@ -82,7 +58,7 @@ def generation_list(*, user):
 
 
 def generation_get(*, user, pk: int) -> Generation:
-    return _get(generation_list(user=user), pk, "Génération introuvable.")
+    return get_or_404(generation_list(user=user), pk, "Génération introuvable.")
 
 
 def generation_current(*, user) -> Generation | None:
@@ -165,7 +141,7 @@ def contract_get(*, user, pk: int) -> Contract:
         Prefetch("events", queryset=ContractEvent.objects.select_related("actor")),
         "amendments",
     )
-    return _get(qs, pk, "Contrat introuvable.")
+    return get_or_404(qs, pk, "Contrat introuvable.")
 
 
 def progress_pack(*, contract: Contract, on) -> dict:
@@ -213,14 +189,14 @@ def committee_list(*, user, contract: Contract | None = None, partner: Partner |
 
 
 def committee_get(*, user, pk: int) -> SteeringCommittee:
-    return _get(committee_list(user=user), pk, "Comité de pilotage introuvable.")
+    return get_or_404(committee_list(user=user), pk, "Comité de pilotage introuvable.")
 
 
 def committee_action_get(*, user, committee_pk: int, pk: int) -> CommitteeAction:
     """An action of the committee `committee_pk`, and of that committee only (404 otherwise)."""
     committee = committee_get(user=user, pk=committee_pk)
     qs = CommitteeAction.objects.filter(committee=committee).select_related("committee__contract")
-    return _get(qs, pk, "Action introuvable.")
+    return get_or_404(qs, pk, "Action introuvable.")
 
 
 def open_actions_before(*, committee: SteeringCommittee):
@@ -260,7 +236,7 @@ def forum_get(*, user, pk: int) -> TerritorialForum:
             ).prefetch_related("pacts", "orientations"),
         ),
     )
-    return _get(qs, pk, "Assise introuvable.")
+    return get_or_404(qs, pk, "Assise introuvable.")
 
 
 # --- Engineering ---------------------------------------------------------------------------
@@ -287,4 +263,4 @@ def engineering_request_get(*, user, pk: int) -> EngineeringRequest:
     qs = engineering_request_list(user=user).prefetch_related(
         Prefetch("events", queryset=EngineeringRequestEvent.objects.select_related("actor"))
     )
-    return _get(qs, pk, "Demande d'ingénierie introuvable.")
+    return get_or_404(qs, pk, "Demande d'ingénierie introuvable.")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from pacte.core import policy
 from pacte.core.errors import flash_refusal
 from pacte.core.exports import export_response
+from pacte.core.ids import valid_id
 from pacte.core.workflow import TransitionRefused
 from pacte.territory.selectors import territory_list
 
@@ -26,7 +27,7 @@ def _stamp() -> str:
     return timezone.localdate().strftime("%Y%m%d")
 
 
-_int_or_none = selectors.valid_id
+_int_or_none = valid_id
 
 
 def _export_format(request, kind: str) -> str | None:
@@ -474,7 +475,7 @@ def _attendance(raw_ids: list[str], forum: TerritorialForum) -> dict[int, bool]:
     """Who was present, for each partner invited; a value that is not an invited partner's id
     is refused (ValidationError), nothing is written."""
     invited = [i.partner_id for i in forum.invitations.all()]
-    present = {selectors.valid_id(v) for v in raw_ids}
+    present = {valid_id(v) for v in raw_ids}
     if not present <= set(invited):
         raise ValidationError("Seuls les partenaires invités peuvent être notés présents.")
     return {partner_id: partner_id in present for partner_id in invited}

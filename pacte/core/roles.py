@@ -11,4 +11,3 @@ class Role(models.TextChoices):
     FINANCE = "finance", "Finances"
     ELECTED = "elected", "Élu (lecture)"
     PARTNER = "partner", "Partenaire"
-

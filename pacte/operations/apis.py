@@ -11,6 +11,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from pacte.contracts.selectors import contract_get
 from pacte.core import policy
 from pacte.core.errors import api_refusal
+from pacte.core.ids import MAX_ID, valid_id
 from pacte.core.workflow import TransitionRefused
 
 from . import selectors, services
@@ -165,7 +166,7 @@ class OperationDetailOut(OperationOut):
 
 
 class OperationIn(Schema):
-    contract_id: int = Field(..., ge=1, le=selectors.MAX_ID)
+    contract_id: int = Field(..., ge=1, le=MAX_ID)
     title: str
     category: str
     description: str = ""
@@ -206,9 +207,9 @@ def operations(
         user=request.user,
         state=etat,
         query=q,
-        partner_id=selectors.valid_id(partenaire),
-        territory_id=selectors.valid_id(territoire),
-        pact_id=selectors.valid_id(pacte),
+        partner_id=valid_id(partenaire),
+        territory_id=valid_id(territoire),
+        pact_id=valid_id(pacte),
     )
 
 

@@ -3,9 +3,10 @@ from django.core.exceptions import ValidationError
 
 from pacte.contracts.forms import DATE_WIDGET
 from pacte.core.forms import FrenchDecimalField
+from pacte.core.ids import valid_id
 
 from .models import Attachment, Operation, ReciprocalCommitment, Resource
-from .selectors import commune_choices, valid_id
+from .selectors import commune_choices
 
 
 class IdChoiceField(forms.ModelChoiceField):

@@ -11,6 +11,7 @@ from django.http import Http404
 
 from pacte.contracts.models import Contract, Pact, Partner, PriorityStake
 from pacte.core import policy
+from pacte.core.ids import valid_id
 from pacte.core.models import User
 from pacte.territory.models import Commune
 
@@ -23,8 +24,6 @@ from .models import (
 )
 
 REFERENCE = re.compile(r"OP-[\w-]+", re.IGNORECASE)
-# Database ids are 64-bit: a larger number designates nothing.
-MAX_ID = 2**63 - 1
 
 OPERATION_SORTS = {
     "recent": "-created_at",
@@ -38,15 +37,6 @@ OPERATION_SORTS = {
     "etat": "state",
     "-etat": "-state",
 }
-
-
-def valid_id(raw) -> int | None:
-    """`raw` as a database id, or None when it cannot be one (not a number, out of range)."""
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value <= MAX_ID else None
 
 
 def _decimal_or_none(raw):

@@ -11,6 +11,7 @@ from pacte.contracts.selectors import contract_list, generation_current
 from pacte.core import policy
 from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
+from pacte.core.ids import valid_id
 from pacte.core.redirects import safe_next
 from pacte.core.workflow import TransitionRefused
 from pacte.documents.selectors import document_list
@@ -39,7 +40,7 @@ EXPORT_HEADER = [
 
 def _int(raw):
     """A database id from the query string, or None (not a number, or beyond 64 bits)."""
-    return selectors.valid_id(raw)
+    return valid_id(raw)
 
 
 def _filters(request):

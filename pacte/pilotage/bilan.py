@@ -26,6 +26,7 @@ from django.utils import timezone
 from pacte.contracts.models import Generation, Partner
 from pacte.core import policy
 from pacte.core.formats import format_date, format_date_words, format_decimal, format_integer
+from pacte.core.ids import MAX_ID
 from pacte.operations.models import Expense, Operation, Resource
 
 ZERO = Decimal("0.00")
@@ -102,7 +103,6 @@ class Bilan:
 
 
 # Database ids are 64-bit: a larger number designates nothing.
-MAX_ID = 2**63 - 1
 
 
 def bilan_generations(*, user, action: str = "read"):

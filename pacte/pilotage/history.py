@@ -32,6 +32,7 @@ from pacte.contracts.models import Contract, Generation, Partner
 from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.formats import format_date, format_money
+from pacte.core.ids import MAX_ID
 from pacte.core.money import CENT
 from pacte.operations.models import Expense, Operation, Resource
 from pacte.territory.models import Commune, Epci
@@ -1030,7 +1031,6 @@ def history_import_file(
 
 
 # Database ids are 64-bit: a larger number designates nothing.
-MAX_ID = 2**63 - 1
 
 
 def history_generations(*, user):

@@ -10,6 +10,7 @@ from pacte.contracts.selectors import generation_current, generation_list
 from pacte.core import policy
 from pacte.core.charts import Series, format_count, format_days, hbar_chart, line_chart
 from pacte.core.formats import format_money
+from pacte.core.ids import MAX_ID
 from pacte.territory.selectors import territory_list
 
 from . import dashboards as selectors
@@ -37,7 +38,6 @@ WITH_LISTS = {"direction", "instruction", "finances"}
 
 
 # Database ids are 64-bit: a larger number designates nothing.
-MAX_ID = 2**63 - 1
 
 
 def _int(raw):

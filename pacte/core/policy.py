@@ -488,6 +488,13 @@ def decide(user, kind: str, action: str, obj=None) -> str:
     return "hide"
 
 
+def refusal(rule_: Rule) -> str:
+    """« Votre rôle ne permet pas de modifier… », « … d'envoyer… » (elision before a vowel)."""
+    text = rule_.description
+    de = "d'" if text[:1].lower() in "aeéèêiîoôuhy" else "de "
+    return f"Votre rôle ne permet pas {de}{text}."
+
+
 def allows(user, kind: str, action: str, obj=None) -> bool:
     return decide(user, kind, action, obj) == "allow"
 
@@ -504,7 +511,7 @@ def require(actor, kind: str, action: str, obj=None) -> None:
         raise Http404(f"{KINDS[kind].label.capitalize()} introuvable.")
     if not _active(actor):
         raise PermissionDenied("Connectez-vous pour continuer.")
-    raise PermissionDenied(f"Votre rôle ne permet pas de {rule_.description}.")
+    raise PermissionDenied(refusal(rule_))
 
 
 def scope(user, kind: str, queryset: QuerySet, action: str = "read") -> QuerySet:
@@ -514,7 +521,7 @@ def scope(user, kind: str, queryset: QuerySet, action: str = "read") -> QuerySet
     if not matching:
         if not _active(user):
             raise PermissionDenied("Connectez-vous pour continuer.")
-        raise PermissionDenied(f"Votre rôle ne permet pas de {rule_.description}.")
+        raise PermissionDenied(refusal(rule_))
     spec = KINDS[kind]
     if spec.user_path is not None:
         queryset = queryset.filter(**{f"{spec.user_path}_id": getattr(user, "pk", None)})
@@ -596,9 +603,7 @@ def page(*, get: str | None = None, post: str | None = None, choices=None):
                     from django.contrib.auth.views import redirect_to_login
 
                     return redirect_to_login(request.get_full_path())
-                raise PermissionDenied(
-                    f"Votre rôle ne permet pas de {rule(spec.kind, action).description}."
-                )
+                raise PermissionDenied(refusal(rule(spec.kind, action)))
             return view(request, *args, **kwargs)
 
         wrapper.policy = PagePolicy(declared, choices)

@@ -319,7 +319,8 @@ def _check(
             redirected_to_login = status == 302 and "/connexion/" in response.get("Location", "")
             if status not in {200, 302, 304} or redirected_to_login:
                 problems.append(f"{what} {role}: lecture permise, réponse {status}")
-        elif status in {401, 403, 404, 405}:
+        elif status in {401, 403, 405} or (status == 404 and not (api and "[none]" in what)):
+            # A body built from the schema names example ids (1…) that may not exist: 404 then.
             problems.append(f"{what} {role}: écriture permise, réponse {status}")
         return
     if verdict == "deny":

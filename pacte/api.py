@@ -9,11 +9,13 @@ refuses a revoked or expired token and any write with a read token before the en
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import HttpError
-from ninja.security import HttpBearer, django_auth
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from pacte.assembly.apis import router as assembly_router
 from pacte.contracts.apis import router as partners_router
+from pacte.core.schemas import validation_refusal
 from pacte.core.services import ApiTokenRefused, api_token_authenticate
 from pacte.finance.apis import router as finance_router
 from pacte.operations.apis import router as operations_router
@@ -36,7 +38,8 @@ une écriture avec un jeton « lecture » est refusée (403) et n'écrit rien.
 **Expiration.** Un jeton vaut un an par défaut, deux ans au plus, jusqu'à la fin du jour
 choisi. Un jeton expiré ou révoqué est refusé (401) ; révoquez-le sur la page « Mon compte ».
 
-Les réponses d'erreur portent un message en français dans `detail`.
+Les réponses d'erreur portent un message en français dans `detail` ; une requête mal
+formée (422) donne en plus, dans `errors`, chaque champ en cause (`loc`) et pourquoi (`message`).
 """
 
 
@@ -54,11 +57,28 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class BrowserSession(SessionAuth):
+    """The signed-in browser's session. Its writes carry the CSRF token, as the pages' forms do;
+    a request without a signed-in session is not checked here, and ends as a 401 like any other
+    unauthenticated call."""
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        if check_csrf(request):
+            raise HttpError(
+                403,
+                "Jeton CSRF absent ou invalide : depuis un navigateur, envoyez l'en-tête "
+                "X-CSRFToken ; depuis un programme, utilisez un jeton d'API.",
+            )
+        return request.COOKIES.get(self.param_name)
+
+
 api = NinjaAPI(
     title="API Pacte",
     version="1",
     description=DESCRIPTION,
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), BrowserSession()],
     urls_namespace="api",
     docs_url="/docs",
 )
@@ -67,6 +87,23 @@ api = NinjaAPI(
 @api.exception_handler(PermissionDenied)
 def permission_denied(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Accès refusé."}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(
+        request,
+        {
+            "detail": "Authentification requise : envoyez un jeton d'API valide dans l'en-tête "
+            "« Authorization: Bearer pacte_… » (page « Mon compte »)."
+        },
+        status=401,
+    )
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request, exc):
+    return api.create_response(request, validation_refusal(exc.errors), status=422)
 
 
 @api.exception_handler(OverflowError)

@@ -6,10 +6,12 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from pacte.core import policy
 from pacte.core.errors import api_refusal
+from pacte.core.pagination import Pages
+from pacte.core.schemas import Input
 
 from . import selectors, services
 
@@ -196,7 +198,7 @@ def _quorum(q) -> dict:
 
 @router.get("/seances/", response=list[SittingOut], summary="Séances")
 @policy.endpoint("sitting.read")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def sittings(request, instance: str = "", annee: int | None = None):
     return selectors.sitting_list(user=request.user, body=instance, year=annee)
 
@@ -219,14 +221,14 @@ def report(request, pk: int):
 
 @router.get("/actes/", response=list[DeliberationOut], summary="Délibérations")
 @policy.endpoint("deliberation.manage")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def deliberations(request, annee: int | None = None, q: str = ""):
     return selectors.deliberation_list(user=request.user, year=annee, query=q).select_related(
         "corrects"
     )
 
 
-class GroupCountIn(Schema):
+class GroupCountIn(Input):
     group: str
     votes_for: int = 0
     votes_against: int = 0
@@ -234,7 +236,7 @@ class GroupCountIn(Schema):
     not_voting: int = 0
 
 
-class VoteIn(Schema):
+class VoteIn(Input):
     groups: list[GroupCountIn] = []
     president_votes_for: bool | None = None
     ballots: dict[int, str] = {}

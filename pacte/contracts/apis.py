@@ -3,10 +3,12 @@ import datetime
 from django.core.exceptions import ValidationError
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from pacte.core import policy
 from pacte.core.errors import api_refusal
+from pacte.core.pagination import Pages
+from pacte.core.schemas import Input
 from pacte.core.workflow import TransitionRefused
 
 from . import selectors, services
@@ -121,18 +123,18 @@ class ContractDetailOut(ContractOut):
         return list(obj.events.all())
 
 
-class ContractIn(Schema):
+class ContractIn(Input):
     partner_id: int
 
 
-class StakeIn(Schema):
+class StakeIn(Input):
     title: str
     description: str = ""
     pact_ids: list[int]
     orientation_ids: list[int] = []
 
 
-class TransitionIn(Schema):
+class TransitionIn(Input):
     reason: str = ""
     deliberation_number: str = ""
     vote_date: datetime.date | None = None
@@ -143,7 +145,7 @@ class TransitionIn(Schema):
 
 @router.get("/partenaires", response=list[PartnerOut], summary="Partenaires visibles")
 @policy.endpoint("partner.read")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def partners(request, nature: str = "", q: str = ""):
     return selectors.partner_list(user=request.user, kind=nature, query=q)
 
@@ -156,7 +158,7 @@ def partner(request, partner_id: int):
 
 @router.get("/contrats", response=list[ContractOut], summary="Contrats visibles")
 @policy.endpoint("contract.read")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def contracts(request, generation: int | None = None, etat: str = "", nature: str = ""):
     return selectors.contract_list(
         user=request.user, generation_id=generation, state=etat, kind=nature
@@ -331,13 +333,13 @@ class CommitteeOut(Schema):
         return list(obj.actions.all())
 
 
-class ActionIn(Schema):
+class ActionIn(Input):
     description: str
     owner: str
     due_on: datetime.date
 
 
-class CommitteeIn(Schema):
+class CommitteeIn(Input):
     held_on: datetime.date
     attendees: list[str]
     place: str = ""
@@ -368,7 +370,7 @@ class EngineeringOut(Schema):
         return obj.get_state_display()
 
 
-class EngineeringIn(Schema):
+class EngineeringIn(Input):
     # A partner user's own organisation when left out.
     partner_id: int | None = None
     provider: str
@@ -395,7 +397,7 @@ def forum(request, forum_id: int):
 
 @router.get("/comites", response=list[CommitteeOut], summary="Comités de pilotage visibles")
 @policy.endpoint("committee.read")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def committees(request):
     return selectors.committee_list(user=request.user)
 
@@ -431,7 +433,7 @@ def committee_create(request, contract_id: int, payload: CommitteeIn):
 
 @router.get("/ingenierie", response=list[EngineeringOut], summary="Demandes d'ingénierie")
 @policy.endpoint("engineering.read")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def engineering_requests(request, etat: str = ""):
     return selectors.engineering_request_list(user=request.user, state=etat)
 

@@ -3,10 +3,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from pacte.core import policy
 from pacte.core.errors import api_refusal
+from pacte.core.pagination import Pages
+from pacte.core.schemas import Input
 from pacte.core.workflow import TransitionRefused
 from pacte.operations.selectors import operation_get
 
@@ -55,7 +57,7 @@ class PaymentOut(Schema):
         return obj.commitment.operation.contract.partner.name
 
 
-class PaymentIn(Schema):
+class PaymentIn(Input):
     operation_id: int
     kind: str
     amount: Decimal
@@ -63,7 +65,7 @@ class PaymentIn(Schema):
     evidence_ids: list[int] = []
 
 
-class PayIn(Schema):
+class PayIn(Input):
     mandate_number: str
     paid_on: datetime.date
 
@@ -88,7 +90,7 @@ def authorisations(request):
 
 @router.get("/paiements", response=list[PaymentOut], summary="Demandes de paiement visibles")
 @policy.endpoint("payment.read")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def payments(request, etat: str = ""):
     return selectors.payment_list(user=request.user, state=etat)
 

@@ -6,12 +6,14 @@ from django.http import FileResponse, Http404
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from pacte.contracts.selectors import contract_get
 from pacte.core import policy
 from pacte.core.errors import api_refusal
 from pacte.core.ids import MAX_ID, valid_id
+from pacte.core.pagination import Pages
+from pacte.core.schemas import Input
 from pacte.core.workflow import TransitionRefused
 
 from . import selectors, services
@@ -46,13 +48,13 @@ class OperationOut(Schema):
         return str(obj.assigned_to) if obj.assigned_to_id else None
 
 
-class ExpenseIO(Schema):
+class ExpenseIO(Input):
     label: str
     amount_excl_tax: Decimal
     amount_incl_tax: Decimal
 
 
-class ResourceIO(Schema):
+class ResourceIO(Input):
     funder: str
     label: str = ""
     amount: Decimal
@@ -165,7 +167,7 @@ class OperationDetailOut(OperationOut):
         return list(obj.commitments.all())
 
 
-class OperationIn(Schema):
+class OperationIn(Input):
     contract_id: int = Field(..., ge=1, le=MAX_ID)
     title: str
     category: str
@@ -177,16 +179,16 @@ class OperationIn(Schema):
     vat_recovered: bool = True
 
 
-class PlanIn(Schema):
+class PlanIn(Input):
     expenses: list[ExpenseIO]
     resources: list[ResourceIO]
 
 
-class MessageIn(Schema):
+class MessageIn(Input):
     body: str
 
 
-class TransitionIn(Schema):
+class TransitionIn(Input):
     reason: str = ""
     body: str = ""
     started_on: datetime.date | None = None
@@ -194,7 +196,7 @@ class TransitionIn(Schema):
 
 @router.get("/operations", response=list[OperationOut], summary="Opérations visibles")
 @policy.endpoint("operation.read")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def operations(
     request,
     etat: str = "",

@@ -1,7 +1,8 @@
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from pacte.core import policy
+from pacte.core.pagination import Pages
 
 from . import selectors
 
@@ -103,7 +104,7 @@ def departments(request):
 
 @router.get("/intercommunalites", response=list[EpciOut], summary="Intercommunalités")
 @policy.endpoint("referential.read")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def epcis(request, nature: str = "", territoire: int | None = None):
     return selectors.epci_list(user=request.user, kind=nature, territory_id=territoire)
 
@@ -116,7 +117,7 @@ def epci(request, siren: str):
 
 @router.get("/communes", response=list[CommuneOut], summary="Communes (recherche)")
 @policy.endpoint("referential.read")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def communes(request, q: str = "", epci: str = ""):
     scope = selectors.epci_get(user=request.user, siren=epci) if epci else None
     return selectors.commune_list(user=request.user, query=q, epci=scope).order_by("insee_code")

@@ -1,5 +1,7 @@
 from django import forms
 
+from pacte.core.forms import IdChoiceField, IdMultipleChoiceField
+
 from .models import CommissionOpinion, Report, Sitting, ThematicCommission
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -36,13 +38,13 @@ class SittingTimesForm(forms.ModelForm):
 
 
 class ReportForm(forms.ModelForm):
-    operations = forms.ModelMultipleChoiceField(
+    operations = IdMultipleChoiceField(
         label="Opérations dont la fiche est prête (rapport de subventions)",
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    contracts = forms.ModelMultipleChoiceField(
+    contracts = IdMultipleChoiceField(
         label="Contrats accordés à approuver (rapport d'approbation)",
         queryset=None,
         required=False,
@@ -96,9 +98,7 @@ class SendForm(forms.Form):
 
 
 class OpinionForm(forms.Form):
-    commission = forms.ModelChoiceField(
-        label="Commission", queryset=ThematicCommission.objects.all()
-    )
+    commission = IdChoiceField(label="Commission", queryset=ThematicCommission.objects.all())
     met_on = forms.DateField(label="Réunion du", widget=DATE_WIDGET)
     opinion = forms.ChoiceField(label="Avis", choices=CommissionOpinion.Opinion.choices)
     remark = forms.CharField(
@@ -111,8 +111,8 @@ class OpenItemForm(forms.Form):
 
 
 class ProxyForm(forms.Form):
-    giver = forms.ModelChoiceField(label="Membre qui donne pouvoir", queryset=None)
-    holder = forms.ModelChoiceField(label="Membre présent qui le reçoit", queryset=None)
+    giver = IdChoiceField(label="Membre qui donne pouvoir", queryset=None)
+    holder = IdChoiceField(label="Membre présent qui le reçoit", queryset=None)
 
     def __init__(self, *args, sitting, **kwargs):
         super().__init__(*args, **kwargs)

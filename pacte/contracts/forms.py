@@ -1,34 +1,14 @@
 from django import forms
 
-from pacte.core.ids import MAX_ID
+from pacte.core.forms import IdChoiceField, IdMultipleChoiceField
 
 from .models import Contract, EngineeringRequest, Orientation, Pact, Partner
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-# Database ids are 64-bit: a larger number designates nothing.
-
-
-class IdsChoiceField(forms.ModelMultipleChoiceField):
-    """A multiple choice of objects by id, which answers « not a valid choice » for a number out
-    of the database's range instead of handing it to the database."""
-
-    def _check_values(self, value):
-        for pk in value:
-            try:
-                number = int(str(pk))
-            except (TypeError, ValueError):
-                continue  # left to Django's own message
-            if not 0 < number <= MAX_ID:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": pk},
-                )
-        return super()._check_values(value)
 
 
 class ContractCreateForm(forms.Form):
-    partner = forms.ModelChoiceField(
+    partner = IdChoiceField(
         label="Partenaire",
         queryset=Partner.objects.none(),
         error_messages={"required": "Choisissez le partenaire."},
@@ -66,13 +46,13 @@ class StakeForm(forms.Form):
     description = forms.CharField(
         label="Description", widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    pacts = IdsChoiceField(
+    pacts = IdMultipleChoiceField(
         label="Pactes",
         queryset=Pact.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Rattachez l'enjeu à au moins un pacte."},
     )
-    orientations = IdsChoiceField(
+    orientations = IdMultipleChoiceField(
         label="Orientations transversales",
         queryset=Orientation.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -149,7 +129,7 @@ CommitteeActionFormSet = forms.formset_factory(CommitteeActionForm, extra=3, max
 
 
 class ForumForm(forms.Form):
-    territory = forms.ModelChoiceField(label="Territoire", queryset=None)
+    territory = IdChoiceField(label="Territoire", queryset=None)
     held_on = forms.DateField(label="Date", widget=DATE_WIDGET)
     place = forms.CharField(label="Lieu", max_length=255, required=False)
 
@@ -159,7 +139,7 @@ class ForumForm(forms.Form):
 
 
 class RaisedStakeForm(StakeForm):
-    partner = forms.ModelChoiceField(label="Partenaire concerné", queryset=Partner.objects.none())
+    partner = IdChoiceField(label="Partenaire concerné", queryset=Partner.objects.none())
 
     def __init__(self, *args, forum, **kwargs):
         super().__init__(*args, generation=forum.generation, **kwargs)
@@ -168,7 +148,7 @@ class RaisedStakeForm(StakeForm):
 
 
 class EngineeringRequestForm(forms.Form):
-    partner = forms.ModelChoiceField(label="Partenaire", queryset=Partner.objects.none())
+    partner = IdChoiceField(label="Partenaire", queryset=Partner.objects.none())
     provider = forms.ChoiceField(
         label="Ingénierie sollicitée", choices=EngineeringRequest.Provider.choices
     )

@@ -1,7 +1,7 @@
 from django import forms
 
 from pacte.contracts.forms import DATE_WIDGET
-from pacte.core.forms import FrenchDecimalField
+from pacte.core.forms import FrenchDecimalField, IdMultipleChoiceField
 
 from .models import PaymentRequest
 
@@ -36,7 +36,7 @@ class PaymentRequestForm(forms.Form):
         required=False,
         help_text="Obligatoire pour le solde.",
     )
-    evidence = forms.ModelMultipleChoiceField(
+    evidence = IdMultipleChoiceField(
         label="Justificatifs (pièces de l'opération)",
         queryset=None,
         widget=forms.CheckboxSelectMultiple,

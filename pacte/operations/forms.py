@@ -1,36 +1,10 @@
 from django import forms
-from django.core.exceptions import ValidationError
 
 from pacte.contracts.forms import DATE_WIDGET
-from pacte.core.forms import FrenchDecimalField
-from pacte.core.ids import valid_id
+from pacte.core.forms import FrenchDecimalField, IdChoiceField, IdMultipleChoiceField
 
 from .models import Attachment, Operation, ReciprocalCommitment, Resource
 from .selectors import commune_choices
-
-
-class IdChoiceField(forms.ModelChoiceField):
-    """A choice among objects whose id, sent by the browser, may be anything: a number out of
-    the database's range is an invalid choice, like an unknown one (not a server error)."""
-
-    def to_python(self, value):
-        if value not in self.empty_values and valid_id(value) is None:
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
-
-
-class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Several such choices (see IdChoiceField)."""
-
-    def _check_values(self, value):
-        for pk in value:
-            if valid_id(pk) is None:
-                raise ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": str(pk)[:20]},
-                )
-        return super()._check_values(value)
 
 
 class OperationForm(forms.ModelForm):

@@ -8,14 +8,13 @@ from django.shortcuts import redirect, render
 from pacte.core import policy
 from pacte.core.errors import flash_refusal
 from pacte.core.exports import csv_response
+from pacte.core.forms import IdChoiceField
 
 from . import history
 
 
 class HistoryImportForm(forms.Form):
-    generation = forms.ModelChoiceField(
-        label="Génération", queryset=None, empty_label=None, help_text=""
-    )
+    generation = IdChoiceField(label="Génération", queryset=None, empty_label=None, help_text="")
     file = forms.FileField(
         label="Fichier des opérations (CSV ou XLSX)",
         help_text="CSV en UTF-8 (avec ou sans BOM), séparé par des points-virgules ou des "

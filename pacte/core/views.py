@@ -32,9 +32,19 @@ def _account_page(request, form, **context):
     return response
 
 
+# A new token's secret waits in the session for the one page that shows it.
+NEW_TOKEN_KEY = "pacte_new_token"
+
+
 @policy.page(get="account.read")
 def account(request):
-    return _account_page(request, ApiTokenForm())
+    shown = request.session.pop(NEW_TOKEN_KEY, None)
+    context = {}
+    if shown:
+        token = next((t for t in api_token_list(user=request.user) if t.pk == shown["pk"]), None)
+        if token is not None:
+            context = {"new_token": shown["raw"], "new_token_obj": token}
+    return _account_page(request, ApiTokenForm(), **context)
 
 
 @policy.page(post="account.change")
@@ -52,7 +62,10 @@ def token_create(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return _account_page(request, ApiTokenForm(), new_token=raw, new_token_obj=token)
+            # Shown once by the account page: reloading it neither shows the secret again nor
+            # creates another token.
+            request.session[NEW_TOKEN_KEY] = {"pk": token.pk, "raw": raw}
+            return redirect("account")
     return _account_page(request, form)
 
 

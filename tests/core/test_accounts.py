@@ -30,7 +30,8 @@ def test_database_refuses_a_partner_user_without_partner():
 
 def test_token_created_on_account_page_is_shown_once_and_stored_hashed(client_for, users):
     client = client_for("agent")
-    response = client.post("/compte/jetons/", {"name": "Tableur"})
+    response = client.post("/compte/jetons/", {"name": "Tableur"}, follow=True)
+    assert response.redirect_chain == [("/compte/", 302)]  # reloading creates nothing more
     raw = response.context["new_token"]
     assert raw.startswith("pacte_") and raw in response.content.decode()
     token = ApiToken.objects.get(user=users["test-agent"], name="Tableur")

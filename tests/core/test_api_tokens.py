@@ -53,7 +53,9 @@ def test_account_page_creates_a_read_token_valid_one_year_by_default(client_for,
     default = today() + datetime.timedelta(days=365)
     assert f'value="{default.isoformat()}"' in page and format_date(default) in page
     response = client.post(
-        "/compte/jetons/", {"name": "Tableur", "scope": "read", "expires_on": default.isoformat()}
+        "/compte/jetons/",
+        {"name": "Tableur", "scope": "read", "expires_on": default.isoformat()},
+        follow=True,
     )
     raw = response.context["new_token"]
     assert raw in response.content.decode()
@@ -68,6 +70,7 @@ def test_account_page_creates_a_read_write_token_with_a_shorter_expiry(client_fo
     response = client_for("partner").post(
         "/compte/jetons/",
         {"name": "Logiciel", "scope": "read_write", "expires_on": soon.isoformat()},
+        follow=True,
     )
     assert response.status_code == 200 and response.context["new_token"]
     token = ApiToken.objects.get(user=users["test-partner"], name="Logiciel")

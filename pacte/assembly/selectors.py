@@ -190,20 +190,21 @@ def report_operations(*, user, report: Report):
     )
 
 
+def _report_choices(user, kind: str, model, ready_state, report: Report | None):
+    """The `model` objects in `ready_state` that the user sees, and those `report` carries."""
+    wanted = Q(state=ready_state)
+    if report is not None:
+        wanted |= Q(reports=report)
+    return policy.scope(user, kind, model.objects.filter(wanted)).distinct()
+
+
 def report_operation_choices(*, user, report: Report | None = None):
     """The operations a report on subsidies may carry: those whose sheet is ready, and those it
     already carries."""
     from pacte.operations.models import Operation
 
-    wanted = Q(state=Operation.State.SHEET_READY)
-    if report is not None:
-        wanted |= Q(reports=report)
-    return (
-        policy.scope(user, "operation", Operation.objects.filter(wanted))
-        .select_related("contract__partner")
-        .distinct()
-        .order_by("reference")
-    )
+    choices = _report_choices(user, "operation", Operation, Operation.State.SHEET_READY, report)
+    return choices.select_related("contract__partner").order_by("reference")
 
 
 def report_contract_choices(*, user, report: Report | None = None):
@@ -211,14 +212,8 @@ def report_contract_choices(*, user, report: Report | None = None):
     already carries."""
     from pacte.contracts.models import Contract
 
-    wanted = Q(state=Contract.State.AGREED)
-    if report is not None:
-        wanted |= Q(reports=report)
-    return (
-        policy.scope(user, "contract", Contract.objects.filter(wanted))
-        .select_related("partner", "generation")
-        .distinct()
-    )
+    choices = _report_choices(user, "contract", Contract, Contract.State.AGREED, report)
+    return choices.select_related("partner", "generation")
 
 
 def political_groups(*, user):

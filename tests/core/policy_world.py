@@ -19,7 +19,7 @@ from pacte.operations import services as operation_services
 from pacte.operations.models import Attachment
 from pacte.pilotage import history
 from pacte.territory.models import Territory
-from tests.finance.conftest import voted_operation
+from tests.finance.conftest import open_fund, voted_operation
 from tests.operations.conftest import make_operation, signed_contract
 
 D = datetime.date
@@ -30,18 +30,7 @@ def build(users) -> dict:
     """{"A": {kind: object}, "B": {...}, "A_draft": {...}}; objects of no partner are in each."""
     agent, finance = users["test-agent"], users["test-finance"]
     generation = Generation.objects.get(framework_deliberation_number="2022-317")
-    authorisation = finance_services.ap_create(
-        actor=finance,
-        generation=generation,
-        label="FIT 2023-2026",
-        amount=Decimal("5000000.00"),
-        deliberation_number="2023-001",
-        voted_on=D(2023, 1, 30),
-    )
-    for year in range(2023, 2028):
-        finance_services.cp_set(
-            actor=finance, authorisation=authorisation, year=year, amount=Decimal("1000000.00")
-        )
+    authorisation = open_fund(generation, finance, amount="5000000.00", yearly="1000000.00")
     sitting = seed_sitting_2022_317(users["test-assembly"])
     report = sitting.reports.get()
     territory = Territory.objects.order_by("pk").first()

@@ -348,42 +348,52 @@ def _check(
 WEB_IDS = [f"{route or '/'}" for route, entry in WEB if entry.name not in NINJA_PAGES]
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("route", WEB_IDS)
-def test_page_answers_as_the_policy_declares(world, route):
-    entry = next(e for r, e in WEB if (r or "/") == route)
-    declared = entry.callback.policy.methods
+def _walk(world, route, specs, choices, *, first_url, api, body=dict):
+    """Request `route` for each variant of the world, each method of `specs` ({method: declared
+    spec}) and each role; the problems found, in French."""
     problems = []
     clients = _clients(world)
-    kinds = {spec.kind for spec in declared.values()}
-    for variant in _variants(route, kinds):
+    for variant in _variants(route, {spec.kind for spec in specs.values()}):
         instances = (
-            [("/" + route, {})]
-            if variant == "none"
-            else _instances(route, world, variant, entry.callback.policy.choices)
+            [(first_url, {})] if variant == "none" else _instances(route, world, variant, choices)
         )
         for url, kwargs in instances:
-            for method in sorted(set(declared) - {"HEAD"}):
-                spec = declared[method]
+            for method, spec in sorted(specs.items()):
                 action = spec.resolve(kwargs)
                 if (spec.kind, action) not in policy.POLICY:
-                    continue  # an unknown transition name: the page answers 404 (checked below)
+                    continue  # an unknown transition name: the URL answers 404
                 obj = _decided_on(world, variant, spec.kind)
                 for role in ROLES:
-                    verdict = policy.decide(_user(world, role), spec.kind, action, obj)
-                    response, written = _request(clients[role], method, url)
+                    user = _user(world, role)
+                    unseen = (
+                        api
+                        and (spec.kind, "read") in policy.POLICY
+                        and not policy.allows(user, spec.kind, "read", obj)
+                    )
+                    response, written = _request(clients[role], method, url, **body())
                     _check(
                         problems,
                         what=f"{method} {url} [{variant}]",
                         role=role,
-                        verdict=verdict,
+                        verdict=policy.decide(user, spec.kind, action, obj),
                         method=method,
                         response=response,
                         written=written,
-                        api=False,
+                        api=api,
                         missing=variant in {"missing", "huge"},
                         huge=variant == "huge",
+                        unseen=unseen,
                     )
+    return problems
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", WEB_IDS)
+def test_page_answers_as_the_policy_declares(world, route):
+    entry = next(e for r, e in WEB if (r or "/") == route)
+    declared = entry.callback.policy
+    specs = {m: spec for m, spec in declared.methods.items() if m != "HEAD"}
+    problems = _walk(world, route, specs, declared.choices, first_url="/" + route, api=False)
     assert not problems, "\n".join(problems)
 
 
@@ -455,37 +465,13 @@ def test_api_answers_as_the_policy_declares(world, operation_id):
         entry for entry in API if f"{entry[1]} {entry[0]}" == operation_id
     )
     declared = operation.view_func.policy
-    problems = []
-    clients = _clients(world)
-    for variant in _variants(path, {declared.kind}):
-        instances = (
-            [(path, {})]
-            if variant == "none"
-            else _instances(path, world, variant, declared.choices)
-        )
-        for url, kwargs in instances:
-            action = declared.resolve(kwargs)
-            if (declared.kind, action) not in policy.POLICY:
-                continue
-            obj = _decided_on(world, variant, declared.kind)
-            for role in ROLES:
-                user = _user(world, role)
-                verdict = policy.decide(user, declared.kind, action, obj)
-                unseen = (declared.kind, "read") in policy.POLICY and not policy.allows(
-                    user, declared.kind, "read", obj
-                )
-                response, written = _request(clients[role], method, url, **_body(spec, root))
-                _check(
-                    problems,
-                    what=f"{method} {url} [{variant}]",
-                    role=role,
-                    verdict=verdict,
-                    method=method,
-                    response=response,
-                    written=written,
-                    api=True,
-                    missing=variant in {"missing", "huge"},
-                    huge=variant == "huge",
-                    unseen=unseen,
-                )
+    problems = _walk(
+        world,
+        path,
+        {method: declared},
+        declared.choices,
+        first_url=path,
+        api=True,
+        body=lambda: _body(spec, root),
+    )
     assert not problems, "\n".join(problems)

@@ -23,24 +23,26 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def ap(generation, users):
+def open_fund(generation, finance, *, amount="1000000.00", yearly="300000.00"):
+    """The fund's AP voted in January 2023, with its CP for 2023 to 2027."""
     authorisation = services.ap_create(
-        actor=users["test-finance"],
+        actor=finance,
         generation=generation,
         label="FIT 2023-2026",
-        amount=Decimal("1000000.00"),
+        amount=Decimal(amount),
         deliberation_number="2023-001",
         voted_on=D(2023, 1, 30),
     )
     for year in range(2023, 2028):
         services.cp_set(
-            actor=users["test-finance"],
-            authorisation=authorisation,
-            year=year,
-            amount=Decimal("300000.00"),
+            actor=finance, authorisation=authorisation, year=year, amount=Decimal(yearly)
         )
     return authorisation
+
+
+@pytest.fixture
+def ap(generation, users):
+    return open_fund(generation, users["test-finance"])
 
 
 def voted_operation(contract, users, *, amount="135000.00", sign=True, title="Véloroute"):

@@ -6,7 +6,6 @@ The data functions return plain JSON-able dicts holding every sentence as the do
 it (they are stored with each version); the templates only lay them out."""
 
 import re
-import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,7 +13,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pacte.core import policy
-from pacte.core.formats import format_date, format_date_words, format_money
+from pacte.core.french import (
+    NBSP,
+    capitals,
+    format_date,
+    format_date_words,
+    format_money,
+    format_time,
+    french_spacing,
+    ordinal,
+    votes,
+)
 
 from . import services
 from .models import Attendance, CommissionOpinion, Deliberation, Report, Sitting
@@ -46,51 +55,6 @@ POSITIONS = [
     ("not_voting", "Ne prend pas part au vote"),
 ]
 HEADING_END = tuple(".:;,!?…»)")
-
-
-# --- Words ---------------------------------------------------------------------------------
-
-
-def ordinal(number: int) -> str:
-    """1ère, 2ème, 5ème: as the assembly's documents write the commissions' numbers."""
-    return "1ère" if number == 1 else f"{number}ème"
-
-
-def capitals(text: str) -> str:
-    """Capitals without accents, as the documents' headings are typed (« REUNION DU … »)."""
-    decomposed = unicodedata.normalize("NFD", text.upper())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def format_time(value) -> str:
-    """10 h 05."""
-    return f"{value.hour} h {value.minute:02d}" if value else ""
-
-
-def votes(count: int) -> str:
-    return f"{count} voix"
-
-
-# A no-break space, not the narrow one: PDF readers take a narrow space for no space at all.
-NBSP = "\u00a0"
-FRENCH_SPACES = [
-    (re.compile(r" ([;:!?»…])"), NBSP + r"\1"),
-    (re.compile(r"« "), "«" + NBSP),
-]
-
-
-def french_spacing(value):
-    """No line starts with « ; », « : », « » » or « … », nor ends with « « »: the spaces before
-    them become no-break spaces, in every string of the data."""
-    if isinstance(value, str):
-        for pattern, replacement in FRENCH_SPACES:
-            value = pattern.sub(replacement, value)
-        return value
-    if isinstance(value, list):
-        return [french_spacing(v) for v in value]
-    if isinstance(value, dict):
-        return {k: french_spacing(v) for k, v in value.items()}
-    return value
 
 
 def _collectivity():

@@ -87,7 +87,7 @@ class ReportForm(forms.ModelForm):
 
 
 def _money(value):
-    from pacte.core.formats import format_money
+    from pacte.core.french import format_money
 
     return format_money(value) if value is not None else "—"
 

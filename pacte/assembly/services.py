@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from pacte.core import policy
 from pacte.core.audit import audit
-from pacte.core.formats import format_date
+from pacte.core.french import format_date
 
 from . import rules
 from .models import (

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from pacte.core import policy
 from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
-from pacte.core.formats import format_date
+from pacte.core.french import format_date
 from pacte.core.workflow import TransitionRefused
 
 from . import forms, rules, selectors, services

@@ -3,7 +3,7 @@ from django.db import models, transaction
 
 from pacte.core import policy
 from pacte.core.audit import audit
-from pacte.core.formats import format_date
+from pacte.core.french import format_date
 from pacte.territory.models import Epci
 
 from .models import (

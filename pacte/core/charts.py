@@ -9,7 +9,7 @@ from html import escape
 
 from django.utils.safestring import mark_safe
 
-from .formats import format_integer, format_money
+from .french import format_integer, format_money
 
 PALETTE = ["#004b87", "#b34000", "#18753c", "#6a3d9a"]
 DASHES = ["", "6 3", "2 2", "8 2 2 2"]

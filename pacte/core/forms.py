@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .formats import format_date
+from .french import format_date
 from .ids import valid_id
 from .models import ApiToken
 

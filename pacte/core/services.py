@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from . import policy
 from .audit import audit
-from .formats import format_date
+from .french import format_date
 from .models import ApiToken, User
 
 

@@ -9,7 +9,7 @@ import typst
 from django.conf import settings
 from django.utils import timezone
 
-from pacte.core.formats import format_date_words, format_decimal, format_money
+from pacte.core.french import amount_in_words, format_date_words, format_decimal, format_money
 from pacte.operations.financing import summarise
 
 TEMPLATES = Path(__file__).resolve().parent / "typst"
@@ -36,84 +36,6 @@ def render_pdf(name: str, data: dict) -> bytes:
 
 def _money(value) -> str:
     return format_money(value) if value is not None else "—"
-
-
-UNITS = [
-    "",
-    "un",
-    "deux",
-    "trois",
-    "quatre",
-    "cinq",
-    "six",
-    "sept",
-    "huit",
-    "neuf",
-    "dix",
-    "onze",
-    "douze",
-    "treize",
-    "quatorze",
-    "quinze",
-    "seize",
-    "dix-sept",
-    "dix-huit",
-    "dix-neuf",
-]
-TENS = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante"}
-
-
-def _below_100(n: int) -> str:
-    if n < 20:
-        return UNITS[n]
-    tens, unit = divmod(n, 10)
-    if tens in (7, 9):
-        base = "soixante" if tens == 7 else "quatre-vingt"
-        rest = _below_100(10 + unit)
-        return f"{base}-et-{rest}" if tens == 7 and unit == 1 else f"{base}-{rest}"
-    if tens == 8:
-        return "quatre-vingts" if unit == 0 else f"quatre-vingt-{UNITS[unit]}"
-    if unit == 0:
-        return TENS[tens]
-    return f"{TENS[tens]}-et-un" if unit == 1 else f"{TENS[tens]}-{UNITS[unit]}"
-
-
-def _below_1000(n: int) -> str:
-    hundreds, rest = divmod(n, 100)
-    if hundreds == 0:
-        return _below_100(rest)
-    head = "cent" if hundreds == 1 else f"{UNITS[hundreds]}-cent" + ("s" if rest == 0 else "")
-    return head if rest == 0 else f"{head}-{_below_100(rest)}"
-
-
-def number_in_words(n: int) -> str:
-    """French spelling (1990 rules, hyphens everywhere): 1 250 000 → un-million-deux-cent-
-    cinquante-mille."""
-    if n == 0:
-        return "zéro"
-    parts = []
-    for value, singular, plural in [
-        (10**9, "milliard", "milliards"),
-        (10**6, "million", "millions"),
-    ]:
-        count, n = divmod(n, value)
-        if count:
-            parts.append(f"{number_in_words(count)}-{singular if count == 1 else plural}")
-    thousands, n = divmod(n, 1000)
-    if thousands:
-        parts.append("mille" if thousands == 1 else f"{_below_1000(thousands)}-mille")
-    if n:
-        parts.append(_below_1000(n))
-    return "-".join(parts)
-
-
-def amount_in_words(amount: Decimal) -> str:
-    euros = int(amount)
-    cents = int((amount - euros) * 100)
-    text = f"{number_in_words(euros)} euro{'s' if euros > 1 else ''}"
-    if cents:
-        text += f" et {number_in_words(cents)} centime{'s' if cents > 1 else ''}"
-    return text
 
 
 def location_svg(operation) -> str | None:

@@ -273,7 +273,7 @@ def operation_finance(*, user, operation: Operation) -> dict | None:
 
 
 def _alert(what: str, deadline: datetime.date, today: datetime.date, days: int) -> list[str]:
-    from pacte.core.formats import format_date
+    from pacte.core.french import format_date
 
     if deadline < today:
         return [f"Délai dépassé pour {what} : le {format_date(deadline)}."]

@@ -17,7 +17,7 @@ from django.db.models import Q, Sum
 
 from pacte.core import policy
 from pacte.core.audit import audit
-from pacte.core.formats import format_decimal, format_money
+from pacte.core.french import format_decimal, format_money
 from pacte.core.money import cents
 from pacte.operations.models import Attachment, Operation
 from pacte.operations.workflows import OPERATION_WORKFLOW
@@ -484,7 +484,7 @@ def lapse_alerts_send(*, on: datetime.date) -> int:
     from django.conf import settings
     from django.core.mail import send_mail
 
-    from pacte.core.formats import format_date
+    from pacte.core.french import format_date
 
     sent = 0
     commitments = (

@@ -7,7 +7,7 @@ from pacte.core import policy
 from pacte.core.charts import Series, bar_chart, line_chart
 from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
-from pacte.core.formats import SHORT_MONTHS, format_money
+from pacte.core.french import SHORT_MONTHS, format_money
 from pacte.core.workflow import TransitionRefused
 from pacte.operations.selectors import operation_get
 

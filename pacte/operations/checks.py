@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from pacte.core.formats import format_date, format_money
+from pacte.core.french import format_date, format_money
 
 from .financing import summarise
 from .models import Attachment, Operation

@@ -6,7 +6,7 @@ Every figure is Decimal to the cent; nothing is rounded here but the percentages
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pacte.core.formats import format_decimal, format_money
+from pacte.core.french import format_decimal, format_money
 from pacte.core.money import percent
 
 from .models import Operation, Resource

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 
 from pacte.contracts.models import Contract, Partner
 from pacte.core import policy
-from pacte.core.formats import format_decimal, format_integer, format_money
+from pacte.core.french import format_decimal, format_integer, format_money
 from pacte.operations.models import Operation
 from pacte.territory.maps import SvgMap
 from pacte.territory.models import Department, Epci, Territory

@@ -18,19 +18,24 @@ Python on Decimals read from the database (no floating point on the way).
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.http import Http404
 from django.utils import timezone
 
 from pacte.contracts.models import Generation, Partner
 from pacte.core import policy
-from pacte.core.formats import format_date, format_date_words, format_decimal, format_integer
+from pacte.core.french import (
+    amount_words,
+    count_words,
+    format_date,
+    format_date_words,
+    format_integer,
+)
 from pacte.core.ids import MAX_ID
 from pacte.operations.models import Expense, Operation, Resource
 
 ZERO = Decimal("0.00")
-MILLION = Decimal(1_000_000)
 PUBLIC_OWNERS = frozenset({Partner.Kind.COMMUNE, Partner.Kind.EPCI, Partner.Kind.JOINT_SYNDICATE})
 NOT_SET = "Non renseigné"
 NO_PACT = "Sans pacte (génération antérieure aux pactes ou enjeu sans pacte)"
@@ -267,41 +272,6 @@ def _breakdown(key, title, heading, operations, labels_of, overlapping=False) ->
 
 
 # --- The sentence --------------------------------------------------------------------------
-
-
-def _floor(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
-
-
-def count_words(count: int) -> str:
-    """104 → « plus de 100 opérations »; 37 → « plus de 30 opérations »; 7 → « 7 opérations »."""
-    step = 100 if count >= 100 else 10 if count >= 20 else 1
-    floor = count - count % step
-    noun = "opération" if count == 1 else "opérations"
-    if floor == count:
-        return f"{format_integer(count)} {noun}"
-    return f"plus de {format_integer(floor)} {noun}"
-
-
-def amount_words(amount: Decimal, *, more_than: bool) -> str:
-    """25 406 350 € → « 25,4 millions d'euros »; with `more_than`, rounded down and said so:
-    237 912 000 € → « plus de 237 millions d'euros »."""
-    amount = Decimal(amount)
-    if amount < MILLION:
-        thousands = _floor(amount / 1000, 0) * 1000 if more_than else amount.quantize(Decimal(1))
-        text = f"{format_integer(thousands)} euros"
-        exact = thousands == amount
-    else:
-        millions = amount / MILLION
-        places = 0 if millions >= 100 else 1
-        if more_than:
-            shown = _floor(millions, places)
-        else:
-            shown = millions.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        unit = "million" if shown < 2 else "millions"
-        text = f"{format_decimal(shown, places)} {unit} d'euros"
-        exact = shown * MILLION == amount
-    return text if not more_than or exact else f"plus de {text}"
 
 
 def bilan_sentence(generation: Generation, totals: Figures, as_of: datetime.date) -> str:

@@ -8,7 +8,7 @@ from html import escape
 from django.utils.safestring import mark_safe
 
 from pacte.core.charts import PALETTE, _id, _short
-from pacte.core.formats import format_money
+from pacte.core.french import format_money
 
 FONT = 'font-family="Marianne, Segoe UI, Roboto, Arial, sans-serif" font-size="15"'
 INK = "#1e1e1e"

@@ -1,6 +1,6 @@
 """The bilan as a PDF, with the Typst template `pacte/documents/typst/bilan.typ`."""
 
-from pacte.core.formats import format_date, format_integer, format_money
+from pacte.core.french import format_date, format_integer, format_money
 from pacte.documents.rendering import render_pdf
 
 from . import bilan as bilans

@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from pacte.contracts.models import Contract, Generation
 from pacte.core import policy
-from pacte.core.formats import SHORT_MONTHS
+from pacte.core.french import SHORT_MONTHS
 from pacte.core.models import AuditEvent
 from pacte.finance.models import Commitment, PaymentRequest, ProgrammeAuthorisation
 from pacte.finance.services import _add_years

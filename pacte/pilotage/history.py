@@ -31,7 +31,7 @@ from pacte.contracts.identifiers import RNA_PATTERN, compact
 from pacte.contracts.models import Contract, Generation, Partner
 from pacte.core import policy
 from pacte.core.audit import audit
-from pacte.core.formats import format_date, format_money
+from pacte.core.french import format_date, format_money
 from pacte.core.ids import MAX_ID
 from pacte.core.money import CENT
 from pacte.operations.models import Expense, Operation, Resource

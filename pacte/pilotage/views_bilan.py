@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from pacte.core import policy
 from pacte.core.exports import export_response
-from pacte.core.formats import format_money
+from pacte.core.french import format_money
 
 from . import bilan as bilans
 from .bilan_charts import hbar_chart

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from pacte.contracts.selectors import generation_current, generation_list
 from pacte.core import policy
 from pacte.core.charts import Series, format_count, format_days, hbar_chart, line_chart
-from pacte.core.formats import format_money
+from pacte.core.french import format_money
 from pacte.core.ids import MAX_ID
 from pacte.territory.selectors import territory_list
 

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from pacte.core import policy
-from pacte.core.formats import format_integer
+from pacte.core.french import format_integer
 
 from .maps import MapShape, SvgMap
 from .models import Canton, Commune, Councillor, Department, Epci, PoliticalGroup, Territory

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.http import Http404
 from django.utils import timezone
 
-from pacte.core.formats import format_date
+from pacte.core.french import format_date
 from pacte.core.models import ApiToken
 from pacte.core.services import api_token_create, api_token_revoke
 from pacte.operations.models import Message

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from pypdf import PdfReader
 
-from pacte.documents import rendering, services, signing
+from pacte.core import french
+from pacte.documents import services, signing
 from pacte.documents.models import Document
 from pacte.operations.models import Operation
 from tests.finance.conftest import voted_operation
@@ -36,11 +37,11 @@ def voted(lens_contract, users, ap):
 
 
 def test_amounts_in_french_words():
-    assert rendering.number_in_words(1_250_000) == "un-million-deux-cent-cinquante-mille"
-    assert rendering.number_in_words(80) == "quatre-vingts"
-    assert rendering.number_in_words(71) == "soixante-et-onze"
-    assert rendering.number_in_words(200) == "deux-cents"
-    assert rendering.amount_in_words(Decimal("135000.50")) == (
+    assert french.number_in_words(1_250_000) == "un-million-deux-cent-cinquante-mille"
+    assert french.number_in_words(80) == "quatre-vingts"
+    assert french.number_in_words(71) == "soixante-et-onze"
+    assert french.number_in_words(200) == "deux-cents"
+    assert french.amount_in_words(Decimal("135000.50")) == (
         "cent-trente-cinq-mille euros et cinquante centimes"
     )
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from pacte.core.formats import format_date, format_money
+from pacte.core.french import format_date, format_money
 from tests.e2e.a11y import assert_no_axe_violations
 from tests.factories import TEST_PASSWORD
 

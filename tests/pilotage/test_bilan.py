@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from pacte.core.french import amount_words, count_words
 from pacte.operations.models import Operation
-from pacte.pilotage.bilan import amount_words, compute_bilan, count_words
+from pacte.pilotage.bilan import compute_bilan
 from tests.finance.conftest import voted_operation
 from tests.operations.conftest import make_operation
 from tests.pilotage.conftest import amount, demo_rows

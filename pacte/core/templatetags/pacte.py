@@ -1,14 +1,14 @@
 from django import template
 from django.utils.http import urlencode
 
-from pacte.core import formats
+from pacte.core import french
 
 register = template.Library()
 
-register.filter("money", formats.format_money)
-register.filter("integer", formats.format_integer)
-register.filter("frdate", formats.format_date)
-register.filter("date_words", formats.format_date_words)
+register.filter("money", french.format_money)
+register.filter("integer", french.format_integer)
+register.filter("frdate", french.format_date)
+register.filter("date_words", french.format_date_words)
 
 
 @register.simple_tag(takes_context=True)
@@ -48,4 +48,4 @@ def sort_th(context, label: str, key: str, current: str, css_class: str = ""):
     )
 
 
-register.filter("decimal2", formats.format_decimal)
+register.filter("decimal2", french.format_decimal)

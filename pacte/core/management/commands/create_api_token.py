@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from pacte.core.formats import format_date
+from pacte.core.french import format_date
 from pacte.core.models import ApiToken, User
 from pacte.core.services import api_token_create
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pacte.core.formats import (
+from pacte.core.french import (
     NBSP,
     NNBSP,
     format_date,

@@ -1,0 +1,271 @@
+"""Pacte's one home for French as users read it: figures and dates (1 250 000,00 €, 26/09/2022,
+12 345 habitants), numbers and amounts in words (un-million-deux-cent-cinquante-mille euros,
+« plus de 237 millions d'euros »), ordinals, and the typography of the documents (no-break
+spaces before « ; : ! ? » and inside quotes)."""
+
+import datetime
+import re
+import unicodedata
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+# A no-break space, not the narrow one, in the documents: PDF readers take a narrow space for
+# no space at all.
+NBSP = "\u00a0"
+MILLION = Decimal(1_000_000)
+NNBSP = "\u202f"  # narrow no-break space, the French thousands separator
+
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+# Abbreviated, for the axes of charts.
+SHORT_MONTHS = [
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+]
+
+
+def group_thousands(digits: str, sep: str = NNBSP) -> str:
+    head = len(digits) % 3 or 3
+    parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+    return sep.join(parts)
+
+
+def format_integer(value) -> str:
+    if value is None or value == "":
+        return ""
+    number = int(value)
+    sign = "-" if number < 0 else ""
+    return sign + group_thousands(str(abs(number)))
+
+
+def format_decimal(value, places: int = 2) -> str:
+    if value is None or value == "":
+        return ""
+    quantum = Decimal(1).scaleb(-places)
+    number = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
+    sign = "-" if number < 0 else ""
+    integer, _, fraction = f"{abs(number):f}".partition(".")
+    text = group_thousands(integer)
+    return sign + (f"{text},{fraction}" if places else text)
+
+
+def format_money(value) -> str:
+    """1250000 → '1 250 000,00 €' (narrow no-break spaces, as the Imprimerie nationale writes)."""
+    if value is None or value == "":
+        return ""
+    return f"{format_decimal(value, 2)}{NBSP}€"
+
+
+def format_date(value) -> str:
+    """A date (or aware datetime, or ISO date string from stored JSON) as 26/09/2022."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value[:10])
+    if isinstance(value, datetime.datetime):
+        from django.utils import timezone
+
+        value = timezone.localtime(value).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def format_date_words(value: datetime.date) -> str:
+    """26 septembre 2022; the first day of a month is written 1er."""
+    if not value:
+        return ""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day so many months later (the month's last day when it has fewer days)."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+# --- Words ---------------------------------------------------------------------------------
+
+
+UNITS = [
+    "",
+    "un",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "six",
+    "sept",
+    "huit",
+    "neuf",
+    "dix",
+    "onze",
+    "douze",
+    "treize",
+    "quatorze",
+    "quinze",
+    "seize",
+    "dix-sept",
+    "dix-huit",
+    "dix-neuf",
+]
+
+
+TENS = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante"}
+
+
+def _below_100(n: int) -> str:
+    if n < 20:
+        return UNITS[n]
+    tens, unit = divmod(n, 10)
+    if tens in (7, 9):
+        base = "soixante" if tens == 7 else "quatre-vingt"
+        rest = _below_100(10 + unit)
+        return f"{base}-et-{rest}" if tens == 7 and unit == 1 else f"{base}-{rest}"
+    if tens == 8:
+        return "quatre-vingts" if unit == 0 else f"quatre-vingt-{UNITS[unit]}"
+    if unit == 0:
+        return TENS[tens]
+    return f"{TENS[tens]}-et-un" if unit == 1 else f"{TENS[tens]}-{UNITS[unit]}"
+
+
+def _below_1000(n: int) -> str:
+    hundreds, rest = divmod(n, 100)
+    if hundreds == 0:
+        return _below_100(rest)
+    head = "cent" if hundreds == 1 else f"{UNITS[hundreds]}-cent" + ("s" if rest == 0 else "")
+    return head if rest == 0 else f"{head}-{_below_100(rest)}"
+
+
+def number_in_words(n: int) -> str:
+    """French spelling (1990 rules, hyphens everywhere): 1 250 000 → un-million-deux-cent-
+    cinquante-mille."""
+    if n == 0:
+        return "zéro"
+    parts = []
+    for value, singular, plural in [
+        (10**9, "milliard", "milliards"),
+        (10**6, "million", "millions"),
+    ]:
+        count, n = divmod(n, value)
+        if count:
+            parts.append(f"{number_in_words(count)}-{singular if count == 1 else plural}")
+    thousands, n = divmod(n, 1000)
+    if thousands:
+        parts.append("mille" if thousands == 1 else f"{_below_1000(thousands)}-mille")
+    if n:
+        parts.append(_below_1000(n))
+    return "-".join(parts)
+
+
+def amount_in_words(amount: Decimal) -> str:
+    euros = int(amount)
+    cents = int((amount - euros) * 100)
+    text = f"{number_in_words(euros)} euro{'s' if euros > 1 else ''}"
+    if cents:
+        text += f" et {number_in_words(cents)} centime{'s' if cents > 1 else ''}"
+    return text
+
+
+def _floor(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+
+
+def count_words(count: int) -> str:
+    """104 → « plus de 100 opérations »; 37 → « plus de 30 opérations »; 7 → « 7 opérations »."""
+    step = 100 if count >= 100 else 10 if count >= 20 else 1
+    floor = count - count % step
+    noun = "opération" if count == 1 else "opérations"
+    if floor == count:
+        return f"{format_integer(count)} {noun}"
+    return f"plus de {format_integer(floor)} {noun}"
+
+
+def amount_words(amount: Decimal, *, more_than: bool) -> str:
+    """25 406 350 € → « 25,4 millions d'euros »; with `more_than`, rounded down and said so:
+    237 912 000 € → « plus de 237 millions d'euros »."""
+    amount = Decimal(amount)
+    if amount < MILLION:
+        thousands = _floor(amount / 1000, 0) * 1000 if more_than else amount.quantize(Decimal(1))
+        text = f"{format_integer(thousands)} euros"
+        exact = thousands == amount
+    else:
+        millions = amount / MILLION
+        places = 0 if millions >= 100 else 1
+        if more_than:
+            shown = _floor(millions, places)
+        else:
+            shown = millions.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        unit = "million" if shown < 2 else "millions"
+        text = f"{format_decimal(shown, places)} {unit} d'euros"
+        exact = shown * MILLION == amount
+    return text if not more_than or exact else f"plus de {text}"
+
+
+# --- Typography of the documents ----------------------------------------------------------
+
+
+def ordinal(number: int) -> str:
+    """1ère, 2ème, 5ème: as the assembly's documents write the commissions' numbers."""
+    return "1ère" if number == 1 else f"{number}ème"
+
+
+def capitals(text: str) -> str:
+    """Capitals without accents, as the documents' headings are typed (« REUNION DU … »)."""
+    decomposed = unicodedata.normalize("NFD", text.upper())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def format_time(value) -> str:
+    """10 h 05."""
+    return f"{value.hour} h {value.minute:02d}" if value else ""
+
+
+def votes(count: int) -> str:
+    return f"{count} voix"
+
+
+FRENCH_SPACES = [
+    (re.compile(r" ([;:!?»…])"), NBSP + r"\1"),
+    (re.compile(r"« "), "«" + NBSP),
+]
+
+
+def french_spacing(value):
+    """No line starts with « ; », « : », « » » or « … », nor ends with « « »: the spaces before
+    them become no-break spaces, in every string of the data."""
+    if isinstance(value, str):
+        for pattern, replacement in FRENCH_SPACES:
+            value = pattern.sub(replacement, value)
+        return value
+    if isinstance(value, list):
+        return [french_spacing(v) for v in value]
+    if isinstance(value, dict):
+        return {k: french_spacing(v) for k, v in value.items()}
+    return value

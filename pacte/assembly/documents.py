@@ -525,7 +525,7 @@ def deliberation_documents_generate(*, actor, deliberation: Deliberation):
     instance given too). Run by the adoption, inside its transaction."""
     from pacte.documents.models import Document
     from pacte.documents.rendering import render_pdf
-    from pacte.documents.services import _store
+    from pacte.documents.services import document_store
 
     # Part of the adoption: the vote makes the act.
     policy.require(actor, "report", "proceed", deliberation.report)
@@ -539,7 +539,7 @@ def deliberation_documents_generate(*, actor, deliberation: Deliberation):
         (Document.Kind.REPORT, REPORT_TEMPLATE, report_data(deliberation.report)),
     ]:
         data["reference"] = deliberation.number
-        stored[kind] = _store(
+        stored[kind] = document_store(
             actor=actor,
             operation=None,
             kind=kind,
@@ -579,7 +579,7 @@ def published_document_generate(*, actor, deliberation: Deliberation):
     publication stamp (the date put online, the adopted PDF's hash, the act's author)."""
     from pacte.documents.models import Document
     from pacte.documents.rendering import render_pdf
-    from pacte.documents.services import _store
+    from pacte.documents.services import document_store
 
     policy.require(actor, "deliberation", "publish", deliberation)
     if not deliberation.published_on:
@@ -589,7 +589,7 @@ def published_document_generate(*, actor, deliberation: Deliberation):
         raise ValidationError("La délibération adoptée n'a pas encore son PDF.")
     data = dict(adopted.data)
     data["stamp"] = publication_stamp(deliberation, adopted.sha256)
-    document = _store(
+    document = document_store(
         actor=actor,
         operation=None,
         kind=Document.Kind.PUBLISHED_DELIBERATION,

@@ -4,7 +4,7 @@ proxies, quorum, and numbered deliberations."""
 from django.conf import settings
 from django.db import models
 
-from pacte.core.french import add_months
+from pacte.core.dates import add_months
 
 from . import rules
 

@@ -33,7 +33,7 @@ def line_chart(
 ) -> str:
     """A line chart of amounts in euros (or of what `axis_format` writes). Lines differ by
     colour and dash (not colour alone)."""
-    axis_format = axis_format or _short
+    axis_format = axis_format or short_money
     left, right, top, bottom = 90, 20, 20, 60
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = max([v for s in series for v in s.values] + [Decimal(1)])
@@ -47,9 +47,9 @@ def line_chart(
 
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{_id(title)}-t {_id(title)}-d" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{_id(title)}-t">{escape(title)}</title>',
-        f'<desc id="{_id(title)}-d">{escape(description)}</desc>',
+        f'aria-labelledby="{chart_id(title)}-t {chart_id(title)}-d" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id(title)}-t">{escape(title)}</title>',
+        f'<desc id="{chart_id(title)}-d">{escape(description)}</desc>',
     ]
     for step in range(5):
         value = top_value * step / 4
@@ -100,7 +100,7 @@ def bar_chart(
 ) -> str:
     """Grouped bars of amounts (or of what `axis_format` and `value_format` write); bars differ
     by colour and by a pattern of stroke."""
-    axis_format = axis_format or _short
+    axis_format = axis_format or short_money
     value_format = value_format or format_money
     left, right, top, bottom = 90, 20, 20, 60
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -109,9 +109,9 @@ def bar_chart(
     bar_w = group_w * 0.8 / max(len(series), 1)
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{_id(title)}-t {_id(title)}-d" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{_id(title)}-t">{escape(title)}</title>',
-        f'<desc id="{_id(title)}-d">{escape(description)}</desc>',
+        f'aria-labelledby="{chart_id(title)}-t {chart_id(title)}-d" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id(title)}-t">{escape(title)}</title>',
+        f'<desc id="{chart_id(title)}-d">{escape(description)}</desc>',
     ]
     for step in range(5):
         value = top_value * step / 4
@@ -168,7 +168,7 @@ def hbar_chart(
     height = top + row_h * max(len(labels), 1) + bottom
     plot_w = width - label_width - right
     top_value = max([v for s in series for v in s.values] + [Decimal(1)])
-    key = _id(title)
+    key = chart_id(title)
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{key}-t {key}-d" xmlns="http://www.w3.org/2000/svg">',
@@ -223,7 +223,8 @@ def _truncate(text: str, size: int) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def _short(value) -> str:
+def short_money(value) -> str:
+    """An axis label: 1,2 M€, 350 k€, 80 €."""
     value = Decimal(value)
     if value >= 1_000_000:
         return f"{value / 1_000_000:.1f} M€".replace(".", ",")
@@ -232,5 +233,6 @@ def _short(value) -> str:
     return f"{value:.0f} €"
 
 
-def _id(title: str) -> str:
+def chart_id(title: str) -> str:
+    """A stable HTML id for the chart titled `title` (its title and description elements)."""
     return "c" + hashlib.sha1(title.encode()).hexdigest()[:10]

@@ -99,17 +99,6 @@ def format_date_words(value: datetime.date) -> str:
     return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day so many months later (the month's last day when it has fewer days)."""
-    import calendar
-
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
-
-
 # --- Words ---------------------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ VOTED = {
 }
 
 
-def _store(
+def document_store(
     *, actor, operation, kind, template, data, content: bytes, content_type="application/pdf"
 ) -> Document:
     """Save a new version of a document. A document of no operation (a deliberation, a report,
@@ -71,7 +71,7 @@ def sheet_generate(*, actor, operation: Operation) -> Document:
     policy.require(actor, "document", "generate", Document(operation=operation))
     data = rendering.sheet_data(operation)
     pdf = rendering.render_pdf("sheet.typ", data)
-    return _store(
+    return document_store(
         actor=actor,
         operation=operation,
         kind=Document.Kind.SHEET,
@@ -104,7 +104,7 @@ def agreement_generate(
     policy.require(actor, "document", "generate", Document(operation=operation))
     data = _agreement_inputs(operation, department_signatory, partner_signatory)
     pdf = rendering.render_pdf("agreement.typ", data)
-    return _store(
+    return document_store(
         actor=actor,
         operation=operation,
         kind=Document.Kind.AGREEMENT,
@@ -120,7 +120,7 @@ def agreement_docx_generate(
 ) -> Document:
     policy.require(actor, "document", "generate", Document(operation=operation))
     data = _agreement_inputs(operation, department_signatory, partner_signatory)
-    return _store(
+    return document_store(
         actor=actor,
         operation=operation,
         kind=Document.Kind.AGREEMENT_DOCX,

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from pacte.core import policy
+from pacte.core.dates import add_years
 from pacte.operations.models import Operation, Resource
 
 from .models import ZERO, Commitment, PaymentRequest, ProgrammeAuthorisation
@@ -307,14 +308,12 @@ def lapse_watch(*, user, ap: ProgrammeAuthorisation, action: str = "read") -> li
         signed[operation_id] = timezone.localtime(at).date()
     generation = ap.generation
     for c in commitments:
-        from .services import _add_years
-
-        start = _add_years(
+        start = add_years(
             c.committed_on,
             generation.start_deadline_years
             + (generation.start_extension_years if c.start_extended else 0),
         )
-        completion = _add_years(
+        completion = add_years(
             signed[c.operation_id] or c.committed_on, generation.completion_deadline_years
         )
         next_deadline = completion if c.operation.works_started_on else min(start, completion)

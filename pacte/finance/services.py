@@ -17,6 +17,7 @@ from django.db.models import Q, Sum
 
 from pacte.core import policy
 from pacte.core.audit import audit
+from pacte.core.dates import add_years
 from pacte.core.french import format_decimal, format_money
 from pacte.core.money import cents
 from pacte.operations.models import Attachment, Operation
@@ -411,13 +412,6 @@ def payment_pay(
 # --- Lapse ---------------------------------------------------------------------------------
 
 
-def _add_years(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def deadlines(commitment: Commitment) -> dict:
     """The start and completion deadlines of a voted operation, from the generation's rules."""
     generation = commitment.operation.contract.generation
@@ -425,10 +419,10 @@ def deadlines(commitment: Commitment) -> dict:
     start_years = generation.start_deadline_years + (
         generation.start_extension_years if commitment.start_extended else 0
     )
-    start = _add_years(commitment.committed_on, start_years)
+    start = add_years(commitment.committed_on, start_years)
     signed = operation.events.filter(transition="sign_agreement").values_list("at", flat=True)
     signed_on = signed[0].date() if signed else None
-    completion = _add_years(
+    completion = add_years(
         signed_on or commitment.committed_on, generation.completion_deadline_years
     )
     return {"start": start, "completion": completion, "signed_on": signed_on}

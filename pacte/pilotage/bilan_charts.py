@@ -7,7 +7,7 @@ from html import escape
 
 from django.utils.safestring import mark_safe
 
-from pacte.core.charts import PALETTE, _id, _short
+from pacte.core.charts import PALETTE, chart_id, short_money
 from pacte.core.french import format_money
 
 FONT = 'font-family="Marianne, Segoe UI, Roboto, Arial, sans-serif" font-size="15"'
@@ -31,7 +31,7 @@ def hbar_chart(
     plot_w = width - label_w - right
     height = top + row_height * max(len(rows), 1) + bottom
     top_value = max([v for _, v in rows] + [Decimal(1)])
-    key = _id(title)
+    key = chart_id(title)
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-labelledby="{key}-t {key}-d" xmlns="http://www.w3.org/2000/svg">',
@@ -46,7 +46,7 @@ def hbar_chart(
         )
         parts.append(
             f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" fill="{INK}" {FONT}>'
-            f"{escape(_short(top_value * step / 4))}</text>"
+            f"{escape(short_money(top_value * step / 4))}</text>"
         )
     for index, (label, value) in enumerate(rows):
         y = top + index * row_height
@@ -62,7 +62,7 @@ def hbar_chart(
         )
         parts.append(
             f'<text x="{label_w + w + 4:.1f}" y="{y + row_height * 0.65:.1f}" fill="{INK}" '
-            f"{FONT}>{escape(_short(value))}</text>"
+            f"{FONT}>{escape(short_money(value))}</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped

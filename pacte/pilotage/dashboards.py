@@ -46,10 +46,10 @@ from django.utils import timezone
 
 from pacte.contracts.models import Contract, Generation
 from pacte.core import policy
+from pacte.core.dates import add_years
 from pacte.core.french import SHORT_MONTHS
 from pacte.core.models import AuditEvent
 from pacte.finance.models import Commitment, PaymentRequest, ProgrammeAuthorisation
-from pacte.finance.services import _add_years
 from pacte.operations.models import Operation, OperationEvent, ReciprocalCommitment
 from pacte.operations.querysets import OPEN_FOR_REVIEW, VOTED_STATES
 
@@ -560,9 +560,9 @@ def deadline_cutoff(years: int, on: datetime.date) -> datetime.date:
         candidate = on.replace(year=on.year - years)
     except ValueError:  # 29 February
         candidate = on.replace(year=on.year - years, day=28)
-    while _add_years(candidate - datetime.timedelta(days=1), years) >= on:
+    while add_years(candidate - datetime.timedelta(days=1), years) >= on:
         candidate -= datetime.timedelta(days=1)
-    while _add_years(candidate, years) < on:
+    while add_years(candidate, years) < on:
         candidate += datetime.timedelta(days=1)
     return candidate
 

@@ -18,7 +18,6 @@ from a database cursor, so that its memory does not grow with the number of conv
 """
 
 import csv
-import datetime
 import json
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from django.utils import timezone
 
 from pacte.contracts.models import Partner
 from pacte.core import policy
+from pacte.core.dates import add_years
 from pacte.operations.models import Operation, OperationEvent
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "scdl" / "subventions-schema-2.1.1.json"
@@ -75,13 +75,6 @@ def held_back_partners(*, user=None) -> list[tuple[Partner, int]]:
     )
     partners = Partner.objects.filter(pk__in=counts).order_by("name")
     return [(partner, counts[partner.pk]) for partner in partners]
-
-
-def _add_years(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def scdl_rows(queryset=None):
@@ -132,7 +125,7 @@ def scdl_rows(queryset=None):
             f"{amount:.2f}",
             NATURE,
             CONDITIONS,
-            f"{signed_on.isoformat()}/{_add_years(signed_on, completion_years).isoformat()}",
+            f"{signed_on.isoformat()}/{add_years(signed_on, completion_years).isoformat()}",
             "",
             "non",
             "1.00",

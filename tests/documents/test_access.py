@@ -69,9 +69,9 @@ def test_a_document_is_found_only_under_its_own_operation(
 
 
 def test_a_document_of_no_operation_is_not_served_under_an_operation(client_for, agreement, voted):
-    from pacte.documents.services import _store
+    from pacte.documents.services import document_store
 
-    minutes = _store(
+    minutes = document_store(
         actor=None,
         operation=None,
         kind=Document.Kind.AGREEMENT,

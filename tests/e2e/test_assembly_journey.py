@@ -17,7 +17,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from pacte.core.french import add_months, format_date, format_money
+from pacte.core.dates import add_months
+from pacte.core.french import format_date, format_money
 from tests.e2e.a11y import assert_no_axe_violations
 from tests.e2e.operation_data import sheet_ready_operation
 from tests.e2e.test_finance_journey import (

@@ -302,13 +302,13 @@ def test_lapse_alerts_agree_with_the_finance_lapse_watch(lens_contract, users, g
 
 
 def test_deadline_cutoff_is_exact_around_29_february():
-    from pacte.finance.services import _add_years
+    from pacte.core.dates import add_years
 
     for on in [D(2026, 2, 28), D(2026, 3, 1), D(2028, 2, 29), D(2028, 3, 1), D(2027, 1, 1)]:
         for years in [1, 2, 3, 4]:
             cutoff = dashboards.deadline_cutoff(years, on)
-            assert _add_years(cutoff, years) >= on
-            assert _add_years(cutoff - datetime.timedelta(days=1), years) < on
+            assert add_years(cutoff, years) >= on
+            assert add_years(cutoff - datetime.timedelta(days=1), years) < on
 
 
 def test_late_items_count_waiting_operations_and_payments(story, users, settings):

@@ -8,6 +8,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from pacte.contracts.models import Partner
+from pacte.core.dates import add_years
 from pacte.pilotage import opendata
 from pacte.pilotage.checks import collectivity_siret
 from tests.finance.conftest import voted_operation
@@ -130,5 +131,5 @@ def test_a_wrong_collectivity_siret_is_reported_by_the_system_checks(settings):
 
 
 def test_a_convention_signed_a_29_february_is_paid_until_the_28_february():
-    assert opendata._add_years(datetime.date(2024, 2, 29), 4) == datetime.date(2028, 2, 29)
-    assert opendata._add_years(datetime.date(2024, 2, 29), 3) == datetime.date(2027, 2, 28)
+    assert add_years(datetime.date(2024, 2, 29), 4) == datetime.date(2028, 2, 29)
+    assert add_years(datetime.date(2024, 2, 29), 3) == datetime.date(2027, 2, 28)

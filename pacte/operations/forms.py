@@ -1,6 +1,7 @@
 from django import forms
 
 from pacte.contracts.forms import DATE_WIDGET
+from pacte.core import fragments
 from pacte.core.forms import FrenchDecimalField, IdChoiceField, IdMultipleChoiceField
 
 from .models import Attachment, Operation, ReciprocalCommitment, Resource
@@ -151,8 +152,6 @@ class BatchForm(forms.Form):
         ("take_charge", "Prendre en charge"),
         ("assign", "Confier à"),
         ("export", "Exporter la sélection (CSV)"),
-        ("agreements", "Générer les conventions"),
-        ("sheets", "Générer les fiches détaillées"),
     ]
     action = forms.ChoiceField(label="Action groupée", choices=ACTIONS)
     assignee = IdChoiceField(label="Instructeur", queryset=None, required=False)
@@ -164,6 +163,10 @@ class BatchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = agents
         self.fields["ids"].choices = [(i, i) for i in ids]
+        # Actions other apps offer on a selection of operations (batches of documents…).
+        self.fields["action"].choices = self.ACTIONS + [
+            (extra.name, extra.label) for extra in fragments.actions("operation_batch")
+        ]
 
 
 class CommitmentForm(forms.ModelForm):

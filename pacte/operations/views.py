@@ -8,14 +8,12 @@ from django.utils import timezone
 
 from pacte.contracts.models import Contract
 from pacte.contracts.selectors import contract_list, generation_current
-from pacte.core import policy
+from pacte.core import fragments, policy
 from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.ids import valid_id
 from pacte.core.redirects import safe_next
 from pacte.core.workflow import TransitionRefused
-from pacte.documents.selectors import document_list
-from pacte.finance.selectors import operation_finance
 from pacte.territory.selectors import territory_list
 
 from . import forms, selectors, services
@@ -108,6 +106,7 @@ def operation_list(request):
         "agents": selectors.assignable_agents(user=user),
         "can_assign": can_assign,
         "can_create": policy.allows(user, "operation", "create"),
+        "batch_actions": fragments.actions("operation_batch"),
     }
     return render(request, "operations/operation_list.html", context)
 
@@ -127,22 +126,9 @@ def operation_batch(request):
         )
     )
     action = form.cleaned_data["action"]
-    if action in {"agreements", "sheets"}:
-        from pacte.documents.models import Document
-        from pacte.documents.services import batch_start
-
-        kind = Document.Kind.AGREEMENT if action == "agreements" else Document.Kind.SHEET
-        try:
-            batch = batch_start(
-                actor=request.user,
-                kind=kind,
-                operations=selected,
-                label=f"{Document.Kind(kind).label}s de {len(selected)} opération(s)",
-            )
-        except ValidationError as exc:
-            flash_refusal(request, exc)
-            return redirect(back)
-        return redirect("documents:batch", batch_pk=batch.pk)
+    extra = fragments.handler("operation_batch", action)
+    if extra is not None:  # an action another app offers (batches of documents…)
+        return extra.run(request=request, operations=selected, back=back)
     if action == "export":
         return export_response("csv", "operations-selection", EXPORT_HEADER, _export_rows(selected))
     try:
@@ -290,8 +276,8 @@ def operation_detail(request, pk: int):
         "answer_form": forms.AnswerForm(auto_id="reponse-%s"),
         "works_form": forms.WorksForm(auto_id="travaux-%s"),
         "commitment_form": forms.CommitmentForm(auto_id="engagement-%s"),
-        "finance": operation_finance(user=request.user, operation=operation),
-        "documents": document_list(user=request.user, operation=operation),
+        # What other apps know of the operation: its money, its documents.
+        **fragments.collect("operation_detail", user=request.user, operation=operation),
         "commitment_transitions": {
             c.pk: COMMITMENT_WORKFLOW.available(c, request.user)
             for c in operation.commitments.all()

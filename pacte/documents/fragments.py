@@ -1,0 +1,41 @@
+"""What the documents app contributes to the operations' pages (see core.fragments): the
+documents of an operation on its page, and batches of documents started from the list."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+
+from pacte.core import fragments
+from pacte.core.errors import flash_refusal
+
+from .models import Document
+from .selectors import document_list
+from .services import batch_start
+
+
+@fragments.provide("operation_detail", "documents")
+def operation_documents(*, user, operation):
+    return document_list(user=user, operation=operation)
+
+
+def _start(kind, *, request, operations, back):
+    try:
+        batch = batch_start(
+            actor=request.user,
+            kind=kind,
+            operations=operations,
+            label=f"{Document.Kind(kind).label}s de {len(operations)} opération(s)",
+        )
+    except ValidationError as exc:
+        flash_refusal(request, exc)
+        return redirect(back)
+    return redirect("documents:batch", batch_pk=batch.pk)
+
+
+@fragments.action("operation_batch", "agreements", "Générer les conventions (en arrière-plan)")
+def agreements_batch(**kwargs):
+    return _start(Document.Kind.AGREEMENT, **kwargs)
+
+
+@fragments.action("operation_batch", "sheets", "Générer les fiches détaillées (en arrière-plan)")
+def sheets_batch(**kwargs):
+    return _start(Document.Kind.SHEET, **kwargs)

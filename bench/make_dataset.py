@@ -108,7 +108,7 @@ def main(argv=None) -> int:
     from pacte.contracts.models import Partner
     from pacte.core.models import User
     from pacte.core.roles import Role
-    from pacte.demo import seed_demo
+    from pacte.demo.seed import seed_demo
     from pacte.territory.importer import ImportErrorFr, import_referential
     from pacte.territory.models import Canton, Commune, Councillor, Department, Epci
 

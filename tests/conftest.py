@@ -11,7 +11,7 @@ from tests.factories import UserFactory
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from pacte.contracts.services import partners_create_from_epcis
-    from pacte.demo import seed_political_groups, seed_territories
+    from pacte.demo.seed import seed_political_groups, seed_territories
     from pacte.territory.importer import import_referential
     from pacte.territory.models import Department
 
@@ -21,7 +21,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         seed_political_groups(department)
         seed_territories(department)
         partners_create_from_epcis(actor=None)
-        from pacte.contracts import demo as contracts_demo
+        from pacte.demo import contracts as contracts_demo
 
         contracts_demo.seed_generations()
         contracts_demo.seed_partners()

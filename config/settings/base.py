@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "pacte.documents",
     "pacte.assembly",
     "pacte.pilotage",
+    "pacte.demo",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,12 @@ from pacte.core.french import (
     ordinal,
     votes,
 )
+from pacte.documents.models import Document
+from pacte.documents.rendering import render_pdf
+from pacte.documents.services import document_store
+from pacte.finance.models import Commitment, ProgrammeAuthorisation
+from pacte.finance.selectors import ap_figures
+from pacte.operations.financing import summarise
 
 from . import services
 from .models import Attendance, CommissionOpinion, Deliberation, Report, Sitting
@@ -316,10 +322,6 @@ def deliberation_data(deliberation: Deliberation) -> dict:
 def subsidies_annex(report: Report) -> dict | None:
     """The annex of a report on subsidies: its operations and amounts, checked against the AP
     (for the report's PDF and its page)."""
-    from pacte.finance.models import Commitment, ProgrammeAuthorisation
-    from pacte.finance.selectors import ap_figures
-    from pacte.operations.financing import summarise
-
     operations = list(
         report.operations.select_related("contract__partner", "contract__generation")
         .prefetch_related("expenses", "resources")
@@ -511,8 +513,6 @@ def minutes_data(sitting: Sitting) -> dict:
 
 
 def minutes_pdf(sitting: Sitting) -> bytes:
-    from pacte.documents.rendering import render_pdf
-
     return render_pdf(MINUTES_TEMPLATE, minutes_data(sitting))
 
 
@@ -523,10 +523,6 @@ def minutes_pdf(sitting: Sitting) -> bytes:
 def deliberation_documents_generate(*, actor, deliberation: Deliberation):
     """Store the deliberation and its report as PDF documents and link them to it (on the
     instance given too). Run by the adoption, inside its transaction."""
-    from pacte.documents.models import Document
-    from pacte.documents.rendering import render_pdf
-    from pacte.documents.services import document_store
-
     # Part of the adoption: the vote makes the act.
     policy.require(actor, "report", "proceed", deliberation.report)
     if Deliberation.objects.filter(pk=deliberation.pk, document__isnull=False).exists():
@@ -577,10 +573,6 @@ def publication_stamp(deliberation: Deliberation, adopted_sha256: str) -> dict:
 def published_document_generate(*, actor, deliberation: Deliberation):
     """Store the copy put online: the adopted deliberation's data and template, with the
     publication stamp (the date put online, the adopted PDF's hash, the act's author)."""
-    from pacte.documents.models import Document
-    from pacte.documents.rendering import render_pdf
-    from pacte.documents.services import document_store
-
     policy.require(actor, "deliberation", "publish", deliberation)
     if not deliberation.published_on:
         raise ValidationError("La délibération n'est pas encore mise en ligne.")

@@ -1,6 +1,7 @@
 from django import forms
 
 from pacte.core.forms import IdChoiceField, IdMultipleChoiceField
+from pacte.core.french import format_money
 
 from .models import CommissionOpinion, Report, Sitting, ThematicCommission
 
@@ -87,8 +88,6 @@ class ReportForm(forms.ModelForm):
 
 
 def _money(value):
-    from pacte.core.french import format_money
-
     return format_money(value) if value is not None else "—"
 
 

@@ -8,8 +8,11 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
+from pacte.contracts.models import Contract
 from pacte.core import policy
 from pacte.core.ids import get_or_404, valid_id
+from pacte.operations.models import Operation
+from pacte.territory.models import PoliticalGroup
 
 from .models import Attendance, Deliberation, Proxy, Report, Sitting
 
@@ -136,8 +139,6 @@ def sitting_reports(*, user, sitting: Sitting):
 def sitting_voted_operations(*, user, sitting: Sitting):
     """The operations of the sitting's adopted reports on subsidies that are voted and wait for
     their convention."""
-    from pacte.operations.models import Operation
-
     return policy.scope(
         user,
         "operation",
@@ -151,8 +152,6 @@ def sitting_voted_operations(*, user, sitting: Sitting):
 
 def sitting_voted_total(*, user, sitting: Sitting) -> int:
     """How many operations the sitting's adopted reports on subsidies carry."""
-    from pacte.operations.models import Operation
-
     return policy.scope(
         user,
         "operation",
@@ -181,8 +180,6 @@ def report_get(*, user, pk, action: str = "read") -> Report:
 
 
 def report_operations(*, user, report: Report):
-    from pacte.operations.models import Operation
-
     return (
         policy.scope(user, "operation", Operation.objects.filter(reports=report))
         .select_related("contract__partner", "contract__generation")
@@ -201,8 +198,6 @@ def _report_choices(user, kind: str, model, ready_state, report: Report | None):
 def report_operation_choices(*, user, report: Report | None = None):
     """The operations a report on subsidies may carry: those whose sheet is ready, and those it
     already carries."""
-    from pacte.operations.models import Operation
-
     choices = _report_choices(user, "operation", Operation, Operation.State.SHEET_READY, report)
     return choices.select_related("contract__partner").order_by("reference")
 
@@ -210,16 +205,12 @@ def report_operation_choices(*, user, report: Report | None = None):
 def report_contract_choices(*, user, report: Report | None = None):
     """The contracts a report of approval may carry: those agreed with the partner, and those it
     already carries."""
-    from pacte.contracts.models import Contract
-
     choices = _report_choices(user, "contract", Contract, Contract.State.AGREED, report)
     return choices.select_related("partner", "generation")
 
 
 def political_groups(*, user):
     """The political groups of the département, in their order."""
-    from pacte.territory.models import PoliticalGroup
-
     return policy.scope(
         user,
         "referential",

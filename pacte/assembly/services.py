@@ -8,9 +8,16 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from pacte.contracts.models import Contract
+from pacte.contracts.workflows import CONTRACT_WORKFLOW
 from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.french import format_date
+from pacte.finance.models import ProgrammeAuthorisation
+from pacte.finance.services import check_commitment_fits, commit_subsidy
+from pacte.operations.models import Operation
+from pacte.operations.workflows import OPERATION_WORKFLOW
+from pacte.territory.models import Councillor
 
 from . import rules
 from .models import (
@@ -56,8 +63,6 @@ def sitting_create(
     """A sitting, with the roll of the councillors in office (the président first, then the
     vice-présidents by rank, then the others by name), all marked absent until recorded."""
     from django.conf import settings
-
-    from pacte.territory.models import Councillor
 
     policy.require(actor, "sitting", "create")
     if not president.strip():
@@ -296,9 +301,6 @@ def _check_report(report: Report, sitting: Sitting):
 
 def _schedule(actor, report: Report, operations) -> None:
     """Gather operations whose sheets are ready: they are put on the agenda (scheduled)."""
-    from pacte.operations.models import Operation
-    from pacte.operations.workflows import OPERATION_WORKFLOW
-
     current = set(report.operations.values_list("pk", flat=True))
     wanted = {o.pk for o in operations}
     for operation in Operation.objects.filter(pk__in=wanted - current):
@@ -335,9 +337,6 @@ def report_save(
 ) -> Report:
     """Write (or rewrite) a report on the agenda of a sitting. A report on subsidies gathers
     operations whose sheets are ready and schedules them; their total must fit in the AP."""
-    from pacte.finance.models import ProgrammeAuthorisation
-    from pacte.finance.services import check_commitment_fits
-
     creating = report is None
     if creating:
         policy.require(actor, "report", "create")
@@ -378,8 +377,6 @@ def report_save(
         raise ValidationError("Seul un rapport de subventions porte des opérations.")
     _schedule(actor, report, operations if report.kind == Report.Kind.SUBSIDIES else [])
     if report.kind == Report.Kind.CONTRACTS:
-        from pacte.contracts.models import Contract
-
         if not contracts:
             raise ValidationError("Un rapport d'approbation porte au moins un contrat.")
         for contract in contracts:
@@ -616,9 +613,6 @@ def report_adopt(
 ):
     """Record the vote on a report and create its numbered deliberation. A report on subsidies
     commits each operation's subsidy against the AP when adopted, or rejects them."""
-    from pacte.finance.services import check_commitment_fits, commit_subsidy
-    from pacte.operations.workflows import OPERATION_WORKFLOW
-
     from .models import Deliberation, Report
 
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
@@ -652,8 +646,6 @@ def report_adopt(
     )
     operations = list(report.operations.select_related("contract__generation"))
     if outcome.adopted and operations:
-        from pacte.finance.models import ProgrammeAuthorisation
-
         ap = ProgrammeAuthorisation.objects.select_for_update().get(
             generation=operations[0].contract.generation
         )
@@ -687,8 +679,6 @@ def report_adopt(
         corrects=report.corrects,
     )
     for contract in report.contracts.all() if outcome.adopted else []:
-        from pacte.contracts.workflows import CONTRACT_WORKFLOW
-
         CONTRACT_WORKFLOW.apply(
             contract,
             "vote",

@@ -11,6 +11,7 @@ from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.french import format_date
 from pacte.core.workflow import TransitionRefused
+from pacte.documents.services import batch_start
 
 from . import forms, rules, selectors, services
 from .documents import subsidies_annex
@@ -262,8 +263,6 @@ def sitting_minutes(request, pk: int):
 @policy.page(post="batch.create")
 def sitting_agreements(request, pk: int):
     """Generate, in one batch, the conventions of the operations the sitting voted."""
-    from pacte.documents.services import batch_start
-
     sitting = selectors.sitting_row(user=request.user, pk=pk)
     operations = selectors.sitting_voted_operations(user=request.user, sitting=sitting)
     try:

@@ -12,9 +12,11 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
+from pacte.contracts.models import Pact
 from pacte.core import policy
 from pacte.core.dates import add_years
-from pacte.operations.models import Operation, Resource
+from pacte.core.french import format_date
+from pacte.operations.models import Operation, OperationEvent, Resource
 
 from .models import ZERO, Commitment, PaymentRequest, ProgrammeAuthorisation
 from .services import deadlines
@@ -160,8 +162,6 @@ def ap_breakdown(ap: ProgrammeAuthorisation, by: str) -> list[dict]:
 
 def _breakdown_by_pact(ap) -> list[dict]:
     """Each commitment counts once in every pact its operation serves (through its stakes)."""
-    from pacte.contracts.models import Pact
-
     pacts_of = defaultdict(set)
     for operation_id, pact_id in (
         Operation.objects.filter(commitment__authorisation=ap)
@@ -274,8 +274,6 @@ def operation_finance(*, user, operation: Operation) -> dict | None:
 
 
 def _alert(what: str, deadline: datetime.date, today: datetime.date, days: int) -> list[str]:
-    from pacte.core.french import format_date
-
     if deadline < today:
         return [f"Délai dépassé pour {what} : le {format_date(deadline)}."]
     if (deadline - today).days <= days:
@@ -300,8 +298,6 @@ def lapse_watch(*, user, ap: ProgrammeAuthorisation, action: str = "read") -> li
         .select_related("operation__contract__partner", "operation__contract__generation")
     )
     signed = defaultdict(lambda: None)
-    from pacte.operations.models import OperationEvent
-
     for operation_id, at in OperationEvent.objects.filter(
         transition="sign_agreement", operation__commitment__authorisation=ap
     ).values_list("operation_id", "at"):

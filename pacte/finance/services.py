@@ -18,8 +18,9 @@ from django.db.models import Q, Sum
 from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.dates import add_years
-from pacte.core.french import format_decimal, format_money
+from pacte.core.french import format_date, format_decimal, format_money
 from pacte.core.money import cents
+from pacte.operations.financing import summarise
 from pacte.operations.models import Attachment, Operation
 from pacte.operations.workflows import OPERATION_WORKFLOW
 
@@ -241,8 +242,6 @@ def _pending_or_paid(commitment, kinds) -> Decimal:
 def balance_due(commitment: Commitment, actual_expenses: Decimal) -> Decimal:
     """The balance: the subsidy pro rata of the actual expenses (never above the subsidy),
     less what was already paid or is pending."""
-    from pacte.operations.financing import summarise
-
     operation = commitment.operation
     planned = summarise(operation).basis
     entitled = commitment.net_amount
@@ -477,8 +476,6 @@ def lapse_alerts_send(*, on: datetime.date) -> int:
     generation's warning period or have passed; at most one mail a week per commitment."""
     from django.conf import settings
     from django.core.mail import send_mail
-
-    from pacte.core.french import format_date
 
     sent = 0
     commitments = (

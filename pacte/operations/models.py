@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from pacte.contracts.models import Partner
 from pacte.core.money import MoneyField
 from pacte.core.workflow import HistoryRow
 
@@ -181,8 +182,6 @@ class Operation(models.Model):
     @property
     def owner_is_local_authority(self) -> bool:
         """L1111-10 applies to communes and their groupings owning the project."""
-        from pacte.contracts.models import Partner
-
         return self.contract.partner.kind in {
             Partner.Kind.COMMUNE,
             Partner.Kind.EPCI,

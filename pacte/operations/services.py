@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from pacte.contracts.models import Contract
 from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.models import User
@@ -110,8 +111,6 @@ def operation_create(
     vat_recovered: bool = True,
     is_demo: bool = False,
 ) -> Operation:
-    from pacte.contracts.models import Contract
-
     policy.require(actor, "operation", "create", Operation(contract=contract))
     if contract.state not in {Contract.State.VOTED, Contract.State.SIGNED}:
         raise ValidationError(

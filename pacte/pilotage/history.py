@@ -29,12 +29,15 @@ from stdnum.fr import siret as stdnum_siret
 
 from pacte.contracts.identifiers import RNA_PATTERN, compact
 from pacte.contracts.models import Contract, Generation, Partner
+from pacte.contracts.services import partner_create
+from pacte.contracts.workflows import CONTRACT_WORKFLOW
 from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.french import format_date, format_money
 from pacte.core.ids import MAX_ID
 from pacte.core.money import CENT
 from pacte.operations.models import Expense, Operation, Resource
+from pacte.operations.workflows import OPERATION_WORKFLOW
 from pacte.territory.models import Commune, Epci
 
 from .models import HistoryImport, ImportedOperation
@@ -675,8 +678,6 @@ class WriteCounts:
 
 
 def _partner_for(ref: PartnerRef, row: ParsedRow, *, actor, generation, is_demo, cache, counts):
-    from pacte.contracts.services import partner_create
-
     if ref.partner_id:
         if ref.siret and ref.key not in cache:
             partner = Partner.objects.get(pk=ref.partner_id)
@@ -726,8 +727,6 @@ def _partner_for(ref: PartnerRef, row: ParsedRow, *, actor, generation, is_demo,
 
 
 def _contract_for(partner_id, *, actor, generation, is_demo, cache, counts, reason):
-    from pacte.contracts.workflows import CONTRACT_WORKFLOW
-
     if partner_id in cache:
         return cache[partner_id]
     contract = Contract.objects.filter(generation=generation, partner_id=partner_id).first()
@@ -753,8 +752,6 @@ def write_rows(
     *, actor, generation: Generation, history_import: HistoryImport, rows: list[ParsedRow]
 ) -> WriteCounts:
     """Create the partners, contracts and operations of checked rows. Call in a transaction."""
-    from pacte.operations.workflows import OPERATION_WORKFLOW
-
     is_demo = history_import.is_demo
     counts = WriteCounts()
     partners: dict[str, int] = {}

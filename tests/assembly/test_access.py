@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from pacte.assembly import services
-from pacte.assembly.demo import seed_sitting_2022_317
 from pacte.assembly.models import Deliberation, GroupVote, Report
 from pacte.core.models import AuditEvent
+from pacte.demo.assembly import seed_sitting_2022_317
 from pacte.documents.models import Document
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
 
 from pacte.assembly import documents, services
-from pacte.assembly.demo import REPORT_TEXT, seed_sitting_2022_317
 from pacte.assembly.models import (
     Attendance,
     Ballot,
@@ -26,6 +25,7 @@ from pacte.assembly.models import (
     Sitting,
     ThematicCommission,
 )
+from pacte.demo.assembly import REPORT_TEXT, seed_sitting_2022_317
 from pacte.documents.models import Document
 from pacte.documents.rendering import render_pdf
 from pacte.finance.models import Commitment

@@ -6,8 +6,8 @@ import datetime
 import pytest
 
 from pacte.assembly import services
-from pacte.assembly.demo import seed_sitting_2022_317
 from pacte.assembly.models import Deliberation, Report, Sitting
+from pacte.demo.assembly import seed_sitting_2022_317
 from pacte.territory.models import PoliticalGroup
 
 pytestmark = pytest.mark.django_db

@@ -88,7 +88,7 @@ def test_quorum_is_the_absolute_majority(members, present, represented):
 
 
 def test_the_seeds_attendance_is_kept_as_written():
-    from pacte.assembly import seed_2022_317 as seed
+    from pacte.demo import seed_2022_317 as seed
 
     assert len(seed.PRESENT) == 63 and len(seed.EXCUSED) == 15
     assert len(seed.PRESENT) + len(seed.EXCUSED) == seed.MEMBERS_IN_OFFICE
@@ -99,10 +99,10 @@ def test_the_seeds_attendance_is_kept_as_written():
     assert seed.SECRETARY in seed.PRESENT
     from pathlib import Path
 
-    import pacte.assembly
+    import pacte.demo
 
     # The published text of the deliberation and its report, kept with the application.
-    seed_file = Path(pacte.assembly.__file__).parent / "data/deliberation-2022-317.txt"
+    seed_file = Path(pacte.demo.__file__).parent / "data/deliberation-2022-317.txt"
     text = seed_file.read_text(encoding="utf-8")
     flat = " ".join(text.split()).replace("Jean- Pascal", "Jean-Pascal")  # a line break
     for civility, name in seed.PRESENT + seed.EXCUSED:

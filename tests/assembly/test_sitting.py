@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from pacte.assembly import services
-from pacte.assembly.demo import seed_sitting_2022_317
 from pacte.assembly.models import Attendance, Proxy
+from pacte.demo.assembly import seed_sitting_2022_317
 
 pytestmark = pytest.mark.django_db
 

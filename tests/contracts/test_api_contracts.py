@@ -92,7 +92,7 @@ def test_partner_reads_only_its_contracts_through_the_api(client, bearer, genera
 
 
 def test_committees_assises_and_engineering_through_the_api(client, bearer, generation, users):
-    from pacte.contracts.demo import seed_contracts
+    from pacte.demo.contracts import seed_contracts
 
     seed_contracts(generation)
     headers = bearer("agent")

@@ -335,7 +335,7 @@ def test_workflow_is_the_only_writer_of_states():
 
 
 def test_demo_seeds_contracts_in_every_state(generation, users):
-    from pacte.contracts.demo import seed_contracts
+    from pacte.demo.contracts import seed_contracts
 
     seed_contracts(generation)
     states = set(Contract.objects.filter(generation=generation).values_list("state", flat=True))

@@ -15,7 +15,7 @@ D = datetime.date
 
 @pytest.fixture
 def demo(generation, users):
-    from pacte.contracts.demo import seed_contracts
+    from pacte.demo.contracts import seed_contracts
 
     seed_contracts(generation)
     return generation

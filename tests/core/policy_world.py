@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from pacte.assembly.demo import seed_sitting_2022_317
 from pacte.contracts import services as contract_services
 from pacte.contracts.models import Generation, Partner
 from pacte.core.services import api_token_create
+from pacte.demo.assembly import seed_sitting_2022_317
 from pacte.documents import services as document_services
 from pacte.documents.tasks import generate_batch
 from pacte.finance import services as finance_services

@@ -77,7 +77,13 @@ def live_url(django_db_setup, django_db_blocker):
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Run the browser tests last, after pytest-django's ordering: they are the slowest, and the
-    browser and the server thread they start then live only until the end of the session."""
+    browser and the server thread they start then live only until the end of the session.
+    Every test of this folder is a browser test, marked `e2e` here whether its module says so or
+    not: one running before the tests with `transaction=True` would leave them no data."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
 
 

@@ -219,8 +219,8 @@ def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_oper
 
 @pytest.fixture(scope="module")
 def sitting_2022_317(django_db_setup, django_db_blocker):
-    from pacte.assembly.demo import seed_sitting_2022_317
     from pacte.core.models import User
+    from pacte.demo.assembly import seed_sitting_2022_317
 
     with django_db_blocker.unblock():
         sitting = seed_sitting_2022_317(User.objects.get(username="test-assembly"))

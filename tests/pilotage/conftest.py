@@ -119,7 +119,7 @@ def _fresh(operation):
 
 
 DEMO_FILE = (
-    Path(__file__).resolve().parents[2] / "pacte" / "pilotage" / "data" / "historique-2019-2022.csv"
+    Path(__file__).resolve().parents[2] / "pacte" / "demo" / "data" / "historique-2019-2022.csv"
 )
 
 

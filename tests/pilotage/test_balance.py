@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from pacte.contracts.demo import siren_for_commune
 from pacte.contracts.models import Partner
 from pacte.core.roles import Role
+from pacte.demo.contracts import siren_for_commune
 from pacte.pilotage import balance
 from pacte.territory.models import Department, Epci
 from tests.factories import UserFactory

@@ -16,11 +16,7 @@ from tests.operations.conftest import make_operation
 from tests.pilotage.conftest import amount, demo_rows
 
 SEED_TEXT = (
-    Path(__file__).resolve().parents[2]
-    / "pacte"
-    / "assembly"
-    / "data"
-    / "deliberation-2022-317.txt"
+    Path(__file__).resolve().parents[2] / "pacte" / "demo" / "data" / "deliberation-2022-317.txt"
 )
 
 

@@ -6,9 +6,8 @@ from pathlib import Path
 from pacte.contracts.models import Generation
 from pacte.core import policy
 from pacte.core.models import User
-
-from .history import history_import_file
-from .models import HistoryImport
+from pacte.pilotage.history import history_import_file
+from pacte.pilotage.models import HistoryImport
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "historique-2019-2022.csv"
 

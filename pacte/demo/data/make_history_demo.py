@@ -1,6 +1,6 @@
 """Write the demo's history file: the operations of the 2019-2022 generation.
 
-    uv run python pacte/pilotage/data/make_history_demo.py
+    uv run python pacte/demo/data/make_history_demo.py
 
 Run once; its output, `historique-2019-2022.csv` beside this script, is committed and imported
 by the demo through the same importer as any file. The partners are real ones of the

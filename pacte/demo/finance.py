@@ -9,12 +9,11 @@ from django.db import transaction
 
 from pacte.core.models import User
 from pacte.core.roles import Role
+from pacte.finance import services
+from pacte.finance.models import PaymentRequest, ProgrammeAuthorisation
 from pacte.operations import services as operation_services
 from pacte.operations.financing import summarise
 from pacte.operations.models import Attachment, Operation
-
-from . import services
-from .models import PaymentRequest, ProgrammeAuthorisation
 
 AP_AMOUNT = Decimal("30000000.00")
 CP = {2023: "2000000", 2024: "6000000", 2025: "8000000", 2026: "9000000", 2027: "5000000"}

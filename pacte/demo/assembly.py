@@ -7,12 +7,12 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from pacte.territory.models import Councillor
+from pacte.assembly import services
+from pacte.assembly.models import Attendance, CommissionOpinion, Report, Sitting, ThematicCommission
+from pacte.territory.models import Councillor, PoliticalGroup
 from pacte.territory.text import normalize
 
 from . import seed_2022_317 as seed
-from . import services
-from .models import Attendance, CommissionOpinion, Report, Sitting, ThematicCommission
 
 REPORT_TEXT = Path(__file__).resolve().parent / "data" / "deliberation-2022-317.txt"
 
@@ -209,8 +209,6 @@ def hold_demo_standing_committees(actor, votes: dict) -> int:
     """The commissions permanentes of the demo: for each day, a sitting votes one report
     gathering the operations of that day (votes: {day: [operation, …]}); the deliberations are
     published and transmitted (plausible dates, marked as demo)."""
-    from pacte.territory.models import PoliticalGroup
-
     groups = list(PoliticalGroup.objects.filter(department__code="62").order_by("position"))
     for day in sorted(votes):
         sitting = _hold(actor, day)

@@ -14,6 +14,11 @@ from pacte.contracts.models import Partner
 from pacte.contracts.services import partners_create_from_epcis
 from pacte.core.models import User
 from pacte.core.roles import Role
+from pacte.demo import contracts as contracts_demo
+from pacte.demo.assembly import seed_sitting_2022_317
+from pacte.demo.finance import seed_ap
+from pacte.demo.history import seed_history
+from pacte.demo.operations import seed_operations
 from pacte.territory.models import Department, Epci, PoliticalGroup, Territory
 
 # The five political groups named in deliberation 2022-317, in the seed's order.
@@ -109,20 +114,11 @@ def seed_demo() -> tuple[list[User], str]:
     partners_create_from_epcis(actor=None, is_demo=False)
     password = demo_password()
     users = seed_users(password)
-    from pacte.contracts import demo as contracts_demo
-
     generation = contracts_demo.seed_generations()
     contracts_demo.seed_partners()
     contracts_demo.seed_contracts(generation)
-    from pacte.finance.demo import seed_ap
-    from pacte.operations.demo import seed_operations
-
     seed_ap(generation)
     seed_operations(generation)
-    from pacte.assembly.demo import seed_sitting_2022_317
-
     seed_sitting_2022_317(User.objects.get(username="assemblee"))
-    from pacte.pilotage.demo_history import seed_history
-
     seed_history()
     return users, password

@@ -9,7 +9,7 @@ class Command(BaseCommand):
     help = "Prépare la base de démonstration : migrations, référentiel du Pas-de-Calais, comptes."
 
     def handle(self, *args, **options):
-        from pacte.demo import seed_demo
+        from pacte.demo.seed import seed_demo
 
         if settings.PACTE_DEPARTMENT_CODE != "62":
             raise CommandError("Les données de démonstration décrivent le Pas-de-Calais (62).")

@@ -12,10 +12,11 @@ from django.utils import timezone
 from pacte.contracts.models import Contract
 from pacte.core.models import User
 from pacte.core.roles import Role
-
-from . import services
-from .models import Attachment, Operation, Resource
-from .workflows import OPERATION_WORKFLOW
+from pacte.demo.assembly import hold_demo_standing_committees, seed_upcoming_standing_committee
+from pacte.demo.finance import seed_payments
+from pacte.operations import services
+from pacte.operations.models import Attachment, Operation, OperationEvent, Resource
+from pacte.operations.workflows import OPERATION_WORKFLOW
 
 PROJECTS = [
     ("Salle de spectacle", "culture"),
@@ -229,8 +230,6 @@ def seed_operations(generation) -> int:
         if _advance(operation, target, contact, agent, admin, fund, rng):
             to_vote.append((operation, target, contact, fund))
     # The subsidies are voted by the commission permanente, report by report, sitting by sitting.
-    from pacte.assembly.demo import hold_demo_standing_committees, seed_upcoming_standing_committee
-
     votes = {}
     for operation, *_ in to_vote:
         voted_on = operation.planned_start - datetime.timedelta(days=rng.randrange(30, 120))
@@ -245,8 +244,6 @@ def seed_operations(generation) -> int:
             contract__generation=generation, state=Operation.State.SCHEDULED
         ).order_by("pk"),
     )
-    from pacte.finance.demo import seed_payments
-
     seed_payments(generation, complete=completed)
     _backdate(generation, rng)
     return len(targets)
@@ -263,8 +260,6 @@ def _backdate(generation, rng) -> None:
     them the story of each operation instead: a deposit some months before its vote (or before
     today), the instruction in between, the vote at its sitting, the convention signed a few
     weeks later and before the works start."""
-    from .models import OperationEvent
-
     today = timezone.localdate()
     operations = Operation.objects.filter(
         contract__generation=generation, submitted_at__isnull=False, is_demo=True

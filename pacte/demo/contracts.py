@@ -11,11 +11,11 @@ import random
 from django.db import transaction
 from stdnum.fr import siren as stdnum_siren
 
+from pacte.contracts import services
+from pacte.contracts.models import Contract, Generation, Orientation, Pact, Partner
+from pacte.core.models import User
 from pacte.core.roles import Role
 from pacte.territory.models import Commune, Territory
-
-from . import services
-from .models import Contract, Generation, Orientation, Pact, Partner
 
 CURRENT = "Quatrième démarche de contractualisation 2023-2026"
 PREVIOUS = "Troisième démarche de contractualisation 2019-2022"
@@ -180,8 +180,6 @@ def seed_partners() -> None:
 
 
 def _agent():
-    from pacte.core.models import User
-
     return User.objects.filter(role=Role.AGENT, is_active=True).order_by("pk").first()
 
 

@@ -1,0 +1,1 @@
+"""The demo of Pacte (see apps.py)."""

@@ -182,7 +182,7 @@ class ReportOut(ReportSummaryOut):
 
     @staticmethod
     def resolve_quorum(obj):
-        return _quorum(services.sitting_quorum(obj.sitting, obj.opened_at))
+        return _quorum(selectors.sitting_quorum(obj.sitting, obj.opened_at))
 
 
 def _quorum(q) -> dict:
@@ -207,7 +207,7 @@ def sittings(request, instance: str = "", annee: int | None = None):
 @policy.endpoint("sitting.read")
 def sitting(request, pk: int):
     item = selectors.sitting_get(user=request.user, pk=pk)
-    item.quorum_at_opening = _quorum(services.sitting_quorum(item))
+    item.quorum_at_opening = _quorum(selectors.sitting_quorum(item))
     item.attendance = list(item.attendances.all())
     item.agenda = list(selectors.sitting_reports(user=request.user, sitting=item))
     return item

@@ -31,7 +31,7 @@ from pacte.finance.models import Commitment, ProgrammeAuthorisation
 from pacte.finance.selectors import ap_figures
 from pacte.operations.financing import summarise
 
-from . import services
+from . import selectors
 from .models import Attendance, CommissionOpinion, Deliberation, Report, Sitting
 
 DELIBERATION_TEMPLATE = "deliberation.typ"
@@ -424,7 +424,7 @@ def report_data(report: Report) -> dict:
 def _item(report: Report) -> dict:
     sitting = report.sitting
     deliberation = getattr(report, "deliberation", None)
-    quorum = services.sitting_quorum(sitting, report.opened_at)
+    quorum = selectors.sitting_quorum(sitting, report.opened_at)
     item = {
         "title": f"Rapport n°{report.number} — {report.title}",
         "kind": report.get_kind_display(),
@@ -456,7 +456,7 @@ def minutes_data(sitting: Sitting) -> dict:
     present = [a for a in attendances if a.status == Attendance.Status.PRESENT]
     at_opening = [a for a in present if a.present_at(None)]
     proxies = list(sitting.proxies.select_related("giver", "holder").order_by("giver__position"))
-    quorum = services.sitting_quorum(sitting)
+    quorum = selectors.sitting_quorum(sitting)
     opened = (
         f"La séance est ouverte à {format_time(sitting.opened_at)}, à {sitting.place}, "
         if sitting.opened_at

@@ -3,6 +3,8 @@ the Département's staff and members; everyone, signed in or not, reads the publ
 deliberations — from their publication date, not before. A `*_get` answers « introuvable »
 (404) whatever the reason: an unknown id, an id out of range, or an object not to be seen."""
 
+import datetime
+
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
@@ -14,6 +16,7 @@ from pacte.core.ids import get_or_404, valid_id
 from pacte.operations.models import Operation
 from pacte.territory.models import PoliticalGroup
 
+from . import rules
 from .models import Attendance, Deliberation, Proxy, Report, Sitting
 
 MAX_YEAR = 9999
@@ -250,4 +253,35 @@ def correctable_deliberations(*, user):
         policy.scope(user, "deliberation", Deliberation.objects.filter(adopted=True), "manage")
         .select_related("report")
         .order_by("-year", "-sequence")
+    )
+
+
+# --- Presence and quorum ------------------------------------------------------------------
+
+
+def presence_at(sitting: Sitting, moment: datetime.time | None):
+    """(members present, proxies that count) at that time of the sitting: a proxy counts while
+    its holder is present and its giver is not."""
+    attendances = {a.pk: a for a in sitting.attendances.all()}
+    present = [a for a in attendances.values() if a.present_at(moment)]
+    present_ids = {a.pk for a in present}
+    proxies = [
+        p
+        for p in sitting.proxies.all()
+        if p.holder_id in present_ids and p.giver_id not in present_ids
+    ]
+    return present, proxies
+
+
+def sitting_quorum(sitting: Sitting, at: datetime.time | None = None) -> rules.Quorum:
+    """The quorum at a time of the sitting (by default its opening)."""
+    moment = at or sitting.opened_at
+    present, proxies = presence_at(sitting, moment)
+    return rules.quorum(
+        body=sitting.body,
+        day=sitting.held_on,
+        members=sitting.members_in_office,
+        present=len(present),
+        represented=len(proxies),
+        reconvened=sitting.reconvened,
     )

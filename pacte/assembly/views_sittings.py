@@ -14,7 +14,7 @@ from pacte.core.workflow import TransitionRefused
 from pacte.documents.services import batch_start
 
 from . import forms, rules, selectors, services
-from .documents import subsidies_annex
+from .documents import minutes_pdf, subsidies_annex
 from .models import Attendance, Ballot, Report, Sitting
 
 # --- Sittings ------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def _agenda(user, sitting):
         report.sending_warning = rules.report_sending_warning(
             sitting_day=sitting.held_on, sent_on=report.sent_on, urgency=report.urgency
         )
-        report.quorum = services.sitting_quorum(sitting, report.opened_at)
+        report.quorum = selectors.sitting_quorum(sitting, report.opened_at)
     return reports
 
 
@@ -104,7 +104,7 @@ def sitting_detail(request, pk: int):
         {
             "sitting": sitting,
             "reports": _agenda(request.user, sitting),
-            "quorum": services.sitting_quorum(sitting),
+            "quorum": selectors.sitting_quorum(sitting),
             "counts": {
                 "present": statuses.count(Attendance.Status.PRESENT),
                 "excused": statuses.count(Attendance.Status.EXCUSED),
@@ -209,7 +209,7 @@ def sitting_attendance(request, pk: int):
         "assembly/sitting_attendance.html",
         {
             "sitting": sitting,
-            "quorum": services.sitting_quorum(sitting),
+            "quorum": selectors.sitting_quorum(sitting),
             "statuses": Attendance.Status.choices,
             "proxy_form": forms.ProxyForm(sitting=sitting, auto_id="pouvoir-%s"),
             "can_hold": policy.allows(request.user, "sitting", "change", sitting),
@@ -250,8 +250,6 @@ def proxy_remove(request, pk: int, proxy_pk: int):
 @policy.page(get="sitting.read")
 def sitting_minutes(request, pk: int):
     """The procès-verbal, generated from the sitting's records."""
-    from .documents import minutes_pdf
-
     sitting = selectors.sitting_get(user=request.user, pk=pk)
     response = HttpResponse(minutes_pdf(sitting), content_type="application/pdf")
     response["Content-Disposition"] = (
@@ -370,7 +368,7 @@ def report_detail(request, pk: int):
     sitting = report.sitting
     operations = list(selectors.report_operations(user=user, report=report))
     annex = subsidies_annex(report) if operations else None
-    present, proxies = services.presence_at(sitting, report.opened_at)
+    present, proxies = selectors.presence_at(sitting, report.opened_at)
     represented = {p.giver_id: p.holder for p in proxies}
     groups = list(selectors.political_groups(user=user))
     voters = [a for a in sitting.attendances.order_by("position") if a in present] + [
@@ -391,7 +389,7 @@ def report_detail(request, pk: int):
             "sending_warning": rules.report_sending_warning(
                 sitting_day=sitting.held_on, sent_on=report.sent_on, urgency=report.urgency
             ),
-            "quorum": services.sitting_quorum(sitting, report.opened_at),
+            "quorum": selectors.sitting_quorum(sitting, report.opened_at),
             "can_hold": policy.allows(user, "report", "proceed", report),
             "can_edit": policy.allows(user, "report", "change", report),
             "send_form": forms.SendForm(

@@ -14,7 +14,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
 
-from pacte.assembly import documents, services
+from pacte.assembly import documents, selectors, services
 from pacte.assembly.models import (
     Attendance,
     Ballot,
@@ -577,9 +577,9 @@ def test_minutes_of_2022_317_mark_the_demo_proxies(deliberation_2022_317):
 
 
 def test_item_quorum_follows_arrivals_and_departures(committee):
-    opening = services.sitting_quorum(committee)
+    opening = selectors.sitting_quorum(committee)
     assert (opening.present, opening.represented) == (5, 1)
-    later = services.sitting_quorum(committee, T(11, 5))
+    later = selectors.sitting_quorum(committee, T(11, 5))
     assert (later.present, later.represented) == (5, 1)  # M. PETIT came, Mme CAUWET left
     Attendance.objects.filter(sitting=committee, name="Blandine DRAIN").update(left_at=T(11, 1))
-    assert services.sitting_quorum(committee, T(11, 5)).represented == 0
+    assert selectors.sitting_quorum(committee, T(11, 5)).represented == 0

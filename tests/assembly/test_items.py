@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from pacte.assembly import rules, services
+from pacte.assembly import rules, selectors, services
 from pacte.assembly.models import Attendance, Report, ThematicCommission
 from pacte.finance.models import Commitment
 from pacte.operations.models import Operation
@@ -63,23 +63,23 @@ def test_quorum_follows_arrivals_and_departures_item_by_item(standing_committee,
     # 38 leave at 11:00: 40 remain, the quorum of a 78-member body (40) is still reached.
     for member in members[40:]:
         services.attendance_record(actor=actor, attendance=member, status="present", left_at=T(11))
-    assert services.sitting_quorum(sitting, T(10, 30)).counted == 78
-    assert services.sitting_quorum(sitting, T(11, 0)).reached
+    assert selectors.sitting_quorum(sitting, T(10, 30)).counted == 78
+    assert selectors.sitting_quorum(sitting, T(11, 0)).reached
     # One more leaves at 11:30: 39 < 40, unless proxies count (commission permanente: they do).
     services.attendance_record(
         actor=actor, attendance=members[39], status="present", left_at=T(11, 30)
     )
-    late = services.sitting_quorum(sitting, T(11, 45))
+    late = selectors.sitting_quorum(sitting, T(11, 45))
     assert (late.counted, late.required, late.reached) == (39, 40, False)
     services.proxy_record(actor=actor, sitting=sitting, giver=members[39], holder=members[1])
-    assert services.sitting_quorum(sitting, T(11, 45)).reached  # 39 present + 1 proxy
+    assert selectors.sitting_quorum(sitting, T(11, 45)).reached  # 39 present + 1 proxy
     # Before the giver leaves, the proxy does not count (the giver votes in person).
-    assert services.sitting_quorum(sitting, T(10, 30)).represented == 0
+    assert selectors.sitting_quorum(sitting, T(10, 30)).represented == 0
     # A latecomer counts from the time of arrival.
     services.attendance_record(
         actor=actor, attendance=members[50], status="present", arrived_at=T(11, 40)
     )
-    assert services.sitting_quorum(sitting, T(11, 45)).present == 40
+    assert selectors.sitting_quorum(sitting, T(11, 45)).present == 40
 
 
 def test_a_vote_on_an_item_opened_without_quorum_is_refused(users):

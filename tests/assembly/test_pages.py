@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from pacte.assembly import services
+from pacte.assembly import selectors, services
 from pacte.assembly.models import Deliberation, Report, Sitting
 from pacte.demo.assembly import seed_sitting_2022_317
 from pacte.territory.models import PoliticalGroup
@@ -135,7 +135,7 @@ def test_a_sitting_held_through_the_pages(client_for):
     deliberation = Deliberation.objects.get(report=report)
     assert (deliberation.votes_for, deliberation.votes_against) == (50, 20)
     # The proxy of the member who left at 11:15 counts at 11:30: 77 present + 1 proxy.
-    assert services.sitting_quorum(sitting, T(11, 30)).counted == 78
+    assert selectors.sitting_quorum(sitting, T(11, 30)).counted == 78
     client.post(f"/actes/{deliberation.pk}/publication/", {"on": "2025-05-21"})
     client.post(
         f"/actes/{deliberation.pk}/transmission/",

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from pacte.assembly import services
+from pacte.assembly import selectors, services
 from pacte.assembly.models import Attendance, Proxy
 from pacte.demo.assembly import seed_sitting_2022_317
 
@@ -37,7 +37,7 @@ def test_fifteen_demo_proxies_one_per_holder_and_the_quorum(sitting):
     assert proxies.count() == 15 and all(p.is_demo for p in proxies)
     holders = [p.holder_id for p in proxies]
     assert len(set(holders)) == 15
-    quorum = services.sitting_quorum(sitting)
+    quorum = selectors.sitting_quorum(sitting)
     assert (quorum.counted, quorum.required, quorum.reached) == (63, 40, True)
     # 63 present + 15 proxies = the 78 votes of the seed.
     assert quorum.present + quorum.represented == 78
@@ -61,7 +61,7 @@ def test_proxy_rules_are_enforced(sitting, users):
     with pytest.raises(PermissionDenied):
         services.proxy_record(actor=users["test-agent"], sitting=sitting, giver=absent, holder=free)
     services.proxy_record(actor=actor, sitting=sitting, giver=absent, holder=free)
-    assert services.sitting_quorum(sitting).represented == 16
+    assert selectors.sitting_quorum(sitting).represented == 16
 
 
 def test_deliberation_2022_317_as_the_seed_records_it(sitting):

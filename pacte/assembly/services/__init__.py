@@ -1,0 +1,50 @@
+"""Writes of the assembly, by subject: sittings, attendance, reports, votes and acts. Each is
+one transaction and leaves an audit row. Reads (presence, quorum) are in `selectors`."""
+
+from .acts import (
+    actes_identifier,
+    deliberation_publish,
+    deliberation_transmit,
+    next_number,
+    report_adopt,
+)
+from .attendance import (
+    attendance_mark_all_present,
+    attendance_record,
+    proxy_record,
+    proxy_remove,
+)
+from .reports import (
+    opinion_record,
+    report_save,
+    report_send,
+)
+from .sittings import (
+    sitting_create,
+    sitting_update,
+)
+from .votes import (
+    item_open,
+    item_vote_by_group,
+    item_vote_roll_call,
+)
+
+__all__ = [
+    "actes_identifier",
+    "deliberation_publish",
+    "deliberation_transmit",
+    "next_number",
+    "report_adopt",
+    "attendance_mark_all_present",
+    "attendance_record",
+    "proxy_record",
+    "proxy_remove",
+    "opinion_record",
+    "report_save",
+    "report_send",
+    "sitting_create",
+    "sitting_update",
+    "item_open",
+    "item_vote_by_group",
+    "item_vote_roll_call",
+]

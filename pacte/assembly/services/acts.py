@@ -1,0 +1,203 @@
+"""Acts: a report adopted as a numbered deliberation (with its commitments on the fund), its
+publication and its transmission to the préfet. Each write is one transaction and leaves an
+audit row."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pacte.contracts.workflows import CONTRACT_WORKFLOW
+from pacte.core import policy
+from pacte.core.audit import audit
+from pacte.core.french import format_date
+from pacte.finance.models import ProgrammeAuthorisation
+from pacte.finance.services import check_commitment_fits, commit_subsidy
+from pacte.operations.workflows import OPERATION_WORKFLOW
+
+from .. import rules
+from ..documents import deliberation_documents_generate, published_document_generate
+from ..models import (
+    Deliberation,
+    DeliberationCounter,
+    Report,
+)
+from ..selectors import sitting_quorum
+from .reports import check_report
+
+
+def next_number(year: int) -> int:
+    """Draw the next deliberation number of the year under a row lock: never twice the same,
+    even when two items are adopted at the same moment."""
+    DeliberationCounter.objects.get_or_create(year=year)
+    counter = DeliberationCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+@transaction.atomic
+def report_adopt(
+    *,
+    actor,
+    report,
+    votes_for: int,
+    votes_against: int,
+    abstentions: int,
+    not_voting: int = 0,
+    groups_for=(),
+    groups_against=(),
+    groups_abstaining=(),
+    president_votes_for: bool | None = None,
+    sequence: int | None = None,
+    vote_mode: str = "groups",
+):
+    """Record the vote on a report and create its numbered deliberation. A report on subsidies
+    commits each operation's subsidy against the AP when adopted, or rejects them."""
+    report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
+    policy.require(actor, "report", "proceed", report)
+    if hasattr(report, "deliberation"):
+        raise ValidationError("Ce rapport a déjà sa délibération : elle ne change plus.")
+    sitting = report.sitting
+    check_report(report, sitting)
+    quorum = sitting_quorum(sitting, report.opened_at)
+    if not quorum.reached:
+        opened = f" à l'ouverture du point ({report.opened_at:%H:%M})" if report.opened_at else ""
+        raise ValidationError(
+            f"Vote refusé : le point a été ouvert sans quorum{opened}. {quorum.explanation} "
+            "Le point est reporté à une séance reconvoquée."
+        )
+    problems = rules.check_vote_counts(
+        for_votes=votes_for,
+        against=votes_against,
+        abstention=abstentions,
+        not_voting=not_voting,
+        present=quorum.present,
+        proxies=quorum.represented,
+    )
+    if problems:
+        raise ValidationError(problems)
+    outcome = rules.result(
+        for_votes=votes_for,
+        against=votes_against,
+        abstention=abstentions,
+        president_votes_for=president_votes_for,
+    )
+    operations = list(report.operations.select_related("contract__generation"))
+    if outcome.adopted and operations:
+        ap = ProgrammeAuthorisation.objects.select_for_update().get(
+            generation=operations[0].contract.generation
+        )
+        check_commitment_fits(
+            authorisation=ap, amounts=[o.proposed_subsidy_amount or 0 for o in operations]
+        )
+    year = sitting.held_on.year
+    if sequence is not None:
+        # A number given by an act already published (history): later numbers follow it.
+        counter, _ = DeliberationCounter.objects.select_for_update().get_or_create(year=year)
+        if Deliberation.objects.filter(year=year, sequence=sequence).exists():
+            raise ValidationError(f"La délibération n°{year}-{sequence:03d} existe déjà.")
+        counter.last = max(counter.last, sequence)
+        counter.save(update_fields=["last"])
+    deliberation = Deliberation.objects.create(
+        report=report,
+        year=year,
+        sequence=sequence or next_number(year),
+        adopted=outcome.adopted,
+        votes_for=votes_for,
+        votes_against=votes_against,
+        abstentions=abstentions,
+        not_voting=not_voting,
+        casting_vote=outcome.casting_vote_used,
+        groups_for=list(groups_for),
+        groups_against=list(groups_against),
+        groups_abstaining=list(groups_abstaining),
+        vote_mode=vote_mode,
+        corrects=report.corrects,
+    )
+    for contract in report.contracts.all() if outcome.adopted else []:
+        CONTRACT_WORKFLOW.apply(
+            contract,
+            "vote",
+            actor=actor,
+            vote_deliberation_number=deliberation.number,
+            vote_date=sitting.held_on,
+        )
+    for operation in operations:
+        if outcome.adopted:
+            commit_subsidy(
+                actor=actor,
+                operation=operation,
+                amount=operation.proposed_subsidy_amount,
+                voted_on=sitting.held_on,
+                deliberation_number=deliberation.number,
+            )
+        else:
+            OPERATION_WORKFLOW.apply(
+                operation,
+                "reject",
+                actor=actor,
+                reason=f"Rapport rejeté (délibération {deliberation.number})",
+            )
+    deliberation_documents_generate(actor=actor, deliberation=deliberation)
+    audit(
+        actor=actor,
+        action="assembly.adopt",
+        obj=deliberation,
+        summary=f"{deliberation} : {'adoptée' if outcome.adopted else 'rejetée'} "
+        f"({votes_for} pour, {votes_against} contre, {abstentions} abstention)",
+    )
+    return deliberation
+
+
+@transaction.atomic
+def deliberation_publish(*, actor, deliberation, on):
+    """A12: put online (the public page lists it, kept at least two months)."""
+    deliberation = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
+    policy.require(actor, "deliberation", "publish", deliberation)
+    if deliberation.published_on:
+        raise ValidationError("Cette délibération est déjà publiée.")
+    today = timezone.localdate()
+    if on > today:
+        raise ValidationError(
+            f"La date de mise en ligne du {format_date(on)} est à venir (nous sommes le "
+            f"{format_date(today)}) : une délibération n'est publiée qu'une fois en ligne. "
+            "Publiez-la ce jour-là."
+        )
+    deliberation.published_on = on
+    deliberation.save(update_fields=["published_on"])
+    published_document_generate(actor=actor, deliberation=deliberation)
+    audit(
+        actor=actor,
+        action="assembly.publish",
+        obj=deliberation,
+        summary=f"{deliberation} mise en ligne",
+    )
+    return deliberation
+
+
+def actes_identifier(deliberation, department_code: str, siren: str, sent_on) -> str:
+    """A13: DDD-SIREN-YYYYMMDD-<internal number>-DE."""
+    return f"{department_code.zfill(3)}-{siren}-{sent_on:%Y%m%d}-{deliberation.number}-DE"
+
+
+@transaction.atomic
+def deliberation_transmit(*, actor, deliberation, sent_on, acknowledged_on=None):
+    from django.conf import settings
+
+    deliberation = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
+    policy.require(actor, "deliberation", "publish", deliberation)
+    if acknowledged_on and acknowledged_on < sent_on:
+        raise ValidationError("L'accusé de réception suit la transmission.")
+    deliberation.transmitted_on = sent_on
+    deliberation.acknowledged_on = acknowledged_on
+    deliberation.actes_id = actes_identifier(
+        deliberation, settings.PACTE_DEPARTMENT_CODE, settings.PACTE_COLLECTIVITY_SIREN, sent_on
+    )
+    deliberation.save(update_fields=["transmitted_on", "acknowledged_on", "actes_id"])
+    audit(
+        actor=actor,
+        action="assembly.transmit",
+        obj=deliberation,
+        summary=f"{deliberation} transmise au préfet ({deliberation.actes_id})",
+    )
+    return deliberation

@@ -1,0 +1,128 @@
+"""Attendance and proxies at a sitting. Each write is one transaction and leaves an
+audit row."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from pacte.core import policy
+from pacte.core.audit import audit
+
+from .. import rules
+from ..models import (
+    Attendance,
+    Ballot,
+    Proxy,
+    Sitting,
+)
+
+
+@transaction.atomic
+def attendance_record(
+    *,
+    actor,
+    attendance: Attendance,
+    status: str,
+    arrived_at: datetime.time | None = None,
+    left_at: datetime.time | None = None,
+) -> Attendance:
+    """Present, excused or absent; a member present may arrive late or leave early."""
+    policy.require(actor, "sitting", "change", attendance.sitting)
+    attendance = (
+        Attendance.objects.select_for_update().select_related("sitting").get(pk=attendance.pk)
+    )
+    if status not in Attendance.Status.values:
+        raise ValidationError("Présence inconnue.")
+    if status != Attendance.Status.PRESENT:
+        if arrived_at or left_at:
+            raise ValidationError(
+                f"{attendance} n'est pas présent : pas d'heure d'arrivée ni de départ."
+            )
+        holding = list(attendance.proxies_held.select_related("giver"))
+        if holding:
+            raise ValidationError(
+                f"{attendance} détient le pouvoir de {holding[0].giver} : retirez d'abord ce "
+                "pouvoir."
+            )
+    elif hasattr(attendance, "proxy_given") and not left_at:
+        raise ValidationError(
+            f"{attendance} a donné son pouvoir : retirez-le avant de le marquer présent, ou "
+            "indiquez l'heure de son départ."
+        )
+    if arrived_at and left_at and left_at <= arrived_at:
+        raise ValidationError(f"{attendance} : le départ suit l'arrivée.")
+    attendance.status = status
+    attendance.arrived_at = arrived_at
+    attendance.left_at = left_at
+    attendance.save(update_fields=["status", "arrived_at", "left_at"])
+    audit(
+        actor=actor,
+        action="assembly.attendance",
+        obj=attendance.sitting,
+        summary=f"{attendance} : {attendance.get_status_display().lower()}"
+        + (f", arrivé à {arrived_at:%H:%M}" if arrived_at else "")
+        + (f", parti à {left_at:%H:%M}" if left_at else ""),
+    )
+    return attendance
+
+
+@transaction.atomic
+def attendance_mark_all_present(*, actor, sitting: Sitting) -> int:
+    """The roll call: everyone not yet recorded (absent) is present."""
+    policy.require(actor, "sitting", "change", sitting)
+    count = sitting.attendances.filter(
+        status=Attendance.Status.ABSENT, proxy_given__isnull=True
+    ).update(status=Attendance.Status.PRESENT)
+    audit(
+        actor=actor,
+        action="assembly.attendance",
+        obj=sitting,
+        summary=f"Appel : {count} membres marqués présents",
+    )
+    return count
+
+
+@transaction.atomic
+def proxy_record(
+    *, actor, sitting: Sitting, giver: Attendance, holder: Attendance, is_demo: bool = False
+) -> Proxy:
+    """A5: a member absent gives a proxy to a member present, who holds at most one (two under
+    the temporary rules of 2020-2022)."""
+    policy.require(actor, "sitting", "change", sitting)
+    giver = Attendance.objects.get(pk=giver.pk)
+    holder = Attendance.objects.select_for_update().get(pk=holder.pk)
+    if giver.sitting_id != sitting.pk or holder.sitting_id != sitting.pk:
+        raise ValidationError("Les deux membres sont ceux de cette séance.")
+    if giver.status == Attendance.Status.PRESENT and not giver.left_at:
+        raise ValidationError(
+            f"{giver} est présent : il ne donne pas de pouvoir (sauf en partant, heure de départ "
+            "indiquée)."
+        )
+    if holder.status != Attendance.Status.PRESENT:
+        raise ValidationError(f"{holder} n'est pas présent : il ne peut recevoir de pouvoir.")
+    if Proxy.objects.filter(giver=giver).exists():
+        raise ValidationError(f"{giver} a déjà donné son pouvoir.")
+    limit = rules.max_proxies_held(sitting.held_on)
+    held = Proxy.objects.select_for_update().filter(holder=holder).count()
+    if held >= limit:
+        raise ValidationError(
+            f"{holder} détient déjà {held} pouvoir{'s' if held > 1 else ''} : "
+            f"{limit} au plus par membre."
+        )
+    proxy = Proxy.objects.create(
+        sitting=sitting, giver=giver, holder=holder, is_demo=is_demo, recorded_by=actor
+    )
+    audit(actor=actor, action="assembly.proxy", obj=sitting, summary=f"Pouvoir : {proxy}")
+    return proxy
+
+
+@transaction.atomic
+def proxy_remove(*, actor, proxy: Proxy) -> None:
+    policy.require(actor, "sitting", "change", proxy.sitting)
+    if Ballot.objects.filter(member=proxy.giver, by_proxy=True).exists():
+        raise ValidationError(f"Le pouvoir de {proxy.giver} a servi à un vote : il reste.")
+    audit(
+        actor=actor, action="assembly.proxy", obj=proxy.sitting, summary=f"Pouvoir retiré : {proxy}"
+    )
+    proxy.delete()

@@ -1,0 +1,152 @@
+"""The vote on an item: its opening (quorum at that moment), by political group or by roll
+call. Each write is one transaction and leaves an
+audit row."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from pacte.core import policy
+from pacte.core.audit import audit
+
+from .. import rules
+from ..models import (
+    Ballot,
+    GroupVote,
+    Report,
+    Sitting,
+)
+from ..selectors import presence_at, sitting_quorum
+from .acts import report_adopt
+from .reports import ensure_editable
+
+
+@transaction.atomic
+def item_open(*, actor, report: Report, at: datetime.time) -> rules.Quorum:
+    """Open the examination of an item at a time: its quorum is the one of that time."""
+    report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
+    policy.require(actor, "report", "proceed", report)
+    ensure_editable(report)
+    sitting = report.sitting
+    if sitting.opened_at and at < sitting.opened_at:
+        raise ValidationError("Un point s'examine après l'ouverture de la séance.")
+    if sitting.closed_at and at > sitting.closed_at:
+        raise ValidationError("Un point s'examine avant la clôture de la séance.")
+    report.opened_at = at
+    report.save(update_fields=["opened_at"])
+    quorum = sitting_quorum(sitting, at)
+    audit(
+        actor=actor,
+        action="assembly.item_open",
+        obj=report,
+        summary=f"Point n°{report.number} ouvert à {at:%H:%M} — {quorum.explanation}",
+    )
+    return quorum
+
+
+def _president_attendance(sitting: Sitting):
+    label = sitting.president.split(" ", 1)[-1] if " " in sitting.president else sitting.president
+    return sitting.attendances.filter(name=label).first()
+
+
+@transaction.atomic
+def item_vote_by_group(*, actor, report: Report, counts: dict, president_votes_for=None):
+    """Votes per political group: counts[group] = (for, against, abstention, not voting)."""
+    report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
+    policy.require(actor, "report", "proceed", report)
+    ensure_editable(report)
+    totals = [0, 0, 0, 0]
+    positions = {"for": [], "against": [], "abstention": []}
+    rows = []
+    for group, numbers in counts.items():
+        numbers = [int(n or 0) for n in numbers]
+        if min(numbers) < 0:
+            raise ValidationError(f"{group} : les nombres de voix sont positifs ou nuls.")
+        members = report.sitting.members_in_office
+        if sum(numbers) > members:
+            raise ValidationError(
+                f"{group} : {sum(numbers)} voix pour {members} membres en fonction : c'est trop."
+            )
+        if not any(numbers):
+            continue
+        rows.append(
+            GroupVote(report=report, group=group, **dict(zip(_COUNT_FIELDS, numbers, strict=True)))
+        )
+        totals = [t + n for t, n in zip(totals, numbers, strict=True)]
+        split = sum(1 for n in numbers[:3] if n) > 1
+        for key, n in zip(positions, numbers[:3], strict=False):
+            if n:
+                positions[key].append(f"{group.name} ({n} voix)" if split else group.name)
+    if not rows:
+        raise ValidationError("Aucune voix n'est saisie.")
+    report.group_votes.all().delete()
+    GroupVote.objects.bulk_create(rows)
+    return report_adopt(
+        actor=actor,
+        report=report,
+        votes_for=totals[0],
+        votes_against=totals[1],
+        abstentions=totals[2],
+        not_voting=totals[3],
+        groups_for=positions["for"],
+        groups_against=positions["against"],
+        groups_abstaining=positions["abstention"],
+        president_votes_for=president_votes_for,
+        vote_mode=Report.VoteMode.GROUPS,
+    )
+
+
+_COUNT_FIELDS = ("votes_for", "votes_against", "abstentions", "not_voting")
+
+
+@transaction.atomic
+def item_vote_roll_call(*, actor, report: Report, choices: dict):
+    """A public roll-call (A7): choices[attendance] = a Ballot.Choice. Each member present at
+    the item votes, and the holder of a proxy votes for its giver."""
+    report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
+    policy.require(actor, "report", "proceed", report)
+    ensure_editable(report)
+    sitting = report.sitting
+    present, proxies = presence_at(sitting, report.opened_at)
+    present_ids = {a.pk for a in present}
+    represented = {p.giver_id for p in proxies}
+    ballots = []
+    for member, choice in choices.items():
+        if not choice:
+            continue
+        if choice not in Ballot.Choice.values:
+            raise ValidationError(f"{member} : vote inconnu.")
+        if member.sitting_id != sitting.pk:
+            raise ValidationError(f"{member} n'est pas membre de cette séance.")
+        if member.pk not in present_ids and member.pk not in represented:
+            raise ValidationError(
+                f"{member} n'est ni présent ni représenté à ce point : il ne vote pas."
+            )
+        ballots.append(
+            Ballot(report=report, member=member, choice=choice, by_proxy=member.pk in represented)
+        )
+    if not ballots:
+        raise ValidationError("Aucun vote n'est saisi.")
+    report.ballots.all().delete()
+    Ballot.objects.bulk_create(ballots)
+    tally = {c: [] for c in Ballot.Choice.values}
+    for ballot in ballots:
+        tally[ballot.choice].append(ballot)
+    president = _president_attendance(sitting)
+    president_choice = next(
+        (b.choice for b in ballots if president and b.member_id == president.pk), None
+    )
+    return report_adopt(
+        actor=actor,
+        report=report,
+        votes_for=len(tally["for"]),
+        votes_against=len(tally["against"]),
+        abstentions=len(tally["abstention"]),
+        not_voting=len(tally["not_voting"]),
+        groups_for=[str(b.member) for b in tally["for"]],
+        groups_against=[str(b.member) for b in tally["against"]],
+        groups_abstaining=[str(b.member) for b in tally["abstention"]],
+        president_votes_for=president_choice == Ballot.Choice.FOR if president_choice else None,
+        vote_mode=Report.VoteMode.ROLL_CALL,
+    )

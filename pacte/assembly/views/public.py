@@ -1,3 +1,5 @@
+"""Public pages of the acts: the published deliberations, their PDFs and their open data."""
+
 import csv
 import io
 
@@ -8,13 +10,15 @@ from django.urls import reverse
 
 from pacte.core import policy
 
-from . import selectors
+from .. import selectors
 
 SUBJECTS = {
     "7.5": "Subventions",
     "9.2": "Autres domaines de compétences des départements",
     "5.7": "Intercommunalité",
 }
+
+
 SCDL_COLUMNS = [
     "COLL_NOM",
     "COLL_SIRET",

@@ -1,0 +1,1 @@
+"""Pages of the assembly, by subject (see urls.py)."""

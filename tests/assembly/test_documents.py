@@ -25,6 +25,7 @@ from pacte.assembly.models import (
     Sitting,
     ThematicCommission,
 )
+from pacte.core import french
 from pacte.demo.assembly import REPORT_TEXT, seed_sitting_2022_317
 from pacte.documents.models import Document
 from pacte.documents.rendering import render_pdf
@@ -235,7 +236,7 @@ def test_deliberation_data_is_plain_and_ordered(deliberation_2022_317):
     assert data["articles"] == [
         {"label": "Article unique\u00a0:", "paragraphs": [deliberation_2022_317.report.decision]}
     ]
-    assert documents.ordinal(1) == "1ère" and documents.ordinal(5) == "5ème"
+    assert french.ordinal(1) == "1ère" and french.ordinal(5) == "5ème"
     assert documents.articles("A\n\nB")[1]["label"] == "Article 2 :"
     assert documents.articles("A\n\nB")[0]["label"] == "Article 1er :"
 

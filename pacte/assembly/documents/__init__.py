@@ -1,0 +1,21 @@
+"""The assembly's documents — deliberations, reports and their annexes, minutes — as the data of
+their Typst templates, and their storage as PDF documents. By subject: text, votes, deliberation,
+report, minutes, stored."""
+
+from .deliberation import deliberation_data, publication_stamp
+from .minutes import minutes_data, minutes_pdf
+from .report import report_data, subsidies_annex
+from .stored import deliberation_documents_generate, published_document_generate
+from .text import articles
+
+__all__ = [
+    "articles",
+    "deliberation_data",
+    "deliberation_documents_generate",
+    "minutes_data",
+    "minutes_pdf",
+    "publication_stamp",
+    "published_document_generate",
+    "report_data",
+    "subsidies_annex",
+]

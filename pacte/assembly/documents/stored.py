@@ -1,0 +1,70 @@
+"""The assembly's documents stored as versioned, hashed PDF documents: the deliberation and
+its report at adoption, the copy put online at publication."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from pacte.core import policy
+from pacte.documents.models import Document
+from pacte.documents.rendering import render_pdf
+from pacte.documents.services import document_store
+
+from ..models import Deliberation
+from .deliberation import deliberation_data, publication_stamp
+from .report import report_data
+from .text import DELIBERATION_TEMPLATE, REPORT_TEMPLATE
+
+
+@transaction.atomic
+def deliberation_documents_generate(*, actor, deliberation: Deliberation):
+    """Store the deliberation and its report as PDF documents and link them to it (on the
+    instance given too). Run by the adoption, inside its transaction."""
+    # Part of the adoption: the vote makes the act.
+    policy.require(actor, "report", "proceed", deliberation.report)
+    if Deliberation.objects.filter(pk=deliberation.pk, document__isnull=False).exists():
+        raise ValidationError(
+            f"La délibération n°{deliberation.number} a son texte adopté : il ne change plus."
+        )
+    stored = {}
+    for kind, template, data in [
+        (Document.Kind.DELIBERATION, DELIBERATION_TEMPLATE, deliberation_data(deliberation)),
+        (Document.Kind.REPORT, REPORT_TEMPLATE, report_data(deliberation.report)),
+    ]:
+        data["reference"] = deliberation.number
+        stored[kind] = document_store(
+            actor=actor,
+            operation=None,
+            kind=kind,
+            template=template,
+            data=data,
+            content=render_pdf(template, data),
+        )
+    deliberation.document = stored[Document.Kind.DELIBERATION]
+    deliberation.report_document = stored[Document.Kind.REPORT]
+    deliberation.save(update_fields=["document", "report_document"])
+    return deliberation.document, deliberation.report_document
+
+
+@transaction.atomic
+def published_document_generate(*, actor, deliberation: Deliberation):
+    """Store the copy put online: the adopted deliberation's data and template, with the
+    publication stamp (the date put online, the adopted PDF's hash, the act's author)."""
+    policy.require(actor, "deliberation", "publish", deliberation)
+    if not deliberation.published_on:
+        raise ValidationError("La délibération n'est pas encore mise en ligne.")
+    adopted = deliberation.document
+    if adopted is None:
+        raise ValidationError("La délibération adoptée n'a pas encore son PDF.")
+    data = dict(adopted.data)
+    data["stamp"] = publication_stamp(deliberation, adopted.sha256)
+    document = document_store(
+        actor=actor,
+        operation=None,
+        kind=Document.Kind.PUBLISHED_DELIBERATION,
+        template=DELIBERATION_TEMPLATE,
+        data=data,
+        content=render_pdf(DELIBERATION_TEMPLATE, data),
+    )
+    deliberation.published_document = document
+    deliberation.save(update_fields=["published_document"])
+    return document

@@ -1,4 +1,4 @@
-"""The legal rules of the assembly's sittings, as pure functions (RULES.md A1 to A6).
+"""The legal rules of the assembly's sittings, as pure functions (docs/regles.md, A1 to A6).
 
 - A1: quorum of the conseil départemental — absolute majority of members in office physically
   present (proxies do not count); a sitting reconvened after a failed quorum needs none.

@@ -167,7 +167,7 @@ class Generation(models.Model):
     early_start_requires_authorisation = models.BooleanField(
         "un démarrage avant le vote doit être autorisé", default=True
     )
-    # Payments and lapse (RULES.md S4, décret 2018-514 used as default).
+    # Payments and lapse (docs/regles.md, S4; décret 2018-514 used as default).
     advance_max_percent = models.DecimalField(
         "avance maximale (% de la subvention)",
         max_digits=5,

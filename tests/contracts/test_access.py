@@ -116,3 +116,22 @@ def test_api_scopes_partners_to_the_user(client, users, partners):
 def test_internal_roles_see_every_partner(client_for):
     response = client_for("agent").get("/partenaires/")
     assert len(response.context["partners"]) == Partner.objects.count()
+
+
+def test_an_administrator_sets_every_rule_of_the_fund_in_the_admin(client_for, generation):
+    """docs/reglages.md: each setting of the fund's rules is a field of the generation's form."""
+    page = client_for("admin").get(f"/admin/contracts/generation/{generation.pk}/change/")
+    assert page.status_code == 200
+    for field in [
+        "fund_max_rate",
+        "fund_ceiling_amount",
+        "min_project_amount",
+        "early_start_requires_authorisation",
+        "advance_max_percent",
+        "instalments_max_percent",
+        "start_deadline_years",
+        "start_extension_years",
+        "completion_deadline_years",
+        "lapse_warning_days",
+    ]:
+        assert f'name="{field}"' in page.content.decode(), field

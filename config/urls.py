@@ -37,7 +37,7 @@ urlpatterns = [
     path("finances/", include("pacte.finance.urls")),
     path("documents/", include("pacte.documents.urls")),
     path("", include("pacte.assembly.urls")),
-    path("pilotage/historique/", include("pacte.pilotage.urls_history")),
+    path("pilotage/historique/", include("pacte.history.urls")),
     path("pilotage/bilans/", include("pacte.pilotage.urls_bilan")),
     path("donnees-ouvertes/", include("pacte.pilotage.urls_opendata")),
     path("pilotage/", include("pacte.pilotage.urls_dashboards")),

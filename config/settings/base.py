@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pacte.finance",
     "pacte.documents",
     "pacte.assembly",
+    "pacte.history",
     "pacte.pilotage",
     "pacte.demo",
 ]

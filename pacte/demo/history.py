@@ -6,8 +6,8 @@ from pathlib import Path
 from pacte.contracts.models import Generation
 from pacte.core import policy
 from pacte.core.models import User
-from pacte.pilotage.history import history_import_file
-from pacte.pilotage.models import HistoryImport
+from pacte.history.models import HistoryImport
+from pacte.history.services import history_import_file
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "historique-2019-2022.csv"
 

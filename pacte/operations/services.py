@@ -127,12 +127,9 @@ def operation_create(
         vat_recovered=vat_recovered,
         created_by=actor,
         is_demo=is_demo,
-        reference=f"TMP-{uuid.uuid4().hex[:16]}",
     )
     operation.full_clean(exclude=["reference"])
-    operation.save()
-    operation.reference = f"OP-{contract.generation.period_start.year}-{operation.pk:05d}"
-    operation.save(update_fields=["reference"])
+    operation_insert(operation)
     _set_links(operation, stakes=stakes, communes=communes)
     audit(
         actor=actor,
@@ -140,6 +137,18 @@ def operation_create(
         obj=operation,
         summary=f"Opération « {operation.title} » créée",
     )
+    return operation
+
+
+def operation_insert(operation: Operation) -> Operation:
+    """Save a new operation with its reference, OP-<first year of its generation>-<id>: the id
+    makes it unique, so a provisional reference holds the place until the row exists. Every
+    operation gets its reference here (a deposit, the history import)."""
+    operation.reference = f"TMP-{uuid.uuid4().hex[:16]}"
+    operation.save()
+    year = operation.contract.generation.period_start.year
+    operation.reference = f"OP-{year}-{operation.pk:05d}"
+    operation.save(update_fields=["reference"])
     return operation
 
 

@@ -15,9 +15,9 @@ from pacte.demo.assembly import seed_sitting_2022_317
 from pacte.documents import services as document_services
 from pacte.documents.tasks import generate_batch
 from pacte.finance import services as finance_services
+from pacte.history import services as history_services
 from pacte.operations import services as operation_services
 from pacte.operations.models import Attachment
-from pacte.pilotage import history
 from pacte.territory.models import Territory
 from tests.finance.conftest import open_fund, voted_operation
 from tests.operations.conftest import make_operation, signed_contract
@@ -42,7 +42,7 @@ def build(users) -> dict:
         place="Maison du Département",
     )
     past = Generation.objects.filter(is_history=True).order_by("-period_start").first()
-    history_import = history.history_import_create(
+    history_import = history_services.history_import_create(
         actor=agent,
         generation=past,
         data="Référence;Intitulé\n".encode(),

@@ -18,7 +18,7 @@ UNTOUCHED = ("200069029", "200069235", "200044030", "200090751", "200072478")
 
 
 def rows_of(sirens) -> list[dict]:
-    from tests.pilotage.conftest import demo_rows
+    from tests.history.conftest import demo_rows
 
     return [r for r in demo_rows() if r["partenaire_identifiant"][:9] in sirens]
 
@@ -35,7 +35,7 @@ def as_csv(rows: list[dict]) -> bytes:
 def previous(django_db_setup, django_db_blocker) -> int:
     from pacte.contracts.models import Generation
     from pacte.core.models import User
-    from pacte.pilotage.history import history_import_file
+    from pacte.history.services import history_import_file
 
     with django_db_blocker.unblock():
         generation = Generation.objects.get(framework_deliberation_number="2018-514")

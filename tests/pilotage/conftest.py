@@ -1,21 +1,18 @@
 """Data for the dashboards' tests, made by the project's services; dates that the services stamp
 with "now" (deposit, history rows) are then set to the story each test tells."""
 
-import csv
 import datetime
-import io
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from pacte.contracts.models import Generation
 from pacte.finance import services as finance_services
 from pacte.operations import services as operation_services
 from pacte.operations.models import Operation, OperationEvent
 from pacte.operations.workflows import OPERATION_WORKFLOW
 from tests.finance.conftest import ap  # noqa: F401 — the generation's AP, 1 000 000 €
+from tests.history.conftest import imported, previous  # noqa: F401 — the past generation's file
 from tests.operations.conftest import (  # noqa: F401 — shared fixtures and helpers
     SHEET,
     arras_contract,
@@ -116,48 +113,3 @@ def pay(operation, users, *, amount: str, paid_on: datetime.date, mandate: str):
 def _fresh(operation):
     operation.refresh_from_db()
     return operation
-
-
-DEMO_FILE = (
-    Path(__file__).resolve().parents[2] / "pacte" / "demo" / "data" / "historique-2019-2022.csv"
-)
-
-
-@pytest.fixture
-def previous(db):
-    return Generation.objects.get(framework_deliberation_number="2018-514")
-
-
-def demo_rows() -> list[dict]:
-    """The demo file's rows, read with the standard library alone."""
-    with DEMO_FILE.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter=";"))
-
-
-def amount(text: str) -> Decimal:
-    return Decimal(text.replace(",", ".")) if text else Decimal("0.00")
-
-
-def csv_bytes(rows: list[dict], *, delimiter=";", bom=True) -> bytes:
-    header = list(rows[0].keys())
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(k, "") for k in header])
-    return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8")
-
-
-@pytest.fixture
-def imported(previous, users):
-    """The demo file imported into the 2019-2022 generation by the test agent."""
-    from pacte.pilotage.history import history_import_file
-
-    result = history_import_file(
-        actor=users["test-agent"],
-        generation=previous,
-        data=DEMO_FILE.read_bytes(),
-        name=DEMO_FILE.name,
-    )
-    assert result.error_texts == []
-    return result

@@ -1,19 +1,16 @@
 """The pilotage pages through the access policy: partners refused everywhere internal, visitors
 sent to the login page (open data aside), unknown or huge ids answered « introuvable », and
-partners' never-submitted drafts kept out of the bilans' exports."""
-
-import io
+partners' never-submitted drafts kept out of the bilans' exports. The history import's pages:
+tests/history/test_access.py."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.management import CommandError, call_command
 
 from pacte.contracts.models import Partner
 from pacte.core.models import AuditEvent
 from pacte.operations import services as operation_services
 from pacte.pilotage import opendata
-from pacte.pilotage.models import HistoryImport
-from tests.pilotage.conftest import DEMO_FILE, operation_to
+from tests.pilotage.conftest import operation_to
 
 pytestmark = pytest.mark.django_db
 HUGE = "99999999999999999999999"
@@ -33,8 +30,6 @@ def _internal_gets(previous):
         f"/pilotage/bilans/{previous.pk}/",
         f"/pilotage/bilans/{previous.pk}/?format=csv&tableau=operations",
         f"/pilotage/bilans/{previous.pk}/bilan.pdf",
-        "/pilotage/historique/",
-        "/pilotage/historique/?modele=csv",
     ]
 
 
@@ -42,27 +37,19 @@ def _internal_gets(previous):
 def test_partners_get_403_on_every_internal_page_and_nothing_is_written(
     client_for, previous, users, role
 ):
-    history_import = HistoryImport.objects.create(
-        generation=previous, original_name="h.csv", sha256="0" * 64, size=1
-    )
     client = client_for(role)
-    for url in [*_internal_gets(previous), f"/pilotage/historique/{history_import.pk}/"]:
+    audits = AuditEvent.objects.count()
+    for url in _internal_gets(previous):
         response = client.get(url)
         assert response.status_code == 403, url
         assert "Votre rôle ne permet pas" in response.content.decode(), url
-    audits, imports = AuditEvent.objects.count(), HistoryImport.objects.count()
-    with DEMO_FILE.open("rb") as handle:
-        response = client.post("/pilotage/historique/", {"generation": previous.pk, "file": handle})
-    assert response.status_code == 403
-    assert (AuditEvent.objects.count(), HistoryImport.objects.count()) == (audits, imports)
+    assert AuditEvent.objects.count() == audits
 
 
 def test_anonymous_visitors_go_to_the_login_page_and_read_the_open_data(client, previous):
     for url in _internal_gets(previous):
         response = client.get(url)
         assert response.status_code == 302 and "/connexion/" in response["Location"], url
-    response = client.post("/pilotage/historique/", {})
-    assert response.status_code == 302 and "/connexion/" in response["Location"]
     assert client.get("/donnees-ouvertes/").status_code == 200
     assert client.get("/donnees-ouvertes/subventions.csv").status_code == 200
     assert client.post("/donnees-ouvertes/", {}).status_code == 405
@@ -95,8 +82,6 @@ def test_unknown_and_huge_ids_are_not_found(client_for, previous):
         f"/pilotage/bilans/{UNKNOWN}/",
         f"/pilotage/bilans/{UNKNOWN}/bilan.pdf",
         f"/pilotage/bilans/{HUGE}/",
-        f"/pilotage/historique/{UNKNOWN}/",
-        f"/pilotage/historique/{HUGE}/",
         "/pilotage/inconnu/",
         "/pilotage/read/",
     ]:
@@ -109,28 +94,6 @@ def test_unknown_and_huge_ids_are_not_found(client_for, previous):
         "/pilotage/finances/?generation=-1",
     ]:
         assert client.get(url).status_code == 200, url
-    with DEMO_FILE.open("rb") as handle:
-        response = client.post("/pilotage/historique/", {"generation": HUGE, "file": handle})
-    assert response.status_code == 200  # the form says what is wrong
-    assert HistoryImport.objects.count() == 0
-
-
-def test_the_command_refuses_a_user_who_may_not_import(previous, users, tmp_path):
-    audits = AuditEvent.objects.count()
-    with pytest.raises(CommandError, match="ne peut importer l'historique"):
-        call_command(
-            "import_history",
-            str(DEMO_FILE),
-            "--utilisateur",
-            "test-elected",
-            stdout=io.StringIO(),
-        )
-    with pytest.raises(CommandError, match="Indiquez un agent"):
-        call_command(
-            "import_history", str(DEMO_FILE), "--utilisateur", "inconnu", stdout=io.StringIO()
-        )
-    assert HistoryImport.objects.count() == 0
-    assert AuditEvent.objects.count() == audits
 
 
 def test_bilan_exports_leave_out_partners_drafts(client_for, lens_contract, users, generation, ap):

@@ -12,8 +12,8 @@ from pacte.core.french import amount_words, count_words
 from pacte.operations.models import Operation
 from pacte.pilotage.bilan import compute_bilan
 from tests.finance.conftest import voted_operation
+from tests.history.conftest import amount, demo_rows
 from tests.operations.conftest import make_operation
-from tests.pilotage.conftest import amount, demo_rows
 
 SEED_TEXT = (
     Path(__file__).resolve().parents[2] / "pacte" / "demo" / "data" / "deliberation-2022-317.txt"

@@ -12,7 +12,7 @@ from pacte.core.dates import add_years
 from pacte.pilotage import opendata
 from pacte.pilotage.checks import collectivity_siret
 from tests.finance.conftest import voted_operation
-from tests.pilotage.conftest import amount, demo_rows
+from tests.history.conftest import amount, demo_rows
 from tests.pilotage.scdl import SCHEMA_FILE, error_summary, validate_scdl
 
 

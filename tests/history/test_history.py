@@ -11,12 +11,13 @@ from openpyxl import Workbook, load_workbook
 from pacte.contracts.models import Contract, Partner
 from pacte.core.models import AuditEvent
 from pacte.core.workflow import TransitionRefused
+from pacte.history.columns import AMOUNT_COLUMNS, COLUMN_NAMES
+from pacte.history.models import HistoryImport, ImportedOperation
+from pacte.history.services import history_import_create, history_import_file
+from pacte.history.values import CellError, parse_amount, parse_date
 from pacte.operations.models import Operation, OperationEvent
 from pacte.operations.workflows import OPERATION_WORKFLOW
-from pacte.pilotage import history
-from pacte.pilotage.history import history_import_file, parse_amount, parse_date
-from pacte.pilotage.models import HistoryImport, ImportedOperation
-from tests.pilotage.conftest import DEMO_FILE, amount, csv_bytes, demo_rows
+from tests.history.conftest import DEMO_FILE, amount, csv_bytes, demo_rows
 
 D = datetime.date
 
@@ -125,7 +126,7 @@ def test_header_is_checked_before_the_rows(previous, users):
     texts = run(previous, users, csv_bytes(rows)).error_texts
     assert texts == [
         "Ligne 1, colonne « montan_fonds » : colonne inconnue (colonnes possibles : "
-        + ", ".join(history.COLUMN_NAMES)
+        + ", ".join(COLUMN_NAMES)
         + ").",
         "Ligne 1, colonne « cout_total » : colonne obligatoire absente.",
     ]
@@ -161,7 +162,7 @@ def xlsx(rows: list[dict], typed: bool = True) -> bytes:
             value = row[key]
             if typed and value and key.startswith("date_"):
                 value = datetime.datetime.strptime(value, "%d/%m/%Y")  # noqa: DTZ007
-            elif typed and value and key in history.AMOUNT_COLUMNS and value[0].isdigit():
+            elif typed and value and key in AMOUNT_COLUMNS and value[0].isdigit():
                 value = float(amount(value)) if value.replace(",", "").isdigit() else value
             elif typed and key in ("partenaire_identifiant", "communes") and value.isdigit():
                 value = int(value)
@@ -220,7 +221,7 @@ def test_amounts_are_read_as_french_spreadsheets_write_them():
         ("-5", "« -5 » : un montant ne peut pas être négatif."),
         ("12,345", "« 12,345 » : un montant s'écrit au centime près."),
     ]:
-        with pytest.raises(history.CellError, match=message):
+        with pytest.raises(CellError, match=message):
             parse_amount(raw)
 
 
@@ -356,7 +357,7 @@ def test_upload_page_checks_in_the_background_and_shows_the_result(
 
 
 def test_progress_is_shown_while_the_rows_are_checked(client_for, previous, users):
-    history_import = history.history_import_create(
+    history_import = history_import_create(
         actor=users["test-agent"], generation=previous, data=csv_bytes(demo_rows()), name="h.csv"
     )
     HistoryImport.objects.filter(pk=history_import.pk).update(

@@ -3,10 +3,9 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from pacte.contracts.models import Generation
 from pacte.core import policy
-from pacte.core.models import User
-from pacte.pilotage.history import history_import_file
+from pacte.history.selectors import history_importer, past_generation
+from pacte.history.services import history_import_file
 
 
 class Command(BaseCommand):
@@ -34,20 +33,13 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"Fichier introuvable : {path}")
-        past = Generation.objects.filter(is_history=True).order_by("-period_start")
-        if options["generation"]:
-            past = [g for g in past if g.period_label == options["generation"]]
-        generation = next(iter(past), None)
+        generation = past_generation(options["generation"])
         if generation is None:
             raise CommandError(
                 f"Aucune génération passée {options['generation']} : l'historique s'importe "
                 "dans une génération passée."
             )
-        users = User.objects.filter(is_active=True)
-        if options["utilisateur"]:
-            actor = users.filter(username=options["utilisateur"]).first()
-        else:
-            actor = users.filter(role__in=policy.ADMINISTER.roles).order_by("pk").first()
+        actor = history_importer(options["utilisateur"])
         if actor is None:
             raise CommandError("Indiquez un agent ou un administrateur actif (--utilisateur).")
         try:

@@ -4,6 +4,8 @@ source line (the facts that Pacte's workflow records elsewhere for live operatio
 from django.conf import settings
 from django.db import models
 
+from .columns import error_text
+
 
 class HistoryImport(models.Model):
     """One file of a past generation's operations, checked row by row, then written at once.
@@ -84,8 +86,6 @@ class HistoryImport(models.Model):
 
     @property
     def error_texts(self) -> list[str]:
-        from .history import error_text
-
         return [error_text(e) for e in self.errors]
 
 

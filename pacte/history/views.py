@@ -9,8 +9,11 @@ from pacte.core import policy
 from pacte.core.errors import flash_refusal
 from pacte.core.exports import csv_response
 from pacte.core.forms import IdChoiceField
+from pacte.operations.models import Operation
 
-from . import history
+from .columns import COLUMN_NAMES, COLUMNS, EXAMPLE_ROW
+from .selectors import history_generations, history_import_get, history_import_list
+from .services import MAX_FILE_BYTES, history_import_start
 
 
 class HistoryImportForm(forms.Form):
@@ -25,23 +28,22 @@ class HistoryImportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["generation"].queryset = history.history_generations(user=user)
+        self.fields["generation"].queryset = history_generations(user=user)
 
 
 @policy.page(get="history_import.create", post="history_import.create")
 def history_index(request):
     if request.GET.get("modele") == "csv":
-        return csv_response("modele-historique", history.COLUMN_NAMES, [history.EXAMPLE_ROW])
+        return csv_response("modele-historique", COLUMN_NAMES, [EXAMPLE_ROW])
     form = HistoryImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if upload.size > history.MAX_FILE_BYTES:
+            if upload.size > MAX_FILE_BYTES:
                 raise ValidationError(
-                    f"Le fichier dépasse {history.MAX_FILE_BYTES // (1024 * 1024)} Mio : "
-                    "découpez-le."
+                    f"Le fichier dépasse {MAX_FILE_BYTES // (1024 * 1024)} Mio : découpez-le."
                 )
-            history_import = history.history_import_start(
+            history_import = history_import_start(
                 actor=request.user,
                 generation=form.cleaned_data["generation"],
                 data=upload.read(),
@@ -58,18 +60,18 @@ def history_index(request):
             return redirect("history:detail", pk=history_import.pk)
     return render(
         request,
-        "pilotage/history/index.html",
+        "history/index.html",
         {
             "form": form,
-            "imports": history.history_import_list(user=request.user)[:20],
-            "columns": history.COLUMNS,
-            "categories": history.Operation.Category.choices,
+            "imports": history_import_list(user=request.user)[:20],
+            "columns": COLUMNS,
+            "categories": Operation.Category.choices,
         },
     )
 
 
 @policy.page(get="history_import.read")
 def history_detail(request, pk: int):
-    history_import = history.history_import_get(user=request.user, pk=pk)
-    template = "pilotage/history/_progress.html" if request.htmx else "pilotage/history/detail.html"
+    history_import = history_import_get(user=request.user, pk=pk)
+    template = "history/_progress.html" if request.htmx else "history/detail.html"
     return render(request, template, {"import": history_import})

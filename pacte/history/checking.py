@@ -1,0 +1,401 @@
+"""Checking a history file row by row, against the referential and what Pacte already holds for
+the generation. Every error is reported, by line and column; the rows are kept only if none is
+found."""
+
+import datetime
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
+
+from pacte.contracts.identifiers import RNA_PATTERN, compact
+from pacte.contracts.models import Generation, Partner
+from pacte.core.french import format_date, format_money
+from pacte.operations.models import Operation
+from pacte.territory.models import Commune, Epci
+
+from .columns import AMOUNT_COLUMNS, COLUMN_NAMES, MAX_STORED_ERRORS, REQUIRED
+from .reading import FileRefused, read_table
+from .values import CellError, parse_amount, parse_category, parse_date, parse_text, shown
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class PartnerRef:
+    """Who the row's partner is: an existing partner, or one to create from the referential.
+    `siret` is the file's SIRET for a partner to create, or to complete a partner without one.
+    """
+
+    kind: str  # "partner", "epci" or "commune"
+    key: str
+    partner_id: int | None = None
+    epci: Epci | None = None
+    commune: Commune | None = None
+    siren: str = ""
+    siret: str = ""
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    partner: PartnerRef
+    partner_name: str
+    title: str
+    category: str
+    description: str
+    communes: list
+    fund: Decimal
+    common_law: Decimal
+    other_public: Decimal
+    private: Decimal
+    total_cost: Decimal
+    voted_on: datetime.date
+    deliberation_number: str
+    agreement_signed_on: datetime.date | None
+    works_started_on: datetime.date | None
+    works_completed_on: datetime.date | None
+    source: dict = field(default_factory=dict)
+
+    @property
+    def duplicate_key(self) -> tuple:
+        return (self.partner.key, self.title.casefold(), self.voted_on)
+
+
+@dataclass
+class RowCells:
+    """One row's cells, by column name, and the errors found while reading them."""
+
+    line: int
+    cells: dict
+    errors: list[dict] = field(default_factory=list)
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append({"line": self.line, "column": column, "message": message})
+
+    def read(self, name: str, parse: Callable, required: bool = False):
+        """The cell parsed, or None when it is empty or wrong (the error is noted)."""
+        raw = self.cells.get(name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if required:
+                self.error(name, "valeur obligatoire manquante.")
+            return None
+        try:
+            return parse(raw)
+        except CellError as exc:
+            self.error(name, str(exc))
+            return None
+
+
+def _commune_insee_from_siren(siren: str) -> str | None:
+    """A commune's SIREN: 21, its département, 0, its number, a key (216200410 is Arras)."""
+    if re.fullmatch(r"21\d{2}0\d{3}\d", siren):
+        return siren[2:4] + siren[5:8]
+    return None
+
+
+def _siren_and_siret(number: str, raw) -> tuple[str, str]:
+    """The SIREN and the SIRET (empty for a SIREN alone) of a checked identifier."""
+    if re.fullmatch(r"\d{14}", number):
+        if not stdnum_siret.is_valid(number):
+            raise CellError(f"« {number} » n'est pas un SIRET valide (clé de contrôle).")
+        return number[:9], number
+    if re.fullmatch(r"\d{9}", number):
+        if not stdnum_siren.is_valid(number):
+            raise CellError(f"« {number} » n'est pas un SIREN valide (clé de contrôle).")
+        return number, ""
+    raise CellError(f"« {shown(raw)} » n'est ni un SIREN, ni un SIRET, ni un numéro RNA.")
+
+
+class RowChecker:
+    """Checks rows against the referential and what Pacte already holds for the generation."""
+
+    def __init__(self, generation: Generation):
+        self.generation = generation
+        self.first_vote = generation.framework_deliberation_date or generation.period_start
+        self.last_vote = generation.period_end
+        self.partners: dict[str, int] = {}
+        self.partner_sirets: dict[int, str] = {}
+        for pk, siren, siret, rna in Partner.objects.values_list("pk", "siren", "siret", "rna"):
+            self.partner_sirets[pk] = siret
+            for key in (siren, siret, rna):
+                if key:
+                    self.partners[key] = pk
+        self.sirets_given: dict[str, tuple[str, int]] = {}
+        self.epcis = {e.siren: e for e in Epci.objects.select_related("territory")}
+        self.communes = {c.insee_code: c for c in Commune.objects.select_related("epci")}
+        self.existing = {
+            (f"partner:{partner_id}", title.casefold(), voted_on): reference
+            for partner_id, title, voted_on, reference in Operation.objects.filter(
+                contract__generation=generation
+            ).values_list("contract__partner_id", "title", "voted_on", "reference")
+        }
+        self.seen: dict[tuple, int] = {}
+
+    # --- The partner and the communes, read from their cells ------------------------------
+
+    def partner_ref(self, raw) -> PartnerRef:
+        number = compact(parse_text(raw))
+        if RNA_PATTERN.fullmatch(number):
+            return self._partner_by_rna(number)
+        siren, siret = _siren_and_siret(number, raw)
+        return self._known_partner(siren, siret) or self._referential_partner(siren, siret)
+
+    def _partner_by_rna(self, number: str) -> PartnerRef:
+        if number in self.partners:
+            return PartnerRef("partner", f"partner:{self.partners[number]}", self.partners[number])
+        raise CellError(
+            f"aucun partenaire ne porte le numéro RNA « {number} » : créez d'abord le partenaire."
+        )
+
+    def _known_partner(self, siren: str, siret: str) -> PartnerRef | None:
+        for key in (siret, siren):
+            if key and key in self.partners:
+                pk = self.partners[key]
+                # A SIRET completes a partner known by its SIREN alone, never replaces one.
+                complete = siret if siret and not self.partner_sirets.get(pk) else ""
+                return PartnerRef("partner", f"partner:{pk}", pk, siret=complete)
+        return None
+
+    def _referential_partner(self, siren: str, siret: str) -> PartnerRef:
+        """An intercommunality or a commune of the referential, to become a partner."""
+        if siren in self.epcis:
+            return PartnerRef(
+                "epci", f"epci:{siren}", epci=self.epcis[siren], siren=siren, siret=siret
+            )
+        insee = _commune_insee_from_siren(siren)
+        if insee and insee in self.communes:
+            return PartnerRef(
+                "commune",
+                f"commune:{insee}",
+                commune=self.communes[insee],
+                siren=siren,
+                siret=siret,
+            )
+        raise CellError(
+            f"aucun partenaire, aucune intercommunalité ni aucune commune du référentiel ne "
+            f"porte le SIREN « {siren} » : créez d'abord le partenaire."
+        )
+
+    def parse_communes(self, raw) -> list:
+        if isinstance(raw, int | float):
+            raw = str(int(raw)).zfill(5)
+        communes = []
+        for code in re.split(r"[\s,;|/]+", str(raw).strip()):
+            if not code:
+                continue
+            code = code.upper().zfill(5)
+            if code not in self.communes:
+                raise CellError(f"code INSEE « {code} » inconnu du référentiel.")
+            communes.append(self.communes[code])
+        return communes
+
+    # --- One row -------------------------------------------------------------------------
+
+    def check(self, line: int, cells: dict) -> tuple[ParsedRow | None, list[dict]]:
+        """The row, or None and its errors: each cell's, then those between cells, then a
+        row already in Pacte or earlier in the file."""
+        row = RowCells(line, cells)
+        values = self._read_cells(row)
+        self._check_amounts(row, values["amounts"])
+        self._check_dates(row, values)
+        self._check_siret(row, values["partner"])
+        if row.errors:
+            return None, row.errors
+        parsed = self._parsed_row(row, values)
+        error = self._duplicate_error(parsed)
+        if error:
+            return None, [error]
+        self.seen[parsed.duplicate_key] = line
+        return parsed, []
+
+    def _read_cells(self, row: RowCells) -> dict:
+        """Every cell read, in the columns' order, with the lengths the models allow."""
+        values = {
+            "partner": row.read("partenaire_identifiant", self.partner_ref, required=True),
+            "partner_name": row.read("partenaire_nom", parse_text, required=True) or "",
+            "title": row.read("intitule", parse_text, required=True) or "",
+        }
+        if len(values["title"]) > 255:
+            row.error(
+                "intitule", f"l'intitulé compte {len(values['title'])} caractères (255 au plus)."
+            )
+        values["category"] = row.read("categorie", parse_category, required=True)
+        values["amounts"] = {
+            name: row.read(name, parse_amount, required=name in REQUIRED) for name in AMOUNT_COLUMNS
+        }
+        values["voted_on"] = row.read("date_vote", parse_date, required=True)
+        deliberation = row.read("numero_deliberation", parse_text) or ""
+        if len(deliberation) > 20:
+            row.error("numero_deliberation", f"« {deliberation} » : 20 caractères au plus.")
+        values["deliberation_number"] = deliberation
+        values["agreement_signed_on"] = row.read("date_convention", parse_date)
+        values["works_started_on"] = row.read("date_debut_travaux", parse_date)
+        values["works_completed_on"] = row.read("date_fin_travaux", parse_date)
+        values["communes"] = row.read("communes", self.parse_communes) or []
+        values["description"] = row.read("description", parse_text) or ""
+        return values
+
+    def _check_amounts(self, row: RowCells, amounts: dict) -> None:
+        """A positive subsidy, and a total cost that covers the financing declared."""
+        fund = amounts["montant_fonds"]
+        if fund is not None and fund <= 0:
+            row.error("montant_fonds", "la subvention du fonds est un montant positif.")
+        cost = amounts["cout_total"]
+        if cost is None or any(amounts[n] is None and n in REQUIRED for n in amounts):
+            return
+        funding = sum((amounts[n] or ZERO for n in AMOUNT_COLUMNS if n != "cout_total"), ZERO)
+        if cost < funding:
+            row.error(
+                "cout_total",
+                f"le coût total ({format_money(cost)}) est inférieur à la somme des "
+                f"financements déclarés ({format_money(funding)}).",
+            )
+
+    def _check_dates(self, row: RowCells, values: dict) -> None:
+        """A vote within the generation, a convention after it, works ended after begun."""
+        voted_on, agreement = values["voted_on"], values["agreement_signed_on"]
+        started, completed = values["works_started_on"], values["works_completed_on"]
+        if voted_on and not (self.first_vote <= voted_on <= self.last_vote):
+            row.error(
+                "date_vote",
+                f"« {format_date(voted_on)} » est hors de la génération "
+                f"{self.generation.period_label} (votes du {format_date(self.first_vote)} "
+                f"au {format_date(self.last_vote)}).",
+            )
+        if voted_on and agreement and agreement < voted_on:
+            row.error(
+                "date_convention",
+                f"la convention ({format_date(agreement)}) ne peut précéder le vote "
+                f"({format_date(voted_on)}).",
+            )
+        if started and completed and completed < started:
+            row.error(
+                "date_fin_travaux",
+                f"l'achèvement ({format_date(completed)}) précède le début des travaux "
+                f"({format_date(started)}).",
+            )
+
+    def _check_siret(self, row: RowCells, partner: PartnerRef | None) -> None:
+        """One SIRET per partner in a file: the first row that gives one sets it."""
+        if not (partner and partner.siret):
+            return
+        given = self.sirets_given.setdefault(partner.key, (partner.siret, row.line))
+        if given[0] != partner.siret:
+            row.error(
+                "partenaire_identifiant",
+                f"SIRET « {partner.siret} » différent de celui de la ligne {given[1]} "
+                f"(« {given[0]} ») pour le même partenaire.",
+            )
+
+    def _parsed_row(self, row: RowCells, values: dict) -> ParsedRow:
+        amounts = values["amounts"]
+        return ParsedRow(
+            line=row.line,
+            partner=values["partner"],
+            partner_name=values["partner_name"],
+            title=values["title"],
+            category=values["category"],
+            description=values["description"],
+            communes=values["communes"],
+            fund=amounts["montant_fonds"],
+            common_law=amounts["montant_droit_commun"] or ZERO,
+            other_public=amounts["autres_financements_publics"] or ZERO,
+            private=amounts["financements_prives"] or ZERO,
+            total_cost=amounts["cout_total"],
+            voted_on=values["voted_on"],
+            deliberation_number=values["deliberation_number"],
+            agreement_signed_on=values["agreement_signed_on"],
+            works_started_on=values["works_started_on"],
+            works_completed_on=values["works_completed_on"],
+            source={k: shown(v) for k, v in row.cells.items() if v not in (None, "")},
+        )
+
+    def _duplicate_error(self, parsed: ParsedRow) -> dict | None:
+        """The same partner, title and vote date as an operation of Pacte or an earlier row."""
+        key = parsed.duplicate_key
+        if key in self.existing:
+            message = (
+                "cette opération (même partenaire, même intitulé, même date de vote) est déjà "
+                f"dans l'historique : {self.existing[key]}."
+            )
+        elif key in self.seen:
+            message = (
+                "même partenaire, même intitulé et même date de vote qu'à la ligne "
+                f"{self.seen[key]}."
+            )
+        else:
+            return None
+        return {"line": parsed.line, "column": "intitule", "message": message}
+
+
+# --- The whole file ------------------------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    rows: list[ParsedRow]
+    errors: list[dict]
+    error_count: int
+
+
+def header_errors(header: list[str], rows: list) -> list[dict]:
+    """Unknown, doubled or missing columns; else a file without rows."""
+    errors = []
+    for index, name in enumerate(header):
+        if name and name not in COLUMN_NAMES:
+            errors.append(
+                {
+                    "line": 1,
+                    "column": name,
+                    "message": "colonne inconnue (colonnes possibles : "
+                    f"{', '.join(COLUMN_NAMES)}).",
+                }
+            )
+        elif name and name in header[:index]:
+            errors.append({"line": 1, "column": name, "message": "colonne en double."})
+    for name in REQUIRED:
+        if name not in header:
+            errors.append({"line": 1, "column": name, "message": "colonne obligatoire absente."})
+    if not errors and not rows:
+        errors.append({"line": 2, "message": "le fichier ne contient aucune opération."})
+    return errors
+
+
+def check_file(
+    generation: Generation, data: bytes, progress: Callable[[int, int], None] | None = None
+) -> CheckResult:
+    """Every row checked; `progress(checked, total)` is called as the check goes."""
+    try:
+        header, rows = read_table(data)
+    except FileRefused as exc:
+        return CheckResult([], exc.errors, len(exc.errors))
+    errors = header_errors(header, rows)
+    if errors:
+        return CheckResult([], errors, len(errors))
+    return _check_rows(RowChecker(generation), header, rows, progress)
+
+
+def _check_rows(checker: RowChecker, header: list[str], rows: list, progress) -> CheckResult:
+    parsed, errors, count = [], [], 0
+    total = len(rows)
+    step = max(1, total // 50)
+    for index, (line, cells) in enumerate(rows, start=1):
+        row, row_errors = checker.check(line, dict(zip(header, cells, strict=False)))
+        if len(cells) > len(header) and any(
+            c not in (None, "") and str(c).strip() for c in cells[len(header) :]
+        ):
+            row_errors.append(
+                {"line": line, "message": "cette ligne a plus de cellules que l'en-tête."}
+            )
+            row = None
+        count += len(row_errors)
+        errors.extend(row_errors[: max(0, MAX_STORED_ERRORS - len(errors))])
+        if row is not None:
+            parsed.append(row)
+        if progress and (index % step == 0 or index == total):
+            progress(index, total)
+    return CheckResult(parsed if not count else [], errors, count)

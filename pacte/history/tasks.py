@@ -1,0 +1,12 @@
+"""The import of a past generation's history, run in the background by `manage.py db_worker`."""
+
+from django_tasks import task
+
+# `services` enqueues this task and this task runs `services`: each imports the other as a
+# module (not its names), so that either may be imported first.
+from . import services
+
+
+@task()
+def run_history_import(import_id: int) -> int:
+    return services.history_import_run(import_id).created_operations

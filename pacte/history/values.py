@@ -1,0 +1,107 @@
+"""The values of a history file's cells: amounts, dates, texts and categories as French
+spreadsheets write them. A cell that cannot be read raises CellError, with its French message."""
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from pacte.core.french import format_date
+from pacte.core.money import CENT
+from pacte.operations.models import Operation
+
+from .reading import normalise_header
+
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+
+
+class CellError(ValueError):
+    pass
+
+
+def shown(raw) -> str:
+    """A cell's value as the messages quote it (and as the import keeps its source line)."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, datetime.datetime):
+        raw = raw.date()
+    if isinstance(raw, datetime.date):
+        return format_date(raw)
+    return str(raw).strip()
+
+
+def parse_amount(raw) -> Decimal:
+    """1 250 000,00 €, 1250000.00, 1.250.000,00 or a spreadsheet number → Decimal, to the cent."""
+    if isinstance(raw, bool):
+        raise CellError(f"« {raw} » n'est pas un montant.")
+    if isinstance(raw, int):
+        value = Decimal(raw)
+    elif isinstance(raw, float):
+        value = Decimal(repr(raw))
+        rounded = value.quantize(CENT)
+        if abs(value - rounded) < Decimal("0.000001"):  # binary noise of a spreadsheet formula
+            value = rounded
+    else:
+        value = _amount_from_text(raw)
+    if value < 0:
+        raise CellError(f"« {shown(raw)} » : un montant ne peut pas être négatif.")
+    if value != value.quantize(CENT):
+        raise CellError(f"« {shown(raw)} » : un montant s'écrit au centime près.")
+    return value.quantize(CENT)
+
+
+def _amount_from_text(raw) -> Decimal:
+    text = re.sub(r"\s|€|eur(os?)?$", "", str(raw), flags=re.IGNORECASE)
+    if "," in text and "." in text:
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    else:
+        text = text.replace(",", ".")
+    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+        raise CellError(f"« {shown(raw)} » n'est pas un montant.")
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise CellError(f"« {shown(raw)} » n'est pas un montant.") from exc
+
+
+def parse_date(raw) -> datetime.date:
+    if isinstance(raw, datetime.datetime):
+        return raw.date()
+    if isinstance(raw, datetime.date):
+        return raw
+    text = str(raw).strip()
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007 — a date
+        except ValueError:
+            continue
+    raise CellError(f"« {shown(raw)} » n'est pas une date (JJ/MM/AAAA).")
+
+
+def parse_text(raw) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return re.sub(r"\s+", " ", str(raw)).strip()
+
+
+def _category_lookup() -> dict[str, str]:
+    lookup = {}
+    for value, label in Operation.Category.choices:
+        for key in (value, label, label.split(" (")[0]):
+            lookup[normalise_header(key)] = value
+    return lookup
+
+
+CATEGORIES = _category_lookup()
+
+
+def parse_category(raw) -> str:
+    key = normalise_header(raw)
+    if key in CATEGORIES:
+        return CATEGORIES[key]
+    codes = ", ".join(Operation.Category.values)
+    raise CellError(f"« {shown(raw)} » n'est pas une catégorie connue (codes : {codes}).")

@@ -9,7 +9,7 @@ state, records the history row (who, when, from, to, why) and an audit row, in o
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models, transaction
 
 from . import policy
@@ -60,6 +60,15 @@ class Workflow:
         self.history_model = history_model
         self.history_fk = history_fk
         policy.register_workflow(self)
+
+    def name(self, name: str) -> str:
+        """`name`, checked to be a transition of this workflow when the module declaring it
+        loads: a transition name read elsewhere (history rows are filtered by it) is a
+        constant from `name`, never a literal, so that a renamed transition fails at start-up
+        rather than matching nothing."""
+        if name not in self.transitions:
+            raise ImproperlyConfigured(f"{self.kind}: no transition named {name!r}.")
+        return name
 
     def state_label(self, value: str) -> str:
         return self.states(value).label

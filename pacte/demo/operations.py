@@ -16,7 +16,7 @@ from pacte.demo.assembly import hold_demo_standing_committees, seed_upcoming_sta
 from pacte.demo.finance import seed_payments
 from pacte.operations import services
 from pacte.operations.models import Attachment, Operation, OperationEvent, Resource
-from pacte.operations.workflows import OPERATION_WORKFLOW
+from pacte.operations.workflows import OPERATION_WORKFLOW, SIGN_AGREEMENT
 
 PROJECTS = [
     ("Salle de spectacle", "culture"),
@@ -281,7 +281,7 @@ def _backdate(generation, rng) -> None:
         for event in events:
             if event.transition == "grant" and voted:
                 event.at = _at(voted, 11)
-            elif event.transition == "sign_agreement" and voted:
+            elif event.transition == SIGN_AGREEMENT and voted:
                 latest = (operation.works_started_on or voted + DAY * 90) - DAY
                 signed = min(voted + DAY * rng.randrange(15, 60), latest)
                 event.at = _at(max(signed, voted + DAY), 15)
@@ -353,7 +353,7 @@ def _advance(operation, target, contact, agent, admin, fund, rng) -> bool:
 def _after_vote(operation, target, contact, agent, completed):
     if target == "voted":
         return
-    OPERATION_WORKFLOW.apply(operation, "sign_agreement", actor=agent)
+    OPERATION_WORKFLOW.apply(operation, SIGN_AGREEMENT, actor=agent)
     if target == "agreement_signed":
         return
     services.operation_start_works(

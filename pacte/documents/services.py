@@ -11,19 +11,13 @@ from django.utils import timezone
 from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.operations.models import Operation
-from pacte.operations.workflows import OPERATION_WORKFLOW
+from pacte.operations.workflows import OPERATION_WORKFLOW, SIGN_AGREEMENT
 
 from . import rendering, signing
 from .docx import agreement_docx
 from .models import Document, SignatureStep
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-VOTED = {
-    Operation.State.VOTED,
-    Operation.State.AGREEMENT_SIGNED,
-    Operation.State.WORKS_STARTED,
-    Operation.State.COMPLETED,
-}
 
 
 def document_store(
@@ -82,7 +76,7 @@ def sheet_generate(*, actor, operation: Operation) -> Document:
 
 
 def _agreement_inputs(operation, department_signatory, partner_signatory):
-    if operation.state not in VOTED:
+    if operation.state not in Operation.VOTED_STATES:
         raise ValidationError("La convention suit le vote de la subvention.")
     partner = operation.contract.partner
     return rendering.agreement_data(
@@ -238,7 +232,7 @@ def document_sign(*, actor, document: Document) -> SignatureStep:
         if operation.state == Operation.State.VOTED:
             OPERATION_WORKFLOW.apply(
                 operation,
-                "sign_agreement",
+                SIGN_AGREEMENT,
                 actor=actor,
                 reason=f"Convention signée (empreinte {step.sha256[:12]}…)",
             )

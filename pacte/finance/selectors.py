@@ -17,6 +17,7 @@ from pacte.core import policy
 from pacte.core.dates import add_years
 from pacte.core.french import format_date
 from pacte.operations.models import Operation, OperationEvent, Resource
+from pacte.operations.workflows import SIGN_AGREEMENT
 
 from .models import ZERO, Commitment, PaymentRequest, ProgrammeAuthorisation
 from .services import deadlines
@@ -299,7 +300,7 @@ def lapse_watch(*, user, ap: ProgrammeAuthorisation, action: str = "read") -> li
     )
     signed = defaultdict(lambda: None)
     for operation_id, at in OperationEvent.objects.filter(
-        transition="sign_agreement", operation__commitment__authorisation=ap
+        transition=SIGN_AGREEMENT, operation__commitment__authorisation=ap
     ).values_list("operation_id", "at"):
         signed[operation_id] = timezone.localtime(at).date()
     generation = ap.generation

@@ -22,7 +22,7 @@ from pacte.core.french import format_date, format_decimal, format_money
 from pacte.core.money import cents
 from pacte.operations.financing import summarise
 from pacte.operations.models import Attachment, Operation
-from pacte.operations.workflows import OPERATION_WORKFLOW
+from pacte.operations.workflows import COMPLETE, GRANT, LAPSE, OPERATION_WORKFLOW, SIGN_AGREEMENT
 
 from .models import (
     ZERO,
@@ -33,12 +33,6 @@ from .models import (
     ProgrammeAuthorisation,
 )
 from .workflows import COMMITMENT_WORKFLOW, PAYMENT_WORKFLOW
-
-PAYABLE_STATES = {
-    Operation.State.AGREEMENT_SIGNED,
-    Operation.State.WORKS_STARTED,
-    Operation.State.COMPLETED,
-}
 
 
 def _positive(amount, label: str) -> Decimal:
@@ -213,7 +207,7 @@ def commit_subsidy(
         deliberation_number=deliberation_number,
     )
     OPERATION_WORKFLOW.apply(
-        operation, "grant", actor=actor, granted_amount=amount, voted_on=voted_on
+        operation, GRANT, actor=actor, granted_amount=amount, voted_on=voted_on
     )
     audit(
         actor=actor,
@@ -275,7 +269,7 @@ def payment_request_create(
         raise ValidationError(
             f"L'engagement est « {commitment.get_state_display().lower()} » : plus de paiement."
         )
-    if operation.state not in PAYABLE_STATES:
+    if operation.state not in Operation.SIGNED_STATES:
         raise ValidationError("Aucun paiement avant la signature de la convention.")
     amount = _positive(amount, "Montant demandé")
     generation = operation.contract.generation
@@ -404,7 +398,7 @@ def payment_pay(
         COMMITMENT_WORKFLOW.apply(commitment, "settle", actor=actor)
         operation = commitment.operation
         if operation.state == Operation.State.WORKS_STARTED:
-            OPERATION_WORKFLOW.apply(operation, "complete", actor=actor)
+            OPERATION_WORKFLOW.apply(operation, COMPLETE, actor=actor)
     return payment
 
 
@@ -419,7 +413,7 @@ def deadlines(commitment: Commitment) -> dict:
         generation.start_extension_years if commitment.start_extended else 0
     )
     start = add_years(commitment.committed_on, start_years)
-    signed = operation.events.filter(transition="sign_agreement").values_list("at", flat=True)
+    signed = operation.events.filter(transition=SIGN_AGREEMENT).values_list("at", flat=True)
     signed_on = signed[0].date() if signed else None
     completion = add_years(
         signed_on or commitment.committed_on, generation.completion_deadline_years
@@ -463,7 +457,7 @@ def commitment_lapse(*, actor, commitment: Commitment, reason: str, on: datetime
     COMMITMENT_WORKFLOW.apply(
         commitment, "lapse", actor=actor, reason=reason, lapsed_amount=remainder, lapsed_on=on
     )
-    OPERATION_WORKFLOW.apply(commitment.operation, "lapse", actor=actor, reason=reason)
+    OPERATION_WORKFLOW.apply(commitment.operation, LAPSE, actor=actor, reason=reason)
     return commitment
 
 

@@ -9,7 +9,7 @@ from pacte.contracts.workflows import CONTRACT_WORKFLOW
 from pacte.core.audit import audit
 from pacte.operations.models import Expense, Operation, Resource
 from pacte.operations.services import operation_insert
-from pacte.operations.workflows import OPERATION_WORKFLOW
+from pacte.operations.workflows import OPERATION_WORKFLOW, RECORD_HISTORY
 
 from .checking import ParsedRow, PartnerRef
 from .models import HistoryImport, ImportedOperation
@@ -153,7 +153,7 @@ def _operation_create(row: ParsedRow, contract: Contract, *, actor, is_demo, rea
         operation.communes.set(row.communes)
     OPERATION_WORKFLOW.apply(
         operation,
-        "record_history",
+        RECORD_HISTORY,
         actor=actor,
         reason=reason,
         granted_amount=row.fund,

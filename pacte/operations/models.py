@@ -28,6 +28,25 @@ class Operation(models.Model):
         WITHDRAWN = "withdrawn", "Retirée"
         LAPSED = "lapsed", "Caduque"
 
+    # Groups of states, declared once here; the workflow checks them when it loads.
+    REVIEW_STATES = frozenset(
+        {State.SUBMITTED, State.IN_REVIEW, State.AWAITING_PARTNER, State.SHEET_READY}
+    )
+    # Waiting for a decision of the Département: under review or on a sitting's agenda.
+    WAITING_STATES = REVIEW_STATES | {State.SCHEDULED}
+    # After the vote of the subsidy (and not lapsed): the operation has its commitment.
+    VOTED_STATES = frozenset(
+        {State.VOTED, State.AGREEMENT_SIGNED, State.WORKS_STARTED, State.COMPLETED}
+    )
+    COMMITTED_STATES = VOTED_STATES | {State.LAPSED}
+    # Its convention signed: payments may be requested.
+    SIGNED_STATES = frozenset({State.AGREEMENT_SIGNED, State.WORKS_STARTED, State.COMPLETED})
+    PARTNER_EDITABLE_STATES = frozenset({State.DRAFT, State.AWAITING_PARTNER})
+    DEPARTMENT_EDITABLE_STATES = frozenset(
+        {State.SUBMITTED, State.IN_REVIEW, State.AWAITING_PARTNER}
+    )
+    WITHDRAWABLE_STATES = frozenset({State.DRAFT}) | REVIEW_STATES
+
     class Category(models.TextChoices):
         CULTURE = "culture", "Équipement culturel (salle de spectacle, espace culturel…)"
         HERITAGE = "heritage", "Patrimoine et lieux de mémoire"
@@ -177,7 +196,7 @@ class Operation(models.Model):
 
     @property
     def is_editable_by_partner(self) -> bool:
-        return self.state in {self.State.DRAFT, self.State.AWAITING_PARTNER}
+        return self.state in self.PARTNER_EDITABLE_STATES
 
     @property
     def owner_is_local_authority(self) -> bool:

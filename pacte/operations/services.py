@@ -60,11 +60,6 @@ SHEET_FIELDS = {
 }
 
 
-DEPARTMENT_EDITABLE = {
-    Operation.State.SUBMITTED,
-    Operation.State.IN_REVIEW,
-    Operation.State.AWAITING_PARTNER,
-}
 CLOSED = {
     Operation.State.WITHDRAWN,
     Operation.State.LAPSED,
@@ -179,7 +174,7 @@ def operation_update(*, actor, operation: Operation, stakes=None, communes=None,
                 "L'opération est entre les mains du Département : elle ne se modifie plus "
                 "de votre côté, sauf s'il vous demande des compléments."
             )
-    elif operation.state not in DEPARTMENT_EDITABLE:
+    elif operation.state not in Operation.DEPARTMENT_EDITABLE_STATES:
         raise ValidationError(
             f"L'opération est « {operation.get_state_display().lower()} » : "
             "elle ne se modifie plus."
@@ -226,7 +221,7 @@ def financing_plan_set(
     editable = (
         operation.is_editable_by_partner
         if _for_partner(actor, operation)
-        else operation.state in {Operation.State.DRAFT, *DEPARTMENT_EDITABLE}
+        else operation.state in {Operation.State.DRAFT, *Operation.DEPARTMENT_EDITABLE_STATES}
     )
     if not editable:
         raise ValidationError("Le plan de financement de cette opération ne se modifie plus.")

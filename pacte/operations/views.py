@@ -258,7 +258,7 @@ def operation_detail(request, pk: int):
     transitions = {t.name: t for t in OPERATION_WORKFLOW.available(operation, request.user)}
     flags = _detail_flags(request.user, operation)
     missing = []
-    if operation.state in {Operation.State.DRAFT, Operation.State.AWAITING_PARTNER}:
+    if operation.state in Operation.PARTNER_EDITABLE_STATES:
         missing = submission_problems(operation)
     elif operation.state == Operation.State.IN_REVIEW and flags["can_write_sheet"]:
         missing = sheet_problems(operation)

@@ -12,7 +12,6 @@ from pacte.core.workflow import Transition, Workflow
 from .models import Operation, ReciprocalCommitment
 
 S = Operation.State
-WITHDRAWABLE = frozenset({S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.AWAITING_PARTNER, S.SHEET_READY})
 
 
 def _submission_complete(operation: Operation) -> list[str] | str:
@@ -150,7 +149,7 @@ OPERATION_WORKFLOW = Workflow(
         Transition(
             "withdraw",
             "Retirer l'opération",
-            WITHDRAWABLE,
+            Operation.WITHDRAWABLE_STATES,
             S.WITHDRAWN,
             (INSTRUCT, OWN_ORGANISATION),
             reason_required=True,
@@ -176,6 +175,16 @@ OPERATION_WORKFLOW = Workflow(
         ),
     ],
 )
+
+# Transition names read or applied elsewhere, checked now: a renamed transition fails at start-up.
+SUBMIT = OPERATION_WORKFLOW.name("submit")
+SCHEDULE = OPERATION_WORKFLOW.name("schedule")
+GRANT = OPERATION_WORKFLOW.name("grant")
+SIGN_AGREEMENT = OPERATION_WORKFLOW.name("sign_agreement")
+START_WORKS = OPERATION_WORKFLOW.name("start_works")
+COMPLETE = OPERATION_WORKFLOW.name("complete")
+LAPSE = OPERATION_WORKFLOW.name("lapse")
+RECORD_HISTORY = OPERATION_WORKFLOW.name("record_history")
 
 C = ReciprocalCommitment.State
 

@@ -51,7 +51,7 @@ from pacte.core.french import SHORT_MONTHS
 from pacte.core.models import AuditEvent
 from pacte.finance.models import Commitment, PaymentRequest, ProgrammeAuthorisation
 from pacte.operations.models import Operation, OperationEvent, ReciprocalCommitment
-from pacte.operations.querysets import OPEN_FOR_REVIEW, VOTED_STATES
+from pacte.operations.workflows import SIGN_AGREEMENT
 
 ZERO = Decimal("0.00")
 PARIS = ZoneInfo(settings.TIME_ZONE)
@@ -62,9 +62,6 @@ SIGNATURE_DAYS_DEFAULT = 180
 PAYMENT_DAYS_DEFAULT = 30
 LATE_LIST_SIZE = 10
 CACHE_SECONDS_DEFAULT = 86400  # a day: the version changes with each write and each day
-WAITING_STATES = (*OPEN_FOR_REVIEW, "scheduled")
-# The states after the vote of the subsidy: those of the operations that have a commitment.
-COMMITTED_STATES = (*VOTED_STATES, "lapsed")
 
 # The dashboards, each opened by the access policy's rule `dashboard.<kind>`, in the order of
 # their tabs: a user lands on the first one its role opens. The elected members' view is
@@ -227,7 +224,9 @@ def _thresholds() -> dict:
 
 
 def _waiting_q(now: datetime.datetime, days: int) -> Q:
-    return Q(state__in=WAITING_STATES, submitted_at__lt=now - datetime.timedelta(days=days))
+    return Q(
+        state__in=Operation.WAITING_STATES, submitted_at__lt=now - datetime.timedelta(days=days)
+    )
 
 
 def _unsigned_q(today: datetime.date, days: int) -> Q:
@@ -451,9 +450,6 @@ def _durations(key: str, label: str, qs) -> Durations:
     )
 
 
-SIGNED = "sign_agreement"
-
-
 def _figures_version() -> str:
     """Changes with every write of Pacte (each leaves an audit row) and every day."""
     last = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
@@ -517,7 +513,7 @@ def _processing_times(filters: Filters) -> list[Durations]:
         days=DayDiff(F("voted_on"), LocalDate("submitted_at"))
     )
     signed = voted.annotate(
-        signature=FilteredRelation("events", condition=Q(events__transition=SIGNED))
+        signature=FilteredRelation("events", condition=Q(events__transition=SIGN_AGREEMENT))
     ).filter(signature__at__isnull=False)
     vote_to_signature = signed.annotate(days=DayDiff(LocalDate("signature__at"), F("voted_on")))
     # From the signatures' history rows alone: the first payment of the operation's
@@ -531,7 +527,7 @@ def _processing_times(filters: Filters) -> list[Durations]:
     )
     signature_to_payment = (
         OperationEvent.objects.order_by()
-        .filter(transition=SIGNED)
+        .filter(transition=SIGN_AGREEMENT)
         .annotate(
             days=DayDiff(
                 Subquery(first_payment.order_by("paid_on").values("paid_on")[:1]),
@@ -607,7 +603,9 @@ def _lapse_alerts(filters: Filters, today: datetime.date) -> dict:
         Operation.objects.filter(pk=OuterRef("operation_id")).order_by().values("works_started_on")
     )
     signed_at = (
-        OperationEvent.objects.filter(operation_id=OuterRef("operation_id"), transition=SIGNED)
+        OperationEvent.objects.filter(
+            operation_id=OuterRef("operation_id"), transition=SIGN_AGREEMENT
+        )
         .order_by()
         .values("at")[:1]
     )

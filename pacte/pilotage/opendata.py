@@ -1,5 +1,5 @@
 """Open data: the essential data of subsidy conventions in the SCDL « subventions » 2.1.1
-format (décret 2017-779, arrêté of 17 November 2017; RULES.md S6).
+format (décret 2017-779, arrêté of 17 November 2017; docs/regles.md, S6).
 
 One row per convention, that is per operation whose convention is signed, the partner being the
 single beneficiary (pourcentageSubvention 1.00). The file is written as it is read, row by row
@@ -29,6 +29,7 @@ from pacte.contracts.models import Partner
 from pacte.core import policy
 from pacte.core.dates import add_years
 from pacte.operations.models import Operation, OperationEvent
+from pacte.operations.workflows import SIGN_AGREEMENT
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "scdl" / "subventions-schema-2.1.1.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -41,7 +42,7 @@ ROWS_PER_CHUNK = 500
 
 
 def _signature_events():
-    return OperationEvent.objects.filter(operation=OuterRef("pk"), transition="sign_agreement")
+    return OperationEvent.objects.filter(operation=OuterRef("pk"), transition=SIGN_AGREEMENT)
 
 
 def signed_conventions():
@@ -156,7 +157,7 @@ def catalogue() -> dict:
     """What the public open data page says of the subsidies dataset."""
     published = published_conventions()
     signed_at = OperationEvent.objects.filter(
-        transition="sign_agreement", operation__in=published.values("pk")
+        transition=SIGN_AGREEMENT, operation__in=published.values("pk")
     ).aggregate(latest=Max("at"))["latest"]
     history = published.aggregate(latest=Max("history_record__agreement_signed_on"))["latest"]
     dates = [d for d in [history] if d]

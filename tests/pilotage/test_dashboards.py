@@ -319,7 +319,7 @@ def test_late_items_count_waiting_operations_and_payments(story, users, settings
     waiting = [
         o
         for o in story.values()
-        if o.state in dashboards.WAITING_STATES
+        if o.state in Operation.WAITING_STATES
         and o.submitted_at < now - datetime.timedelta(days=90)
     ]
     assert late["waiting_count"] == len(waiting) == 1

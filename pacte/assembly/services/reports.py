@@ -14,7 +14,7 @@ from pacte.core.audit import audit
 from pacte.finance.models import ProgrammeAuthorisation
 from pacte.finance.services import check_commitment_fits
 from pacte.operations.models import Operation
-from pacte.operations.workflows import OPERATION_WORKFLOW
+from pacte.operations.workflows import OPERATION_WORKFLOW, SCHEDULE
 
 from ..models import (
     CommissionOpinion,
@@ -77,7 +77,7 @@ def _schedule(actor, report: Report, operations) -> None:
             )
         if not operation.proposed_subsidy_amount:
             raise ValidationError(f"{operation.reference} n'a pas de subvention proposée.")
-        OPERATION_WORKFLOW.apply(operation, "schedule", actor=actor)
+        OPERATION_WORKFLOW.apply(operation, SCHEDULE, actor=actor)
     for operation in Operation.objects.filter(pk__in=current - wanted):
         OPERATION_WORKFLOW.apply(
             operation,

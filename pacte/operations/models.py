@@ -430,7 +430,7 @@ class ReciprocalCommitment(models.Model):
         return self.state == self.State.VALIDATED
 
 
-class CommitmentEvent(HistoryRow):
+class ReciprocalCommitmentEvent(HistoryRow):
     commitment = models.ForeignKey(
         ReciprocalCommitment, on_delete=models.CASCADE, related_name="events"
     )

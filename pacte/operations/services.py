@@ -26,7 +26,7 @@ from .models import (
     ReciprocalCommitment,
     Resource,
 )
-from .workflows import COMMITMENT_WORKFLOW, OPERATION_WORKFLOW
+from .workflows import OPERATION_WORKFLOW, RECIPROCAL_COMMITMENT_WORKFLOW
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MONEY_LIMIT = Decimal(10) ** (MONEY_MAX_DIGITS - 2)
@@ -487,7 +487,7 @@ def commitment_report(
     evidence = list(evidence)
     if any(a.operation.contract_id != commitment.contract_id for a in evidence):
         raise ValidationError("Les justificatifs sont des pièces des opérations du contrat.")
-    COMMITMENT_WORKFLOW.apply(
+    RECIPROCAL_COMMITMENT_WORKFLOW.apply(
         commitment, "report", actor=actor, achieved=achieved, report=report.strip()
     )
     commitment.evidence.add(*evidence)
@@ -496,4 +496,4 @@ def commitment_report(
 
 def commitment_validate(*, actor, commitment: ReciprocalCommitment, accept: bool, reason: str = ""):
     name = "validate" if accept else "refuse"
-    return COMMITMENT_WORKFLOW.apply(commitment, name, actor=actor, reason=reason)
+    return RECIPROCAL_COMMITMENT_WORKFLOW.apply(commitment, name, actor=actor, reason=reason)

@@ -20,7 +20,7 @@ from . import forms, selectors, services
 from .checks import early_start_warning, sheet_problems, submission_problems
 from .financing import summarise
 from .models import Attachment, Message, Operation, ReciprocalCommitment, Resource
-from .workflows import COMMITMENT_WORKFLOW, OPERATION_WORKFLOW
+from .workflows import OPERATION_WORKFLOW, RECIPROCAL_COMMITMENT_WORKFLOW
 
 PER_PAGE = 50
 EXPORT_HEADER = [
@@ -279,7 +279,7 @@ def operation_detail(request, pk: int):
         # What other apps know of the operation: its money, its documents.
         **fragments.collect("operation_detail", user=request.user, operation=operation),
         "commitment_transitions": {
-            c.pk: COMMITMENT_WORKFLOW.available(c, request.user)
+            c.pk: RECIPROCAL_COMMITMENT_WORKFLOW.available(c, request.user)
             for c in operation.commitments.all()
         },
     }
@@ -586,7 +586,7 @@ def commitment_detail(request, pk: int):
             "form": form,
             "reason_form": reason_form,
             "transitions": {
-                t.name for t in COMMITMENT_WORKFLOW.available(commitment, request.user)
+                t.name for t in RECIPROCAL_COMMITMENT_WORKFLOW.available(commitment, request.user)
             },
         },
     )

@@ -188,11 +188,11 @@ RECORD_HISTORY = OPERATION_WORKFLOW.name("record_history")
 
 C = ReciprocalCommitment.State
 
-COMMITMENT_WORKFLOW = Workflow(
+RECIPROCAL_COMMITMENT_WORKFLOW = Workflow(
     kind="reciprocal_commitment",
     state_field="state",
     states=C,
-    history_model="operations.CommitmentEvent",
+    history_model="operations.ReciprocalCommitmentEvent",
     history_fk="commitment",
     transitions=[
         Transition(

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from pacte.core.dates import add_months
+from pacte.core.workflow import HistoryRow
 
 from . import rules
 
@@ -281,7 +282,18 @@ class CommissionOpinion(models.Model):
 
 class Deliberation(models.Model):
     """A numbered deliberation (YYYY-NNN). Once adopted, it never changes: a correction is a new
-    deliberation that refers to it."""
+    deliberation that refers to it. Its publicity goes through two declared workflows
+    (assembly/workflows.py), each with its history rows: its publication online, and its
+    transmission to the préfet then the acknowledgement."""
+
+    class Publication(models.TextChoices):
+        UNPUBLISHED = "unpublished", "Non publiée"
+        PUBLISHED = "published", "Mise en ligne"
+
+    class Transmission(models.TextChoices):
+        NOT_SENT = "not_sent", "Non transmise"
+        SENT = "sent", "Transmise au préfet"
+        ACKNOWLEDGED = "acknowledged", "Accusé de réception reçu"
 
     report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="deliberation")
     year = models.PositiveSmallIntegerField("année")
@@ -325,6 +337,15 @@ class Deliberation(models.Model):
     )
     decided_at = models.DateTimeField("adoptée le", auto_now_add=True)
     # Publication and transmission (CGCT L3131-1, R3131-2; @CTES).
+    publication_state = models.CharField(
+        "publication", max_length=16, choices=Publication.choices, default=Publication.UNPUBLISHED
+    )
+    transmission_state = models.CharField(
+        "transmission au préfet",
+        max_length=16,
+        choices=Transmission.choices,
+        default=Transmission.NOT_SENT,
+    )
     published_on = models.DateField("mise en ligne le", null=True, blank=True)
     transmitted_on = models.DateField("transmise au préfet le", null=True, blank=True)
     actes_id = models.CharField("identifiant @CTES", max_length=80, blank=True)
@@ -369,6 +390,19 @@ class Deliberation(models.Model):
         if self.published_on and self.acknowledged_on:
             return max(self.published_on, self.acknowledged_on)
         return None
+
+
+class DeliberationEvent(HistoryRow):
+    """A step of a deliberation's publicity: put online, sent to the préfet, acknowledged."""
+
+    deliberation = models.ForeignKey(Deliberation, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(HistoryRow.Meta):
+        verbose_name = "étape de la publicité d'une délibération"
+        verbose_name_plural = "étapes de la publicité des délibérations"
+
+    def __str__(self):
+        return f"{self.transition} — {self.deliberation}"
 
 
 class DeliberationCounter(models.Model):

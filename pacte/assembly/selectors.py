@@ -256,6 +256,12 @@ def correctable_deliberations(*, user):
     )
 
 
+def deliberation_events(*, user, deliberation: Deliberation):
+    """The steps of a deliberation's publicity (put online, sent, acknowledged), in order."""
+    found = deliberation_get(user=user, pk=deliberation.pk)
+    return found.events.select_related("actor").order_by("at", "id")
+
+
 # --- Presence and quorum ------------------------------------------------------------------
 
 

@@ -346,7 +346,6 @@ POLICY: dict[tuple[str, str], Rule] = {
             "deliberation",
             ("read", (PUBLIC,), "", "publiée : par tous, à partir de sa date de publication"),
             ("manage", READ_ALL, "consulter une délibération avant publication"),
-            ("publish", RUN_SITTINGS, "publier et transmettre au préfet"),
         ),
         *_rules(
             "history_import",
@@ -377,12 +376,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ]
 }
 
-_WORKFLOWS: dict[str, object] = {}
+_WORKFLOWS: dict[str, list] = {}
 
 
 def register_workflow(workflow) -> None:
     """Each workflow's transitions are rules of its kind, named as the transition."""
-    _WORKFLOWS[workflow.kind] = workflow
+    _WORKFLOWS.setdefault(workflow.kind, []).append(workflow)
     for transition in workflow.transitions.values():
         label = transition.label[:1].lower() + transition.label[1:]
         POLICY[(workflow.kind, transition.name)] = Rule(
@@ -391,7 +390,10 @@ def register_workflow(workflow) -> None:
 
 
 def workflow_for(kind: str):
-    return _WORKFLOWS.get(kind)
+    """The workflow of a kind that has one; a kind with several (a deliberation's publication
+    and transmission) has none here."""
+    (workflow,) = _WORKFLOWS.get(kind, [None])
+    return workflow
 
 
 def rule(kind: str, action: str) -> Rule:

@@ -235,7 +235,14 @@ def test_the_deliberation_page_offers_what_the_role_may_do(
 ):
     deliberation = sitting.reports.get().deliberation
     page = client_for(role).get(f"/actes/{deliberation.pk}/").content.decode()
+    # The founding act is published, sent and acknowledged: its history shows, no form is left.
+    assert "Publicité de l'acte" in page and "Transmise au préfet le" not in page
+    type(deliberation).objects.filter(pk=deliberation.pk).update(
+        publication_state="unpublished", transmission_state="not_sent"
+    )
+    page = client_for(role).get(f"/actes/{deliberation.pk}/").content.decode()
     assert ("Transmise au préfet le" in page) == can_hold
+    assert ("Mise en ligne le" in page) == can_hold
     assert ("préparer une délibération rectificative" in page) == can_correct
 
 

@@ -243,7 +243,7 @@ def test_unpublished_deliberations_stay_private(client, sitting, users):
         abstentions=0,
     )
     assert client.get(f"/deliberations/{first.number}/").status_code == 404
-    with pytest.raises(ValidationError, match="déjà publiée"):
+    with pytest.raises(ValidationError, match="l'état actuel est « Mise en ligne »"):
         services.deliberation_publish(
             actor=users["test-assembly"],
             deliberation=sitting.reports.get(number=18).deliberation,

@@ -3,6 +3,7 @@ one transaction and leaves an audit row. Reads (presence, quorum) are in `select
 
 from .acts import (
     actes_identifier,
+    deliberation_acknowledge,
     deliberation_publish,
     deliberation_transmit,
     next_number,
@@ -32,6 +33,7 @@ from .votes import (
 __all__ = [
     "actes_identifier",
     "deliberation_publish",
+    "deliberation_acknowledge",
     "deliberation_transmit",
     "next_number",
     "report_adopt",

@@ -2,9 +2,9 @@
 publication and its transmission to the préfet. Each write is one transaction and leaves an
 audit row."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from pacte.contracts.workflows import CONTRACT_WORKFLOW
 from pacte.core import policy
@@ -22,6 +22,13 @@ from ..models import (
     Report,
 )
 from ..selectors import sitting_quorum
+from ..workflows import (
+    ACKNOWLEDGE,
+    PUBLICATION_WORKFLOW,
+    PUBLISH,
+    TRANSMISSION_WORKFLOW,
+    TRANSMIT,
+)
 from .reports import check_report
 
 
@@ -151,27 +158,10 @@ def report_adopt(
 
 @transaction.atomic
 def deliberation_publish(*, actor, deliberation, on):
-    """A12: put online (the public page lists it, kept at least two months)."""
-    deliberation = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
-    policy.require(actor, "deliberation", "publish", deliberation)
-    if deliberation.published_on:
-        raise ValidationError("Cette délibération est déjà publiée.")
-    today = timezone.localdate()
-    if on > today:
-        raise ValidationError(
-            f"La date de mise en ligne du {format_date(on)} est à venir (nous sommes le "
-            f"{format_date(today)}) : une délibération n'est publiée qu'une fois en ligne. "
-            "Publiez-la ce jour-là."
-        )
-    deliberation.published_on = on
-    deliberation.save(update_fields=["published_on"])
+    """A12: put online (the public page lists it, kept at least two months), then store the
+    copy put online with its publication stamp."""
+    PUBLICATION_WORKFLOW.apply(deliberation, PUBLISH, actor=actor, published_on=on)
     published_document_generate(actor=actor, deliberation=deliberation)
-    audit(
-        actor=actor,
-        action="assembly.publish",
-        obj=deliberation,
-        summary=f"{deliberation} mise en ligne",
-    )
     return deliberation
 
 
@@ -182,22 +172,39 @@ def actes_identifier(deliberation, department_code: str, siren: str, sent_on) ->
 
 @transaction.atomic
 def deliberation_transmit(*, actor, deliberation, sent_on, acknowledged_on=None):
-    from django.conf import settings
+    """A13: record the sending to the préfet (once) and, if it is known, the acknowledgement
+    (then the act is enforceable once published, A11)."""
+    locked = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
+    if locked.transmission_state != Deliberation.Transmission.NOT_SENT:
+        if sent_on != locked.transmitted_on:
+            raise ValidationError(
+                f"La délibération n°{locked.number} a été transmise au préfet le "
+                f"{format_date(locked.transmitted_on)} ({locked.actes_id}) : cette transmission "
+                "ne se réécrit pas."
+            )
+    else:
+        TRANSMISSION_WORKFLOW.apply(
+            deliberation,
+            TRANSMIT,
+            actor=actor,
+            transmitted_on=sent_on,
+            actes_id=actes_identifier(
+                deliberation,
+                settings.PACTE_DEPARTMENT_CODE,
+                settings.PACTE_COLLECTIVITY_SIREN,
+                sent_on,
+            ),
+        )
+    if acknowledged_on is not None:
+        deliberation_acknowledge(
+            actor=actor, deliberation=deliberation, acknowledged_on=acknowledged_on
+        )
+    return deliberation
 
-    deliberation = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
-    policy.require(actor, "deliberation", "publish", deliberation)
-    if acknowledged_on and acknowledged_on < sent_on:
-        raise ValidationError("L'accusé de réception suit la transmission.")
-    deliberation.transmitted_on = sent_on
-    deliberation.acknowledged_on = acknowledged_on
-    deliberation.actes_id = actes_identifier(
-        deliberation, settings.PACTE_DEPARTMENT_CODE, settings.PACTE_COLLECTIVITY_SIREN, sent_on
-    )
-    deliberation.save(update_fields=["transmitted_on", "acknowledged_on", "actes_id"])
-    audit(
-        actor=actor,
-        action="assembly.transmit",
-        obj=deliberation,
-        summary=f"{deliberation} transmise au préfet ({deliberation.actes_id})",
+
+def deliberation_acknowledge(*, actor, deliberation, acknowledged_on):
+    """A11: the préfet's acknowledgement of receipt, recorded once."""
+    TRANSMISSION_WORKFLOW.apply(
+        deliberation, ACKNOWLEDGE, actor=actor, acknowledged_on=acknowledged_on
     )
     return deliberation

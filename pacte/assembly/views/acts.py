@@ -19,7 +19,9 @@ def deliberation_manage(request, pk: int):
         {
             "deliberation": deliberation,
             "corrections": list(deliberation.corrections.all()),
-            "can_hold": policy.allows(user, "deliberation", "publish", deliberation),
+            "can_publish": policy.allows(user, "deliberation", "publish", deliberation),
+            "can_transmit": policy.allows(user, "deliberation", "transmit", deliberation),
+            "events": selectors.deliberation_events(user=user, deliberation=deliberation),
             "can_correct": policy.allows(user, "report", "create"),
             "is_public": selectors.is_public(deliberation),
             "publish_form": forms.PublishForm(auto_id="publication-%s"),
@@ -45,7 +47,7 @@ def deliberation_publish(request, pk: int):
     )
 
 
-@policy.page(post="deliberation.publish")
+@policy.page(post="deliberation.transmit")
 def deliberation_transmit(request, pk: int):
     deliberation = selectors.deliberation_get(user=request.user, pk=pk)
     return post_form(

@@ -3,12 +3,11 @@
 import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from pacte.core import policy
+from pacte.core import files, policy
 from pacte.core.audit import audit
 from pacte.operations.models import Operation
 from pacte.operations.workflows import OPERATION_WORKFLOW, SIGN_AGREEMENT
@@ -48,7 +47,7 @@ def document_store(
         generated_by=actor,
         content_type=content_type,
     )
-    document.file.save(document.filename, ContentFile(content), save=False)
+    files.save(document.file, document.filename, content)
     document.save()
     audit(
         actor=actor,
@@ -216,9 +215,7 @@ def document_sign(*, actor, document: Document) -> SignatureStep:
     step.signed_by = actor
     step.signed_at = timezone.now()
     step.sha256 = hashlib.sha256(signed).hexdigest()
-    step.file.save(
-        f"{document.filename[:-4]}-signe-{step.order}.pdf", ContentFile(signed), save=False
-    )
+    files.save(step.file, f"{document.filename[:-4]}-signe-{step.order}.pdf", signed)
     step.save()
     audit(
         actor=actor,

@@ -3,11 +3,11 @@
 import io
 import zipfile
 
-from django.core.files.base import ContentFile
 from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
+from pacte.core import files
 from pacte.operations.models import Operation
 
 from .models import Document, DocumentBatch
@@ -52,9 +52,7 @@ def generate_batch(batch_id: int) -> int:
             with document.file.open("rb") as handle:
                 archive.writestr(document.filename, handle.read())
     batch.refresh_from_db()
-    batch.archive.save(
-        f"lot-{batch.pk}-{batch.kind}.zip", ContentFile(buffer.getvalue()), save=False
-    )
+    files.save(batch.archive, f"lot-{batch.pk}-{batch.kind}.zip", buffer.getvalue())
     batch.finished_at = timezone.now()
     batch.save(update_fields=["archive", "finished_at"])
     return len(produced)

@@ -14,12 +14,11 @@ import logging
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from pacte.contracts.models import Generation
-from pacte.core import policy
+from pacte.core import files, policy
 from pacte.core.audit import audit
 
 # `tasks` imports this module to run the import in the background, and this one enqueues its
@@ -71,7 +70,7 @@ def history_import_create(
         requested_by=actor,
     )
     extension = "xlsx" if data.startswith(XLSX_MAGIC) else "csv"
-    history_import.source.save(f"historique.{extension}", ContentFile(data), save=False)
+    files.save(history_import.source, f"historique.{extension}", data)
     history_import.save()
     audit(
         actor=actor,

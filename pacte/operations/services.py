@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pacte.contracts.models import Contract
-from pacte.core import policy
+from pacte.core import files, policy
 from pacte.core.audit import audit
 from pacte.core.models import User
 from pacte.core.money import MONEY_MAX_DIGITS
@@ -318,7 +318,7 @@ def attachment_add(*, actor, operation: Operation, kind: str, upload) -> Attachm
         sha256=digest.hexdigest(),
         uploaded_by=actor,
     )
-    attachment.file.save(f"{operation.reference}-{kind}-v{version}", upload, save=False)
+    files.save(attachment.file, f"{operation.reference}-{kind}-v{version}", upload)
     attachment.save()
     audit(
         actor=actor,

@@ -1,0 +1,56 @@
+"""Files written by a transaction live and die with it.
+
+A service writes a file (a generated PDF, a signed copy, an upload) inside its transaction, so
+that the row and its file appear together. If the transaction rolls back — a later check fails,
+or the request around it fails — the row never existed, and neither must the file.
+
+`save(field_file, name, content)` writes the file at once and ties it to the current
+transaction: Django keeps the `on_commit` callbacks of a transaction (or of a savepoint) in a
+list and drops them, unrun, when it rolls back. The callback registered here marks the file as
+kept; the list dropping it unrun (its last reference gone) deletes the file. Outside any
+transaction the file is kept at once. A process killed in the middle of a transaction leaves
+its file behind, unreferenced: `manage.py media_orphans` lists (and with `--delete` removes)
+such files.
+"""
+
+import logging
+import weakref
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+class _Keep:
+    """The on_commit callback of one written file (see the module's docstring)."""
+
+    def __init__(self, storage, name: str):
+        state = {"kept": False}
+        self._state = state
+        weakref.finalize(self, _discard_unless_kept, storage, name, state)
+
+    def __call__(self) -> None:
+        self._state["kept"] = True
+
+
+def _discard_unless_kept(storage, name: str, state: dict) -> None:
+    if state["kept"]:
+        return
+    try:
+        storage.delete(name)
+    except OSError:  # already gone, or the storage unreachable: media_orphans will tell
+        logger.warning("Fichier d'une transaction annulée non supprimé : %s", name)
+
+
+def save(field_file, name: str, content) -> None:
+    """Write `content` (bytes, or a Django File such as an upload) as the file of `field_file`
+    (not saving its model), removed again if the transaction in progress rolls back."""
+    if isinstance(content, bytes | bytearray):
+        content = ContentFile(content)
+    field_file.save(name, content, save=False)
+    keep = _Keep(field_file.storage, field_file.name)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(keep)
+    else:
+        keep()

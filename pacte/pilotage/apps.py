@@ -7,4 +7,7 @@ class PilotageConfig(AppConfig):
     verbose_name = "Pilotage et données ouvertes"
 
     def ready(self):
-        from . import checks  # noqa: F401 — registers the system checks
+        from . import (
+            checks,  # noqa: F401 — registers the system checks
+            dashboards,  # noqa: F401 — registers the cached figures' computations
+        )

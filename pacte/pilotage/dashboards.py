@@ -7,7 +7,8 @@ and vote, subsidy, instructor, start of works) rather than their wide rows; proc
 computed in days by the database, between local (Europe/Paris) dates (see `LocalDate` and
 `DayDiff`), streamed as bare integers into a histogram from which the median and the 9th
 decile are read. The figures that read the whole history (processing times, lapse deadlines)
-are served from the shared cache and recomputed in the background after a write (`_cached`).
+are served from the shared cache and recomputed in the background after a write
+(`figures_cache`).
 
 Internal roles only (the access policy's `dashboard` rules): a partner is refused (403), and
 selectors check it again. Partners' drafts never submitted (a draft, or withdrawn before its
@@ -16,24 +17,18 @@ deposit) are not yet the Département's business: no figure counts them.
 
 import datetime
 import math
-import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import NotSupportedError
 from django.db.models import (
     Case,
     CharField,
     Count,
     F,
     FilteredRelation,
-    Func,
-    IntegerField,
-    Max,
     OuterRef,
     Q,
     Subquery,
@@ -41,17 +36,18 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from pacte.contracts.models import Contract, Generation
 from pacte.core import policy
 from pacte.core.dates import add_years
+from pacte.core.expressions import DayDiff, LocalDate, PeriodKey
 from pacte.core.french import SHORT_MONTHS
-from pacte.core.models import AuditEvent
 from pacte.finance.models import Commitment, PaymentRequest, ProgrammeAuthorisation
 from pacte.operations.models import Operation, OperationEvent, ReciprocalCommitment
 from pacte.operations.workflows import SIGN_AGREEMENT
+
+from . import figures_cache
 
 ZERO = Decimal("0.00")
 PARIS = ZoneInfo(settings.TIME_ZONE)
@@ -61,7 +57,6 @@ WAITING_DAYS_DEFAULT = 90
 SIGNATURE_DAYS_DEFAULT = 180
 PAYMENT_DAYS_DEFAULT = 30
 LATE_LIST_SIZE = 10
-CACHE_SECONDS_DEFAULT = 86400  # a day: the version changes with each write and each day
 
 # The dashboards, each opened by the access policy's rule `dashboard.<kind>`, in the order of
 # their tabs: a user lands on the first one its role opens. The elected members' view is
@@ -82,75 +77,6 @@ def dashboards_for(user) -> list[str]:
 def home_dashboard(user) -> str | None:
     """The dashboard a user lands on: the first one its role opens."""
     return next(iter(dashboards_for(user)), None)
-
-
-# --- Dates computed by the database ---------------------------------------------------------
-
-
-def _sqlite_localtime_is_django_time_zone() -> bool:
-    """SQLite's 'localtime' follows the process's TZ, which Django sets to TIME_ZONE on Unix."""
-    return settings.USE_TZ and os.environ.get("TZ") == settings.TIME_ZONE
-
-
-class LocalDate(TruncDate):
-    """The local date (TIME_ZONE) of an aware datetime. Django's TruncDate calls a Python
-    function per row on SQLite; SQLite's own date(…, 'localtime') gives the same date natively
-    when the process runs in Django's time zone, as Django arranges it."""
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        if not _sqlite_localtime_is_django_time_zone():
-            return self.as_sql(compiler, connection, **extra_context)
-        sql, params = compiler.compile(self.lhs)
-        return f"date({sql}, 'localtime')", params
-
-
-class DayDiff(Func):
-    """Whole days from the date `start` to the date `end` (end − start), as an integer."""
-
-    arity = 2
-    output_field = IntegerField()
-
-    def __init__(self, end, start):
-        super().__init__(end, start)
-
-    def _parts(self, compiler):
-        end, start = self.get_source_expressions()
-        end_sql, end_params = compiler.compile(end)
-        start_sql, start_params = compiler.compile(start)
-        return end_sql, start_sql, (*end_params, *start_params)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        end, start, params = self._parts(compiler)
-        return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)", params
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        end, start, params = self._parts(compiler)
-        return f"(CAST({end} AS date) - CAST({start} AS date))", params
-
-    def as_sql(self, compiler, connection, **extra_context):
-        raise NotSupportedError("Pacte compte les jours sur SQLite et PostgreSQL.")
-
-
-class PeriodKey(Func):
-    """'2024-03' (month) or '2024' (year) of a date, natively in both databases."""
-
-    output_field = CharField()
-
-    def __init__(self, expression, period: str):
-        self.period = period
-        super().__init__(expression)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"substr({sql}, 1, {7 if self.period == 'month' else 4})", params
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.get_source_expressions()[0])
-        pattern = "YYYY-MM" if self.period == "month" else "YYYY"
-        return f"to_char({sql}, '{pattern}')", params
-
-    def as_sql(self, compiler, connection, **extra_context):
-        raise NotSupportedError("Pacte regroupe les dates sur SQLite et PostgreSQL.")
 
 
 # --- Filters --------------------------------------------------------------------------------
@@ -450,55 +376,14 @@ def _durations(key: str, label: str, qs) -> Durations:
     )
 
 
-def _figures_version() -> str:
-    """Changes with every write of Pacte (each leaves an audit row) and every day."""
-    last = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
-    return f"{timezone.localdate().isoformat()}:{last}"
-
-
-def _cache_key(name: str, filters: Filters) -> str:
-    return f"pacte:pilotage:{name}:{filters.generation_id}:{filters.territory_id}"
-
-
-def _cached(name: str, filters: Filters, compute):
-    """The figures that read the whole history (processing times, lapse deadlines), served
-    from the shared cache and recomputed in the background after a write: a page never waits
-    for them but the very first time (stale-while-revalidate). PACTE_PILOTAGE_CACHE_SECONDS
-    bounds how long an entry is kept (0: never kept, always computed)."""
-    seconds = int(getattr(settings, "PACTE_PILOTAGE_CACHE_SECONDS", CACHE_SECONDS_DEFAULT))
-    if seconds <= 0:
-        return compute()
-    key = _cache_key(name, filters)
-    version = _figures_version()
-    entry = cache.get(key)
-    if entry is None:
-        result = compute()
-        cache.set(key, {"version": version, "result": result}, seconds)
-        return result
-    if entry["version"] != version and cache.add(f"{key}:refresh", 1, 120):
-        from .tasks_dashboards import refresh_figures
-
-        refresh_figures.enqueue(name, filters.generation_id, filters.territory_id)
-    return entry["result"]
-
-
-def refresh(name: str, generation_id: int | None, territory_id: int | None) -> None:
-    """Recompute figures kept in the cache (run by the worker, see `_cached`)."""
-    filters = Filters(generation_id=generation_id, territory_id=territory_id)
-    key = _cache_key(name, filters)
-    version = _figures_version()
-    compute = {
-        "times": lambda: _processing_times(filters),
-        "lapse": lambda: _lapse_alerts(filters, timezone.localdate()),
-    }[name]
-    seconds = int(getattr(settings, "PACTE_PILOTAGE_CACHE_SECONDS", CACHE_SECONDS_DEFAULT))
-    cache.set(key, {"version": version, "result": compute()}, seconds)
-    cache.delete(f"{key}:refresh")
-
-
 def processing_times(*, user, filters: Filters) -> list[Durations]:
     _internal(user)
-    return _cached("times", filters, lambda: _processing_times(filters))
+    return figures_cache.cached("times", filters, lambda: _processing_times(filters))
+
+
+@figures_cache.computation("times")
+def _times_of(generation_id: int | None, territory_id: int | None) -> list["Durations"]:
+    return _processing_times(Filters(generation_id=generation_id, territory_id=territory_id))
 
 
 def _processing_times(filters: Filters) -> list[Durations]:
@@ -589,7 +474,15 @@ def lapse_alerts(*, user, filters: Filters, today: datetime.date | None = None) 
     _internal(user)
     if today is not None and today != timezone.localdate():
         return _lapse_alerts(filters, today)
-    return _cached("lapse", filters, lambda: _lapse_alerts(filters, timezone.localdate()))
+    return figures_cache.cached(
+        "lapse", filters, lambda: _lapse_alerts(filters, timezone.localdate())
+    )
+
+
+@figures_cache.computation("lapse")
+def _lapses_of(generation_id: int | None, territory_id: int | None) -> dict:
+    filters = Filters(generation_id=generation_id, territory_id=territory_id)
+    return _lapse_alerts(filters, timezone.localdate())
 
 
 def _lapse_alerts(filters: Filters, today: datetime.date) -> dict:

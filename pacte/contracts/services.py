@@ -1,10 +1,13 @@
+from typing import TypedDict, Unpack
+
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.french import format_date
-from pacte.territory.models import Epci
+from pacte.core.models import User
+from pacte.territory.models import Commune, Epci, Territory
 
 from .models import (
     Amendment,
@@ -22,10 +25,32 @@ from .models import (
 from .workflows import CONTRACT_WORKFLOW, ENGINEERING_WORKFLOW
 
 
+class PartnerFields(TypedDict, total=False):
+    """What identifies and describes a partner (see `partner_create`)."""
+
+    name: str
+    kind: str
+    siren: str
+    siret: str
+    rna: str
+    epci: Epci | None
+    commune: Commune | None
+    territory: Territory | None
+    address: str
+    email: str
+    representative: str
+    representative_title: str
+    centrality_reason: str
+    is_demo: bool
+
+
 @transaction.atomic
-def partner_create(*, actor, **fields) -> Partner:
+def partner_create(*, actor: User | None, **fields: Unpack[PartnerFields]) -> Partner:
     """Create a partner after the full checks of its identifiers (raises ValidationError)."""
     policy.require(actor, "partner", "create")
+    unknown = set(fields) - set(PartnerFields.__annotations__)
+    if unknown:
+        raise ValidationError(f"Champs inconnus : {', '.join(sorted(unknown))}.")
     partner = Partner(**fields)
     partner.full_clean()
     partner.save()

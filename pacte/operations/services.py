@@ -1,8 +1,10 @@
 """Every write on operations, financing plans, attachments, messages and commitments."""
 
+import datetime
 import hashlib
 import uuid
 from decimal import Decimal, InvalidOperation
+from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,27 +39,41 @@ SIGNATURES = [
     (b"\xff\xd8\xff", "image/jpeg", {".jpg", ".jpeg"}),
     (b"PK\x03\x04", "application/zip", {".docx", ".xlsx", ".odt", ".ods", ".zip"}),
 ]
-PARTNER_FIELDS = {
-    "title",
-    "description",
-    "category",
-    "planned_start",
-    "planned_end",
-    "vat_recovered",
-    "derogation",
-    "derogation_order",
-}
-SHEET_FIELDS = {
-    "shared_objectives",
-    "environment",
-    "territorial_reach",
-    "usage_terms",
-    "proposed_subsidy_amount",
-    "justification_policies",
-    "justification_dynamics",
-    "justification_cofunding",
-    "early_start_authorised_on",
-}
+
+
+class PartnerChanges(TypedDict, total=False):
+    """What the partner describes of its operation (see `operation_update`)."""
+
+    title: str
+    description: str
+    category: str
+    planned_start: datetime.date | None
+    planned_end: datetime.date | None
+    vat_recovered: bool
+    derogation: str
+    derogation_order: str
+
+
+class SheetChanges(TypedDict, total=False):
+    """The detailed sheet, written by the Département (see `operation_update`)."""
+
+    shared_objectives: str
+    environment: str
+    territorial_reach: str
+    usage_terms: str
+    proposed_subsidy_amount: Decimal | None
+    justification_policies: str
+    justification_dynamics: str
+    justification_cofunding: str
+    early_start_authorised_on: datetime.date | None
+
+
+class OperationChanges(PartnerChanges, SheetChanges, total=False):
+    pass
+
+
+PARTNER_FIELDS = frozenset(PartnerChanges.__annotations__)
+SHEET_FIELDS = frozenset(SheetChanges.__annotations__)
 
 
 CLOSED = {
@@ -158,13 +174,20 @@ def _set_links(operation: Operation, *, stakes=None, communes=None) -> None:
 
 
 @transaction.atomic
-def operation_update(*, actor, operation: Operation, stakes=None, communes=None, **fields):
+def operation_update(
+    *,
+    actor: User | None,
+    operation: Operation,
+    stakes=None,
+    communes=None,
+    **fields: Unpack[OperationChanges],
+) -> Operation:
     """Partner fields while the partner holds the file; sheet fields for the Département."""
     operation = _locked(operation)
     policy.require(actor, "operation", "change", operation)
     unknown = set(fields) - PARTNER_FIELDS - SHEET_FIELDS
     if unknown:
-        raise ValueError(f"Champs inconnus : {sorted(unknown)}")
+        raise ValidationError(f"Champs non modifiables : {', '.join(sorted(unknown))}.")
     if set(fields) & SHEET_FIELDS:
         # The detailed sheet is the Département's: « Votre rôle ne permet pas de rédiger… ».
         policy.require(actor, "operation", "sheet", operation)
@@ -181,7 +204,7 @@ def operation_update(*, actor, operation: Operation, stakes=None, communes=None,
         )
     changed = [name for name, value in fields.items() if getattr(operation, name) != value]
     for name in changed:
-        setattr(operation, name, fields[name])
+        setattr(operation, name, fields[name])  # type: ignore[literal-required]
     operation.full_clean(exclude=["reference"])
     operation.save(update_fields=[*changed, "updated_at"])
     _set_links(operation, stakes=stakes, communes=communes)

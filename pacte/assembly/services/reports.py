@@ -3,6 +3,7 @@ members and the commissions' opinions. Each write is one transaction and leaves 
 audit row."""
 
 import datetime
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.db.models import Max
 from pacte.contracts.models import Contract
 from pacte.core import policy
 from pacte.core.audit import audit
+from pacte.core.models import User
 from pacte.finance.models import ProgrammeAuthorisation
 from pacte.finance.services import check_commitment_fits
 from pacte.operations.models import Operation
@@ -18,6 +20,7 @@ from pacte.operations.workflows import OPERATION_WORKFLOW, SCHEDULE
 
 from ..models import (
     CommissionOpinion,
+    Deliberation,
     Report,
     Sitting,
 )
@@ -31,19 +34,23 @@ def ensure_editable(report: Report):
         )
 
 
-REPORT_FIELDS = (
-    "kind",
-    "pole",
-    "direction",
-    "territories",
-    "title",
-    "text",
-    "visas",
-    "proposal",
-    "decision",
-    "vote_mode",
-    "corrects",
-)
+class ReportFields(TypedDict, total=False):
+    """What a report says (see `report_save`)."""
+
+    kind: str
+    pole: str
+    direction: str
+    territories: str
+    title: str
+    text: str
+    visas: str
+    proposal: str
+    decision: str
+    vote_mode: str
+    corrects: Deliberation | None
+
+
+REPORT_FIELDS = frozenset(ReportFields.__annotations__)
 
 
 def check_report(report: Report, sitting: Sitting):
@@ -90,7 +97,13 @@ def _schedule(actor, report: Report, operations) -> None:
 
 @transaction.atomic
 def report_save(
-    *, actor, sitting: Sitting, report: Report | None = None, operations=(), contracts=(), **fields
+    *,
+    actor: User | None,
+    sitting: Sitting,
+    report: Report | None = None,
+    operations=(),
+    contracts=(),
+    **fields: Unpack[ReportFields],
 ) -> Report:
     """Write (or rewrite) a report on the agenda of a sitting. A report on subsidies gathers
     operations whose sheets are ready and schedules them; their total must fit in the AP."""
@@ -100,7 +113,7 @@ def report_save(
     else:
         report = Report.objects.select_for_update().get(pk=report.pk)
         policy.require(actor, "report", "change", report)
-    unknown = set(fields) - set(REPORT_FIELDS)
+    unknown = set(fields) - REPORT_FIELDS
     if unknown:
         raise ValidationError(f"Champs inconnus : {', '.join(sorted(unknown))}.")
     if creating:

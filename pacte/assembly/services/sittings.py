@@ -2,12 +2,14 @@
 audit row."""
 
 import datetime
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pacte.core import policy
 from pacte.core.audit import audit
+from pacte.core.models import User
 from pacte.territory.models import Councillor
 
 from ..models import (
@@ -82,21 +84,26 @@ def sitting_create(
     return sitting
 
 
+class SittingChanges(TypedDict, total=False):
+    """What of a sitting changes after its creation (see `sitting_update`)."""
+
+    place: str
+    president: str
+    secretary: str
+    opened_at: datetime.time | None
+    closed_at: datetime.time | None
+    reconvened: bool
+    signatory_title: str
+    signatory_name: str
+
+
 @transaction.atomic
-def sitting_update(*, actor, sitting: Sitting, **fields) -> Sitting:
+def sitting_update(
+    *, actor: User | None, sitting: Sitting, **fields: Unpack[SittingChanges]
+) -> Sitting:
     policy.require(actor, "sitting", "change", sitting)
     sitting = Sitting.objects.select_for_update().get(pk=sitting.pk)
-    allowed = {
-        "place",
-        "president",
-        "secretary",
-        "opened_at",
-        "closed_at",
-        "reconvened",
-        "signatory_title",
-        "signatory_name",
-    }
-    unknown = set(fields) - allowed
+    unknown = set(fields) - set(SittingChanges.__annotations__)
     if unknown:
         raise ValidationError(f"Champs non modifiables : {', '.join(sorted(unknown))}.")
     for name, value in fields.items():

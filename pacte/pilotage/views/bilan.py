@@ -8,8 +8,8 @@ from pacte.core import policy
 from pacte.core.exports import export_response
 from pacte.core.french import format_money
 
-from . import bilan as bilans
-from .bilan_charts import hbar_chart
+from .. import bilan as bilans
+from ..bilan_charts import hbar_chart
 
 ABBREVIATIONS = [
     ("Communauté d'agglomération", "CA"),
@@ -97,7 +97,7 @@ def bilan_detail(request, pk: int):
 
 @policy.page(get="bilan.read")
 def bilan_pdf(request, pk: int):
-    from .bilan_pdf import render_bilan_pdf
+    from ..bilan_pdf import render_bilan_pdf
 
     bilan = bilans.bilan_get(user=request.user, generation_id=pk)
     content = render_bilan_pdf(bilan, charts(bilan))

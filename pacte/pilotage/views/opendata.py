@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from pacte.core import policy
 
-from . import opendata
+from .. import opendata
 
 
 @policy.page(get="opendata.read")

@@ -9,9 +9,9 @@ from pacte.contracts.selectors import generation_list
 from pacte.core import policy
 from pacte.core.exports import export_response
 
-from . import balance as selectors
-from . import dashboards
-from .views_dashboards import SHORT_TITLES, dashboard_filters
+from .. import balance as selectors
+from .. import dashboards
+from .dashboards import SHORT_TITLES, dashboard_filters
 
 TABLES = {
     "intercommunalites": ("epcis", "Intercommunalité", "equilibre-intercommunalites"),

@@ -13,7 +13,7 @@ from pacte.core.french import format_money
 from pacte.core.ids import MAX_ID
 from pacte.territory.selectors import territory_list
 
-from . import dashboards as selectors
+from .. import dashboards as selectors
 
 TITLES = {
     "direction": "Tableau de bord de la direction",

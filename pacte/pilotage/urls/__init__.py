@@ -1,0 +1,1 @@
+"""URLs of the steering, each included at its own prefix by config/urls.py."""

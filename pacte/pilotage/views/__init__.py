@@ -1,0 +1,1 @@
+"""Pages of the steering: dashboards, territorial balance, bilans and open data."""

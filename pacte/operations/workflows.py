@@ -9,20 +9,17 @@ completion and lapse to the finance: those capabilities call these transitions.
 from pacte.core.policy import INSTRUCT, MANAGE_FUND, OWN_ORGANISATION, RUN_SITTINGS
 from pacte.core.workflow import Transition, Workflow
 
+from .checks import sheet_problems, submission_problems
 from .models import Operation, ReciprocalCommitment
 
 S = Operation.State
 
 
 def _submission_complete(operation: Operation) -> list[str] | str:
-    from .checks import submission_problems
-
     return submission_problems(operation)
 
 
 def _sheet_complete(operation: Operation) -> list[str] | str:
-    from .checks import sheet_problems
-
     return sheet_problems(operation)
 
 

@@ -10,6 +10,7 @@ from pacte.core.french import format_money
 
 from .. import bilan as bilans
 from ..bilan_charts import hbar_chart
+from ..bilan_pdf import render_bilan_pdf
 
 ABBREVIATIONS = [
     ("Communauté d'agglomération", "CA"),
@@ -97,8 +98,6 @@ def bilan_detail(request, pk: int):
 
 @policy.page(get="bilan.read")
 def bilan_pdf(request, pk: int):
-    from ..bilan_pdf import render_bilan_pdf
-
     bilan = bilans.bilan_get(user=request.user, generation_id=pk)
     content = render_bilan_pdf(bilan, charts(bilan))
     response = HttpResponse(content, content_type="application/pdf")

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from pacte.demo.seed import seed_demo
+from pacte.documents.signing import ensure_demo_ca
 from pacte.territory.models import Department
 
 
@@ -9,8 +11,6 @@ class Command(BaseCommand):
     help = "Prépare la base de démonstration : migrations, référentiel du Pas-de-Calais, comptes."
 
     def handle(self, *args, **options):
-        from pacte.demo.seed import seed_demo
-
         if settings.PACTE_DEPARTMENT_CODE != "62":
             raise CommandError("Les données de démonstration décrivent le Pas-de-Calais (62).")
         call_command("migrate", interactive=False, verbosity=0)
@@ -18,8 +18,6 @@ class Command(BaseCommand):
             self.stdout.write("Import du référentiel territorial du Pas-de-Calais…")
         call_command("import_referential", "62", verbosity=0)
         users, password = seed_demo()
-        from pacte.documents.signing import ensure_demo_ca
-
         ensure_demo_ca()  # the test signing authority of the demo, under var/pki/
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         self.stdout.write("Comptes de démonstration (mot de passe commun : " + password + ") :")

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from pacte.territory.importer import ImportErrorFr, import_referential, read_rows
+from pacte.territory.importer import ImportErrorFr, default_source, import_referential, read_rows
 
 
 class Command(BaseCommand):
@@ -24,8 +24,6 @@ class Command(BaseCommand):
     def handle(self, *args, codes, all, source, verbosity, **options):
         try:
             if all:
-                from pacte.territory.importer import default_source
-
                 rows = read_rows(source or default_source(), "departements")
                 codes = [r["code"] for r in rows]
             codes = codes or [settings.PACTE_DEPARTMENT_CODE]

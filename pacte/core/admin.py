@@ -1,32 +1,52 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
 from . import policy
 from .models import ApiToken, AuditEvent, User
 from .roles import Role
 
+if TYPE_CHECKING:  # the admin classes take no type arguments when the program runs
+    _UserAdmin = BaseUserAdmin[User]
+    _AuditEventAdmin = admin.ModelAdmin[AuditEvent]
+    _ApiTokenAdmin = admin.ModelAdmin[ApiToken]
+else:
+    _UserAdmin = BaseUserAdmin
+    _AuditEventAdmin = _ApiTokenAdmin = admin.ModelAdmin
 
-def _admin_has_permission(request) -> bool:
+
+def _admin_has_permission(request: HttpRequest) -> bool:
     """Only active users who administer Pacte (policy: user.change) enter the admin."""
     user = request.user
     return bool(user.is_authenticated and user.is_staff and policy.allows(user, "user", "change"))
 
 
-admin.site.has_permission = _admin_has_permission
+# The default site, restricted in place (a method replaced on the instance).
+admin.site.has_permission = _admin_has_permission  # type: ignore[method-assign]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(_UserAdmin):
     list_display = ["username", "last_name", "first_name", "email", "role", "partner", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]
     autocomplete_fields = ["partner"]
-    fieldsets = BaseUserAdmin.fieldsets + (("Rôle dans Pacte", {"fields": ("role", "partner")}),)
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),  # Django's own, never None
+        ("Rôle dans Pacte", {"fields": ("role", "partner")}),
+    )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         ("Rôle dans Pacte", {"fields": ("role", "partner", "email", "first_name", "last_name")}),
     )
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: User, form: forms.ModelForm[User], change: bool
+    ) -> None:
         # Administrators manage Pacte; the Django admin is theirs alone.
         obj.is_staff = obj.role == Role.ADMIN
         obj.is_superuser = obj.role == Role.ADMIN
@@ -34,24 +54,24 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(_AuditEventAdmin):
     list_display = ["at", "actor", "action", "summary"]
     list_filter = ["action"]
     search_fields = ["summary", "object_id"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(_ApiTokenAdmin):
     list_display = [
         "name",
         "user",
@@ -73,5 +93,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "last_used_at",
     ]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

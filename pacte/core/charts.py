@@ -6,10 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
+from typing import TypeAlias
 
 from django.utils.safestring import mark_safe
 
 from .french import format_integer, format_money
+
+# Writes a figure of the chart (an axis label, a bar's value).
+Format: TypeAlias = Callable[[Decimal], str]
 
 PALETTE = ["#004b87", "#b34000", "#18753c", "#6a3d9a"]
 DASHES = ["", "6 3", "2 2", "8 2 2 2"]
@@ -29,7 +33,7 @@ def line_chart(
     series: list[Series],
     width: int = 720,
     height: int = 300,
-    axis_format: Callable | None = None,
+    axis_format: Format | None = None,
 ) -> str:
     """A line chart of amounts in euros (or of what `axis_format` writes). Lines differ by
     colour and dash (not colour alone)."""
@@ -39,10 +43,10 @@ def line_chart(
     top_value = max([v for s in series for v in s.values] + [Decimal(1)])
     n = max(len(x_labels), 2)
 
-    def x(i):
+    def x(i: int) -> float:
         return left + plot_w * i / (n - 1)
 
-    def y(v):
+    def y(v: Decimal) -> float:
         return top + plot_h - float(v) / float(top_value) * plot_h
 
     parts = [
@@ -95,8 +99,8 @@ def bar_chart(
     series: list[Series],
     width: int = 720,
     height: int = 280,
-    axis_format: Callable | None = None,
-    value_format: Callable | None = None,
+    axis_format: Format | None = None,
+    value_format: Format | None = None,
 ) -> str:
     """Grouped bars of amounts (or of what `axis_format` and `value_format` write); bars differ
     by colour and by a pattern of stroke."""
@@ -157,7 +161,7 @@ def hbar_chart(
     labels: list[str],
     series: list[Series],
     width: int = 720,
-    value_format: Callable | None = None,
+    value_format: Format | None = None,
     label_width: int = 220,
 ) -> str:
     """Horizontal bars, one row per label (states, territories, rankings), each bar followed by
@@ -210,12 +214,12 @@ def hbar_chart(
     return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
 
 
-def format_count(value) -> str:
+def format_count(value: Decimal | int | str) -> str:
     """A count as French text (1 250), for charts of numbers of things rather than euros."""
     return format_integer(round(Decimal(value)))
 
 
-def format_days(value) -> str:
+def format_days(value: Decimal | int | str) -> str:
     return f"{format_integer(round(Decimal(value)))} j"
 
 
@@ -223,14 +227,14 @@ def _truncate(text: str, size: int) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def short_money(value) -> str:
+def short_money(value: Decimal | int | str) -> str:
     """An axis label: 1,2 M€, 350 k€, 80 €."""
-    value = Decimal(value)
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f} M€".replace(".", ",")
-    if value >= 1_000:
-        return f"{value / 1_000:.0f} k€"
-    return f"{value:.0f} €"
+    amount = Decimal(value)
+    if amount >= 1_000_000:
+        return f"{amount / 1_000_000:.1f} M€".replace(".", ",")
+    if amount >= 1_000:
+        return f"{amount / 1_000:.0f} k€"
+    return f"{amount:.0f} €"
 
 
 def chart_id(title: str) -> str:

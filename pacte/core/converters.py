@@ -7,5 +7,5 @@ class IdConverter:
     def to_python(self, value: str) -> int:
         return int(value)
 
-    def to_url(self, value) -> str:
+    def to_url(self, value: int | str) -> str:
         return str(int(value))

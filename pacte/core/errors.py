@@ -1,8 +1,12 @@
 """One way to hand a refusal (a ValidationError, in French) to the user: as page messages or
 as the API's 422 answer."""
 
+from typing import NoReturn
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from ninja.errors import HttpError
 
 
@@ -12,16 +16,16 @@ def error_texts(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-def flash_refusal(request, exc: ValidationError) -> None:
+def flash_refusal(request: HttpRequest, exc: ValidationError) -> None:
     for text in error_texts(exc):
         messages.error(request, text)
 
 
-def flash_form_errors(request, form) -> None:
+def flash_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
     for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+        for error in errors:  # an ErrorList yields its messages as text
+            messages.error(request, str(error))
 
 
-def api_refusal(exc: ValidationError):
+def api_refusal(exc: ValidationError) -> NoReturn:
     raise HttpError(422, " ".join(error_texts(exc)))

@@ -7,7 +7,9 @@ Decimals become 1250000,00 in CSV (French spreadsheets) and numbers in XLSX.
 import csv
 import datetime
 import io
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import TypeAlias
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -17,8 +19,11 @@ from openpyxl.styles import Font
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+# The rows of an export: one sequence of Python values (text, numbers, dates, None) per line.
+Rows: TypeAlias = Iterable[Sequence[object]]
 
-def _csv_cell(value):
+
+def _csv_cell(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -39,7 +44,7 @@ def _local(value: datetime.datetime) -> datetime.datetime:
     return value
 
 
-def _xlsx_cell(value):
+def _xlsx_cell(value: object) -> object:
     if value is True:
         return "oui"
     if value is False:
@@ -49,7 +54,7 @@ def _xlsx_cell(value):
     return value
 
 
-def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+def csv_response(filename: str, header: list[str], rows: Rows) -> HttpResponse:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -62,7 +67,11 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 
 
 def xlsx_response(
-    filename: str, header: list[str], rows, title: str = "Export", number_formats=None
+    filename: str,
+    header: list[str],
+    rows: Rows,
+    title: str = "Export",
+    number_formats: Mapping[int, str] | None = None,
 ) -> HttpResponse:
     """`number_formats` maps a column's index to its Excel format, for numbers that are not
     euros (a share in %, a count); Decimals are euros otherwise."""
@@ -96,8 +105,13 @@ def xlsx_response(
 
 
 def export_response(
-    fmt: str, filename: str, header: list[str], rows, title: str = "Export", number_formats=None
-):
+    fmt: str,
+    filename: str,
+    header: list[str],
+    rows: Rows,
+    title: str = "Export",
+    number_formats: Mapping[int, str] | None = None,
+) -> HttpResponse:
     if fmt == "xlsx":
         return xlsx_response(filename, header, rows, title, number_formats)
     return csv_response(filename, header, rows)

@@ -13,11 +13,16 @@ its file behind, unreferenced: `manage.py media_orphans` lists (and with `--dele
 such files.
 """
 
+from __future__ import annotations
+
 import logging
 import weakref
+from typing import cast
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import Storage
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +30,7 @@ logger = logging.getLogger(__name__)
 class _Keep:
     """The on_commit callback of one written file (see the module's docstring)."""
 
-    def __init__(self, storage, name: str):
+    def __init__(self, storage: Storage, name: str) -> None:
         state = {"kept": False}
         self._state = state
         weakref.finalize(self, _discard_unless_kept, storage, name, state)
@@ -34,7 +39,7 @@ class _Keep:
         self._state["kept"] = True
 
 
-def _discard_unless_kept(storage, name: str, state: dict) -> None:
+def _discard_unless_kept(storage: Storage, name: str, state: dict[str, bool]) -> None:
     if state["kept"]:
         return
     try:
@@ -43,13 +48,13 @@ def _discard_unless_kept(storage, name: str, state: dict) -> None:
         logger.warning("Fichier d'une transaction annulée non supprimé : %s", name)
 
 
-def save(field_file, name: str, content) -> None:
+def save(field_file: FieldFile, name: str, content: bytes | bytearray | File[bytes]) -> None:
     """Write `content` (bytes, or a Django File such as an upload) as the file of `field_file`
     (not saving its model), removed again if the transaction in progress rolls back."""
     if isinstance(content, bytes | bytearray):
-        content = ContentFile(content)
+        content = ContentFile(bytes(content))
     field_file.save(name, content, save=False)
-    keep = _Keep(field_file.storage, field_file.name)
+    keep = _Keep(field_file.storage, cast(str, field_file.name))  # set by save() just above
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(keep)
     else:

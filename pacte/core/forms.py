@@ -1,9 +1,12 @@
 """Form fields for French users."""
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from .french import format_date
@@ -12,21 +15,28 @@ from .models import ApiToken
 
 SPACES = (" ", "\u00a0", "\u202f")
 
+if TYPE_CHECKING:  # the model fields take no type arguments when the program runs
+    _ModelChoiceField = forms.ModelChoiceField[Model]
+    _ModelMultipleChoiceField = forms.ModelMultipleChoiceField[Model]
+else:
+    _ModelChoiceField = forms.ModelChoiceField
+    _ModelMultipleChoiceField = forms.ModelMultipleChoiceField
 
-class IdChoiceField(forms.ModelChoiceField):
+
+class IdChoiceField(_ModelChoiceField):
     """A choice among objects whose id, sent by the browser, may be anything: a number out of
     the database's range is an invalid choice, like an unknown one (not a server error)."""
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Model | None:
         if value not in self.empty_values and valid_id(value) is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
 
-class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+class IdMultipleChoiceField(_ModelMultipleChoiceField):
     """Several such choices (see IdChoiceField)."""
 
-    def _check_values(self, value):
+    def _check_values(self, value: Iterable[object]) -> QuerySet[Model]:
         for pk in value:
             if valid_id(pk) is None:
                 raise ValidationError(
@@ -34,7 +44,9 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
                     code="invalid_choice",
                     params={"value": str(pk)[:20]},
                 )
-        return super()._check_values(value)
+        # Django's own check, private: django-stubs does not declare it.
+        checked: QuerySet[Model] = super()._check_values(value)  # type: ignore[misc]
+        return checked
 
 
 class FrenchDecimalField(forms.DecimalField):
@@ -43,32 +55,36 @@ class FrenchDecimalField(forms.DecimalField):
 
     widget = forms.TextInput
 
-    def __init__(self, *args, min_value=None, **kwargs):
+    def __init__(
+        self, *args: Any, min_value: Decimal | int | str | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("max_digits", 14)
         super().__init__(*args, **kwargs)
         self.min_value_fr = Decimal(str(min_value)) if min_value is not None else None
         self.widget.attrs.setdefault("inputmode", "decimal")
 
-    def to_python(self, value):
+    # As django-stubs' own DecimalField.to_python, which IntegerField's types do not fit.
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if isinstance(value, str):
             for space in SPACES:
                 value = value.replace(space, "")
             value = value.replace(",", ".")
         return super().to_python(value)
 
-    def validate(self, value):
-        super().validate(value)
+    def validate(self, value: Decimal | None) -> None:
+        # An empty field gives None, which Django refuses when required: django-stubs says Decimal.
+        super().validate(value)  # type: ignore[arg-type]
         if value is not None and self.min_value_fr is not None and value < self.min_value_fr:
             shown = f"{self.min_value_fr:f}".replace(".", ",")
             raise forms.ValidationError(f"Saisissez un montant supérieur ou égal à {shown}.")
 
-    def widget_attrs(self, widget):
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         attrs = super().widget_attrs(widget)
         attrs.pop("step", None)
         return attrs
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: object) -> object:
         if isinstance(value, Decimal):
             return f"{value:.2f}".replace(".", ",")
         return value
@@ -108,7 +124,7 @@ class ApiTokenForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         default, latest = ApiToken.default_expiry_date(), ApiToken.latest_expiry_date()
         field = self.fields["expires_on"]
@@ -121,5 +137,5 @@ class ApiTokenForm(forms.Form):
             {"min": timezone.localdate().isoformat(), "max": latest.isoformat()}
         )
 
-    def clean_scope(self):
+    def clean_scope(self) -> str:
         return self.cleaned_data["scope"] or ApiToken.Scope.READ

@@ -14,7 +14,10 @@ asks the slot and gets whatever the installed apps provide.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+# A provider or a handler: whatever each slot's callers agree on.
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _providers: dict[str, dict[str, Callable[..., Any]]] = {}
 _actions: dict[str, dict[str, "Action"]] = {}
@@ -27,20 +30,20 @@ class Action:
     run: Callable[..., Any]
 
 
-def provide(slot: str, name: str) -> Callable:
-    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+def provide(slot: str, name: str) -> Callable[[_F], _F]:
+    def register(function: _F) -> _F:
         _providers.setdefault(slot, {})[name] = function
         return function
 
     return register
 
 
-def collect(slot: str, **kwargs) -> dict[str, Any]:
+def collect(slot: str, **kwargs: Any) -> dict[str, Any]:
     return {name: function(**kwargs) for name, function in _providers.get(slot, {}).items()}
 
 
-def action(slot: str, name: str, label: str) -> Callable:
-    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+def action(slot: str, name: str, label: str) -> Callable[[_F], _F]:
+    def register(function: _F) -> _F:
         _actions.setdefault(slot, {})[name] = Action(name, label, function)
         return function
 

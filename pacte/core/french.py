@@ -7,6 +7,12 @@ import datetime
 import re
 import unicodedata
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import TypeAlias, TypeVar, cast
+
+# A figure as the pages and documents hold it (a template may also hand an empty string).
+Number: TypeAlias = int | float | Decimal | str | None
+
+_T = TypeVar("_T")
 
 # A no-break space, not the narrow one, in the documents: PDF readers take a narrow space for
 # no space at all.
@@ -52,7 +58,7 @@ def group_thousands(digits: str, sep: str = NNBSP) -> str:
     return sep.join(parts)
 
 
-def format_integer(value) -> str:
+def format_integer(value: Number) -> str:
     if value is None or value == "":
         return ""
     number = int(value)
@@ -60,7 +66,7 @@ def format_integer(value) -> str:
     return sign + group_thousands(str(abs(number)))
 
 
-def format_decimal(value, places: int = 2) -> str:
+def format_decimal(value: Number, places: int = 2) -> str:
     if value is None or value == "":
         return ""
     quantum = Decimal(1).scaleb(-places)
@@ -71,14 +77,14 @@ def format_decimal(value, places: int = 2) -> str:
     return sign + (f"{text},{fraction}" if places else text)
 
 
-def format_money(value) -> str:
+def format_money(value: Number) -> str:
     """1250000 → '1 250 000,00 €' (narrow no-break spaces, as the Imprimerie nationale writes)."""
     if value is None or value == "":
         return ""
     return f"{format_decimal(value, 2)}{NBSP}€"
 
 
-def format_date(value) -> str:
+def format_date(value: datetime.date | str | None) -> str:
     """A date (or aware datetime, or ISO date string from stored JSON) as 26/09/2022."""
     if not value:
         return ""
@@ -91,7 +97,7 @@ def format_date(value) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def format_date_words(value: datetime.date) -> str:
+def format_date_words(value: datetime.date | None) -> str:
     """26 septembre 2022; the first day of a month is written 1er."""
     if not value:
         return ""
@@ -231,7 +237,7 @@ def capitals(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def format_time(value) -> str:
+def format_time(value: datetime.time | datetime.datetime | None) -> str:
     """10 h 05."""
     return f"{value.hour} h {value.minute:02d}" if value else ""
 
@@ -246,15 +252,20 @@ FRENCH_SPACES = [
 ]
 
 
-def french_spacing(value):
+def french_spacing(value: _T) -> _T:
     """No line starts with « ; », « : », « » » or « … », nor ends with « « »: the spaces before
     them become no-break spaces, in every string of the data."""
+    # The data keeps its shape: a string stays a string, a list a list, a dict a dict.
+    return cast(_T, _spaced(value))
+
+
+def _spaced(value: object) -> object:
     if isinstance(value, str):
         for pattern, replacement in FRENCH_SPACES:
             value = pattern.sub(replacement, value)
         return value
     if isinstance(value, list):
-        return [french_spacing(v) for v in value]
+        return [_spaced(v) for v in value]
     if isinstance(value, dict):
-        return {k: french_spacing(v) for k, v in value.items()}
+        return {k: _spaced(v) for k, v in value.items()}
     return value

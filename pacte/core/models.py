@@ -41,7 +41,7 @@ class User(AbstractUser):
             )
         ]
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         if self.role == Role.PARTNER and self.partner_id is None:
             raise ValidationError(
@@ -61,7 +61,7 @@ class User(AbstractUser):
     def is_partner_user(self) -> bool:
         return self.is_active and self.role == Role.PARTNER
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.get_full_name() or self.username
 
 
@@ -89,7 +89,7 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} — {self.summary}"
 
 
@@ -129,7 +129,7 @@ class ApiToken(models.Model):
         verbose_name = "jeton d'API"
         verbose_name_plural = "jetons d'API"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
     @property

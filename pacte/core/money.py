@@ -1,20 +1,41 @@
 """Money: Decimal to the cent, in fields sized by one constant. Never float."""
 
+from __future__ import annotations
+
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal, TypeAlias, overload
 
 from django.db import models
+from django.db.models.expressions import Combinable
 
 MONEY_MAX_DIGITS = 14  # up to 999 999 999 999,99 €
 CENT = Decimal("0.01")
 
+# What a money field accepts (never a float) and what it gives back. (Strings: DecimalField
+# takes no type arguments when the program runs.)
+_Amount: TypeAlias = Decimal | int | str | Combinable
+AmountField: TypeAlias = "models.DecimalField[_Amount, Decimal]"
+OptionalAmountField: TypeAlias = "models.DecimalField[_Amount | None, Decimal | None]"
 
-def MoneyField(verbose_name: str, **kwargs) -> models.DecimalField:  # noqa: N802
+
+@overload
+def MoneyField(  # noqa: N802
+    verbose_name: str, *, null: Literal[False] = False, **kwargs: Any
+) -> AmountField: ...
+@overload
+def MoneyField(  # noqa: N802
+    verbose_name: str, *, null: Literal[True], **kwargs: Any
+) -> OptionalAmountField: ...
+def MoneyField(  # noqa: N802
+    verbose_name: str, *, null: bool = False, **kwargs: Any
+) -> AmountField | OptionalAmountField:
+    kwargs["null"] = null
     kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
     kwargs.setdefault("decimal_places", 2)
     return models.DecimalField(verbose_name, **kwargs)
 
 
-def cents(value) -> Decimal:
+def cents(value: Decimal | int | str) -> Decimal:
     """Round to the cent, half up: the one documented rounding step of amounts."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 

@@ -20,7 +20,7 @@ class Pages(PageNumberPagination):
 
     def paginate_queryset(
         self,
-        queryset: QuerySet,
+        queryset: QuerySet[Any],
         pagination: PageNumberPagination.Input,
         request: HttpRequest,
         **params: Any,

@@ -26,14 +26,29 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
-from django.http import Http404, HttpResponseNotAllowed
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseNotAllowed
 
 from .roles import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from .models import User
+    from .workflow import Workflow
+
+# Whoever reads or acts: a user, an anonymous visitor (a request's user before login), or None
+# (the system: management commands, the demo's seeding).
+Viewer: TypeAlias = "User | AnonymousUser | None"
+
+_QuerySet = TypeVar("_QuerySet", bound=QuerySet[Any])
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
+_Operation = TypeVar("_Operation", bound=Callable[..., Any])
 
 # --- Capabilities ----------------------------------------------------------------------------
 
@@ -48,7 +63,7 @@ class Capability:
     # Open to visitors who are not logged in.
     anonymous: bool = False
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.label
 
 
@@ -109,7 +124,7 @@ class Kind:
     # Path to the user who owns the object (a token): only that user sees or touches it.
     user_path: str | None = None
 
-    def private_q(self, user) -> Q:
+    def private_q(self, user: Viewer) -> Q:
         prefix = f"{self.draft_path}__" if self.draft_path else ""
         never_submitted = Q(**{f"{prefix}state": "draft"}) | Q(
             **{f"{prefix}state": "withdrawn", f"{prefix}submitted_at__isnull": True}
@@ -118,16 +133,16 @@ class Kind:
             return never_submitted & ~Q(**{f"{prefix}created_by": user.pk})
         return never_submitted
 
-    def is_private(self, obj, user) -> bool:
+    def is_private(self, obj: Model, user: Viewer) -> bool:
         if self.draft_path is None:
             return False
-        obj = _walk(obj, self.draft_path)
-        if obj is None or not hasattr(obj, "submitted_at"):
+        draft = _walk(obj, self.draft_path)
+        if draft is None or not hasattr(draft, "submitted_at"):
             return False
-        never_submitted = obj.state == "draft" or (
-            obj.state == "withdrawn" and obj.submitted_at is None
+        never_submitted: bool = draft.state == "draft" or (
+            draft.state == "withdrawn" and draft.submitted_at is None
         )
-        return never_submitted and not (_active(user) and obj.created_by_id == user.pk)
+        return never_submitted and not (_active(user) and draft.created_by_id == user.pk)
 
 
 KINDS = {
@@ -213,7 +228,11 @@ class Rule:
         )
 
 
-def _rules(kind: str, *entries: tuple) -> list[Rule]:
+# (action, capability or capabilities[, label[, note]])
+_Entry: TypeAlias = tuple[Any, ...]
+
+
+def _rules(kind: str, *entries: _Entry) -> list[Rule]:
     rules = []
     for entry in entries:
         action, capabilities, *rest = entry
@@ -376,10 +395,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ]
 }
 
-_WORKFLOWS: dict[str, list] = {}
+_WORKFLOWS: dict[str, list[Workflow]] = {}
 
 
-def register_workflow(workflow) -> None:
+def register_workflow(workflow: Workflow) -> None:
     """Each workflow's transitions are rules of its kind, named as the transition."""
     _WORKFLOWS.setdefault(workflow.kind, []).append(workflow)
     for transition in workflow.transitions.values():
@@ -389,7 +408,7 @@ def register_workflow(workflow) -> None:
         )
 
 
-def workflow_for(kind: str):
+def workflow_for(kind: str) -> Workflow | None:
     """The workflow of a kind that has one; a kind with several (a deliberation's publication
     and transmission) has none here."""
     (workflow,) = _WORKFLOWS.get(kind, [None])
@@ -406,68 +425,75 @@ def rule(kind: str, action: str) -> Rule:
 # --- Decisions ----------------------------------------------------------------------------
 
 
-def _active(user) -> bool:
+def _active(user: Viewer) -> TypeGuard[User]:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
-def _walk(obj, path: str):
+def _walk(obj: Model, path: str) -> Any:
     """Follow `path` ("contract__partner") from `obj`. The object may also be one of the path's
     parents (an operation for an attachment's path "operation__contract__partner", the parent
-    of an object about to be created): the path is then followed from that point."""
+    of an object about to be created): the path is then followed from that point. Any: the
+    object at the end of a path named by a string."""
     names = path.split("__") if path else []
     while names and not _has_forward_field(obj, names[0]):
         names = names[1:]
+    current: Any = obj
     for name in names:
-        obj = getattr(obj, name)
-        if obj is None:
+        current = getattr(current, name)
+        if current is None:
             return None
-    return obj
+    return current
 
 
-def _has_forward_field(obj, name: str) -> bool:
+def _has_forward_field(obj: object, name: str) -> bool:
+    if not isinstance(obj, Model):
+        return False
     try:
-        return obj._meta.get_field(name).concrete
-    except Exception:  # FieldDoesNotExist, or not a model
+        return bool(obj._meta.get_field(name).concrete)
+    except Exception:  # FieldDoesNotExist
         return False
 
 
-def owner_partner_id(kind: str, obj) -> int | None:
+def owner_partner_id(kind: str, obj: Model) -> int | None:
     """The partner organisation `obj` belongs to (`obj` may be the parent of a new object)."""
     path = KINDS[kind].partner_path
     if path is None:
         return None
     *through, last = path.split("__") if path else [""]
+    partner_id: int | None
     if not last:
-        return obj.pk
+        partner_id = obj.pk
+        return partner_id
     holder = _walk(obj, "__".join(through)) if through else obj
     if holder is None:
         return None
     if _has_forward_field(holder, last):
-        return getattr(holder, f"{last}_id")
+        partner_id = getattr(holder, f"{last}_id")
+        return partner_id
     # `obj` is the partner itself (a partner for an engineering request's "partner").
-    return holder.pk if holder._meta.model_name == "partner" else None
+    partner_id = holder.pk if holder._meta.model_name == "partner" else None
+    return partner_id
 
 
-def _owner_user_id(spec: Kind, obj) -> int | None:
-    *through, last = spec.user_path.split("__")
+def _owner_user_id(spec: Kind, obj: Model) -> int | None:
+    *through, last = (spec.user_path or "").split("__")
     holder = _walk(obj, "__".join(through)) if through else obj
-    return getattr(holder, f"{last}_id", None)
+    user_id: int | None = getattr(holder, f"{last}_id", None)
+    return user_id
 
 
-def is_own(user, kind: str, obj) -> bool:
-    return (
-        getattr(user, "partner_id", None) is not None
-        and owner_partner_id(kind, obj) == user.partner_id
-    )
+def is_own(user: Viewer, kind: str, obj: Model) -> bool:
+    partner_id: int | None = getattr(user, "partner_id", None)
+    return partner_id is not None and owner_partner_id(kind, obj) == partner_id
 
 
-def _matching(user, rule_: Rule) -> list[Capability]:
+def _matching(user: Viewer, rule_: Rule) -> list[Capability]:
     if not _active(user):
         return [c for c in rule_.capabilities if c.anonymous]
     return [c for c in rule_.capabilities if user.role in c.roles]
 
 
-def decide(user, kind: str, action: str, obj=None) -> str:
+def decide(user: Viewer, kind: str, action: str, obj: Model | None = None) -> str:
     """ "allow", "deny" (403: the role may not) or "hide" (404: not theirs to know of)."""
     rule_ = rule(kind, action)
     matching = _matching(user, rule_)
@@ -497,11 +523,11 @@ def refusal(rule_: Rule) -> str:
     return f"Votre rôle ne permet pas {de}{text}."
 
 
-def allows(user, kind: str, action: str, obj=None) -> bool:
+def allows(user: Viewer, kind: str, action: str, obj: Model | None = None) -> bool:
     return decide(user, kind, action, obj) == "allow"
 
 
-def require(actor, kind: str, action: str, obj=None) -> None:
+def require(actor: Viewer, kind: str, action: str, obj: Model | None = None) -> None:
     """Refuse (403, or 404 for someone else's object) unless `actor` may do `action`."""
     if actor is None:  # the system: management commands, seeding
         return
@@ -516,7 +542,7 @@ def require(actor, kind: str, action: str, obj=None) -> None:
     raise PermissionDenied(refusal(rule_))
 
 
-def scope(user, kind: str, queryset: QuerySet, action: str = "read") -> QuerySet:
+def scope(user: Viewer, kind: str, queryset: _QuerySet, action: str = "read") -> _QuerySet:
     """The objects of `queryset` that `user` may read: every selector starts here."""
     rule_ = rule(kind, action)
     matching = _matching(user, rule_)
@@ -531,7 +557,8 @@ def scope(user, kind: str, queryset: QuerySet, action: str = "read") -> QuerySet
         if spec.draft_path is None:
             return queryset
         return queryset.exclude(spec.private_q(user))
-    return queryset.filter(**{_partner_field(spec): user.partner_id})
+    # Only partner users reach here (every own-only capability is a partner's).
+    return queryset.filter(**{_partner_field(spec): getattr(user, "partner_id", None)})
 
 
 def _partner_field(spec: Kind) -> str:
@@ -555,7 +582,7 @@ class Declared:
 
     kind: str
     action: str  # an action, or FROM_URL
-    choices: dict = field(default_factory=dict, compare=False, hash=False)
+    choices: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def parse(cls, spec: str) -> Declared:
@@ -564,7 +591,7 @@ class Declared:
             raise LookupError(f"Unknown kind {kind!r}")
         return cls(kind, action)
 
-    def resolve(self, kwargs) -> str:
+    def resolve(self, kwargs: Mapping[str, object]) -> str:
         if self.action.startswith("<") and self.action.endswith(">"):
             return str(kwargs.get(self.action[1:-1], ""))
         return self.action
@@ -577,25 +604,30 @@ class PagePolicy:
     choices: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
-def page(*, get: str | None = None, post: str | None = None, choices=None):
+def page(
+    *,
+    get: str | None = None,
+    post: str | None = None,
+    choices: Mapping[str, Iterable[str]] | None = None,
+) -> Callable[[_View], _View]:
     """Declare a page's rules (`"operation.read"`), then guard it: other methods answer 405,
     anonymous visitors go to the login page, a role that may not do the declared action at all
     gets 403. Whether this user may act on this object is the selectors' and services' work.
     `choices` ({"name": [...]}) lists the values a URL keyword may take; others answer 404."""
-    choices = {key: frozenset(values) for key, values in (choices or {}).items()}
-    declared = {}
+    allowed = {key: frozenset(values) for key, values in (choices or {}).items()}
+    declared: dict[str, Declared] = {}
     if get:
         declared["GET"] = declared["HEAD"] = Declared.parse(get)
     if post:
         declared["POST"] = Declared.parse(post)
 
-    def decorator(view):
+    def decorator(view: _View) -> _View:
         @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            spec = declared.get(request.method)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            spec = declared.get(request.method or "")
             if spec is None:
                 return HttpResponseNotAllowed(sorted(set(declared) - {"HEAD"}))
-            if any(str(kwargs.get(key)) not in values for key, values in choices.items()):
+            if any(str(kwargs.get(key)) not in values for key, values in allowed.items()):
                 raise Http404("Action inconnue.")
             action = spec.resolve(kwargs)
             if (spec.kind, action) not in POLICY:
@@ -608,13 +640,16 @@ def page(*, get: str | None = None, post: str | None = None, choices=None):
                 raise PermissionDenied(refusal(rule(spec.kind, action)))
             return view(request, *args, **kwargs)
 
-        wrapper.policy = PagePolicy(declared, choices)
-        return wrapper
+        # Read by the permission test's walk of every URL.
+        wrapper.policy = PagePolicy(declared, allowed)  # type: ignore[attr-defined]
+        return cast(_View, wrapper)  # the view's own signature, guarded
 
     return decorator
 
 
-def endpoint(spec: str, *, choices=None):
+def endpoint(
+    spec: str, *, choices: Mapping[str, Iterable[str]] | None = None
+) -> Callable[[_Operation], _Operation]:
     """Declare an API operation's rule; the services and selectors it calls enforce it.
     `choices` as for `page` (documentation for the walk: the endpoint answers 404 itself)."""
     declared = Declared.parse(spec)
@@ -624,8 +659,9 @@ def endpoint(spec: str, *, choices=None):
         {key: frozenset(values) for key, values in (choices or {}).items()},
     )
 
-    def decorator(func):
-        func.policy = declared
+    def decorator(func: _Operation) -> _Operation:
+        # Read by the permission test's walk of every API operation.
+        func.policy = declared  # type: ignore[attr-defined]
         return func
 
     return decorator
@@ -634,13 +670,13 @@ def endpoint(spec: str, *, choices=None):
 # --- The policy as a table ----------------------------------------------------------------
 
 
-def table() -> list[dict]:
+def table() -> list[dict[str, Any]]:
     """Every rule with the roles it allows, for the documentation and the tests."""
     rows = []
     kinds = list(KINDS)
     first = ["read", "export", "create", "change"]
 
-    def order(item):
+    def order(item: tuple[tuple[str, str], Rule]) -> tuple[int, int]:
         (kind, action), _ = item
         return (kinds.index(kind), first.index(action) if action in first else len(first))
 

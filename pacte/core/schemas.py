@@ -5,10 +5,13 @@ refuses one in any text, and no field of Pacte means one). `validation_refusal` 
 validation errors of a request into the API's 422 answer: `detail` a French sentence, `errors`
 the field-by-field list (`loc`, `message`)."""
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from ninja import Schema
 from pydantic import field_validator
+
+_T = TypeVar("_T")
 
 NUL_MESSAGE = "ce texte contient un caractère nul, qu'aucun champ de Pacte n'accepte"
 
@@ -57,26 +60,30 @@ class Input(Schema):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value):
+    def _no_nul(cls, value: _T) -> _T:
         if _has_nul(value):
             raise ValueError(NUL_MESSAGE)
         return value
 
 
-def _message(error: dict) -> str:
+# One validation error as pydantic (through ninja) reports it: type, loc, msg, ctx…
+_Error = Mapping[str, Any]
+
+
+def _message(error: _Error) -> str:
     if error.get("type") == "value_error":
-        text = str(error.get("ctx", {}).get("error", "")) or error.get("msg", "")
+        text: str = str(error.get("ctx", {}).get("error", "")) or error.get("msg", "")
         return text.removeprefix("Value error, ")
     return MESSAGES.get(error.get("type", ""), "valeur invalide")
 
 
-def _place(loc) -> str:
+def _place(loc: Sequence[object]) -> str:
     # ninja prefixes the location with where it was read: body, query, path, form, file.
     parts = [str(p) for p in loc[1:]] if len(loc) > 1 else [str(p) for p in loc]
     return ".".join(parts) or "requête"
 
 
-def validation_refusal(errors: list[dict]) -> dict:
+def validation_refusal(errors: Sequence[_Error]) -> dict[str, Any]:
     """The 422 body for pydantic `errors`, in French."""
     listed = [{"loc": list(e.get("loc", ())), "message": _message(e)} for e in errors]
     summary = " ; ".join(f"{_place(e['loc'])} : {e['message']}" for e in listed)

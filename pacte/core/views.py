@@ -1,22 +1,31 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 
 from . import policy
 from .forms import ApiTokenForm
+from .models import User
 from .selectors import api_token_get, api_token_list
 from .services import api_token_create, api_token_revoke
 
 
+class SignedInRequest(HttpRequest):
+    """The request of a page whose rule only signed-in users pass (`account.*`): the policy sends
+    anonymous visitors to the login page before the view runs."""
+
+    user: User
+
+
 @policy.page(get="account.read")
-def home(request):
+def home(request: SignedInRequest) -> HttpResponse:
     if request.user.partner_id is not None:
         return redirect("contracts:partner_detail", pk=request.user.partner_id)
     return render(request, "core/home.html")
 
 
-def _account_page(request, form, **context):
+def _account_page(request: SignedInRequest, form: ApiTokenForm, **context: object) -> HttpResponse:
     response = render(
         request,
         "core/account.html",
@@ -37,9 +46,9 @@ NEW_TOKEN_KEY = "pacte_new_token"
 
 
 @policy.page(get="account.read")
-def account(request):
+def account(request: SignedInRequest) -> HttpResponse:
     shown = request.session.pop(NEW_TOKEN_KEY, None)
-    context = {}
+    context: dict[str, object] = {}
     if shown:
         token = next((t for t in api_token_list(user=request.user) if t.pk == shown["pk"]), None)
         if token is not None:
@@ -48,7 +57,7 @@ def account(request):
 
 
 @policy.page(post="account.change")
-def token_create(request):
+def token_create(request: SignedInRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         try:
@@ -70,7 +79,7 @@ def token_create(request):
 
 
 @policy.page(post="account.change")
-def token_revoke(request, pk: int):
+def token_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     token = api_token_get(user=request.user, pk=pk)
     api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Le jeton « {token.name} » est révoqué.")

@@ -6,14 +6,20 @@ state field: it locks the row, checks the current state and the actor's role, wr
 state, records the history row (who, when, from, to, why) and an audit row, in one transaction.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models, transaction
 
 from . import policy
 from .audit import audit
+
+if TYPE_CHECKING:
+    from .models import User
 
 
 class TransitionRefused(ValidationError):
@@ -27,19 +33,19 @@ class Transition:
     sources: frozenset[str]
     target: str
     # Who may make the move: a capability or several (see pacte.core.policy).
-    allowed: object
+    allowed: policy.Capability | tuple[policy.Capability, ...] | list[policy.Capability]
     reason_required: bool = False
     # Extra checks on the object before the move; each returns messages ("" or [] when fine).
     checks: tuple[Callable[[models.Model], str | list[str]], ...] = field(default_factory=tuple)
 
     @property
-    def capabilities(self) -> tuple:
+    def capabilities(self) -> tuple[policy.Capability, ...]:
         allowed = self.allowed
         return tuple(allowed) if isinstance(allowed, tuple | list) else (allowed,)
 
     @property
     def roles(self) -> frozenset[str]:
-        return frozenset().union(*(c.roles for c in self.capabilities))
+        return frozenset[str]().union(*(c.roles for c in self.capabilities))
 
 
 class Workflow:
@@ -52,7 +58,7 @@ class Workflow:
         transitions: Iterable[Transition],
         history_model: str,
         history_fk: str,
-    ):
+    ) -> None:
         self.kind = kind
         self.state_field = state_field
         self.states = states
@@ -73,7 +79,7 @@ class Workflow:
     def state_label(self, value: str) -> str:
         return self.states(value).label
 
-    def available(self, obj, user) -> list[Transition]:
+    def available(self, obj: models.Model, user: policy.Viewer) -> list[Transition]:
         state = getattr(obj, self.state_field)
         return [
             t
@@ -81,7 +87,15 @@ class Workflow:
             if state in t.sources and policy.allows(user, self.kind, t.name, obj)
         ]
 
-    def apply(self, obj, name: str, *, actor, reason: str = "", **updates):
+    def apply(
+        self,
+        obj: models.Model,
+        name: str,
+        *,
+        actor: User | None,
+        reason: str = "",
+        **updates: object,
+    ) -> HistoryRow:
         """Move `obj` through transition `name`; `updates` are fields set in the same write."""
         from django.apps import apps
 
@@ -96,7 +110,7 @@ class Workflow:
             raise TransitionRefused(f"Indiquez le motif pour {transition.label.lower()}.")
         model = type(obj)
         with transaction.atomic():
-            locked = model.objects.select_for_update().get(pk=obj.pk)
+            locked = model._default_manager.select_for_update().get(pk=obj.pk)
             current = getattr(locked, self.state_field)
             if current not in transition.sources:
                 raise TransitionRefused(
@@ -105,7 +119,7 @@ class Workflow:
                 )
             for attribute, value in updates.items():
                 field_ = model._meta.get_field(attribute)
-                if not field_.is_relation:
+                if isinstance(field_, models.Field) and not field_.is_relation:
                     value = field_.to_python(value)
                 setattr(locked, attribute, value)
             problems = []
@@ -116,7 +130,7 @@ class Workflow:
                 raise TransitionRefused(problems)
             setattr(locked, self.state_field, transition.target)
             locked.save(update_fields=[self.state_field, *updates.keys()])
-            history = apps.get_model(self.history_model).objects.create(
+            history: HistoryRow = apps.get_model(self.history_model).objects.create(
                 **{self.history_fk: locked},
                 actor=actor,
                 transition=transition.name,

@@ -1,5 +1,6 @@
 from django import template
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 
 from pacte.core import french
 
@@ -12,7 +13,7 @@ register.filter("date_words", french.format_date_words)
 
 
 @register.simple_tag(takes_context=True)
-def query_with(context, **changes):
+def query_with(context: template.Context, **changes: object) -> str:
     """The current query string with some parameters replaced (for pagination and sorting)."""
     params = context["request"].GET.copy()
     for key, value in changes.items():
@@ -24,7 +25,9 @@ def query_with(context, **changes):
 
 
 @register.simple_tag(takes_context=True)
-def sort_th(context, label: str, key: str, current: str, css_class: str = ""):
+def sort_th(
+    context: template.Context, label: str, key: str, current: str, css_class: str = ""
+) -> SafeString:
     """A sortable column header: a link that toggles the order, with aria-sort for screen readers.
 
     `key` is the ascending key (e.g. 'nom'); '-nom' is the descending one.

@@ -3,7 +3,11 @@ scoped by the user through the access policy: a partner user sees only its own o
 records; a `*_get` answers « introuvable » (404) whether the object does not exist or belongs
 to someone else."""
 
-from django.db.models import Count, Prefetch, QuerySet
+import datetime
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from django.db.models import Count, Model, Prefetch, QuerySet
 
 from pacte.core import policy
 from pacte.core.ids import get_or_404, valid_id
@@ -25,10 +29,14 @@ from .models import (
     TerritorialForum,
 )
 
+_M = TypeVar("_M", bound=Model)
+
 # --- Partners ------------------------------------------------------------------------------
 
 
-def partner_list(*, user, kind: str = "", territory_id: int | None = None, query: str = ""):
+def partner_list(
+    *, user: policy.Viewer, kind: str = "", territory_id: int | None = None, query: str = ""
+) -> QuerySet[Partner]:
     qs = policy.scope(
         user, "partner", Partner.objects.select_related("epci", "commune", "territory")
     )
@@ -41,7 +49,7 @@ def partner_list(*, user, kind: str = "", territory_id: int | None = None, query
     return qs.order_by("name")
 
 
-def partner_get(*, user, pk: int) -> Partner:
+def partner_get(*, user: policy.Viewer, pk: int) -> Partner:
     # The same answer whether it does not exist or belongs to someone else.
     return get_or_404(partner_list(user=user), pk, "Partenaire introuvable.")
 
@@ -49,7 +57,7 @@ def partner_get(*, user, pk: int) -> Partner:
 # --- Generations ---------------------------------------------------------------------------
 
 
-def generation_list(*, user):
+def generation_list(*, user: policy.Viewer) -> QuerySet[Generation]:
     return policy.scope(
         user,
         "generation",
@@ -57,25 +65,29 @@ def generation_list(*, user):
     )
 
 
-def generation_get(*, user, pk: int) -> Generation:
+def generation_get(*, user: policy.Viewer, pk: int) -> Generation:
     return get_or_404(generation_list(user=user), pk, "Génération introuvable.")
 
 
-def generation_current(*, user) -> Generation | None:
+def generation_current(*, user: policy.Viewer) -> Generation | None:
     return generation_list(user=user).filter(is_history=False).order_by("-period_start").first()
 
 
-def pacts_by_ids(*, user, generation: Generation, ids) -> list[Pact] | None:
+def pacts_by_ids(
+    *, user: policy.Viewer, generation: Generation, ids: Iterable[object]
+) -> list[Pact] | None:
     """The pacts `ids` of `generation`, or None when one of them is not one of its pacts."""
     return _by_ids(user, Pact.objects.filter(generation=generation), ids)
 
 
-def orientations_by_ids(*, user, generation: Generation, ids) -> list[Orientation] | None:
+def orientations_by_ids(
+    *, user: policy.Viewer, generation: Generation, ids: Iterable[object]
+) -> list[Orientation] | None:
     """The orientations `ids` of `generation`, or None when one of them is not one of its."""
     return _by_ids(user, Orientation.objects.filter(generation=generation), ids)
 
 
-def _by_ids(user, qs: QuerySet, ids) -> list | None:
+def _by_ids(user: policy.Viewer, qs: QuerySet[_M], ids: Iterable[object]) -> list[_M] | None:
     wanted = set(ids)
     valid = {pk for pk in (valid_id(i) for i in wanted) if pk is not None}
     if len(valid) != len(wanted):
@@ -100,14 +112,14 @@ CONTRACT_SORTS = {
 
 def contract_list(
     *,
-    user,
-    generation_id=None,
-    territory_id=None,
+    user: policy.Viewer,
+    generation_id: int | None = None,
+    territory_id: int | None = None,
     kind: str = "",
     state: str = "",
     query: str = "",
     sort: str = "partenaire",
-):
+) -> QuerySet[Contract]:
     qs = policy.scope(
         user,
         "contract",
@@ -128,7 +140,7 @@ def contract_list(
     return qs.order_by(CONTRACT_SORTS.get(sort, "partner__name"), "partner__name", "id")
 
 
-def contract_get(*, user, pk: int) -> Contract:
+def contract_get(*, user: policy.Viewer, pk: int) -> Contract:
     qs = policy.scope(
         user,
         "contract",
@@ -144,7 +156,7 @@ def contract_get(*, user, pk: int) -> Contract:
     return get_or_404(qs, pk, "Contrat introuvable.")
 
 
-def progress_pack(*, contract: Contract, on) -> dict:
+def progress_pack(*, contract: Contract, on: datetime.date) -> dict[str, Any]:
     """The steering committee's progress pack, built from the data at date `on`.
 
     Operations, amounts and commitments come from their own domains as those are added;
@@ -175,7 +187,9 @@ def progress_pack(*, contract: Contract, on) -> dict:
 # --- Steering committees -------------------------------------------------------------------
 
 
-def committee_list(*, user, contract: Contract | None = None, partner: Partner | None = None):
+def committee_list(
+    *, user: policy.Viewer, contract: Contract | None = None, partner: Partner | None = None
+) -> QuerySet[SteeringCommittee]:
     qs = policy.scope(
         user,
         "committee",
@@ -188,18 +202,18 @@ def committee_list(*, user, contract: Contract | None = None, partner: Partner |
     return qs.order_by("-held_on")
 
 
-def committee_get(*, user, pk: int) -> SteeringCommittee:
+def committee_get(*, user: policy.Viewer, pk: int) -> SteeringCommittee:
     return get_or_404(committee_list(user=user), pk, "Comité de pilotage introuvable.")
 
 
-def committee_action_get(*, user, committee_pk: int, pk: int) -> CommitteeAction:
+def committee_action_get(*, user: policy.Viewer, committee_pk: int, pk: int) -> CommitteeAction:
     """An action of the committee `committee_pk`, and of that committee only (404 otherwise)."""
     committee = committee_get(user=user, pk=committee_pk)
     qs = CommitteeAction.objects.filter(committee=committee).select_related("committee__contract")
     return get_or_404(qs, pk, "Action introuvable.")
 
 
-def open_actions_before(*, committee: SteeringCommittee):
+def open_actions_before(*, committee: SteeringCommittee) -> QuerySet[CommitteeAction]:
     """Actions still open from the contract's earlier committees (`committee` comes from
     `committee_get`: these are actions of the same contract)."""
     return CommitteeAction.objects.filter(
@@ -212,7 +226,9 @@ def open_actions_before(*, committee: SteeringCommittee):
 # --- Assises territoriales -----------------------------------------------------------------
 
 
-def forum_list(*, user, generation_id=None):
+def forum_list(
+    *, user: policy.Viewer, generation_id: int | None = None
+) -> QuerySet[TerritorialForum]:
     qs = policy.scope(
         user,
         "forum",
@@ -226,7 +242,7 @@ def forum_list(*, user, generation_id=None):
     return qs
 
 
-def forum_get(*, user, pk: int) -> TerritorialForum:
+def forum_get(*, user: policy.Viewer, pk: int) -> TerritorialForum:
     qs = forum_list(user=user).prefetch_related(
         Prefetch("invitations", queryset=ForumInvitation.objects.select_related("partner")),
         Prefetch(
@@ -243,8 +259,12 @@ def forum_get(*, user, pk: int) -> TerritorialForum:
 
 
 def engineering_request_list(
-    *, user, partner: Partner | None = None, contract: Contract | None = None, state: str = ""
-):
+    *,
+    user: policy.Viewer,
+    partner: Partner | None = None,
+    contract: Contract | None = None,
+    state: str = "",
+) -> QuerySet[EngineeringRequest]:
     qs = policy.scope(
         user,
         "engineering",
@@ -259,7 +279,7 @@ def engineering_request_list(
     return qs
 
 
-def engineering_request_get(*, user, pk: int) -> EngineeringRequest:
+def engineering_request_get(*, user: policy.Viewer, pk: int) -> EngineeringRequest:
     qs = engineering_request_list(user=user).prefetch_related(
         Prefetch("events", queryset=EngineeringRequestEvent.objects.select_related("actor"))
     )

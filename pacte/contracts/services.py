@@ -1,12 +1,16 @@
-from typing import TypedDict, Unpack
+import datetime
+from collections.abc import Iterable, Mapping
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import QuerySet
 
 from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.french import format_date
 from pacte.core.models import User
+from pacte.core.workflow import HistoryRow
 from pacte.territory.models import Commune, Epci, Territory
 
 from .models import (
@@ -16,6 +20,8 @@ from .models import (
     EngineeringRequest,
     ForumInvitation,
     Generation,
+    Orientation,
+    Pact,
     Partner,
     PriorityStake,
     RaisedStake,
@@ -64,7 +70,9 @@ def partner_create(*, actor: User | None, **fields: Unpack[PartnerFields]) -> Pa
 
 
 @transaction.atomic
-def partners_create_from_epcis(*, actor, epcis=None, is_demo: bool = False) -> list[Partner]:
+def partners_create_from_epcis(
+    *, actor: User | None, epcis: QuerySet[Epci] | None = None, is_demo: bool = False
+) -> list[Partner]:
     """One partner per intercommunalité of the referential that has none yet."""
     policy.require(actor, "partner", "create")
     epcis = Epci.objects.filter(partner__isnull=True) if epcis is None else epcis
@@ -109,7 +117,9 @@ def _refuse_if_frozen(contract: Contract) -> None:
 
 
 @transaction.atomic
-def contract_create(*, actor, generation: Generation, partner: Partner, **text) -> Contract:
+def contract_create(
+    *, actor: User | None, generation: Generation, partner: Partner, **text: str | bool
+) -> Contract:
     policy.require(actor, "contract", "create", Contract(generation=generation, partner=partner))
     unknown = set(text) - set(CONTRACT_TEXT_FIELDS) - {"is_demo"}
     if unknown:
@@ -128,7 +138,7 @@ def contract_create(*, actor, generation: Generation, partner: Partner, **text) 
 
 
 @transaction.atomic
-def contract_update(*, actor, contract: Contract, **text) -> Contract:
+def contract_update(*, actor: User | None, contract: Contract, **text: str) -> Contract:
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     policy.require(actor, "contract", "change", contract)
     _refuse_if_frozen(contract)
@@ -151,7 +161,13 @@ def contract_update(*, actor, contract: Contract, **text) -> Contract:
 
 @transaction.atomic
 def stake_add(
-    *, actor, contract: Contract, title: str, description: str = "", pacts=(), orientations=()
+    *,
+    actor: User | None,
+    contract: Contract,
+    title: str,
+    description: str = "",
+    pacts: Iterable[Pact] = (),
+    orientations: Iterable[Orientation] = (),
 ) -> PriorityStake:
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     policy.require(actor, "stake", "create", PriorityStake(contract=contract))
@@ -180,15 +196,21 @@ def stake_add(
     return stake
 
 
-def contract_agree(*, actor, contract: Contract, reason: str = ""):
+def contract_agree(*, actor: User | None, contract: Contract, reason: str = "") -> HistoryRow:
     return CONTRACT_WORKFLOW.apply(contract, "agree", actor=actor, reason=reason)
 
 
-def contract_reopen(*, actor, contract: Contract, reason: str):
+def contract_reopen(*, actor: User | None, contract: Contract, reason: str) -> HistoryRow:
     return CONTRACT_WORKFLOW.apply(contract, "reopen", actor=actor, reason=reason)
 
 
-def contract_vote(*, actor, contract: Contract, deliberation_number: str, vote_date):
+def contract_vote(
+    *,
+    actor: User | None,
+    contract: Contract,
+    deliberation_number: str,
+    vote_date: datetime.date | None,
+) -> HistoryRow:
     return CONTRACT_WORKFLOW.apply(
         contract,
         "vote",
@@ -198,7 +220,13 @@ def contract_vote(*, actor, contract: Contract, deliberation_number: str, vote_d
     )
 
 
-def contract_sign(*, actor, contract: Contract, partner_signed_on, department_signed_on):
+def contract_sign(
+    *,
+    actor: User | None,
+    contract: Contract,
+    partner_signed_on: datetime.date | None,
+    department_signed_on: datetime.date | None,
+) -> HistoryRow:
     return CONTRACT_WORKFLOW.apply(
         contract,
         "sign",
@@ -208,7 +236,9 @@ def contract_sign(*, actor, contract: Contract, partner_signed_on, department_si
     )
 
 
-def contract_close(*, actor, contract: Contract, closed_on, reason: str):
+def contract_close(
+    *, actor: User | None, contract: Contract, closed_on: datetime.date | None, reason: str
+) -> HistoryRow:
     return CONTRACT_WORKFLOW.apply(
         contract, "close", actor=actor, reason=reason, closed_on=closed_on
     )
@@ -216,7 +246,13 @@ def contract_close(*, actor, contract: Contract, closed_on, reason: str):
 
 @transaction.atomic
 def amendment_create(
-    *, actor, contract: Contract, adopted_on, reason: str, deliberation_number: str = "", **text
+    *,
+    actor: User | None,
+    contract: Contract,
+    adopted_on: datetime.date,
+    reason: str,
+    deliberation_number: str = "",
+    **text: str,
 ) -> Amendment:
     """Change a voted contract's text through an avenant that keeps the previous wording."""
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
@@ -261,12 +297,12 @@ def amendment_create(
 @transaction.atomic
 def forum_create(
     *,
-    actor,
+    actor: User | None,
     generation: Generation,
-    territory,
-    held_on,
+    territory: Territory,
+    held_on: datetime.date,
     place: str = "",
-    partners=(),
+    partners: Iterable[Partner] = (),
     is_demo: bool = False,
 ) -> TerritorialForum:
     policy.require(actor, "forum", "create")
@@ -296,7 +332,9 @@ def forum_create(
 
 
 @transaction.atomic
-def forum_record_attendance(*, actor, forum: TerritorialForum, attended: dict[int, bool]) -> None:
+def forum_record_attendance(
+    *, actor: User | None, forum: TerritorialForum, attended: dict[int, bool]
+) -> None:
     """`attended` maps partner ids to present (True) or absent (False)."""
     policy.require(actor, "forum", "change", forum)
     invitations = {i.partner_id: i for i in forum.invitations.select_for_update()}
@@ -319,13 +357,13 @@ def forum_record_attendance(*, actor, forum: TerritorialForum, attended: dict[in
 @transaction.atomic
 def raised_stake_add(
     *,
-    actor,
+    actor: User | None,
     forum: TerritorialForum,
     partner: Partner,
     title: str,
     description: str = "",
-    pacts=(),
-    orientations=(),
+    pacts: Iterable[Pact] = (),
+    orientations: Iterable[Orientation] = (),
 ) -> RaisedStake:
     policy.require(actor, "forum", "change", forum)
     if not forum.invitations.filter(partner=partner).exists():
@@ -349,7 +387,9 @@ def raised_stake_add(
 
 
 @transaction.atomic
-def forum_stakes_to_contracts(*, actor, forum: TerritorialForum) -> list[PriorityStake]:
+def forum_stakes_to_contracts(
+    *, actor: User | None, forum: TerritorialForum
+) -> list[PriorityStake]:
     """Each stake raised at the assise becomes a draft priority stake of its partner's contract
     (the contract is opened in drafting when the partner has none yet). Runs once per stake."""
     policy.require(actor, "forum", "change", forum)
@@ -386,13 +426,13 @@ def forum_stakes_to_contracts(*, actor, forum: TerritorialForum) -> list[Priorit
 @transaction.atomic
 def engineering_request_create(
     *,
-    actor,
+    actor: User | None,
     partner: Partner,
     provider: str,
     subject: str,
     description: str = "",
     people: str = "",
-    requested_on,
+    requested_on: datetime.date,
     contract: Contract | None = None,
     is_demo: bool = False,
 ) -> EngineeringRequest:
@@ -423,8 +463,13 @@ def engineering_request_create(
 
 
 def engineering_request_move(
-    *, actor, request: EngineeringRequest, transition: str, reason: str = "", outcome: str = ""
-):
+    *,
+    actor: User | None,
+    request: EngineeringRequest,
+    transition: str,
+    reason: str = "",
+    outcome: str = "",
+) -> HistoryRow:
     updates = {"outcome": outcome.strip()} if outcome else {}
     return ENGINEERING_WORKFLOW.apply(request, transition, actor=actor, reason=reason, **updates)
 
@@ -435,13 +480,13 @@ def engineering_request_move(
 @transaction.atomic
 def committee_hold(
     *,
-    actor,
+    actor: User | None,
     contract: Contract,
-    held_on,
+    held_on: datetime.date,
     attendees: str,
     place: str = "",
     decisions: str = "",
-    actions=(),
+    actions: Iterable[Mapping[str, Any]] = (),
     is_demo: bool = False,
 ) -> SteeringCommittee:
     """Record the year's steering committee with its progress pack taken from the data.
@@ -485,7 +530,9 @@ def committee_hold(
 
 
 @transaction.atomic
-def committee_action_done(*, actor, action: CommitteeAction, done_on) -> CommitteeAction:
+def committee_action_done(
+    *, actor: User | None, action: CommitteeAction, done_on: datetime.date
+) -> CommitteeAction:
     action = CommitteeAction.objects.select_for_update().get(pk=action.pk)
     policy.require(actor, "committee", "change", action.committee)
     if action.done_on is None:

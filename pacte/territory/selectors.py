@@ -4,6 +4,8 @@ The referential is the Département's working ground: its staff and elected memb
 partner users work in their own space and do not browse it (403).
 """
 
+from typing import Any, TypeVar
+
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -13,9 +15,12 @@ from pacte.core.french import format_integer
 
 from .maps import MapShape, SvgMap
 from .models import Canton, Commune, Councillor, Department, Epci, PoliticalGroup, Territory
+from .querysets import CouncillorQuerySet
+
+_QuerySet = TypeVar("_QuerySet", bound=QuerySet[Any])
 
 
-def _scope(user, queryset: QuerySet) -> QuerySet:
+def _scope(user: policy.Viewer, queryset: _QuerySet) -> _QuerySet:
     return policy.scope(user, "referential", queryset)
 
 
@@ -31,11 +36,11 @@ EPCI_SORTS = {
 }
 
 
-def department_list(*, user) -> QuerySet[Department]:
+def department_list(*, user: policy.Viewer) -> QuerySet[Department]:
     return _scope(user, Department.objects.all())
 
 
-def territory_list(*, user) -> QuerySet[Territory]:
+def territory_list(*, user: policy.Viewer) -> QuerySet[Territory]:
     return _scope(
         user,
         Territory.objects.select_related("department").annotate(
@@ -46,7 +51,7 @@ def territory_list(*, user) -> QuerySet[Territory]:
 
 def epci_list(
     *,
-    user,
+    user: policy.Viewer,
     kind: str = "",
     territory_id: int | None = None,
     sort: str = "nom",
@@ -67,28 +72,30 @@ def epci_list(
     return qs.order_by(EPCI_SORTS.get(sort, "name"), "name")
 
 
-def epci_get(*, user, siren: str) -> Epci:
+def epci_get(*, user: policy.Viewer, siren: str) -> Epci:
     try:
         return epci_list(user=user).get(siren=siren)
     except Epci.DoesNotExist as exc:
         raise Http404("Intercommunalité introuvable.") from exc
 
 
-def commune_list(*, user, query: str = "", epci: Epci | None = None) -> QuerySet[Commune]:
+def commune_list(
+    *, user: policy.Viewer, query: str = "", epci: Epci | None = None
+) -> QuerySet[Commune]:
     qs = _scope(user, Commune.objects.select_related("epci", "department").search(query))
     if epci is not None:
         qs = qs.filter(epci=epci)
     return qs.prefetch_related(Prefetch("cantons", queryset=Canton.objects.order_by("code")))
 
 
-def commune_get(*, user, insee_code: str) -> Commune:
+def commune_get(*, user: policy.Viewer, insee_code: str) -> Commune:
     try:
         return commune_list(user=user).get(insee_code=insee_code)
     except Commune.DoesNotExist as exc:
         raise Http404("Commune introuvable.") from exc
 
 
-def canton_list(*, user) -> QuerySet[Canton]:
+def canton_list(*, user: policy.Viewer) -> QuerySet[Canton]:
     return _scope(
         user,
         Canton.objects.select_related("department").annotate(
@@ -98,8 +105,12 @@ def canton_list(*, user) -> QuerySet[Canton]:
 
 
 def councillor_list(
-    *, user, group_id: int | None = None, in_office: bool = True, department_code: str = ""
-):
+    *,
+    user: policy.Viewer,
+    group_id: int | None = None,
+    in_office: bool = True,
+    department_code: str = "",
+) -> CouncillorQuerySet:
     qs = _scope(user, Councillor.objects.select_related("canton", "political_group"))
     if department_code:
         qs = qs.filter(canton__department__code=department_code)
@@ -110,11 +121,11 @@ def councillor_list(
     return qs.by_function()
 
 
-def political_group_list(*, user) -> QuerySet[PoliticalGroup]:
+def political_group_list(*, user: policy.Viewer) -> QuerySet[PoliticalGroup]:
     return _scope(user, PoliticalGroup.objects.annotate(member_total=Count("members")))
 
 
-def epci_map(*, user, epci: Epci) -> list[SvgMap]:
+def epci_map(*, user: policy.Viewer, epci: Epci) -> list[SvgMap]:
     """One map per département holding communes of `epci`, the intercommunalité highlighted.
     Two queries whatever the number of départements it spans."""
     departments = list(_scope(user, Department.objects.filter(communes__epci=epci)).distinct())

@@ -43,6 +43,11 @@ class Document(models.Model):
         help_text="Un document dont la signature a commencé ne change plus.",
     )
 
+    # Set on the documents that `selectors.document_list` returns, for the reader at hand.
+    next_step: "SignatureStep | None"
+    can_prepare_signature: bool
+    can_sign: bool
+
     class Meta:
         verbose_name = "document"
         verbose_name_plural = "documents"

@@ -1,6 +1,8 @@
 """Generating, storing, freezing and signing documents."""
 
 import hashlib
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -9,18 +11,26 @@ from django.utils import timezone
 
 from pacte.core import files, policy
 from pacte.core.audit import audit
+from pacte.core.models import User
 from pacte.operations.models import Operation
 from pacte.operations.workflows import OPERATION_WORKFLOW, SIGN_AGREEMENT
 
 from . import rendering, signing
 from .docx import agreement_docx
-from .models import Document, SignatureStep
+from .models import Document, DocumentBatch, SignatureStep
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def document_store(
-    *, actor, operation, kind, template, data, content: bytes, content_type="application/pdf"
+    *,
+    actor: User | None,
+    operation: Operation | None,
+    kind: str,
+    template: str,
+    data: dict[str, Any],
+    content: bytes,
+    content_type: str = "application/pdf",
 ) -> Document:
     """Save a new version of a document. A document of no operation (a deliberation, a report,
     the minutes) is known by the `reference` of its data (« 2022-317 »): its versions, file
@@ -60,7 +70,7 @@ def document_store(
 
 
 @transaction.atomic
-def sheet_generate(*, actor, operation: Operation) -> Document:
+def sheet_generate(*, actor: User | None, operation: Operation) -> Document:
     policy.require(actor, "document", "generate", Document(operation=operation))
     data = rendering.sheet_data(operation)
     pdf = rendering.render_pdf("sheet.typ", data)
@@ -74,7 +84,9 @@ def sheet_generate(*, actor, operation: Operation) -> Document:
     )
 
 
-def _agreement_inputs(operation, department_signatory, partner_signatory):
+def _agreement_inputs(
+    operation: Operation, department_signatory: str, partner_signatory: str
+) -> dict[str, Any]:
     if operation.state not in Operation.VOTED_STATES:
         raise ValidationError("La convention suit le vote de la subvention.")
     partner = operation.contract.partner
@@ -92,7 +104,11 @@ def _agreement_inputs(operation, department_signatory, partner_signatory):
 
 @transaction.atomic
 def agreement_generate(
-    *, actor, operation: Operation, department_signatory: str = "", partner_signatory: str = ""
+    *,
+    actor: User | None,
+    operation: Operation,
+    department_signatory: str = "",
+    partner_signatory: str = "",
 ) -> Document:
     policy.require(actor, "document", "generate", Document(operation=operation))
     data = _agreement_inputs(operation, department_signatory, partner_signatory)
@@ -109,7 +125,11 @@ def agreement_generate(
 
 @transaction.atomic
 def agreement_docx_generate(
-    *, actor, operation: Operation, department_signatory: str = "", partner_signatory: str = ""
+    *,
+    actor: User | None,
+    operation: Operation,
+    department_signatory: str = "",
+    partner_signatory: str = "",
 ) -> Document:
     policy.require(actor, "document", "generate", Document(operation=operation))
     data = _agreement_inputs(operation, department_signatory, partner_signatory)
@@ -125,7 +145,9 @@ def agreement_docx_generate(
 
 
 @transaction.atomic
-def signing_start(*, actor, document: Document, order: list[str]) -> list[SignatureStep]:
+def signing_start(
+    *, actor: User | None, document: Document, order: list[str]
+) -> list[SignatureStep]:
     """Freeze the document and set who signs in which order."""
     policy.require(actor, "document", "prepare_signature", document)
     document = (
@@ -160,7 +182,7 @@ def signing_start(*, actor, document: Document, order: list[str]) -> list[Signat
     return steps
 
 
-def signing_refusal(actor, document: Document, step: SignatureStep | None) -> str:
+def signing_refusal(actor: policy.Viewer, document: Document, step: SignatureStep | None) -> str:
     """Why `actor` may not sign `step` of `document` now ("" when they may). Each side signs
     its own step: the Département's by those who instruct, the partner's by the partner's own
     users, and by no one else."""
@@ -181,12 +203,14 @@ def signing_refusal(actor, document: Document, step: SignatureStep | None) -> st
 def current_file(document: Document) -> bytes:
     last = document.signatures.filter(signed_at__isnull=False).order_by("-order").first()
     with (last.file if last else document.file).open("rb") as handle:
-        return handle.read()
+        content: bytes = handle.read()
+        return content
 
 
 @transaction.atomic
-def document_sign(*, actor, document: Document) -> SignatureStep:
-    """Sign the document as the next signer in the order set, if the actor is that signer."""
+def document_sign(*, actor: User, document: Document) -> SignatureStep:
+    """Sign the document as the next signer in the order set, if the actor is that signer (a
+    person: the system signs nothing)."""
     policy.require(actor, "document", "sign", document)
     document = (
         Document.objects.select_for_update(of=("self",))
@@ -200,7 +224,10 @@ def document_sign(*, actor, document: Document) -> SignatureStep:
     refusal = signing_refusal(actor, document, step)
     if refusal:
         raise PermissionDenied(refusal)
-    partner = document.operation.contract.partner
+    operation = document.operation
+    if operation is None:  # `signing_start` opens the signature of an operation's agreement only
+        raise ValidationError("Seule la convention (PDF) se signe.")
+    partner = operation.contract.partner
     if step.signer == SignatureStep.Signer.DEPARTMENT:
         organisation = "Département du Pas-de-Calais"
     else:
@@ -210,7 +237,7 @@ def document_sign(*, actor, document: Document) -> SignatureStep:
         field_name=f"Signature{step.order}",
         signer_name=actor.get_full_name() or actor.username,
         organisation=organisation,
-        reason=f"Signature de la convention {document.operation.reference}",
+        reason=f"Signature de la convention {operation.reference}",
     )
     step.signed_by = actor
     step.signed_at = timezone.now()
@@ -224,21 +251,23 @@ def document_sign(*, actor, document: Document) -> SignatureStep:
         summary=f"{document} signé par {step.get_signer_display().lower()}",
         data={"sha256": step.sha256},
     )
-    if not document.signatures.filter(signed_at__isnull=True).exists():
-        operation = document.operation
-        if operation.state == Operation.State.VOTED:
-            OPERATION_WORKFLOW.apply(
-                operation,
-                SIGN_AGREEMENT,
-                actor=actor,
-                reason=f"Convention signée (empreinte {step.sha256[:12]}…)",
-            )
+    if (
+        not document.signatures.filter(signed_at__isnull=True).exists()
+        and operation.state == Operation.State.VOTED
+    ):
+        OPERATION_WORKFLOW.apply(
+            operation,
+            SIGN_AGREEMENT,
+            actor=actor,
+            reason=f"Convention signée (empreinte {step.sha256[:12]}…)",
+        )
     return step
 
 
-def batch_start(*, actor, kind: str, operations, label: str):
+def batch_start(
+    *, actor: User | None, kind: str, operations: Iterable[Operation], label: str
+) -> DocumentBatch:
     """Queue a batch of documents; the worker generates them and builds the archive."""
-    from .models import DocumentBatch
     from .tasks import generate_batch
 
     policy.require(actor, "batch", "create")

@@ -2,11 +2,13 @@
 the access policy: a partner sees only its organisation's, a partner's draft is seen only by
 that partner (and its author) until it is submitted."""
 
+import datetime
 import re
 from decimal import Decimal, InvalidOperation
+from typing import NotRequired, TypedDict, cast
 
-from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from pacte.contracts.models import Contract, Pact, Partner, PriorityStake
@@ -14,6 +16,7 @@ from pacte.core import policy
 from pacte.core.ids import valid_id
 from pacte.core.models import User
 from pacte.territory.models import Commune
+from pacte.territory.querysets import CommuneQuerySet
 
 from .models import (
     Attachment,
@@ -22,6 +25,7 @@ from .models import (
     OperationEvent,
     ReciprocalCommitment,
 )
+from .querysets import OperationQuerySet
 
 REFERENCE = re.compile(r"OP-[\w-]+", re.IGNORECASE)
 
@@ -39,7 +43,7 @@ OPERATION_SORTS = {
 }
 
 
-def _decimal_or_none(raw):
+def _decimal_or_none(raw: object) -> Decimal | None:
     try:
         return (
             Decimal(str(raw).replace(" ", "").replace(",", ".")) if raw not in (None, "") else None
@@ -50,20 +54,20 @@ def _decimal_or_none(raw):
 
 def operation_list(
     *,
-    user,
-    generation_id=None,
-    territory_id=None,
-    partner_id=None,
+    user: policy.Viewer,
+    generation_id: int | None = None,
+    territory_id: int | None = None,
+    partner_id: int | None = None,
     state: str = "",
-    stake_id=None,
-    pact_id=None,
-    min_amount=None,
-    max_amount=None,
+    stake_id: int | None = None,
+    pact_id: int | None = None,
+    min_amount: object = None,
+    max_amount: object = None,
     query: str = "",
-    assigned_to_id=None,
+    assigned_to_id: int | None = None,
     sort: str = "recent",
     action: str = "read",
-):
+) -> OperationQuerySet:
     """The operations `user` may read (`action="export"` for an export), filtered."""
     qs = policy.scope(user, "operation", Operation.objects.all(), action)
     if generation_id:
@@ -95,18 +99,18 @@ def operation_list(
             | Q(description__icontains=query)
             | Q(contract__partner__name__icontains=query)
         )
-    qs = qs.annotate(fund_amount=F("requested_fund_amount"))
+    funded = qs.annotate(fund_amount=F("requested_fund_amount"))
     low, high = _decimal_or_none(min_amount), _decimal_or_none(max_amount)
     if low is not None:
-        qs = qs.filter(fund_amount__gte=low)
+        funded = funded.filter(fund_amount__gte=low)
     if high is not None:
-        qs = qs.filter(fund_amount__lte=high)
-    return qs.select_related(
+        funded = funded.filter(fund_amount__lte=high)
+    return funded.select_related(
         "contract__partner__territory", "contract__generation", "assigned_to"
     ).order_by(OPERATION_SORTS.get(sort, "-created_at"), "-id")
 
 
-def state_counts(queryset) -> list[tuple[str, str, int]]:
+def state_counts(queryset: QuerySet[Operation]) -> list[tuple[str, str, int]]:
     """(state, label, count) for every state, from one grouped query."""
     counts = dict(
         queryset.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
@@ -114,11 +118,11 @@ def state_counts(queryset) -> list[tuple[str, str, int]]:
     return [(value, label, counts.get(value, 0)) for value, label in Operation.State.choices]
 
 
-def operation_get(*, user, pk: int) -> Operation:
+def operation_get(*, user: policy.Viewer, pk: int) -> Operation:
     """The operation with its plan, attachments, messages, history and commitments; 404 when
     `user` may not see it, whatever the reason (another partner's, a draft, unknown)."""
-    pk = valid_id(pk)
-    if pk is None:
+    valid = valid_id(pk)
+    if valid is None:
         raise Http404("Opération introuvable.")
     qs = (
         policy.scope(user, "operation", Operation.objects.all())
@@ -143,24 +147,24 @@ def operation_get(*, user, pk: int) -> Operation:
         )
     )
     try:
-        return qs.get(pk=pk)
+        return qs.get(pk=valid)
     except Operation.DoesNotExist as exc:
         raise Http404("Opération introuvable.") from exc
 
 
-def attachment_get(*, user, operation_pk: int, pk: int) -> Attachment:
+def attachment_get(*, user: policy.Viewer, operation_pk: int, pk: int) -> Attachment:
     """An attachment of the operation `operation_pk`; 404 for one of another operation."""
-    operation_pk, pk = valid_id(operation_pk), valid_id(pk)
-    if operation_pk is None or pk is None:
+    valid_operation_pk, valid_pk = valid_id(operation_pk), valid_id(pk)
+    if valid_operation_pk is None or valid_pk is None:
         raise Http404("Pièce introuvable.")
     qs = policy.scope(user, "attachment", Attachment.objects.select_related("operation"))
     try:
-        return qs.get(operation_id=operation_pk, pk=pk)
+        return qs.get(operation_id=valid_operation_pk, pk=valid_pk)
     except Attachment.DoesNotExist as exc:
         raise Http404("Pièce introuvable.") from exc
 
 
-def attachment_list(*, user, operation: Operation | None):
+def attachment_list(*, user: policy.Viewer, operation: Operation | None) -> QuerySet[Attachment]:
     """The attachments of `operation` that `user` may read (none without an operation)."""
     qs = policy.scope(user, "attachment", Attachment.objects.all())
     if operation is None:
@@ -168,7 +172,9 @@ def attachment_list(*, user, operation: Operation | None):
     return qs.filter(operation=operation).order_by("kind", "-version")
 
 
-def commitment_list(*, user, contract=None):
+def commitment_list(
+    *, user: policy.Viewer, contract: Contract | None = None
+) -> QuerySet[ReciprocalCommitment]:
     qs = policy.scope(
         user,
         "reciprocal_commitment",
@@ -179,17 +185,17 @@ def commitment_list(*, user, contract=None):
     return qs
 
 
-def commitment_get(*, user, pk: int) -> ReciprocalCommitment:
-    pk = valid_id(pk)
-    if pk is None:
+def commitment_get(*, user: policy.Viewer, pk: int) -> ReciprocalCommitment:
+    valid = valid_id(pk)
+    if valid is None:
         raise Http404("Engagement introuvable.")
     try:
-        return commitment_list(user=user).get(pk=pk)
+        return commitment_list(user=user).get(pk=valid)
     except ReciprocalCommitment.DoesNotExist as exc:
         raise Http404("Engagement introuvable.") from exc
 
 
-def assignable_agents(*, user):
+def assignable_agents(*, user: policy.Viewer) -> QuerySet[User]:
     """The active users an operation can be given to: those whose role instructs. Only an
     instructor, who distributes the work, gets the list."""
     if not policy.allows(user, "operation", "assign"):
@@ -199,7 +205,7 @@ def assignable_agents(*, user):
     )
 
 
-def partner_choices(*, user):
+def partner_choices(*, user: policy.Viewer) -> QuerySet[Partner]:
     """The partners with a contract, for the list's filter: every one for the Département's
     readers, none for a partner (it sees only its own operations anyway)."""
     if not policy.allows(user, "referential", "read"):
@@ -207,26 +213,37 @@ def partner_choices(*, user):
     return policy.scope(user, "partner", Partner.objects.filter(contracts__isnull=False)).distinct()
 
 
-def commune_choices(*, contract: Contract):
+def commune_choices(*, contract: Contract) -> CommuneQuerySet:
     """The communes an operation of `contract` may be located in: those of the partner's
     intercommunalité, or of its département for a partner that is not one."""
     partner = contract.partner
     if partner.epci_id:
         return Commune.objects.filter(epci_id=partner.epci_id)
-    if partner.commune_id:
+    if partner.commune is not None:
         return Commune.objects.filter(department_id=partner.commune.department_id)
     return Commune.objects.all()
 
 
-def pact_choices(*, user, generation_id=None):
+def pact_choices(*, user: policy.Viewer, generation_id: int | None = None) -> QuerySet[Pact]:
     """The pacts of a generation, for the list's filter."""
     qs = policy.scope(user, "generation", Pact.objects.all())
     return qs.filter(generation_id=generation_id) if generation_id else qs.none()
 
 
-def timeline(operation: Operation) -> list[dict]:
+class TimelineItem(TypedDict):
+    """One line of an operation's history (see `timeline`)."""
+
+    at: datetime.datetime
+    kind: str
+    who: User | None
+    text: str
+    detail: str
+    attachment: NotRequired[Attachment]
+
+
+def timeline(operation: Operation) -> list[TimelineItem]:
     """States, messages and documents of an operation, in the order they happened."""
-    items = [
+    items: list[TimelineItem] = [
         {
             "at": e.at,
             "kind": "étape",
@@ -269,11 +286,14 @@ def timeline(operation: Operation) -> list[dict]:
     return sorted(items, key=lambda item: item["at"])
 
 
-def paginate(operations, per_page: int, number):
+def paginate(
+    operations: QuerySet[Operation], per_page: int, number: int | str | None
+) -> Page[Operation]:
     """A page of `operations`: the page's ids first, from a lean query that can walk the
     ordering index, then those rows with their relations (two queries whatever the size)."""
-    page = Paginator(operations.values_list("pk", flat=True), per_page).get_page(number)
-    ids = list(page.object_list)
+    ids_page = Paginator(operations.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(ids_page.object_list)
     rows = {o.pk: o for o in operations.order_by().filter(pk__in=ids)}
+    page = cast("Page[Operation]", ids_page)  # the same page, its ids replaced by their rows
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page

@@ -1,24 +1,30 @@
 """Every write on operations, financing plans, attachments, messages and commitments."""
 
+from __future__ import annotations
+
 import datetime
 import hashlib
 import uuid
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from pacte.contracts.models import Contract
+from pacte.contracts.models import Contract, PriorityStake
 from pacte.core import files, policy
 from pacte.core.audit import audit
 from pacte.core.models import User
 from pacte.core.money import MONEY_MAX_DIGITS
+from pacte.core.workflow import HistoryRow
+from pacte.territory.models import Commune
 
 from .models import (
     Attachment,
@@ -84,7 +90,7 @@ CLOSED = {
 }
 
 
-def _for_partner(actor, operation: Operation) -> bool:
+def _for_partner(actor: User | None, operation: Operation) -> bool:
     """Whether `actor` acts for the operation's partner (once the policy let it act at all):
     the partner holds the file only at some stages, the Département at others."""
     return actor is not None and policy.is_own(actor, "operation", operation)
@@ -94,7 +100,7 @@ def _locked(operation: Operation) -> Operation:
     return Operation.objects.select_for_update().select_related("contract").get(pk=operation.pk)
 
 
-def _notify(recipients, subject: str, body: str) -> None:
+def _notify(recipients: Iterable[User], subject: str, body: str) -> None:
     emails = sorted({u.email for u in recipients if u.email})
     if emails:
         transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails))
@@ -110,15 +116,15 @@ def _operation_url(operation: Operation) -> str:
 @transaction.atomic
 def operation_create(
     *,
-    actor,
-    contract,
+    actor: User | None,
+    contract: Contract,
     title: str,
     category: str,
     description: str = "",
-    stakes=(),
-    communes=(),
-    planned_start=None,
-    planned_end=None,
+    stakes: Iterable[PriorityStake] = (),
+    communes: Iterable[Commune] = (),
+    planned_start: datetime.date | None = None,
+    planned_end: datetime.date | None = None,
     vat_recovered: bool = True,
     is_demo: bool = False,
 ) -> Operation:
@@ -163,7 +169,12 @@ def operation_insert(operation: Operation) -> Operation:
     return operation
 
 
-def _set_links(operation: Operation, *, stakes=None, communes=None) -> None:
+def _set_links(
+    operation: Operation,
+    *,
+    stakes: Iterable[PriorityStake] | None = None,
+    communes: Iterable[Commune] | None = None,
+) -> None:
     if stakes is not None:
         stakes = list(stakes)
         if any(s.contract_id != operation.contract_id for s in stakes):
@@ -178,8 +189,8 @@ def operation_update(
     *,
     actor: User | None,
     operation: Operation,
-    stakes=None,
-    communes=None,
+    stakes: Iterable[PriorityStake] | None = None,
+    communes: Iterable[Commune] | None = None,
     **fields: Unpack[OperationChanges],
 ) -> Operation:
     """Partner fields while the partner holds the file; sheet fields for the Département."""
@@ -218,7 +229,7 @@ def operation_update(
     return operation
 
 
-def _amount(raw, label: str) -> Decimal:
+def _amount(raw: object, label: str) -> Decimal:
     try:
         value = Decimal(str(raw).replace("\u202f", "").replace(" ", "").replace(",", "."))
     except (InvalidOperation, ValueError) as exc:
@@ -236,7 +247,12 @@ def _amount(raw, label: str) -> Decimal:
 
 @transaction.atomic
 def financing_plan_set(
-    *, actor, operation: Operation, expenses: list[dict], resources: list[dict]
+    *,
+    actor: User | None,
+    operation: Operation,
+    # Lines as typed or sent (raw values, checked here).
+    expenses: Iterable[Mapping[str, Any]],
+    resources: Iterable[Mapping[str, Any]],
 ) -> Operation:
     """Replace the plan's expenses and resources, all or nothing."""
     operation = _locked(operation)
@@ -310,7 +326,9 @@ def sniff(head: bytes, name: str) -> str:
 
 
 @transaction.atomic
-def attachment_add(*, actor, operation: Operation, kind: str, upload) -> Attachment:
+def attachment_add(
+    *, actor: User | None, operation: Operation, kind: str, upload: UploadedFile[bytes]
+) -> Attachment:
     """Store a checked file (type sniffed, size limited, SHA-256); a new version each time."""
     operation = _locked(operation)
     policy.require(actor, "attachment", "create", Attachment(operation=operation))
@@ -318,26 +336,28 @@ def attachment_add(*, actor, operation: Operation, kind: str, upload) -> Attachm
         raise ValidationError("Cette opération est close : on n'y joint plus de pièce.")
     if kind not in Attachment.Kind.values:
         raise ValidationError("Choisissez le type de la pièce.")
-    if upload.size == 0:
+    # Django gives every upload its size and name; the types allow None.
+    size, name = upload.size, upload.name or ""
+    if not size:
         raise ValidationError("Le fichier est vide.")
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(f"Le fichier pèse {upload.size // (1024 * 1024)} Mo : 10 Mo au plus.")
+    if size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(f"Le fichier pèse {size // (1024 * 1024)} Mo : 10 Mo au plus.")
     digest = hashlib.sha256()
     head = b""
     for chunk in upload.chunks():
         if len(head) < 16:
             head += chunk[:16]
         digest.update(chunk)
-    content_type = sniff(head, upload.name)
+    content_type = sniff(head, name)
     upload.seek(0)
     version = (operation.attachments.filter(kind=kind).aggregate(m=Max("version"))["m"] or 0) + 1
     attachment = Attachment(
         operation=operation,
         kind=kind,
         version=version,
-        original_name=upload.name[:255],
+        original_name=name[:255],
         content_type=content_type,
-        size=upload.size,
+        size=size,
         sha256=digest.hexdigest(),
         uploaded_by=actor,
     )
@@ -355,7 +375,7 @@ def attachment_add(*, actor, operation: Operation, kind: str, upload) -> Attachm
 
 @transaction.atomic
 def message_post(
-    *, actor, operation: Operation, body: str, is_information_request: bool = False
+    *, actor: User | None, operation: Operation, body: str, is_information_request: bool = False
 ) -> Message:
     operation = Operation.objects.select_related("contract__partner", "assigned_to").get(
         pk=operation.pk
@@ -383,11 +403,13 @@ def message_post(
 # --- Transitions ---------------------------------------------------------------------------
 
 
-def operation_submit(*, actor, operation: Operation):
+def operation_submit(*, actor: User | None, operation: Operation) -> HistoryRow:
     return OPERATION_WORKFLOW.apply(operation, "submit", actor=actor, submitted_at=timezone.now())
 
 
-def operation_take_charge(*, actor, operation: Operation, assignee: User | None = None):
+def operation_take_charge(
+    *, actor: User | None, operation: Operation, assignee: User | None = None
+) -> HistoryRow:
     policy.require(actor, "operation", "take_charge", operation)
     assignee = assignee or actor
     _check_instructor(assignee)
@@ -395,46 +417,52 @@ def operation_take_charge(*, actor, operation: Operation, assignee: User | None 
 
 
 @transaction.atomic
-def operation_request_changes(*, actor, operation: Operation, reason: str):
+def operation_request_changes(
+    *, actor: User | None, operation: Operation, reason: str
+) -> HistoryRow:
     history = OPERATION_WORKFLOW.apply(operation, "request_changes", actor=actor, reason=reason)
     message_post(actor=actor, operation=operation, body=reason, is_information_request=True)
     return history
 
 
 @transaction.atomic
-def operation_answer(*, actor, operation: Operation, body: str):
+def operation_answer(*, actor: User | None, operation: Operation, body: str) -> HistoryRow:
     policy.require(actor, "operation", "answer", operation)
     if body.strip():
         message_post(actor=actor, operation=operation, body=body)
     return OPERATION_WORKFLOW.apply(operation, "answer", actor=actor, reason=body.strip())
 
 
-def operation_mark_sheet_ready(*, actor, operation: Operation):
+def operation_mark_sheet_ready(*, actor: User | None, operation: Operation) -> HistoryRow:
     return OPERATION_WORKFLOW.apply(operation, "mark_sheet_ready", actor=actor)
 
 
-def operation_reopen_review(*, actor, operation: Operation, reason: str):
+def operation_reopen_review(*, actor: User | None, operation: Operation, reason: str) -> HistoryRow:
     return OPERATION_WORKFLOW.apply(operation, "reopen_review", actor=actor, reason=reason)
 
 
-def operation_withdraw(*, actor, operation: Operation, reason: str):
+def operation_withdraw(*, actor: User | None, operation: Operation, reason: str) -> HistoryRow:
     return OPERATION_WORKFLOW.apply(operation, "withdraw", actor=actor, reason=reason)
 
 
-def operation_start_works(*, actor, operation: Operation, started_on):
+def operation_start_works(
+    *, actor: User | None, operation: Operation, started_on: datetime.date
+) -> HistoryRow:
     return OPERATION_WORKFLOW.apply(
         operation, "start_works", actor=actor, works_started_on=started_on
     )
 
 
-def _check_instructor(assignee: User) -> None:
+def _check_instructor(assignee: User | None) -> None:
     """Operations are instructed by the Département's active users whose role instructs."""
     if assignee is None or assignee.role not in policy.INSTRUCT.roles or not assignee.is_active:
         raise ValidationError("L'instructeur est un agent du Département en activité.")
 
 
 @transaction.atomic
-def operations_take_charge(*, actor, operations, assignee: User | None = None) -> int:
+def operations_take_charge(
+    *, actor: User | None, operations: Iterable[Operation], assignee: User | None = None
+) -> int:
     """Batch: take in charge every submitted operation of the selection."""
     done = 0
     for operation in operations:
@@ -445,7 +473,9 @@ def operations_take_charge(*, actor, operations, assignee: User | None = None) -
 
 
 @transaction.atomic
-def operations_assign(*, actor, operations, assignee: User) -> int:
+def operations_assign(
+    *, actor: User | None, operations: Iterable[Operation], assignee: User
+) -> int:
     """Batch: give the selection to another instructor (not a state change)."""
     operations = list(
         Operation.objects.select_for_update()
@@ -474,7 +504,14 @@ def operations_assign(*, actor, operations, assignee: User) -> int:
 
 @transaction.atomic
 def commitment_add(
-    *, actor, contract, kind: str, description: str, operation=None, target=None, unit: str = ""
+    *,
+    actor: User | None,
+    contract: Contract,
+    kind: str,
+    description: str,
+    operation: Operation | None = None,
+    target: Decimal | None = None,
+    unit: str = "",
 ) -> ReciprocalCommitment:
     policy.require(
         actor, "reciprocal_commitment", "create", ReciprocalCommitment(contract=contract)
@@ -504,7 +541,12 @@ def commitment_add(
 
 @transaction.atomic
 def commitment_report(
-    *, actor, commitment: ReciprocalCommitment, achieved=None, report: str = "", evidence=()
+    *,
+    actor: User | None,
+    commitment: ReciprocalCommitment,
+    achieved: Decimal | None = None,
+    report: str = "",
+    evidence: Iterable[Attachment] = (),
 ) -> ReciprocalCommitment:
     policy.require(actor, "reciprocal_commitment", "report", commitment)
     evidence = list(evidence)
@@ -517,6 +559,8 @@ def commitment_report(
     return commitment
 
 
-def commitment_validate(*, actor, commitment: ReciprocalCommitment, accept: bool, reason: str = ""):
+def commitment_validate(
+    *, actor: User | None, commitment: ReciprocalCommitment, accept: bool, reason: str = ""
+) -> HistoryRow:
     name = "validate" if accept else "refuse"
     return RECIPROCAL_COMMITMENT_WORKFLOW.apply(commitment, name, actor=actor, reason=reason)

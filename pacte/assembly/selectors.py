@@ -4,9 +4,10 @@ deliberations — from their publication date, not before. A `*_get` answers « 
 (404) whatever the reason: an unknown id, an id out of range, or an object not to be seen."""
 
 import datetime
+from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,30 +18,29 @@ from pacte.operations.models import Operation
 from pacte.territory.models import PoliticalGroup
 
 from . import rules
-from .models import Attendance, Deliberation, Proxy, Report, Sitting
+from .models import Attendance, Deliberation, DeliberationEvent, Proxy, Report, Sitting
 
 MAX_YEAR = 9999
 
+_M = TypeVar("_M", bound=Model)
 
-def valid_year(raw) -> int | None:
+
+def valid_year(raw: object) -> int | None:
     """`raw` as a calendar year, or None when it cannot be one."""
-    try:
-        value = int(raw)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return value if 1 <= value <= MAX_YEAR else None
+    value = valid_id(raw)  # a positive number, or None
+    return value if value is not None and value <= MAX_YEAR else None
 
 
 # --- Published deliberations (public) ------------------------------------------------------
 
 
-def is_public(deliberation: Deliberation, today=None) -> bool:
+def is_public(deliberation: Deliberation, today: datetime.date | None = None) -> bool:
     """Published, and its publication date has come (Europe/Paris)."""
     today = today or timezone.localdate()
     return deliberation.published_on is not None and deliberation.published_on <= today
 
 
-def published_deliberations(user=None):
+def published_deliberations(user: policy.Viewer = None) -> QuerySet[Deliberation]:
     """Public: every deliberation put online, newest first, from its publication date on (a
     deliberation published with a later date is held back until that day)."""
     return (
@@ -52,7 +52,7 @@ def published_deliberations(user=None):
     )
 
 
-def published_deliberation_get(number: str, user=None) -> Deliberation:
+def published_deliberation_get(number: str, user: policy.Viewer = None) -> Deliberation:
     message = "Délibération introuvable."
     parts = str(number).split("-")
     year = valid_year(parts[0]) if len(parts) == 2 else None
@@ -74,7 +74,9 @@ def published_corrections(deliberation: Deliberation) -> list[Deliberation]:
 # --- Sittings ------------------------------------------------------------------------------
 
 
-def sitting_list(*, user, body: str = "", year=None, action: str = "read"):
+def sitting_list(
+    *, user: policy.Viewer, body: str = "", year: object = None, action: str = "read"
+) -> QuerySet[Sitting]:
     sittings = policy.scope(
         user,
         "sitting",
@@ -92,7 +94,7 @@ def sitting_list(*, user, body: str = "", year=None, action: str = "read"):
     return sittings
 
 
-def sitting_get(*, user, pk) -> Sitting:
+def sitting_get(*, user: policy.Viewer, pk: int | str) -> Sitting:
     return get_or_404(
         policy.scope(
             user,
@@ -112,14 +114,14 @@ def sitting_get(*, user, pk) -> Sitting:
     )
 
 
-def sitting_row(*, user, pk) -> Sitting:
+def sitting_row(*, user: policy.Viewer, pk: int | str) -> Sitting:
     """The sitting alone (a form's instance)."""
     return get_or_404(
         policy.scope(user, "sitting", Sitting.objects.all()), pk, "Séance introuvable."
     )
 
 
-def proxy_get(*, user, sitting: Sitting, pk) -> Proxy:
+def proxy_get(*, user: policy.Viewer, sitting: Sitting, pk: int | str) -> Proxy:
     return get_or_404(
         policy.scope(user, "sitting", Proxy.objects.filter(sitting=sitting)).select_related(
             "sitting", "giver", "holder"
@@ -129,7 +131,7 @@ def proxy_get(*, user, sitting: Sitting, pk) -> Proxy:
     )
 
 
-def sitting_reports(*, user, sitting: Sitting):
+def sitting_reports(*, user: policy.Viewer, sitting: Sitting) -> QuerySet[Report]:
     return (
         policy.scope(user, "report", Report.objects.filter(sitting=sitting))
         .select_related("deliberation", "corrects")
@@ -139,7 +141,7 @@ def sitting_reports(*, user, sitting: Sitting):
     )
 
 
-def sitting_voted_operations(*, user, sitting: Sitting):
+def sitting_voted_operations(*, user: policy.Viewer, sitting: Sitting) -> QuerySet[Operation]:
     """The operations of the sitting's adopted reports on subsidies that are voted and wait for
     their convention."""
     return policy.scope(
@@ -153,7 +155,7 @@ def sitting_voted_operations(*, user, sitting: Sitting):
     ).distinct()
 
 
-def sitting_voted_total(*, user, sitting: Sitting) -> int:
+def sitting_voted_total(*, user: policy.Viewer, sitting: Sitting) -> int:
     """How many operations the sitting's adopted reports on subsidies carry."""
     return policy.scope(
         user,
@@ -169,7 +171,7 @@ def sitting_voted_total(*, user, sitting: Sitting) -> int:
 # --- Reports -------------------------------------------------------------------------------
 
 
-def report_get(*, user, pk, action: str = "read") -> Report:
+def report_get(*, user: policy.Viewer, pk: int | str, action: str = "read") -> Report:
     """The report `pk`, for `action` (a role that may not act on reports at all is refused
     before the report is looked for)."""
     return get_or_404(
@@ -182,7 +184,7 @@ def report_get(*, user, pk, action: str = "read") -> Report:
     )
 
 
-def report_operations(*, user, report: Report):
+def report_operations(*, user: policy.Viewer, report: Report) -> QuerySet[Operation]:
     return (
         policy.scope(user, "operation", Operation.objects.filter(reports=report))
         .select_related("contract__partner", "contract__generation")
@@ -190,29 +192,35 @@ def report_operations(*, user, report: Report):
     )
 
 
-def _report_choices(user, kind: str, model, ready_state, report: Report | None):
+def _report_choices(
+    user: policy.Viewer, kind: str, model: type[_M], ready_state: str, report: Report | None
+) -> QuerySet[_M]:
     """The `model` objects in `ready_state` that the user sees, and those `report` carries."""
     wanted = Q(state=ready_state)
     if report is not None:
         wanted |= Q(reports=report)
-    return policy.scope(user, kind, model.objects.filter(wanted)).distinct()
+    return policy.scope(user, kind, model._default_manager.filter(wanted)).distinct()
 
 
-def report_operation_choices(*, user, report: Report | None = None):
+def report_operation_choices(
+    *, user: policy.Viewer, report: Report | None = None
+) -> QuerySet[Operation]:
     """The operations a report on subsidies may carry: those whose sheet is ready, and those it
     already carries."""
     choices = _report_choices(user, "operation", Operation, Operation.State.SHEET_READY, report)
     return choices.select_related("contract__partner").order_by("reference")
 
 
-def report_contract_choices(*, user, report: Report | None = None):
+def report_contract_choices(
+    *, user: policy.Viewer, report: Report | None = None
+) -> QuerySet[Contract]:
     """The contracts a report of approval may carry: those agreed with the partner, and those it
     already carries."""
     choices = _report_choices(user, "contract", Contract, Contract.State.AGREED, report)
     return choices.select_related("partner", "generation")
 
 
-def political_groups(*, user):
+def political_groups(*, user: policy.Viewer) -> QuerySet[PoliticalGroup]:
     """The political groups of the département, in their order."""
     return policy.scope(
         user,
@@ -224,7 +232,9 @@ def political_groups(*, user):
 # --- Deliberations (the assembly service's view) -------------------------------------------
 
 
-def deliberation_list(*, user, query: str = "", year=None):
+def deliberation_list(
+    *, user: policy.Viewer, query: str = "", year: object = None
+) -> QuerySet[Deliberation]:
     deliberations = policy.scope(
         user, "deliberation", Deliberation.objects.all(), "manage"
     ).select_related("report__sitting")
@@ -238,7 +248,7 @@ def deliberation_list(*, user, query: str = "", year=None):
     return deliberations.order_by("-year", "-sequence")
 
 
-def deliberation_get(*, user, pk) -> Deliberation:
+def deliberation_get(*, user: policy.Viewer, pk: int | str) -> Deliberation:
     return get_or_404(
         deliberation_list(user=user).select_related(
             "corrects", "document", "report_document", "published_document"
@@ -248,7 +258,7 @@ def deliberation_get(*, user, pk) -> Deliberation:
     )
 
 
-def correctable_deliberations(*, user):
+def correctable_deliberations(*, user: policy.Viewer) -> QuerySet[Deliberation]:
     return (
         policy.scope(user, "deliberation", Deliberation.objects.filter(adopted=True), "manage")
         .select_related("report")
@@ -256,7 +266,9 @@ def correctable_deliberations(*, user):
     )
 
 
-def deliberation_events(*, user, deliberation: Deliberation):
+def deliberation_events(
+    *, user: policy.Viewer, deliberation: Deliberation
+) -> QuerySet[DeliberationEvent]:
     """The steps of a deliberation's publicity (put online, sent, acknowledged), in order."""
     found = deliberation_get(user=user, pk=deliberation.pk)
     return found.events.select_related("actor").order_by("at", "id")
@@ -265,7 +277,9 @@ def deliberation_events(*, user, deliberation: Deliberation):
 # --- Presence and quorum ------------------------------------------------------------------
 
 
-def presence_at(sitting: Sitting, moment: datetime.time | None):
+def presence_at(
+    sitting: Sitting, moment: datetime.time | None
+) -> tuple[list[Attendance], list[Proxy]]:
     """(members present, proxies that count) at that time of the sitting: a proxy counts while
     its holder is present and its giver is not."""
     attendances = {a.pk: a for a in sitting.attendances.all()}

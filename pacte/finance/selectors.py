@@ -6,8 +6,9 @@ through `ap_get` or `ap_list`."""
 import datetime
 from collections import defaultdict
 from decimal import Decimal
+from typing import TypedDict
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -16,14 +17,75 @@ from pacte.contracts.models import Pact
 from pacte.core import policy
 from pacte.core.dates import add_years
 from pacte.core.french import format_date
+from pacte.core.ids import valid_id
 from pacte.operations.models import Operation, OperationEvent, Resource
 from pacte.operations.workflows import SIGN_AGREEMENT
 
 from .models import ZERO, Commitment, PaymentRequest, ProgrammeAuthorisation
-from .services import deadlines
+from .services import Deadlines, deadlines
 
 
-def ap_list(*, user, action: str = "read"):
+class APFigures(TypedDict):
+    voted: Decimal
+    committed: Decimal
+    paid: Decimal
+    remaining: Decimal
+    lapsed: Decimal
+    to_pay: Decimal
+
+
+class YearRow(TypedDict):
+    year: int
+    credits: Decimal
+    paid: Decimal
+    available: Decimal
+    committed: Decimal
+
+
+class MonthPoint(TypedDict):
+    month: datetime.date
+    voted: Decimal
+    committed: Decimal
+    paid: Decimal
+
+
+class BreakdownRow(TypedDict):
+    label: str
+    committed: Decimal
+    paid: Decimal
+
+
+class _Totals(TypedDict):
+    committed: Decimal
+    paid: Decimal
+
+
+class FunderRow(TypedDict):
+    funder: str
+    amount: Decimal
+
+
+class OperationFinance(TypedDict):
+    commitment: Commitment
+    payments: list[PaymentRequest]
+    paid: Decimal
+    remaining: Decimal
+    deadlines: Deadlines
+    alerts: list[str]
+
+
+class LapseRow(TypedDict):
+    commitment: Commitment
+    start: datetime.date
+    completion: datetime.date
+    started: datetime.date | None
+    next: datetime.date
+    days: int
+    late: bool
+    soon: bool
+
+
+def ap_list(*, user: policy.Viewer, action: str = "read") -> QuerySet[ProgrammeAuthorisation]:
     return (
         policy.scope(user, "authorisation", ProgrammeAuthorisation.objects.all(), action)
         .select_related("generation")
@@ -31,22 +93,19 @@ def ap_list(*, user, action: str = "read"):
     )
 
 
-def ap_get(*, user, pk: int) -> ProgrammeAuthorisation:
+def ap_get(*, user: policy.Viewer, pk: int) -> ProgrammeAuthorisation:
     ap = ap_list(user=user).filter(pk=pk).first() if _in_range(pk) else None
     if ap is None:
         raise Http404("Autorisation de programme introuvable.")
     return ap
 
 
-def _in_range(pk) -> bool:
+def _in_range(pk: object) -> bool:
     """A database id is a positive 64-bit integer: anything else designates nothing."""
-    try:
-        return 0 < int(pk) < 2**63
-    except (TypeError, ValueError):
-        return False
+    return valid_id(pk) is not None
 
 
-def ap_figures(ap: ProgrammeAuthorisation) -> dict:
+def ap_figures(ap: ProgrammeAuthorisation) -> APFigures:
     """Voted, committed, paid and remaining, from two aggregate queries."""
     c = ap.commitments.aggregate(a=Sum("amount"), lapsed=Sum("lapsed_amount"))
     committed = (c["a"] or ZERO) - (c["lapsed"] or ZERO)
@@ -66,7 +125,7 @@ def ap_figures(ap: ProgrammeAuthorisation) -> dict:
     }
 
 
-def ap_by_year(ap: ProgrammeAuthorisation) -> list[dict]:
+def ap_by_year(ap: ProgrammeAuthorisation) -> list[YearRow]:
     paid = dict(
         PaymentRequest.objects.filter(commitment__authorisation=ap, state=PaymentRequest.State.PAID)
         .values_list("paid_on__year")
@@ -78,7 +137,7 @@ def ap_by_year(ap: ProgrammeAuthorisation) -> list[dict]:
         .annotate(t=Sum("amount"))
         .values_list("committed_on__year", "t")
     )
-    rows = []
+    rows: list[YearRow] = []
     for credit in ap.credits.all():
         year_paid = Decimal(paid.get(credit.year) or 0)
         rows.append(
@@ -93,7 +152,7 @@ def ap_by_year(ap: ProgrammeAuthorisation) -> list[dict]:
     return rows
 
 
-def ap_timeline(ap: ProgrammeAuthorisation) -> list[dict]:
+def ap_timeline(ap: ProgrammeAuthorisation) -> list[MonthPoint]:
     """Cumulative committed and paid, month by month, with the AP in force."""
     committed = dict(
         ap.commitments.annotate(m=TruncMonth("committed_on"))
@@ -114,7 +173,8 @@ def ap_timeline(ap: ProgrammeAuthorisation) -> list[dict]:
         return []
     start = min(months + [r.voted_on.replace(day=1) for r in revisions])
     end = max(months)
-    points, c_total, p_total = [], ZERO, ZERO
+    points: list[MonthPoint] = []
+    c_total, p_total = ZERO, ZERO
     month = start
     while month <= end:
         c_total += Decimal(committed.get(month) or 0)
@@ -132,7 +192,7 @@ def _last_day(month: datetime.date) -> datetime.date:
     return (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
 
 
-def ap_breakdown(ap: ProgrammeAuthorisation, by: str) -> list[dict]:
+def ap_breakdown(ap: ProgrammeAuthorisation, by: str) -> list[BreakdownRow]:
     """Committed and paid by territory, pact or partner."""
     if by == "pacte":
         return _breakdown_by_pact(ap)
@@ -150,7 +210,7 @@ def ap_breakdown(ap: ProgrammeAuthorisation, by: str) -> list[dict]:
         .annotate(t=Sum("paid_amount"))
         .values_list(f"commitment__{path}", "t")
     )
-    rows = [
+    rows: list[BreakdownRow] = [
         {
             "label": key or "Non renseigné",
             "committed": Decimal(value or 0),
@@ -161,9 +221,9 @@ def ap_breakdown(ap: ProgrammeAuthorisation, by: str) -> list[dict]:
     return sorted(rows, key=lambda r: -r["committed"])
 
 
-def _breakdown_by_pact(ap) -> list[dict]:
+def _breakdown_by_pact(ap: ProgrammeAuthorisation) -> list[BreakdownRow]:
     """Each commitment counts once in every pact its operation serves (through its stakes)."""
-    pacts_of = defaultdict(set)
+    pacts_of: defaultdict[int, set[int]] = defaultdict(set)
     for operation_id, pact_id in (
         Operation.objects.filter(commitment__authorisation=ap)
         .values_list("id", "stakes__pacts")
@@ -177,7 +237,7 @@ def _breakdown_by_pact(ap) -> list[dict]:
         .annotate(t=Sum("paid_amount"))
         .values_list("commitment__operation_id", "t")
     )
-    totals = defaultdict(lambda: {"committed": ZERO, "paid": ZERO})
+    totals: defaultdict[int, _Totals] = defaultdict(lambda: {"committed": ZERO, "paid": ZERO})
     for operation_id, amount, lapsed in ap.commitments.values_list(
         "operation_id", "amount", "lapsed_amount"
     ):
@@ -185,11 +245,14 @@ def _breakdown_by_pact(ap) -> list[dict]:
             totals[pact_id]["committed"] += amount - lapsed
             totals[pact_id]["paid"] += Decimal(paid.get(operation_id) or 0)
     names = dict(Pact.objects.filter(pk__in=totals).values_list("pk", "name"))
-    rows = [{"label": names[k], **v} for k, v in totals.items()]
+    rows: list[BreakdownRow] = [
+        {"label": names[k], "committed": v["committed"], "paid": v["paid"]}
+        for k, v in totals.items()
+    ]
     return sorted(rows, key=lambda r: -r["committed"])
 
 
-def cofunding(ap: ProgrammeAuthorisation) -> list[dict]:
+def cofunding(ap: ProgrammeAuthorisation) -> list[FunderRow]:
     """Every funder of the voted operations, in total (the fund and « droit commun » apart)."""
     totals = dict(
         Resource.objects.filter(operation__commitment__authorisation=ap)
@@ -205,7 +268,12 @@ def cofunding(ap: ProgrammeAuthorisation) -> list[dict]:
     ]
 
 
-def commitment_list(*, user, authorisation=None, action: str = "read"):
+def commitment_list(
+    *,
+    user: policy.Viewer,
+    authorisation: ProgrammeAuthorisation | None = None,
+    action: str = "read",
+) -> QuerySet[Commitment]:
     qs = policy.scope(user, "commitment", Commitment.objects.all(), action)
     qs = qs.select_related(
         "operation__contract__partner__territory",
@@ -219,14 +287,16 @@ def commitment_list(*, user, authorisation=None, action: str = "read"):
     return qs.order_by("-committed_on", "-id")
 
 
-def commitment_get(*, user, pk: int) -> Commitment:
+def commitment_get(*, user: policy.Viewer, pk: int) -> Commitment:
     commitment = commitment_list(user=user).filter(pk=pk).first() if _in_range(pk) else None
     if commitment is None:
         raise Http404("Engagement introuvable.")
     return commitment
 
 
-def payment_list(*, user, state: str = "", action: str = "read"):
+def payment_list(
+    *, user: policy.Viewer, state: str = "", action: str = "read"
+) -> QuerySet[PaymentRequest]:
     qs = (
         policy.scope(user, "payment", PaymentRequest.objects.all(), action)
         .select_related("commitment__operation__contract__partner", "requested_by")
@@ -237,14 +307,14 @@ def payment_list(*, user, state: str = "", action: str = "read"):
     return qs
 
 
-def payment_get(*, user, pk: int) -> PaymentRequest:
+def payment_get(*, user: policy.Viewer, pk: int) -> PaymentRequest:
     payment = payment_list(user=user).filter(pk=pk).first() if _in_range(pk) else None
     if payment is None:
         raise Http404("Demande de paiement introuvable.")
     return payment
 
 
-def operation_finance(*, user, operation: Operation) -> dict | None:
+def operation_finance(*, user: policy.Viewer, operation: Operation) -> OperationFinance | None:
     """The money of one operation (its commitment, payments, deadlines), for an operation the
     caller has read through the operations' selector."""
     commitment = (
@@ -255,11 +325,14 @@ def operation_finance(*, user, operation: Operation) -> dict | None:
     if commitment is None:
         return None
     payments = list(commitment.payments.all())
-    paid = sum((p.paid_amount for p in payments if p.state == PaymentRequest.State.PAID), ZERO)
+    # The payment workflow's `pay` sets the paid amount with the state.
+    paid = sum(
+        (p.paid_amount or ZERO for p in payments if p.state == PaymentRequest.State.PAID), ZERO
+    )
     dates = deadlines(commitment)
     today = timezone.localdate()
     warning_days = operation.contract.generation.lapse_warning_days
-    alerts = []
+    alerts: list[str] = []
     if commitment.state == Commitment.State.ACTIVE:
         if not operation.works_started_on:
             alerts += _alert("commencer les travaux", dates["start"], today, warning_days)
@@ -285,20 +358,22 @@ def _alert(what: str, deadline: datetime.date, today: datetime.date, days: int) 
     return []
 
 
-def lapse_watch(*, user, ap: ProgrammeAuthorisation, action: str = "read") -> list[dict]:
+def lapse_watch(
+    *, user: policy.Viewer, ap: ProgrammeAuthorisation, action: str = "read"
+) -> list[LapseRow]:
     """Active commitments with their deadlines, the most urgent first: the fund's view, for
     those who read (or export) the AP."""
     authorisations = policy.scope(
         user, "authorisation", ProgrammeAuthorisation.objects.filter(pk=ap.pk), action
     )
     today = timezone.localdate()
-    rows = []
+    rows: list[LapseRow] = []
     commitments = (
         policy.scope(user, "commitment", Commitment.objects.all(), action)
         .filter(authorisation__in=authorisations, state=Commitment.State.ACTIVE)
         .select_related("operation__contract__partner", "operation__contract__generation")
     )
-    signed = defaultdict(lambda: None)
+    signed: defaultdict[int, datetime.date | None] = defaultdict(lambda: None)
     for operation_id, at in OperationEvent.objects.filter(
         transition=SIGN_AGREEMENT, operation__commitment__authorisation=ap
     ).values_list("operation_id", "at"):

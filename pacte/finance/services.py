@@ -9,17 +9,22 @@ Invariants, each guarded here under a row lock and tested:
 """
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TypeAlias, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
 
+from pacte.contracts.models import Generation
 from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.dates import add_years
 from pacte.core.french import format_date, format_decimal, format_money
+from pacte.core.models import User
 from pacte.core.money import cents
+from pacte.core.workflow import HistoryRow
 from pacte.operations.financing import summarise
 from pacte.operations.models import Attachment, Operation
 from pacte.operations.workflows import COMPLETE, GRANT, LAPSE, OPERATION_WORKFLOW, SIGN_AGREEMENT
@@ -34,8 +39,11 @@ from .models import (
 )
 from .workflows import COMMITMENT_WORKFLOW, PAYMENT_WORKFLOW
 
+# An amount as typed or sent: checked and made a Decimal here.
+Amount: TypeAlias = Decimal | int | str
 
-def _positive(amount, label: str) -> Decimal:
+
+def _positive(amount: Amount, label: str) -> Decimal:
     amount = Decimal(amount)
     if amount <= 0 or amount != cents(amount):
         raise ValidationError(f"{label} : un montant positif, au centime près.")
@@ -44,10 +52,16 @@ def _positive(amount, label: str) -> Decimal:
 
 def committed_total(authorisation: ProgrammeAuthorisation) -> Decimal:
     totals = authorisation.commitments.aggregate(a=Sum("amount"), lapsed=Sum("lapsed_amount"))
-    return (totals["a"] or ZERO) - (totals["lapsed"] or ZERO)
+    committed: Decimal = (totals["a"] or ZERO) - (totals["lapsed"] or ZERO)
+    return committed
 
 
-def paid_total(*, commitment=None, authorisation=None, year=None) -> Decimal:
+def paid_total(
+    *,
+    commitment: Commitment | None = None,
+    authorisation: ProgrammeAuthorisation | None = None,
+    year: int | None = None,
+) -> Decimal:
     qs = PaymentRequest.objects.filter(state=PaymentRequest.State.PAID)
     if commitment is not None:
         qs = qs.filter(commitment=commitment)
@@ -55,14 +69,23 @@ def paid_total(*, commitment=None, authorisation=None, year=None) -> Decimal:
         qs = qs.filter(commitment__authorisation=authorisation)
     if year is not None:
         qs = qs.filter(paid_on__year=year)
-    return qs.aggregate(t=Sum("paid_amount"))["t"] or ZERO
+    paid: Decimal = qs.aggregate(t=Sum("paid_amount"))["t"] or ZERO
+    return paid
 
 
 # --- AP and CP -----------------------------------------------------------------------------
 
 
 @transaction.atomic
-def ap_create(*, actor, generation, label: str, amount, deliberation_number: str, voted_on):
+def ap_create(
+    *,
+    actor: User | None,
+    generation: Generation,
+    label: str,
+    amount: Amount,
+    deliberation_number: str,
+    voted_on: datetime.date,
+) -> ProgrammeAuthorisation:
     policy.require(actor, "authorisation", "create")
     amount = _positive(amount, "Montant de l'AP")
     if ProgrammeAuthorisation.objects.filter(generation=generation).exists():
@@ -90,7 +113,13 @@ def ap_create(*, actor, generation, label: str, amount, deliberation_number: str
 
 @transaction.atomic
 def ap_revise(
-    *, actor, authorisation, amount, deliberation_number: str, voted_on, reason: str = ""
+    *,
+    actor: User | None,
+    authorisation: ProgrammeAuthorisation,
+    amount: Amount,
+    deliberation_number: str,
+    voted_on: datetime.date,
+    reason: str = "",
 ) -> APRevision:
     policy.require(actor, "authorisation", "change", authorisation)
     amount = _positive(amount, "Montant révisé")
@@ -125,7 +154,14 @@ def ap_revise(
 
 
 @transaction.atomic
-def cp_set(*, actor, authorisation, year: int, amount, deliberation_number: str = ""):
+def cp_set(
+    *,
+    actor: User | None,
+    authorisation: ProgrammeAuthorisation,
+    year: int,
+    amount: Amount,
+    deliberation_number: str = "",
+) -> PaymentCredit:
     policy.require(actor, "authorisation", "change", authorisation)
     amount = Decimal(amount)
     if amount < 0 or amount != cents(amount):
@@ -161,7 +197,9 @@ def cp_set(*, actor, authorisation, year: int, amount, deliberation_number: str 
 # --- Commitment at the vote ----------------------------------------------------------------
 
 
-def check_commitment_fits(*, authorisation, amounts) -> None:
+def check_commitment_fits(
+    *, authorisation: ProgrammeAuthorisation, amounts: Iterable[Amount]
+) -> None:
     """Refuse, with the figures, a set of subsidies that would exceed the AP. No write."""
     total = sum((Decimal(a) for a in amounts), ZERO)
     committed = committed_total(authorisation)
@@ -176,7 +214,12 @@ def check_commitment_fits(*, authorisation, amounts) -> None:
 
 @transaction.atomic
 def commit_subsidy(
-    *, actor, operation: Operation, amount, voted_on, deliberation_number: str = ""
+    *,
+    actor: User | None,
+    operation: Operation,
+    amount: Amount,
+    voted_on: datetime.date,
+    deliberation_number: str = "",
 ) -> Commitment:
     """The vote of an operation's subsidy: a commitment against the AP, then the operation
     moves to « voted ». Refused before anything is written when the AP does not suffice."""
@@ -221,12 +264,13 @@ def commit_subsidy(
 # --- Payments ------------------------------------------------------------------------------
 
 
-def _pending_or_paid(commitment, kinds) -> Decimal:
+def _pending_or_paid(commitment: Commitment, kinds: Iterable[str]) -> Decimal:
     qs = commitment.payments.filter(kind__in=kinds).exclude(state=PaymentRequest.State.REFUSED)
     total = ZERO
     for payment in qs:
         total += (
-            payment.paid_amount
+            # The payment workflow's `pay` sets the paid amount with the state.
+            (payment.paid_amount or ZERO)
             if payment.state == PaymentRequest.State.PAID
             else (payment.requested_amount)
         )
@@ -250,7 +294,13 @@ def balance_due(commitment: Commitment, actual_expenses: Decimal) -> Decimal:
 
 @transaction.atomic
 def payment_request_create(
-    *, actor, operation: Operation, kind: str, amount, actual_expenses=None, evidence=()
+    *,
+    actor: User | None,
+    operation: Operation,
+    kind: str,
+    amount: Amount,
+    actual_expenses: Amount | None = None,
+    evidence: Iterable[Attachment] = (),
 ) -> PaymentRequest:
     # The request to be, by its operation's id (an unsaved commitment set on the operation itself
     # would stick to it as its `commitment`): a partner asks only for its own operations, and
@@ -341,17 +391,22 @@ def payment_request_create(
     return request
 
 
-def payment_check(*, actor, payment: PaymentRequest):
+def payment_check(*, actor: User | None, payment: PaymentRequest) -> HistoryRow:
     return PAYMENT_WORKFLOW.apply(payment, "check", actor=actor)
 
 
-def payment_refuse(*, actor, payment: PaymentRequest, reason: str):
+def payment_refuse(*, actor: User | None, payment: PaymentRequest, reason: str) -> HistoryRow:
     return PAYMENT_WORKFLOW.apply(payment, "refuse", actor=actor, reason=reason)
 
 
 @transaction.atomic
 def payment_pay(
-    *, actor, payment: PaymentRequest, mandate_number: str, paid_on: datetime.date, amount=None
+    *,
+    actor: User | None,
+    payment: PaymentRequest,
+    mandate_number: str,
+    paid_on: datetime.date,
+    amount: Amount | None = None,
 ) -> PaymentRequest:
     """Record the mandate. Locks the commitment and the year's CP: two officers paying the
     last euros at once get one success and one refusal."""
@@ -405,7 +460,13 @@ def payment_pay(
 # --- Lapse ---------------------------------------------------------------------------------
 
 
-def deadlines(commitment: Commitment) -> dict:
+class Deadlines(TypedDict):
+    start: datetime.date
+    completion: datetime.date
+    signed_on: datetime.date | None
+
+
+def deadlines(commitment: Commitment) -> Deadlines:
     """The start and completion deadlines of a voted operation, from the generation's rules."""
     generation = commitment.operation.contract.generation
     operation = commitment.operation
@@ -422,7 +483,9 @@ def deadlines(commitment: Commitment) -> dict:
 
 
 @transaction.atomic
-def commitment_extend_start(*, actor, commitment: Commitment, reason: str) -> Commitment:
+def commitment_extend_start(
+    *, actor: User | None, commitment: Commitment, reason: str
+) -> Commitment:
     policy.require(actor, "commitment", "extend", commitment)
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     policy.require(actor, "commitment", "extend", commitment)
@@ -443,7 +506,9 @@ def commitment_extend_start(*, actor, commitment: Commitment, reason: str) -> Co
 
 
 @transaction.atomic
-def commitment_lapse(*, actor, commitment: Commitment, reason: str, on: datetime.date):
+def commitment_lapse(
+    *, actor: User | None, commitment: Commitment, reason: str, on: datetime.date
+) -> Commitment:
     """Cancel the unpaid remainder, which returns to the AP; the operation becomes lapsed."""
     policy.require(actor, "authorisation", "lapse", commitment.authorisation)
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
@@ -517,9 +582,11 @@ def lapse_alerts_send(*, on: datetime.date) -> int:
         )
         subject = f"[Pacte] Échéance de subvention — {operation.reference}"
         emails = sorted(recipients)
-        transaction.on_commit(
-            lambda s=subject, b=body, e=emails: send_mail(s, b, settings.DEFAULT_FROM_EMAIL, e)
-        )
+
+        def send(s: str = subject, b: str = body, e: list[str] = emails) -> None:
+            send_mail(s, b, settings.DEFAULT_FROM_EMAIL, e)
+
+        transaction.on_commit(send)
         commitment.alerted_on = on
         commitment.save(update_fields=["alerted_on"])
         sent += 1

@@ -1,16 +1,17 @@
 """Every read of the history import: the generations an import may fill, and the imports."""
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from pacte.contracts.models import Generation
 from pacte.core import policy
-from pacte.core.ids import MAX_ID
+from pacte.core.ids import valid_id
 from pacte.core.models import User
 
 from .models import HistoryImport
 
 
-def history_generations(*, user):
+def history_generations(*, user: policy.Viewer) -> QuerySet[Generation]:
     """The past generations an import may fill (for those who may import)."""
     policy.require(user, "history_import", "create")
     return policy.scope(
@@ -18,7 +19,7 @@ def history_generations(*, user):
     )
 
 
-def history_import_list(*, user):
+def history_import_list(*, user: policy.Viewer) -> QuerySet[HistoryImport]:
     return policy.scope(
         user,
         "history_import",
@@ -28,13 +29,10 @@ def history_import_list(*, user):
     )
 
 
-def history_import_get(*, user, pk) -> HistoryImport:
+def history_import_get(*, user: policy.Viewer, pk: int | str) -> HistoryImport:
     # Database ids are 64-bit: a larger number designates nothing.
-    try:
-        value = int(pk)
-    except (TypeError, ValueError, OverflowError):
-        value = 0
-    if not 0 < value <= MAX_ID:
+    value = valid_id(pk)
+    if value is None:
         raise Http404("Import introuvable.")
     try:
         return history_import_list(user=user).get(pk=value)

@@ -11,7 +11,7 @@ reads them as it reads the operations of the current generation.
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,11 +20,12 @@ from django.utils import timezone
 from pacte.contracts.models import Generation
 from pacte.core import files, policy
 from pacte.core.audit import audit
+from pacte.core.models import User
 
 # `tasks` imports this module to run the import in the background, and this one enqueues its
 # task: both import the other as a module, so that either may be imported first.
 from . import tasks
-from .checking import check_file
+from .checking import ParsedRow, check_file
 from .columns import MAX_STORED_ERRORS, error_text
 from .models import HistoryImport
 from .reading import XLSX_MAGIC
@@ -34,8 +35,11 @@ logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
+# An error of the file as the check reports it: its line, its column, its message.
+Error = dict[str, int | str]
 
-def _check_actor(actor) -> None:
+
+def _check_actor(actor: User | None) -> None:
     policy.require(actor, "history_import", "create")
 
 
@@ -49,7 +53,7 @@ def _check_generation(generation: Generation) -> None:
 
 @transaction.atomic
 def history_import_create(
-    *, actor, generation: Generation, data: bytes, name: str, is_demo: bool = False
+    *, actor: User | None, generation: Generation, data: bytes, name: str, is_demo: bool = False
 ) -> HistoryImport:
     """Keep the file and record the request; the rows are checked and written by `run`."""
     _check_actor(actor)
@@ -83,7 +87,7 @@ def history_import_create(
 
 
 def history_import_start(
-    *, actor, generation: Generation, data: bytes, name: str, is_demo: bool = False
+    *, actor: User | None, generation: Generation, data: bytes, name: str, is_demo: bool = False
 ) -> HistoryImport:
     """Record the request and queue the import for the background worker."""
     history_import = history_import_create(
@@ -93,7 +97,7 @@ def history_import_start(
     return history_import
 
 
-def _update(history_import: HistoryImport, **fields) -> None:
+def _update(history_import: HistoryImport, **fields: object) -> None:
     for key, value in fields.items():
         setattr(history_import, key, value)
     HistoryImport.objects.filter(pk=history_import.pk).update(**fields)
@@ -117,7 +121,7 @@ def history_import_run(
     try:
         _check_actor(actor)
         with history_import.source.open("rb") as handle:
-            data = handle.read()
+            data: bytes = handle.read()
 
         def report(checked: int, total: int) -> None:
             _update(history_import, checked_rows=checked, total_rows=total)
@@ -144,7 +148,7 @@ def history_import_run(
 
 
 @transaction.atomic
-def _write(history_import: HistoryImport, actor, rows) -> None:
+def _write(history_import: HistoryImport, actor: User | None, rows: list[ParsedRow]) -> None:
     """The checked rows written, and the import marked done, at once."""
     generation = history_import.generation
     counts = write_rows(
@@ -174,7 +178,9 @@ def _write(history_import: HistoryImport, actor, rows) -> None:
     )
 
 
-def _refuse(history_import, actor, errors, count) -> HistoryImport:
+def _refuse(
+    history_import: HistoryImport, actor: User | None, errors: Sequence[Error], count: int
+) -> HistoryImport:
     _update(
         history_import,
         errors=errors[:MAX_STORED_ERRORS],
@@ -193,7 +199,7 @@ def _refuse(history_import, actor, errors, count) -> HistoryImport:
 
 def history_import_file(
     *,
-    actor,
+    actor: User | None,
     generation: Generation,
     data: bytes,
     name: str,

@@ -2,6 +2,9 @@
 publication and its transmission to the préfet. Each write is one transaction and leaves an
 audit row."""
 
+import datetime
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,6 +13,7 @@ from pacte.contracts.workflows import CONTRACT_WORKFLOW
 from pacte.core import policy
 from pacte.core.audit import audit
 from pacte.core.french import format_date
+from pacte.core.models import User
 from pacte.finance.models import ProgrammeAuthorisation
 from pacte.finance.services import check_commitment_fits, commit_subsidy
 from pacte.operations.workflows import OPERATION_WORKFLOW
@@ -45,19 +49,19 @@ def next_number(year: int) -> int:
 @transaction.atomic
 def report_adopt(
     *,
-    actor,
-    report,
+    actor: User | None,
+    report: Report,
     votes_for: int,
     votes_against: int,
     abstentions: int,
     not_voting: int = 0,
-    groups_for=(),
-    groups_against=(),
-    groups_abstaining=(),
+    groups_for: Iterable[str] = (),
+    groups_against: Iterable[str] = (),
+    groups_abstaining: Iterable[str] = (),
     president_votes_for: bool | None = None,
     sequence: int | None = None,
     vote_mode: str = "groups",
-):
+) -> Deliberation:
     """Record the vote on a report and create its numbered deliberation. A report on subsidies
     commits each operation's subsidy against the AP when adopted, or rejects them."""
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
@@ -134,7 +138,8 @@ def report_adopt(
             commit_subsidy(
                 actor=actor,
                 operation=operation,
-                amount=operation.proposed_subsidy_amount,
+                # Its sheet was ready, the proposed subsidy with it (`sheet_problems`).
+                amount=operation.proposed_subsidy_amount or 0,
                 voted_on=sitting.held_on,
                 deliberation_number=deliberation.number,
             )
@@ -157,7 +162,9 @@ def report_adopt(
 
 
 @transaction.atomic
-def deliberation_publish(*, actor, deliberation, on):
+def deliberation_publish(
+    *, actor: User | None, deliberation: Deliberation, on: datetime.date
+) -> Deliberation:
     """A12: put online (the public page lists it, kept at least two months), then store the
     copy put online with its publication stamp."""
     PUBLICATION_WORKFLOW.apply(deliberation, PUBLISH, actor=actor, published_on=on)
@@ -165,13 +172,21 @@ def deliberation_publish(*, actor, deliberation, on):
     return deliberation
 
 
-def actes_identifier(deliberation, department_code: str, siren: str, sent_on) -> str:
+def actes_identifier(
+    deliberation: Deliberation, department_code: str, siren: str, sent_on: datetime.date
+) -> str:
     """A13: DDD-SIREN-YYYYMMDD-<internal number>-DE."""
     return f"{department_code.zfill(3)}-{siren}-{sent_on:%Y%m%d}-{deliberation.number}-DE"
 
 
 @transaction.atomic
-def deliberation_transmit(*, actor, deliberation, sent_on, acknowledged_on=None):
+def deliberation_transmit(
+    *,
+    actor: User | None,
+    deliberation: Deliberation,
+    sent_on: datetime.date,
+    acknowledged_on: datetime.date | None = None,
+) -> Deliberation:
     """A13: record the sending to the préfet (once) and, if it is known, the acknowledgement
     (then the act is enforceable once published, A11)."""
     locked = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
@@ -202,7 +217,9 @@ def deliberation_transmit(*, actor, deliberation, sent_on, acknowledged_on=None)
     return deliberation
 
 
-def deliberation_acknowledge(*, actor, deliberation, acknowledged_on):
+def deliberation_acknowledge(
+    *, actor: User | None, deliberation: Deliberation, acknowledged_on: datetime.date
+) -> Deliberation:
     """A11: the préfet's acknowledgement of receipt, recorded once."""
     TRANSMISSION_WORKFLOW.apply(
         deliberation, ACKNOWLEDGE, actor=actor, acknowledged_on=acknowledged_on

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from pacte.core import policy
 from pacte.core.audit import audit
+from pacte.core.models import User
 
 from .. import rules
 from ..models import (
@@ -21,7 +22,7 @@ from ..models import (
 @transaction.atomic
 def attendance_record(
     *,
-    actor,
+    actor: User | None,
     attendance: Attendance,
     status: str,
     arrived_at: datetime.time | None = None,
@@ -68,7 +69,7 @@ def attendance_record(
 
 
 @transaction.atomic
-def attendance_mark_all_present(*, actor, sitting: Sitting) -> int:
+def attendance_mark_all_present(*, actor: User | None, sitting: Sitting) -> int:
     """The roll call: everyone not yet recorded (absent) is present."""
     policy.require(actor, "sitting", "change", sitting)
     count = sitting.attendances.filter(
@@ -85,7 +86,12 @@ def attendance_mark_all_present(*, actor, sitting: Sitting) -> int:
 
 @transaction.atomic
 def proxy_record(
-    *, actor, sitting: Sitting, giver: Attendance, holder: Attendance, is_demo: bool = False
+    *,
+    actor: User | None,
+    sitting: Sitting,
+    giver: Attendance,
+    holder: Attendance,
+    is_demo: bool = False,
 ) -> Proxy:
     """A5: a member absent gives a proxy to a member present, who holds at most one (two under
     the temporary rules of 2020-2022)."""
@@ -118,7 +124,7 @@ def proxy_record(
 
 
 @transaction.atomic
-def proxy_remove(*, actor, proxy: Proxy) -> None:
+def proxy_remove(*, actor: User | None, proxy: Proxy) -> None:
     policy.require(actor, "sitting", "change", proxy.sitting)
     if Ballot.objects.filter(member=proxy.giver, by_proxy=True).exists():
         raise ValidationError(f"Le pouvoir de {proxy.giver} a servi à un vote : il reste.")

@@ -3,6 +3,7 @@ members and the commissions' opinions. Each write is one transaction and leaves 
 audit row."""
 
 import datetime
+from collections.abc import Iterable
 from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
@@ -23,10 +24,11 @@ from ..models import (
     Deliberation,
     Report,
     Sitting,
+    ThematicCommission,
 )
 
 
-def ensure_editable(report: Report):
+def ensure_editable(report: Report) -> None:
     if hasattr(report, "deliberation"):
         raise ValidationError(
             f"Le rapport n°{report.number} est délibéré : il ne change plus. Une correction "
@@ -53,28 +55,30 @@ class ReportFields(TypedDict, total=False):
 REPORT_FIELDS = frozenset(ReportFields.__annotations__)
 
 
-def check_report(report: Report, sitting: Sitting):
+def check_report(report: Report, sitting: Sitting) -> None:
     if report.kind == Report.Kind.BUDGET and sitting.body == Sitting.Body.STANDING_COMMITTEE:
         raise ValidationError(
             "La commission permanente ne peut se prononcer sur le budget ni sur les comptes "
             "(CGCT L3211-2) : inscrivez ce rapport à une séance du conseil départemental."
         )
-    if report.corrects_id and report.corrects.report_id == report.pk:
+    if report.corrects is not None and report.corrects.report_id == report.pk:
         raise ValidationError("Une délibération ne se rectifie pas elle-même.")
 
 
-def _schedule(actor, report: Report, operations) -> None:
+def _schedule(actor: User | None, report: Report, operations: Iterable[Operation]) -> None:
     """Gather operations whose sheets are ready: they are put on the agenda (scheduled)."""
     current = set(report.operations.values_list("pk", flat=True))
     wanted = {o.pk for o in operations}
     for operation in Operation.objects.filter(pk__in=wanted - current):
         if operation.state == Operation.State.SCHEDULED:
             # Put on the agenda earlier, without a report yet: it joins this one.
-            elsewhere = operation.reports.filter(deliberation__isnull=True).exclude(pk=report.pk)
-            if elsewhere.exists():
+            elsewhere = (
+                operation.reports.filter(deliberation__isnull=True).exclude(pk=report.pk).first()
+            )
+            if elsewhere is not None:
                 raise ValidationError(
                     f"{operation.reference} est déjà portée par le rapport n°"
-                    f"{elsewhere.first().number} ({elsewhere.first().sitting})."
+                    f"{elsewhere.number} ({elsewhere.sitting})."
                 )
             continue
         if operation.state != Operation.State.SHEET_READY:
@@ -101,14 +105,14 @@ def report_save(
     actor: User | None,
     sitting: Sitting,
     report: Report | None = None,
-    operations=(),
-    contracts=(),
+    operations: Iterable[Operation] = (),
+    contracts: Iterable[Contract] = (),
     **fields: Unpack[ReportFields],
 ) -> Report:
     """Write (or rewrite) a report on the agenda of a sitting. A report on subsidies gathers
     operations whose sheets are ready and schedules them; their total must fit in the AP."""
     creating = report is None
-    if creating:
+    if report is None:
         policy.require(actor, "report", "create")
     else:
         report = Report.objects.select_for_update().get(pk=report.pk)
@@ -116,7 +120,7 @@ def report_save(
     unknown = set(fields) - REPORT_FIELDS
     if unknown:
         raise ValidationError(f"Champs inconnus : {', '.join(sorted(unknown))}.")
-    if creating:
+    if report is None:
         number = (sitting.reports.aggregate(m=Max("number"))["m"] or 0) + 1
         report = Report(sitting=sitting, number=number, created_by=actor)
     else:
@@ -170,7 +174,9 @@ def report_save(
 
 
 @transaction.atomic
-def report_send(*, actor, report: Report, sent_on: datetime.date, urgency: bool = False):
+def report_send(
+    *, actor: User | None, report: Report, sent_on: datetime.date, urgency: bool = False
+) -> Report:
     """A8: record when the report was sent to members (and whether urgency was declared)."""
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
     policy.require(actor, "report", "proceed", report)
@@ -192,7 +198,13 @@ def report_send(*, actor, report: Report, sent_on: datetime.date, urgency: bool 
 
 @transaction.atomic
 def opinion_record(
-    *, actor, report: Report, commission, met_on: datetime.date, opinion: str, remark: str = ""
+    *,
+    actor: User | None,
+    report: Report,
+    commission: ThematicCommission,
+    met_on: datetime.date,
+    opinion: str,
+    remark: str = "",
 ) -> CommissionOpinion:
     """A thematic commission's opinion on a report, given at a dated meeting."""
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)

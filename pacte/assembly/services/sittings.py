@@ -18,14 +18,14 @@ from ..models import (
 )
 
 
-def _member_label(councillor) -> str:
+def _member_label(councillor: Councillor) -> str:
     return f"{councillor.first_name} {councillor.last_name.upper()}"
 
 
 @transaction.atomic
 def sitting_create(
     *,
-    actor,
+    actor: User | None,
     body: str,
     held_on: datetime.date,
     place: str,

@@ -3,16 +3,21 @@ call. Each write is one transaction and leaves an
 audit row."""
 
 import datetime
+from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pacte.core import policy
 from pacte.core.audit import audit
+from pacte.core.models import User
+from pacte.territory.models import PoliticalGroup
 
 from .. import rules
 from ..models import (
+    Attendance,
     Ballot,
+    Deliberation,
     GroupVote,
     Report,
     Sitting,
@@ -23,7 +28,7 @@ from .reports import ensure_editable
 
 
 @transaction.atomic
-def item_open(*, actor, report: Report, at: datetime.time) -> rules.Quorum:
+def item_open(*, actor: User | None, report: Report, at: datetime.time) -> rules.Quorum:
     """Open the examination of an item at a time: its quorum is the one of that time."""
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
     policy.require(actor, "report", "proceed", report)
@@ -45,22 +50,28 @@ def item_open(*, actor, report: Report, at: datetime.time) -> rules.Quorum:
     return quorum
 
 
-def _president_attendance(sitting: Sitting):
+def _president_attendance(sitting: Sitting) -> Attendance | None:
     label = sitting.president.split(" ", 1)[-1] if " " in sitting.president else sitting.president
     return sitting.attendances.filter(name=label).first()
 
 
 @transaction.atomic
-def item_vote_by_group(*, actor, report: Report, counts: dict, president_votes_for=None):
+def item_vote_by_group(
+    *,
+    actor: User | None,
+    report: Report,
+    counts: Mapping[PoliticalGroup, Sequence[int | None]],
+    president_votes_for: bool | None = None,
+) -> Deliberation:
     """Votes per political group: counts[group] = (for, against, abstention, not voting)."""
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
     policy.require(actor, "report", "proceed", report)
     ensure_editable(report)
     totals = [0, 0, 0, 0]
-    positions = {"for": [], "against": [], "abstention": []}
+    positions: dict[str, list[str]] = {"for": [], "against": [], "abstention": []}
     rows = []
-    for group, numbers in counts.items():
-        numbers = [int(n or 0) for n in numbers]
+    for group, typed in counts.items():
+        numbers = [int(n or 0) for n in typed]
         if min(numbers) < 0:
             raise ValidationError(f"{group} : les nombres de voix sont positifs ou nuls.")
         members = report.sitting.members_in_office
@@ -101,7 +112,9 @@ _COUNT_FIELDS = ("votes_for", "votes_against", "abstentions", "not_voting")
 
 
 @transaction.atomic
-def item_vote_roll_call(*, actor, report: Report, choices: dict):
+def item_vote_roll_call(
+    *, actor: User | None, report: Report, choices: Mapping[Attendance, str]
+) -> Deliberation:
     """A public roll-call (A7): choices[attendance] = a Ballot.Choice. Each member present at
     the item votes, and the holder of a proxy votes for its giver."""
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
@@ -130,7 +143,7 @@ def item_vote_roll_call(*, actor, report: Report, choices: dict):
         raise ValidationError("Aucun vote n'est saisi.")
     report.ballots.all().delete()
     Ballot.objects.bulk_create(ballots)
-    tally = {c: [] for c in Ballot.Choice.values}
+    tally: dict[str, list[Ballot]] = {c: [] for c in Ballot.Choice.values}
     for ballot in ballots:
         tally[ballot.choice].append(ballot)
     president = _president_attendance(sitting)

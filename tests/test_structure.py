@@ -55,3 +55,11 @@ def test_models_and_migrations_agree():
         call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
     except SystemExit as exc:
         pytest.fail(f"Migration missing (makemigrations --check):\n{out.getvalue()}\n{exc}")
+
+
+def test_core_services_and_selectors_are_typed():
+    """mypy, strict on pacte/core and on every app's services and selectors (the paths and the
+    options are in pyproject.toml, [tool.mypy])."""
+    mypy = Path(sys.executable).with_name("mypy")
+    result = subprocess.run([str(mypy)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr

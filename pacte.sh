@@ -21,10 +21,20 @@ case "$cmd" in
     export DJANGO_SETTINGS_MODULE=config.settings.demo
     "$UV" run --frozen python manage.py demo
     host="${PACTE_HOST:-127.0.0.1}"; port="${PACTE_PORT:-8000}"
-    # The worker generates documents in the background (batches of conventions…).
-    "$UV" run --frozen python manage.py db_worker --no-startup-delay > var/worker.log 2>&1 &
-    worker=$!
-    trap 'kill $worker 2>/dev/null' EXIT INT TERM
+    # The worker runs the background work (batches of documents, history imports, figures):
+    # restarted whenever it stops, as the production supervision does (docs/deploiement.md).
+    (
+      trap 'kill ${child:-} 2>/dev/null; exit 0' INT TERM
+      while true; do
+        "$UV" run --frozen python manage.py db_worker --no-startup-delay --no-reload >> var/worker.log 2>&1 &
+        child=$!
+        wait $child && code=0 || code=$?
+        echo "$(date -Iseconds) processus de fond arrêté (code $code) : relance dans 2 s" >> var/worker.log
+        sleep 2
+      done
+    ) &
+    supervisor=$!
+    trap 'kill $supervisor 2>/dev/null' EXIT INT TERM
     echo
     echo "Pacte est ouvert sur http://$host:$port/ (Ctrl+C pour l'arrêter)."
     "$UV" run --frozen python manage.py runserver "$host:$port" --noreload "$@"

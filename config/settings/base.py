@@ -104,6 +104,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# A connection kept between requests is checked before it is reused: after a restart of the
+# database server, the next request reconnects instead of failing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Request bodies: forms and JSON are small; files (attachments, history imports) go up to their
+# own limits (10 Mo, 20 Mo), checked by their services. Beyond these, Django refuses the body
+# before reading it (400, « requête trop volumineuse »), and so does the reverse proxy.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("PACTE_MAX_BODY_BYTES", 2 * 1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"

@@ -1,6 +1,17 @@
 """Production: every secret and host comes from the environment; nothing has a default."""
 
-from .base import *  # noqa: F403
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+if not os.environ.get("DATABASE_URL"):
+    # No silent fallback on a local SQLite file: production names its database.
+    raise ImproperlyConfigured(
+        "La variable d'environnement DATABASE_URL est obligatoire en production "
+        "(par exemple postgres://pacte@localhost/pacte ; voir docs/deploiement.md)."
+    )
+
+from .base import *  # noqa: E402,F403
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -8,6 +8,10 @@ import unicodedata
 from .columns import error_text
 
 XLSX_MAGIC = b"PK\x03\x04"
+# A history file is a table of operations: a few dozen columns, some thousands of lines. The
+# caps (docs/import-historique.md) keep a malformed or hostile file from filling the memory.
+MAX_COLUMNS = 60
+MAX_ROWS = 100_000
 
 
 class FileRefused(Exception):
@@ -38,11 +42,46 @@ def read_table(data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
         header, rows = _read_csv(data)
     if not header or not any(header):
         raise FileRefused([{"line": 1, "message": "l'en-tête des colonnes est vide."}])
-    return header, [
-        (line, cells)
-        for line, cells in rows
-        if any(c not in (None, "") and str(c).strip() for c in cells)
-    ]
+    return header, rows
+
+
+def _too_wide(count: int) -> FileRefused:
+    return FileRefused(
+        [
+            {
+                "line": 1,
+                "message": f"le fichier a {count} colonnes : {MAX_COLUMNS} au plus sont lues "
+                "(supprimez les colonnes vides ou inutiles).",
+            }
+        ]
+    )
+
+
+def _filled(cell) -> bool:
+    return cell not in (None, "") and bool(str(cell).strip())
+
+
+def _kept_rows(numbered, width: int) -> list[tuple[int, list]]:
+    """The non-blank rows, cut to the header's width, at most MAX_ROWS of them."""
+    rows = []
+    for line, row in numbered:
+        cells = list(row[:width])
+        if any(_filled(c) for c in row[width:]):
+            cells.append("…")  # a cell beyond the header, reported by the row's check
+        if not any(_filled(c) for c in cells):
+            continue
+        if len(rows) == MAX_ROWS:
+            raise FileRefused(
+                [
+                    {
+                        "line": line,
+                        "message": f"le fichier a plus de {MAX_ROWS:,} lignes d'opérations : "
+                        "découpez-le en plusieurs fichiers.".replace(",", "\u202f"),
+                    }
+                ]
+            )
+        rows.append((line, cells))
+    return rows
 
 
 def _read_xlsx(data: bytes):
@@ -61,11 +100,16 @@ def _read_xlsx(data: bytes):
         ) from exc
     try:
         sheet = workbook.worksheets[0]
-        iterator = sheet.iter_rows(values_only=True)
+        # The size a workbook declares is not trusted (a small file may claim 16 384 columns):
+        # cells are read as they come, never beyond MAX_COLUMNS.
+        sheet.reset_dimensions()
+        iterator = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
         header = [normalise_header(c) for c in next(iterator, ())]
         while header and not header[-1]:
             header.pop()
-        rows = [(line, list(cells)) for line, cells in enumerate(iterator, start=2)]
+        if len(header) > MAX_COLUMNS:
+            raise _too_wide(len(header))
+        rows = _kept_rows(enumerate(iterator, start=2), len(header))
     finally:
         workbook.close()
     return header, rows
@@ -90,7 +134,11 @@ def _read_csv(data: bytes):
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [normalise_header(c) for c in next(reader, [])]
-        rows = [(line, cells) for line, cells in enumerate(reader, start=2)]
+        while header and not header[-1]:
+            header.pop()
+        if len(header) > MAX_COLUMNS:
+            raise _too_wide(len(header))
+        rows = _kept_rows(enumerate(reader, start=2), len(header))
     except csv.Error as exc:
         raise FileRefused(
             [{"line": reader.line_num, "message": f"ligne CSV illisible ({exc})."}]

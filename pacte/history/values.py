@@ -8,10 +8,14 @@ from decimal import Decimal, InvalidOperation
 from pacte.core.french import format_date
 from pacte.core.money import CENT
 from pacte.operations.models import Operation
+from pacte.operations.services import MONEY_LIMIT
 
 from .reading import normalise_header
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+# The dates a past generation's operation can carry: voted, signed or completed in this span.
+EARLIEST = datetime.date(1950, 1, 1)
+LATEST = datetime.date(2099, 12, 31)
 
 
 class CellError(ValueError):
@@ -42,6 +46,12 @@ def parse_amount(raw) -> Decimal:
             value = rounded
     else:
         value = _amount_from_text(raw)
+    if not value.is_finite():
+        raise CellError(f"« {shown(raw)} » n'est pas un montant.")
+    if abs(value) >= MONEY_LIMIT:
+        raise CellError(
+            f"« {shown(raw)} » : montant hors de portée (moins de 1 000 milliards d'euros)."
+        )
     if value < 0:
         raise CellError(f"« {shown(raw)} » : un montant ne peut pas être négatif.")
     if value != value.quantize(CENT):
@@ -67,6 +77,16 @@ def _amount_from_text(raw) -> Decimal:
 
 
 def parse_date(raw) -> datetime.date:
+    day = _date(raw)
+    if not EARLIEST <= day <= LATEST:
+        raise CellError(
+            f"« {shown(raw)} » : une date entre le {format_date(EARLIEST)} et le "
+            f"{format_date(LATEST)} est attendue."
+        )
+    return day
+
+
+def _date(raw) -> datetime.date:
     if isinstance(raw, datetime.datetime):
         return raw.date()
     if isinstance(raw, datetime.date):
@@ -85,7 +105,10 @@ def parse_text(raw) -> str:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    return re.sub(r"\s+", " ", str(raw)).strip()
+    text = str(raw)
+    if "\x00" in text:
+        raise CellError("le texte contient un caractère nul, qu'aucun champ de Pacte n'accepte.")
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _category_lookup() -> dict[str, str]:

@@ -1,11 +1,11 @@
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from pacte.core import policy
 from pacte.history.selectors import history_importer, past_generation
-from pacte.history.services import history_import_file
+from pacte.history.services import MAX_FILE_BYTES, history_import_file
 
 
 class Command(BaseCommand):
@@ -33,6 +33,11 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"Fichier introuvable : {path}")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CommandError(
+                f"Le fichier « {path.name} » dépasse {MAX_FILE_BYTES // (1024 * 1024)} Mio : "
+                "découpez-le en plusieurs fichiers."
+            )
         generation = past_generation(options["generation"])
         if generation is None:
             raise CommandError(
@@ -55,13 +60,16 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         self.stdout.write(f"Import de « {path.name} » dans la génération {generation}…")
-        result = history_import_file(
-            actor=actor,
-            generation=generation,
-            data=path.read_bytes(),
-            name=path.name,
-            progress=progress,
-        )
+        try:
+            result = history_import_file(
+                actor=actor,
+                generation=generation,
+                data=path.read_bytes(),
+                name=path.name,
+                progress=progress,
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write("")
         if result.error_count:
             shown = "\n".join(result.error_texts)

@@ -28,6 +28,7 @@ from .models import (
     SteeringCommittee,
     TerritorialForum,
 )
+from .selectors import progress_pack
 from .workflows import CONTRACT_WORKFLOW, ENGINEERING_WORKFLOW
 
 
@@ -492,8 +493,6 @@ def committee_hold(
     """Record the year's steering committee with its progress pack taken from the data.
 
     `actions` is a list of dicts with description, owner and due_on."""
-    from .selectors import progress_pack
-
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     policy.require(actor, "committee", "create", SteeringCommittee(contract=contract))
     if contract.state not in {Contract.State.SIGNED, Contract.State.VOTED}:

@@ -10,6 +10,7 @@ from pacte.operations.models import Operation
 from pacte.operations.selectors import operation_get
 
 from .models import Document, DocumentBatch, SignatureStep
+from .services import signing_refusal
 
 
 def _in_range(pk: object) -> bool:
@@ -21,8 +22,6 @@ def document_list(*, user: policy.Viewer, operation: Operation) -> list[Document
     """The documents of an operation read through the operations' selector, each with its next
     pending signature step (or None) and what `user` may do with it: `can_prepare_signature`
     (freeze it and open the signature) and `can_sign` (sign the step whose turn it is)."""
-    from .services import signing_refusal
-
     documents = list(
         policy.scope(user, "document", Document.objects.filter(operation=operation))
         .select_related("generated_by", "operation__contract")

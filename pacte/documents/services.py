@@ -15,7 +15,7 @@ from pacte.core.models import User
 from pacte.operations.models import Operation
 from pacte.operations.workflows import OPERATION_WORKFLOW, SIGN_AGREEMENT
 
-from . import rendering, signing
+from . import rendering, signing, tasks
 from .docx import agreement_docx
 from .models import Document, DocumentBatch, SignatureStep
 
@@ -268,8 +268,6 @@ def batch_start(
     *, actor: User | None, kind: str, operations: Iterable[Operation], label: str
 ) -> DocumentBatch:
     """Queue a batch of documents; the worker generates them and builds the archive."""
-    from .tasks import generate_batch
-
     policy.require(actor, "batch", "create")
     ids = [o.pk for o in operations]
     if not ids:
@@ -285,5 +283,5 @@ def batch_start(
         obj=batch,
         summary=f"Lot « {label} » : {len(ids)} document(s)",
     )
-    transaction.on_commit(lambda: generate_batch.enqueue(batch.pk))
+    transaction.on_commit(lambda: tasks.generate_batch.enqueue(batch.pk))
     return batch

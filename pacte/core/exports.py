@@ -2,11 +2,17 @@
 
 Rows are sequences of Python values; dates become 26/09/2022 in CSV and real dates in XLSX,
 Decimals become 1250000,00 in CSV (French spreadsheets) and numbers in XLSX.
+
+Exports are inert: a text that a spreadsheet would read as a formula (starting with =, +, -, @,
+a tab or a carriage return — a partner may name an operation so) is written as text: prefixed
+with an apostrophe in CSV, a text cell with its quote prefix in XLSX. Every CSV file of Pacte
+(exports and open data) writes its cells through `inert`.
 """
 
 import csv
 import datetime
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TypeAlias
@@ -22,6 +28,21 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The rows of an export: one sequence of Python values (text, numbers, dates, None) per line.
 Rows: TypeAlias = Iterable[Sequence[object]]
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A number written as text ("-12,50", "+33 1 23") is data, not a formula… unless it holds more.
+_PLAIN_NUMBER = re.compile(r"[-+]?\d[\d\s.,]*")
+
+
+def is_formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text)
+
+
+def inert(value: object) -> object:
+    """`value`, or for a text a spreadsheet would run as a formula, that text made plain."""
+    if isinstance(value, str) and is_formula_like(value):
+        return "'" + value
+    return value
+
 
 def _csv_cell(value: object) -> object:
     if value is None:
@@ -34,7 +55,7 @@ def _csv_cell(value: object) -> object:
         return value.strftime("%d/%m/%Y")
     if isinstance(value, Decimal):
         return f"{value:.2f}".replace(".", ",")
-    return value
+    return inert(value)
 
 
 def _local(value: datetime.datetime) -> datetime.datetime:
@@ -84,6 +105,11 @@ def xlsx_response(
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([_xlsx_cell(v) for v in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and is_formula_like(cell.value):
+                # openpyxl took it for a formula: a text cell, shown as typed, instead.
+                cell.data_type = "s"
+                cell.quotePrefix = True
     for index, column in enumerate(sheet.columns):
         width = max(len(str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))

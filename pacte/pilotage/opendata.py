@@ -28,6 +28,7 @@ from django.utils import timezone
 from pacte.contracts.models import Partner
 from pacte.core import policy
 from pacte.core.dates import add_years
+from pacte.core.exports import inert
 from pacte.operations.models import Operation, OperationEvent
 from pacte.operations.workflows import SIGN_AGREEMENT
 
@@ -145,7 +146,7 @@ def scdl_csv_chunks(queryset=None):
     yield writer.writerow(COLUMNS).encode()
     lines = []
     for row in scdl_rows(queryset):
-        lines.append(writer.writerow(row))
+        lines.append(writer.writerow([inert(cell) for cell in row]))
         if len(lines) >= ROWS_PER_CHUNK:
             yield "".join(lines).encode()
             lines = []

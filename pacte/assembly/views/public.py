@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from pacte.core import policy
+from pacte.core.exports import inert
 
 from .. import selectors
 
@@ -86,7 +87,8 @@ def scdl_deliberations(request):
     writer.writerow(SCDL_COLUMNS)
     for d in selectors.published_deliberations(request.user):
         sitting = d.report.sitting
-        writer.writerow(
+        _write_inert(
+            writer,
             [
                 settings.PACTE_COLLECTIVITY_NAME,
                 settings.PACTE_COLLECTIVITY_SIRET,
@@ -107,8 +109,12 @@ def scdl_deliberations(request):
                 request.build_absolute_uri(
                     reverse("assembly:deliberation_detail", args=[d.number])
                 ),
-            ]
+            ],
         )
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="deliberations.csv"'
     return response
+
+
+def _write_inert(writer, row: list) -> None:
+    writer.writerow([inert(cell) for cell in row])

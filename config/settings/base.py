@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "pacte.core.middleware.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,9 +110,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Request bodies: forms and JSON are small; files (attachments, history imports) go up to their
-# own limits (10 Mo, 20 Mo), checked by their services. Beyond these, Django refuses the body
-# before reading it (400, « requête trop volumineuse »), and so does the reverse proxy.
+# own limits (10 Mio, 20 Mio), checked by their services. Beyond these, BodyLimitMiddleware
+# refuses the body from its declared length before reading it (413), as the reverse proxy does.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("PACTE_MAX_BODY_BYTES", 2 * 1024 * 1024))
+PACTE_MAX_UPLOAD_BYTES = int(os.environ.get("PACTE_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 

@@ -3,8 +3,12 @@
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.template.loader import render_to_string
+
+from .french import format_integer
 
 NUL_REFUSED = (
     "L'adresse contient un caractère nul (%00), qu'aucun champ de Pacte n'accepte : "
@@ -16,6 +20,8 @@ def refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:
     """A 4xx answer in French: JSON `{"detail": …}` under /api/, a page elsewhere."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)
+    if not hasattr(request, "user"):  # refused before the authentication middleware
+        request.user = AnonymousUser()
     html = render_to_string("400.html", {"message": message}, request=request)
     return HttpResponse(html, status=status)
 
@@ -30,4 +36,34 @@ class RefuseNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "")):
             return refusal(request, 400, NUL_REFUSED)
+        return self.get_response(request)
+
+
+def _mebibytes(size: int) -> str:
+    return format_integer(max(1, round(size / (1024 * 1024))))
+
+
+class BodyLimitMiddleware:
+    """A request body is refused (413) from its declared length, before a byte of it is read:
+    files (multipart) up to PACTE_MAX_UPLOAD_BYTES — above the largest file Pacte accepts —,
+    forms and JSON up to DATA_UPLOAD_MAX_MEMORY_SIZE. The reverse proxy has the same limit."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return refusal(request, 400, "La longueur annoncée de la requête est illisible.")
+        files = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        limit = settings.PACTE_MAX_UPLOAD_BYTES if files else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length > limit:
+            what = "Le fichier envoyé" if files else "La requête"
+            return refusal(
+                request,
+                413,
+                f"{what} pèse {_mebibytes(length)} Mio : {_mebibytes(limit)} Mio au plus. "
+                "Rien n'a été enregistré.",
+            )
         return self.get_response(request)

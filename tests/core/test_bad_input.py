@@ -174,3 +174,46 @@ def test_a_browser_write_without_its_csrf_token_is_refused_in_french(users, lens
     )
     assert answer.status_code == 403
     assert "CSRF" in answer.json()["detail"]
+
+
+# --- Bodies too large ---------------------------------------------------------------------
+
+
+def test_a_body_declared_too_large_is_refused_before_it_is_read(client, users, lens):
+    operation = make_operation(lens, users["test-partner"])
+    headers = bearer(users["test-partner"])
+    answer = client.post(
+        f"/api/operations/{operation.pk}/messages",
+        b'{"body": "Bonjour"}',
+        content_type="application/json",
+        CONTENT_LENGTH=str(30 * 1024 * 1024),
+        **headers,
+    )
+    assert answer.status_code == 413
+    assert answer.json()["detail"] == (
+        "La requête pèse 30 Mio : 2 Mio au plus. Rien n'a été enregistré."
+    )
+    assert not Message.objects.filter(operation=operation).exists()
+
+
+def test_an_upload_declared_too_large_is_refused_in_french_on_the_page(client_for, users, lens):
+    operation = make_operation(lens, users["test-partner"])
+    client = client_for("partner")
+    answer = client.post(
+        f"/operations/{operation.pk}/pieces/",
+        {"kind": "other"},
+        CONTENT_LENGTH=str(150 * 1024 * 1024),
+    )
+    assert answer.status_code == 413
+    text = html.unescape(answer.content.decode())
+    assert "Le fichier envoyé pèse 150 Mio : 25 Mio au plus." in text
+    assert "<h1>Requête refusée</h1>" in text
+
+
+def test_a_form_within_the_limits_is_read(client_for, users, lens):
+    operation = make_operation(lens, users["test-partner"])
+    answer = client_for("partner").post(
+        f"/operations/{operation.pk}/messages/", {"body": "Bonjour"}, follow=True
+    )
+    assert answer.status_code == 200
+    assert Message.objects.filter(operation=operation, body="Bonjour").exists()

@@ -3,6 +3,8 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+
 from pacte.contracts.models import Contract, Generation, Partner
 from pacte.contracts.services import partner_create
 from pacte.contracts.workflows import CONTRACT_WORKFLOW
@@ -15,6 +17,36 @@ from .checking import ParsedRow, PartnerRef
 from .models import HistoryImport, ImportedOperation
 
 HISTORY_REASON = "Reprise de l'historique : fichier « {name} », ligne {line}."
+
+
+def _claim_generation(generation: Generation, rows: list[ParsedRow]) -> None:
+    """Imports into a generation write one at a time (a row lock on the generation, held until
+    the write commits), and each looks again, under that lock, at what an import finished in
+    the meantime wrote: the same file sent twice at the same moment is written once, the
+    second refused as if it had come after."""
+    Generation.objects.select_for_update().get(pk=generation.pk)
+    sirens = {r.partner.siren for r in rows if r.partner.partner_id is None and r.partner.siren}
+    created = dict(Partner.objects.filter(siren__in=sirens).values_list("siren", "pk"))
+    for row in rows:
+        ref = row.partner
+        if ref.partner_id is None and ref.siren in created:  # created by the other import
+            ref.partner_id = created[ref.siren]
+            ref.key = f"partner:{ref.partner_id}"
+    existing = {
+        (f"partner:{partner_id}", title.casefold(), voted_on): reference
+        for partner_id, title, voted_on, reference in Operation.objects.filter(
+            contract__generation=generation
+        ).values_list("contract__partner_id", "title", "voted_on", "reference")
+    }
+    found = [
+        f"Ligne {row.line}, colonne « intitule » : cette opération (même partenaire, même "
+        "intitulé, même date de vote) vient d'être importée par un autre import : "
+        f"{existing[row.duplicate_key]}."
+        for row in rows
+        if row.duplicate_key in existing
+    ]
+    if found:
+        raise ValidationError(found)
 
 
 @dataclass
@@ -200,6 +232,7 @@ def write_rows(
     *, actor, generation: Generation, history_import: HistoryImport, rows: list[ParsedRow]
 ) -> WriteCounts:
     """Create the partners, contracts and operations of checked rows. Call in a transaction."""
+    _claim_generation(generation, rows)
     writer = RowWriter(actor=actor, generation=generation, history_import=history_import)
     expenses, resources, records = [], [], []
     for row in rows:

@@ -31,8 +31,12 @@ WHITENOISE_AUTOREFRESH = True
 # Tests sign with the test authority created under the test run's var/ directory.
 PACTE_ALLOW_TEST_SIGNING = True
 
-# Tasks run at once, in the request, during tests.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Tasks run at once, in the request, during tests; a real worker started by a test (and the test
+# that feeds it) queues them in the database instead: PACTE_TASKS_BACKEND=database.
+if os.environ.get("PACTE_TASKS_BACKEND") == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # Files written by the tests (attachments, generated PDFs) stay apart from the demo's.
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405

@@ -8,16 +8,18 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
 from . import policy
-from .models import ApiToken, AuditEvent, User
+from .models import ApiToken, AuditEvent, OutgoingMail, User, WorkerProcess
 from .roles import Role
 
 if TYPE_CHECKING:  # the admin classes take no type arguments when the program runs
     _UserAdmin = BaseUserAdmin[User]
     _AuditEventAdmin = admin.ModelAdmin[AuditEvent]
     _ApiTokenAdmin = admin.ModelAdmin[ApiToken]
+    _OutgoingMailAdmin = admin.ModelAdmin[OutgoingMail]
+    _WorkerProcessAdmin = admin.ModelAdmin[WorkerProcess]
 else:
     _UserAdmin = BaseUserAdmin
-    _AuditEventAdmin = _ApiTokenAdmin = admin.ModelAdmin
+    _AuditEventAdmin = _ApiTokenAdmin = _OutgoingMailAdmin = _WorkerProcessAdmin = admin.ModelAdmin
 
 
 def _admin_has_permission(request: HttpRequest) -> bool:
@@ -94,4 +96,34 @@ class ApiTokenAdmin(_ApiTokenAdmin):
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(_OutgoingMailAdmin):
+    """What was sent, what waits for the mail server and why (pacte.core.mail): read only."""
+
+    list_display = ["created_at", "kind", "reference", "subject", "attempts", "status"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "subject"]
+    readonly_fields = [f.name for f in OutgoingMail._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OutgoingMail | None = None) -> bool:
+        return False
+
+
+@admin.register(WorkerProcess)
+class WorkerProcessAdmin(_WorkerProcessAdmin):
+    """The background workers and their last sign of life (pacte.core.worker): read only."""
+
+    list_display = ["hostname", "pid", "worker_id", "started_at", "seen_at"]
+    readonly_fields = [f.name for f in WorkerProcess._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: WorkerProcess | None = None) -> bool:
         return False

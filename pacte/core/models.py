@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from . import policy
+from . import policy, staleness
 from .roles import Role
 
 
@@ -164,3 +164,117 @@ class ApiToken(models.Model):
     def end_of_day(day: datetime.date) -> datetime.datetime:
         """A token valid until a date is valid until that day's end, local time."""
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+
+
+class SupervisedWork(models.Model):
+    """Background work whose progress a page follows (a batch of documents, a history import):
+    its run gives signs of life, and a run whose process died is seen and can be started again.
+
+    - `attempt` numbers the runs: each run is enqueued with its number and writes only while it
+      is still the current one and neither finished nor interrupted (`pacte.core.supervision`),
+      so that a run started again never races the one it replaces.
+    - `heartbeat_at` is refreshed by the run with each progress write and by a small thread in
+      between; a run silent for longer than PACTE_TASK_STALE_SECONDS is interrupted: the page
+      says so at once, and the worker records it (`interrupted_at`, `interruption`).
+    """
+
+    attempt = models.PositiveIntegerField("tentative", default=1, editable=False)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("dernier signe de vie", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    interrupted_at = models.DateTimeField("interrompu le", null=True, blank=True)
+    interruption = models.CharField("interruption", max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_running(self) -> bool:
+        """Started, and neither finished nor recorded as interrupted."""
+        return bool(self.started_at and not self.finished_at and not self.interrupted_at)
+
+    @property
+    def last_sign_of_life(self) -> datetime.datetime | None:
+        return self.heartbeat_at or self.started_at
+
+    def is_stale(self, now: datetime.datetime | None = None) -> bool:
+        """Running, and silent for longer than the stale delay: its process is dead."""
+        last = self.last_sign_of_life
+        return self.is_running and last is not None and last < staleness.stale_limit(now)
+
+    @property
+    def is_interrupted(self) -> bool:
+        """Recorded as interrupted, or seen so now (whether a worker runs or not)."""
+        return self.interrupted_at is not None or self.is_stale()
+
+    @property
+    def interruption_text(self) -> str:
+        return self.interruption or staleness.interruption_message(self.last_sign_of_life)
+
+    @property
+    def waits_long(self) -> bool:
+        """Queued for longer than the stale delay: no worker has taken it."""
+        queued_since = getattr(self, "requested_at", None)
+        return (
+            self.started_at is None
+            and self.finished_at is None
+            and self.interrupted_at is None
+            and queued_since is not None
+            and queued_since < staleness.stale_limit()
+        )
+
+
+class WorkerProcess(models.Model):
+    """A background worker (`manage.py pacte_worker`) and its last sign of life: a task still
+    marked running by a worker silent for longer than PACTE_TASK_STALE_SECONDS is one whose
+    process died, and the next worker takes it back (`pacte.core.worker`)."""
+
+    worker_id = models.CharField("identifiant", max_length=64, unique=True)
+    hostname = models.CharField("machine", max_length=255, blank=True)
+    pid = models.PositiveIntegerField("processus")
+    started_at = models.DateTimeField("démarré le", auto_now_add=True)
+    seen_at = models.DateTimeField("dernier signe de vie", default=timezone.now)
+
+    class Meta:
+        verbose_name = "processus de fond"
+        verbose_name_plural = "processus de fond"
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.hostname}:{self.pid} ({self.worker_id[:8]}…)"
+
+
+class OutgoingMail(models.Model):
+    """A mail Pacte sends, recorded by the write that causes it (in its transaction) and sent
+    by the worker, again and again with growing delays while the mail server refuses it
+    (`pacte.core.mail`). Its status follows from its dates, like the other background work."""
+
+    kind = models.CharField("nature", max_length=40)
+    reference = models.CharField("objet", max_length=64, blank=True)
+    recipients = models.JSONField("destinataires", default=list)
+    subject = models.CharField("sujet", max_length=255)
+    body = models.TextField("texte")
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField("essais", default=0)
+    next_attempt_at = models.DateTimeField("prochain essai", default=timezone.now)
+    claimed_until = models.DateTimeField("en cours d'envoi jusqu'au", null=True, blank=True)
+    last_error = models.TextField("dernière erreur", blank=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    abandoned_at = models.DateTimeField("abandonné le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "courriel"
+        verbose_name_plural = "courriels"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["sent_at", "abandoned_at", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def status(self) -> str:
+        if self.sent_at:
+            return "envoyé"
+        if self.abandoned_at:
+            return "abandonné"
+        return "à envoyer" if not self.attempts else "à réessayer"

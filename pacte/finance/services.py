@@ -16,9 +16,10 @@ from typing import TypeAlias, TypedDict
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
+from django.urls import reverse
 
 from pacte.contracts.models import Generation
-from pacte.core import policy
+from pacte.core import mail, policy
 from pacte.core.audit import audit
 from pacte.core.dates import add_years
 from pacte.core.french import format_date, format_decimal, format_money
@@ -532,10 +533,8 @@ ALERT_EVERY_DAYS = 7
 @transaction.atomic
 def lapse_alerts_send(*, on: datetime.date) -> int:
     """E-mail the partner's users and the instructor about deadlines that come within the
-    generation's warning period or have passed; at most one mail a week per commitment."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-
+    generation's warning period or have passed; at most one mail a week per commitment. The
+    mails are queued with the alerts (pacte.core.mail) and sent by the worker."""
     sent = 0
     commitments = (
         Commitment.objects.select_for_update(of=("self",))
@@ -573,20 +572,20 @@ def lapse_alerts_send(*, on: datetime.date) -> int:
             recipients.add(operation.assigned_to.email)
         if not recipients:
             continue
-        body = (
-            f"Opération {operation.reference} — {operation.title}\n\n"
-            "Échéances de la subvention du Fonds d'Innovation Territorial :\n"
-            + "\n".join(lines)
-            + "\n\nPassé ces délais, la subvention peut être déclarée caduque et son reliquat "
-            "annulé."
+        mail.mail_queue(
+            kind="lapse_alert",
+            recipients=recipients,
+            subject=mail.subject_line(operation.reference, "Échéance de subvention"),
+            template="finance/mail/lapse_alert.txt",
+            context={
+                "operation": operation,
+                "lines": lines,
+                "url": mail.absolute_url(
+                    reverse("operations:operation_detail", args=[operation.pk])
+                ),
+            },
+            reference=operation.reference,
         )
-        subject = f"[Pacte] Échéance de subvention — {operation.reference}"
-        emails = sorted(recipients)
-
-        def send(s: str = subject, b: str = body, e: list[str] = emails) -> None:
-            send_mail(s, b, settings.DEFAULT_FROM_EMAIL, e)
-
-        transaction.on_commit(send)
         commitment.alerted_on = on
         commitment.save(update_fields=["alerted_on"])
         sent += 1

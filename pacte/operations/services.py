@@ -9,17 +9,15 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypedDict, Unpack
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
 from pacte.contracts.models import Contract, PriorityStake
-from pacte.core import files, policy
+from pacte.core import files, mail, policy
 from pacte.core.audit import audit
 from pacte.core.models import User
 from pacte.core.money import MONEY_MAX_DIGITS
@@ -100,14 +98,30 @@ def _locked(operation: Operation) -> Operation:
     return Operation.objects.select_for_update().select_related("contract").get(pk=operation.pk)
 
 
-def _notify(recipients: Iterable[User], subject: str, body: str) -> None:
-    emails = sorted({u.email for u in recipients if u.email})
-    if emails:
-        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails))
+# Each kind of notification: its template (operations/mail/<kind>.txt) and its subject.
+NOTIFICATIONS = {
+    "message": "Nouveau message",
+    "information_request": "Demande de compléments",
+}
+
+
+def _notify(
+    recipients: Iterable[User], *, kind: str, operation: Operation, context: dict[str, Any]
+) -> None:
+    """Queue the notification `kind` about `operation` (sent by the worker once the write
+    commits: see pacte.core.mail); its link is absolute."""
+    mail.mail_queue(
+        kind=kind,
+        recipients=[u.email for u in recipients if u.email],
+        subject=mail.subject_line(operation.reference, NOTIFICATIONS[kind]),
+        template=f"operations/mail/{kind}.txt",
+        context={"operation": operation, "url": _operation_url(operation), **context},
+        reference=operation.reference,
+    )
 
 
 def _operation_url(operation: Operation) -> str:
-    return reverse("operations:operation_detail", args=[operation.pk])
+    return mail.absolute_url(reverse("operations:operation_detail", args=[operation.pk]))
 
 
 # --- Operation and financing plan ---------------------------------------------------------
@@ -393,9 +407,9 @@ def message_post(
         recipients = list(operation.contract.partner.users.filter(is_active=True))
     _notify(
         recipients,
-        f"[Pacte] {operation.reference} — nouveau message",
-        f"{actor} a écrit au sujet de l'opération « {operation.title} » :\n\n{body}\n\n"
-        f"Pour répondre : {_operation_url(operation)}",
+        kind="information_request" if is_information_request else "message",
+        operation=operation,
+        context={"author": actor, "body": body},
     )
     return message
 

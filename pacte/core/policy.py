@@ -325,7 +325,12 @@ POLICY: dict[tuple[str, str], Rule] = {
             ("prepare_signature", INSTRUCT, "ouvrir le circuit de signature"),
             ("sign", (INSTRUCT, OWN_ORGANISATION), "signer une convention"),
         ),
-        *_rules("batch", ("read", READ_ALL), ("create", INSTRUCT, "générer des documents en lot")),
+        *_rules(
+            "batch",
+            ("read", READ_ALL),
+            ("create", INSTRUCT, "générer des documents en lot"),
+            ("relaunch", INSTRUCT, "relancer un lot interrompu"),
+        ),
         *_rules(
             "authorisation",
             ("read", READ_ALL),

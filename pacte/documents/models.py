@@ -5,6 +5,8 @@ new file, and a signed document is frozen (a change is a new version)."""
 from django.conf import settings
 from django.db import models
 
+from pacte.core.models import SupervisedWork
+
 
 class Document(models.Model):
     class Kind(models.TextChoices):
@@ -109,12 +111,18 @@ class SignatureStep(models.Model):
         return self.signed_at is not None
 
 
-class DocumentBatch(models.Model):
-    """Documents generated in the background, with their progress, failures and archive."""
+class DocumentBatch(SupervisedWork):
+    """Documents generated in the background, with their progress, failures and archive.
+
+    Its run is supervised (`SupervisedWork`): a batch whose worker died is seen as interrupted
+    and can be started again; the new run generates only the documents that the batch does not
+    hold yet (`processed_ids`: each operation's document, or its failure, is recorded in the
+    transaction that makes it)."""
 
     class State(models.TextChoices):
         QUEUED = "queued", "En attente"
         RUNNING = "running", "En cours"
+        INTERRUPTED = "interrupted", "Interrompu"
         DONE = "done", "Terminé"
 
     kind = models.CharField("nature", max_length=20, choices=Document.Kind.choices)
@@ -123,13 +131,15 @@ class DocumentBatch(models.Model):
     total = models.PositiveIntegerField("nombre de documents")
     done = models.PositiveIntegerField("générés", default=0)
     failures = models.JSONField("échecs", default=list)
+    processed_ids = models.JSONField(
+        "opérations traitées", default=list, help_text="Leur document est produit, ou a échoué."
+    )
+    document_ids = models.JSONField("documents produits", default=list)
     archive = models.FileField("archive", upload_to="documents/batches/", blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     requested_at = models.DateTimeField("demandé le", auto_now_add=True)
-    started_at = models.DateTimeField("commencé le", null=True, blank=True)
-    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "lot de documents"
@@ -141,9 +151,11 @@ class DocumentBatch(models.Model):
 
     @property
     def state(self) -> str:
-        """Derived from the timestamps: queued, running, done."""
+        """Derived from the timestamps: queued, running, interrupted, done."""
         if self.finished_at:
             return self.State.DONE
+        if self.is_interrupted:
+            return self.State.INTERRUPTED
         return self.State.RUNNING if self.started_at else self.State.QUEUED
 
     def get_state_display(self) -> str:

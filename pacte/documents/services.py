@@ -1,15 +1,17 @@
 """Generating, storing, freezing and signing documents."""
 
 import hashlib
-from collections.abc import Iterable
+import io
+import zipfile
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
-from pacte.core import files, policy
+from pacte.core import files, policy, supervision
 from pacte.core.audit import audit
 from pacte.core.models import User
 from pacte.operations.models import Operation
@@ -283,5 +285,93 @@ def batch_start(
         obj=batch,
         summary=f"Lot « {label} » : {len(ids)} document(s)",
     )
-    transaction.on_commit(lambda: tasks.generate_batch.enqueue(batch.pk))
+    transaction.on_commit(lambda: tasks.generate_batch.enqueue(batch.pk, batch.attempt))
     return batch
+
+
+@transaction.atomic
+def batch_relaunch(*, actor: User | None, batch: DocumentBatch) -> DocumentBatch:
+    """Start an interrupted batch again: its new run generates only the documents it does not
+    hold yet."""
+    policy.require(actor, "batch", "relaunch", batch)
+    locked = DocumentBatch.objects.select_for_update().get(pk=batch.pk)
+    locked = supervision.relaunch(locked, actor=actor)
+    transaction.on_commit(lambda: tasks.generate_batch.enqueue(locked.pk, locked.attempt))
+    return locked
+
+
+BATCH_GENERATORS: dict[str, Callable[..., Document]] = {
+    Document.Kind.SHEET: sheet_generate,
+    Document.Kind.AGREEMENT: agreement_generate,
+    Document.Kind.AGREEMENT_DOCX: agreement_docx_generate,
+}
+# Errors of the database stop the run (it is then interrupted and can be started again); any
+# other error is the operation's own, recorded as a failure of the batch.
+RUN_STOPPING_ERRORS = (OperationalError, InterfaceError)
+
+
+def batch_item(
+    *,
+    run: supervision.Run[DocumentBatch],
+    batch: DocumentBatch,
+    operation: Operation | None,
+    operation_id: int,
+) -> Document | None:
+    """Generate the batch's document for one operation and record it in the batch, in one
+    transaction: a run stopped anywhere leaves both or neither. An operation already processed
+    (by an earlier run of the batch) is skipped; a failure is recorded in the batch, and the
+    run goes on. `Superseded` when the batch was started again or interrupted meanwhile."""
+    generate = BATCH_GENERATORS[batch.kind]
+    try:
+        with transaction.atomic():
+            locked = run.lock()
+            if operation_id in locked.processed_ids:
+                return None
+            if operation is None:
+                raise LookupError("opération introuvable")
+            document = generate(actor=batch.requested_by, operation=operation)
+            run.update(
+                processed_ids=[*locked.processed_ids, operation_id],
+                document_ids=[*locked.document_ids, document.pk],
+                done=F("done") + 1,
+            )
+            return document
+    except (supervision.Superseded, *RUN_STOPPING_ERRORS):
+        raise
+    except Exception as exc:  # noqa: BLE001 — one failure must not stop the others
+        reference = operation.reference if operation else f"#{operation_id}"
+        text = " ".join(getattr(exc, "messages", [str(exc)]))
+        with transaction.atomic():
+            locked = run.lock()
+            if operation_id not in locked.processed_ids:
+                run.update(
+                    processed_ids=[*locked.processed_ids, operation_id],
+                    failures=[*locked.failures, {"operation": reference, "error": text}],
+                )
+        return None
+
+
+@transaction.atomic
+def batch_finish(*, run: supervision.Run[DocumentBatch]) -> DocumentBatch:
+    """Build the archive of every document the batch holds, in the order of its operations,
+    and mark it done."""
+    locked = run.lock()
+    documents = Document.objects.filter(pk__in=locked.document_ids).select_related("operation")
+    order = {operation_id: index for index, operation_id in enumerate(locked.operation_ids)}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for document in sorted(documents, key=lambda d: order.get(d.operation_id, len(order))):
+            with document.file.open("rb") as handle:
+                archive.writestr(document.filename, handle.read())
+    files.save(locked.archive, f"lot-{locked.pk}-{locked.kind}.zip", buffer.getvalue())
+    run.finish(archive=locked.archive.name)
+    audit(
+        actor=None,
+        action="document.batch_done",
+        obj=locked,
+        summary=f"Lot « {locked.label} » terminé : {locked.done} document(s), "
+        f"{len(locked.failures)} échec(s)",
+        data={"attempt": locked.attempt},
+    )
+    locked.refresh_from_db()
+    return locked

@@ -87,7 +87,24 @@ def document_verify(request, pk: int, document_pk: int):
 def batch_detail(request, batch_pk: int):
     batch = selectors.batch_get(user=request.user, pk=batch_pk)
     template = "documents/_batch_progress.html" if request.htmx else "documents/batch.html"
-    return render(request, template, {"batch": batch})
+    can_relaunch = batch.state == batch.State.INTERRUPTED and policy.allows(
+        request.user, "batch", "relaunch", batch
+    )
+    return render(request, template, {"batch": batch, "can_relaunch": can_relaunch})
+
+
+@policy.page(post="batch.relaunch")
+def batch_relaunch(request, batch_pk: int):
+    batch = selectors.batch_get(user=request.user, pk=batch_pk)
+    try:
+        services.batch_relaunch(actor=request.user, batch=batch)
+    except ValidationError as exc:
+        flash_refusal(request, exc)
+    else:
+        messages.success(
+            request, "Le lot est relancé : seuls les documents qui manquent seront générés."
+        )
+    return redirect("documents:batch", batch_pk=batch.pk)
 
 
 @policy.page(get="batch.read")

@@ -375,6 +375,7 @@ POLICY: dict[tuple[str, str], Rule] = {
             "history_import",
             ("read", INSTRUCT),
             ("create", INSTRUCT, "importer l'historique"),
+            ("relaunch", INSTRUCT, "relancer un import interrompu"),
         ),
         *_rules("bilan", ("read", READ_ALL), ("export", READ_ALL)),
         *_rules(

@@ -4,20 +4,25 @@ source line (the facts that Pacte's workflow records elsewhere for live operatio
 from django.conf import settings
 from django.db import models
 
+from pacte.core.models import SupervisedWork
+
 from .columns import error_text
 
 
-class HistoryImport(models.Model):
+class HistoryImport(SupervisedWork):
     """One file of a past generation's operations, checked row by row, then written at once.
 
     Its state is derived from its timestamps (like a batch of documents): nothing but the
-    import itself writes them.
+    import itself writes them. Its run is supervised (`SupervisedWork`): an import whose worker
+    died is seen as interrupted — nothing of it was written, the writing being one transaction —
+    and is started again from its stored file.
     """
 
     class State(models.TextChoices):
         QUEUED = "queued", "En attente"
         CHECKING = "checking", "Vérification en cours"
         WRITING = "writing", "Enregistrement en cours"
+        INTERRUPTED = "interrupted", "Interrompu : rien n'a été enregistré"
         REFUSED = "refused", "Refusé : rien n'a été enregistré"
         DONE = "done", "Importé"
 
@@ -40,9 +45,7 @@ class HistoryImport(models.Model):
         related_name="+",
     )
     requested_at = models.DateTimeField("demandé le", auto_now_add=True)
-    started_at = models.DateTimeField("commencé le", null=True, blank=True)
     checked_at = models.DateTimeField("vérifié le", null=True, blank=True)
-    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
     total_rows = models.PositiveIntegerField("lignes à vérifier", default=0)
     checked_rows = models.PositiveIntegerField("lignes vérifiées", default=0)
     error_count = models.PositiveIntegerField("erreurs", default=0)
@@ -66,6 +69,8 @@ class HistoryImport(models.Model):
     def state(self) -> str:
         if self.finished_at:
             return self.State.REFUSED if self.error_count else self.State.DONE
+        if self.is_interrupted:
+            return self.State.INTERRUPTED
         if self.checked_at:
             return self.State.WRITING
         return self.State.CHECKING if self.started_at else self.State.QUEUED
@@ -80,7 +85,7 @@ class HistoryImport(models.Model):
     @property
     def percent(self) -> int:
         """Share of the rows checked; the writing step, done at once, shows 100 %."""
-        if self.checked_at or self.finished_at:
+        if self.finished_at or (self.checked_at and not self.is_interrupted):
             return 100
         return round(100 * self.checked_rows / self.total_rows) if self.total_rows else 0
 

@@ -14,11 +14,11 @@ import logging
 from collections.abc import Callable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from pacte.contracts.models import Generation
-from pacte.core import files, policy
+from pacte.core import files, policy, supervision
 from pacte.core.audit import audit
 from pacte.core.models import User
 
@@ -93,74 +93,117 @@ def history_import_start(
     history_import = history_import_create(
         actor=actor, generation=generation, data=data, name=name, is_demo=is_demo
     )
-    transaction.on_commit(lambda: tasks.run_history_import.enqueue(history_import.pk))
+    transaction.on_commit(
+        lambda: tasks.run_history_import.enqueue(history_import.pk, history_import.attempt)
+    )
     return history_import
 
 
-def _update(history_import: HistoryImport, **fields: object) -> None:
-    for key, value in fields.items():
-        setattr(history_import, key, value)
-    HistoryImport.objects.filter(pk=history_import.pk).update(**fields)
+@transaction.atomic
+def history_import_relaunch(*, actor: User | None, history_import: HistoryImport) -> HistoryImport:
+    """Start an interrupted import again, from its stored file: nothing of the interrupted run
+    was written (the writing is one transaction), so the new run checks and writes it all."""
+    policy.require(actor, "history_import", "relaunch", history_import)
+    locked = HistoryImport.objects.select_for_update().get(pk=history_import.pk)
+    locked = supervision.relaunch(
+        locked, actor=actor, reset={"checked_at": None, "checked_rows": 0, "total_rows": 0}
+    )
+    transaction.on_commit(lambda: tasks.run_history_import.enqueue(locked.pk, locked.attempt))
+    return locked
+
+
+# Errors of the database interrupt the run (it can be started again); any other unexpected
+# error refuses the import, as an error of its file would.
+RUN_STOPPING_ERRORS = (OperationalError, InterfaceError)
 
 
 def history_import_run(
-    import_id: int, *, progress: Callable[[int, int], None] | None = None
+    import_id: int,
+    *,
+    attempt: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> HistoryImport:
     """Check every row, then write everything in one transaction, or nothing.
 
-    Progress is written as the check goes, outside any long transaction, so that the page
-    that follows the import sees it move.
+    The run is supervised (`pacte.core.supervision`): it claims the import once, beats while it
+    works and writes only while it is the import's current run. Progress is written as the
+    check goes, outside any long transaction, so that the page that follows the import sees it
+    move.
     """
+    run = supervision.Run(HistoryImport, import_id, attempt)
+    if not run.claim():
+        return HistoryImport.objects.get(pk=import_id)
     history_import = HistoryImport.objects.select_related("generation", "requested_by").get(
         pk=import_id
     )
-    if history_import.started_at:
-        return history_import
-    actor = history_import.requested_by
-    _update(history_import, started_at=timezone.now())
     try:
-        _check_actor(actor)
-        with history_import.source.open("rb") as handle:
-            data: bytes = handle.read()
+        _run_checked(run, history_import, progress)
+    except supervision.Superseded:
+        logger.info("Import de l'historique %s : tentative %s remplacée", import_id, run.attempt)
+    history_import.refresh_from_db()
+    return history_import
 
-        def report(checked: int, total: int) -> None:
-            _update(history_import, checked_rows=checked, total_rows=total)
-            if progress:
-                progress(checked, total)
 
-        result = check_file(history_import.generation, data, report)
-        if result.error_count:
-            return _refuse(history_import, actor, result.errors, result.error_count)
-        _update(history_import, checked_at=timezone.now())
-        _write(history_import, actor, result.rows)
+def _run_checked(
+    run: supervision.Run[HistoryImport],
+    history_import: HistoryImport,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    actor = history_import.requested_by
+    try:
+        with run.beating():
+            _check_actor(actor)
+            with history_import.source.open("rb") as handle:
+                data: bytes = handle.read()
+
+            def report(checked: int, total: int) -> None:
+                run.update(checked_rows=checked, total_rows=total)
+                if progress:
+                    progress(checked, total)
+
+            result = check_file(history_import.generation, data, report)
+            if result.error_count:
+                _refuse(run, history_import, actor, result.errors, result.error_count)
+            else:
+                run.update(checked_at=timezone.now())
+                _write(run, history_import, actor, result.rows)
+    except supervision.Superseded:
+        raise
     except (ValidationError, PermissionDenied) as exc:
         texts = getattr(exc, "messages", None) or [str(exc)]
-        return _refuse(history_import, actor, [{"message": t} for t in texts], len(texts))
+        _refuse(run, history_import, actor, [{"message": t} for t in texts], len(texts))
+    except RUN_STOPPING_ERRORS as exc:
+        logger.exception("Import de l'historique %s interrompu", history_import.pk)
+        run.fail(exc)
     except Exception as exc:
-        logger.exception("Import de l'historique %s interrompu", import_id)
-        return _refuse(
+        logger.exception("Import de l'historique %s interrompu", history_import.pk)
+        _refuse(
+            run,
             history_import,
             actor,
             [{"message": f"erreur inattendue pendant l'import : {exc}."}],
             1,
         )
-    return history_import
 
 
 @transaction.atomic
-def _write(history_import: HistoryImport, actor: User | None, rows: list[ParsedRow]) -> None:
-    """The checked rows written, and the import marked done, at once."""
+def _write(
+    run: supervision.Run[HistoryImport],
+    history_import: HistoryImport,
+    actor: User | None,
+    rows: list[ParsedRow],
+) -> None:
+    """The checked rows written, and the import marked done, at once — if the run is still
+    the import's current one when it ends (else everything rolls back)."""
     generation = history_import.generation
     counts = write_rows(
         actor=actor, generation=generation, history_import=history_import, rows=rows
     )
-    _update(
-        history_import,
+    run.finish(
         created_operations=counts.operations,
         created_partners=counts.partners,
         created_contracts=counts.contracts,
         completed_sirets=counts.sirets,
-        finished_at=timezone.now(),
     )
     audit(
         actor=actor,
@@ -174,19 +217,20 @@ def _write(history_import: HistoryImport, actor: User | None, rows: list[ParsedR
             "contracts": counts.contracts,
             "sirets": counts.sirets,
             "sha256": history_import.sha256,
+            "attempt": run.attempt,
         },
     )
 
 
+@transaction.atomic
 def _refuse(
-    history_import: HistoryImport, actor: User | None, errors: Sequence[Error], count: int
-) -> HistoryImport:
-    _update(
-        history_import,
-        errors=errors[:MAX_STORED_ERRORS],
-        error_count=count,
-        finished_at=timezone.now(),
-    )
+    run: supervision.Run[HistoryImport],
+    history_import: HistoryImport,
+    actor: User | None,
+    errors: Sequence[Error],
+    count: int,
+) -> None:
+    run.finish(errors=errors[:MAX_STORED_ERRORS], error_count=count)
     audit(
         actor=actor,
         action="history.import_refused",
@@ -194,7 +238,6 @@ def _refuse(
         summary=f"Import de l'historique refusé : {count} erreur(s), rien n'a été enregistré",
         data={"errors": [error_text(e) for e in errors[:20]]},
     )
-    return history_import
 
 
 def history_import_file(

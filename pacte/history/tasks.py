@@ -1,4 +1,5 @@
-"""The import of a past generation's history, run in the background by `manage.py db_worker`."""
+"""The import of a past generation's history, run in the background by `manage.py pacte_worker`
+(each run supervised: see `services.history_import_run`)."""
 
 from django_tasks import task
 
@@ -8,5 +9,5 @@ from . import services
 
 
 @task()
-def run_history_import(import_id: int) -> int:
-    return services.history_import_run(import_id).created_operations
+def run_history_import(import_id: int, attempt: int | None = None) -> int:
+    return services.history_import_run(import_id, attempt=attempt).created_operations

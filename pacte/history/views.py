@@ -13,7 +13,7 @@ from pacte.operations.models import Operation
 
 from .columns import COLUMN_NAMES, COLUMNS, EXAMPLE_ROW
 from .selectors import history_generations, history_import_get, history_import_list
-from .services import MAX_FILE_BYTES, history_import_start
+from .services import MAX_FILE_BYTES, history_import_relaunch, history_import_start
 
 
 class HistoryImportForm(forms.Form):
@@ -74,4 +74,23 @@ def history_index(request):
 def history_detail(request, pk: int):
     history_import = history_import_get(user=request.user, pk=pk)
     template = "history/_progress.html" if request.htmx else "history/detail.html"
-    return render(request, template, {"import": history_import})
+    can_relaunch = history_import.state == history_import.State.INTERRUPTED and policy.allows(
+        request.user, "history_import", "relaunch", history_import
+    )
+    return render(request, template, {"import": history_import, "can_relaunch": can_relaunch})
+
+
+@policy.page(post="history_import.relaunch")
+def history_relaunch(request, pk: int):
+    history_import = history_import_get(user=request.user, pk=pk)
+    try:
+        history_import_relaunch(actor=request.user, history_import=history_import)
+    except ValidationError as exc:
+        flash_refusal(request, exc)
+    else:
+        messages.success(
+            request,
+            "L'import est relancé depuis son fichier : chaque ligne est vérifiée à nouveau, puis "
+            "tout est enregistré d'un coup.",
+        )
+    return redirect("history:detail", pk=history_import.pk)

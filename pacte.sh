@@ -21,12 +21,13 @@ case "$cmd" in
     export DJANGO_SETTINGS_MODULE=config.settings.demo
     "$UV" run --frozen python manage.py demo
     host="${PACTE_HOST:-127.0.0.1}"; port="${PACTE_PORT:-8000}"
-    # The worker runs the background work (batches of documents, history imports, figures):
-    # restarted whenever it stops, as the production supervision does (docs/deploiement.md).
+    # The worker runs the background work (batches of documents, history imports, mails,
+    # figures): it waits out database errors itself, takes back what a killed worker left, and
+    # is restarted whenever it stops, as the production supervision does (docs/deploiement.md).
     (
       trap 'kill ${child:-} 2>/dev/null; exit 0' INT TERM
       while true; do
-        "$UV" run --frozen python manage.py db_worker --no-startup-delay --no-reload >> var/worker.log 2>&1 &
+        "$UV" run --frozen python manage.py pacte_worker --no-startup-delay >> var/worker.log 2>&1 &
         child=$!
         wait $child && code=0 || code=$?
         echo "$(date -Iseconds) processus de fond arrêté (code $code) : relance dans 2 s" >> var/worker.log

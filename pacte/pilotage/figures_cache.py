@@ -71,13 +71,17 @@ def cached(name: str, filters, compute: Callable[[], Any]):
 def refresh(name: str, generation_id: int | None, territory_id: int | None) -> None:
     """Recompute figures kept in the cache (run by the worker, see `cached`)."""
     key = cache_key(name, generation_id, territory_id)
-    version = figures_version()
-    result = _COMPUTATIONS[name](generation_id, territory_id)
-    cache.set(key, {"version": version, "result": result}, _seconds())
-    cache.delete(f"{key}:refresh")
+    try:
+        version = figures_version()
+        result = _COMPUTATIONS[name](generation_id, territory_id)
+        cache.set(key, {"version": version, "result": result}, _seconds())
+    finally:
+        # Done or failed, the next page may queue it again (a worker killed meanwhile leaves
+        # the mark for two minutes, and the next worker queues its task again).
+        cache.delete(f"{key}:refresh")
 
 
 @task()
 def refresh_figures(name: str, generation_id: int | None, territory_id: int | None) -> None:
-    """Background refresh of one entry (run by `manage.py db_worker`)."""
+    """Background refresh of one entry (run by `manage.py pacte_worker`)."""
     refresh(name, generation_id, territory_id)

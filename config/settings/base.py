@@ -104,7 +104,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "timeout": 20,
     }
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Writes are transactions (each service, and each page or API write as a whole: see
+# pacte.core.policy.page and endpoint); reads are not, so that on SQLite they never wait for the
+# database's write lock.
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # A connection kept between requests is checked before it is reused: after a restart of the
 # database server, the next request reconnects instead of failing.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

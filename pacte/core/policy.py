@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseNotAllowed
 
@@ -428,6 +429,10 @@ def rule(kind: str, action: str) -> Rule:
         raise LookupError(f"No rule for {kind}.{action}") from exc
 
 
+# Methods that read: no transaction is opened for them.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 # --- Decisions ----------------------------------------------------------------------------
 
 
@@ -644,7 +649,12 @@ def page(
 
                     return redirect_to_login(request.get_full_path())
                 raise PermissionDenied(refusal(rule(spec.kind, action)))
-            return view(request, *args, **kwargs)
+            if request.method in READ_METHODS:
+                return view(request, *args, **kwargs)
+            # A write is one transaction, whatever the view calls; a read takes no lock (on
+            # SQLite, a transaction would take the database's write lock at its start).
+            with transaction.atomic():
+                return view(request, *args, **kwargs)
 
         # Read by the permission test's walk of every URL.
         wrapper.policy = PagePolicy(declared, allowed)  # type: ignore[attr-defined]
@@ -666,9 +676,16 @@ def endpoint(
     )
 
     def decorator(func: _Operation) -> _Operation:
+        @functools.wraps(func)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if request.method in READ_METHODS:
+                return func(request, *args, **kwargs)
+            with transaction.atomic():  # a write is one transaction (see `page`)
+                return func(request, *args, **kwargs)
+
         # Read by the permission test's walk of every API operation.
-        func.policy = declared  # type: ignore[attr-defined]
-        return func
+        wrapper.policy = declared  # type: ignore[attr-defined]
+        return cast(_Operation, wrapper)
 
     return decorator
 

@@ -65,21 +65,24 @@ def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_oper
     from pacte.finance.models import Commitment
     from pacte.operations.models import Operation
 
-    # The assembly service creates the sitting.
+    # The assembly service creates the sitting, held today (a vote is recorded once held).
+    held_on = timezone.localdate()
     sign_in(page, "test-assembly")
     main_nav(page).get_by_role("link", name="Séances").click()
     expect(page.get_by_role("heading", level=1, name="Séances")).to_be_visible()
     assert_no_axe_violations(page)
     page.get_by_role("link", name="Nouvelle séance").click()
     page.locator("#id_body").select_option(label="Commission permanente")
-    page.locator("#id_held_on").fill("2026-12-14")
+    page.locator("#id_held_on").fill(held_on.isoformat())
     page.locator("#id_opened_at").fill("10:00")
     page.locator("#id_place").fill("Arras")
     page.locator("#id_president").fill("M. Jean-Claude LEROY")
     page.locator("#id_secretary").fill("M. Bruno COUSEIN")
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Enregistrer").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Commission permanente du 14/12/2026")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Commission permanente du {format_date(held_on)}"
+    )
     expect(flash(page)).to_contain_text("faites l'appel")
     sitting_url = page.url
 
@@ -132,7 +135,8 @@ def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_oper
     # The assembly service records the sending, the opinion, opens the item and records the vote.
     sign_in(page, "test-assembly")
     page.goto(report_url)
-    page.get_by_label("Envoyé aux élus le").fill("2026-12-09")
+    sent_on = held_on - datetime.timedelta(days=5)  # late: 12 days are due
+    page.get_by_label("Envoyé aux élus le").fill(sent_on.isoformat())
     page.get_by_role("button", name="Enregistrer l'envoi").click()
     expect(page.locator("dl.facts")).to_contain_text("Envoyé tardivement")
     page.get_by_label("Urgence déclarée (délai abrégé)").check()
@@ -141,7 +145,7 @@ def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_oper
     page.get_by_label("Commission", exact=True).select_option(
         label="5e commission « Solidarité territoriale et partenariats »"
     )
-    page.get_by_label("Réunion du").fill("2026-12-07")
+    page.get_by_label("Réunion du").fill((held_on - datetime.timedelta(days=7)).isoformat())
     page.get_by_label("Avis", exact=True).select_option(label="favorable")
     page.get_by_role("button", name="Enregistrer l'avis").click()
     expect(flash(page)).to_contain_text("L'avis de la commission est enregistré")
@@ -160,7 +164,7 @@ def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_oper
     page.get_by_role("button", name="Enregistrer le vote et délibérer").click()
     expect(flash(page)).to_contain_text("adoptée (67 pour, 0 contre, 8 abstention)")
     deliberation = Deliberation.objects.get(report__title__endswith="Pays de Lumbres")
-    assert deliberation.number.startswith("2026-")
+    assert deliberation.number.startswith(f"{held_on.year}-")
     assert Operation.objects.filter(pk__in=ten_operations, state="voted").count() == 10
     committed = Commitment.objects.filter(operation__in=ten_operations)
     assert sum(c.amount for c in committed) == SUBSIDY * 10

@@ -280,6 +280,11 @@ class Contract(models.Model):
         SIGNED = "signed", "Signé"
         CLOSED = "closed", "Clos"
 
+    # Groups of states, declared once with the states. In force (voted or signed): operations
+    # are deposited under it and its steering committee meets.
+    IN_FORCE_STATES = frozenset({State.VOTED, State.SIGNED})
+    FROZEN_STATES = IN_FORCE_STATES | {State.CLOSED}
+
     generation = models.ForeignKey(
         Generation, verbose_name="génération", on_delete=models.PROTECT, related_name="contracts"
     )
@@ -320,7 +325,7 @@ class Contract(models.Model):
     @property
     def is_frozen(self) -> bool:
         """Once voted, the text changes only through a recorded amendment (avenant)."""
-        return self.state in {self.State.VOTED, self.State.SIGNED, self.State.CLOSED}
+        return self.state in self.FROZEN_STATES
 
 
 class PriorityStake(models.Model):

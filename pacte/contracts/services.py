@@ -495,7 +495,7 @@ def committee_hold(
     `actions` is a list of dicts with description, owner and due_on."""
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     policy.require(actor, "committee", "create", SteeringCommittee(contract=contract))
-    if contract.state not in {Contract.State.SIGNED, Contract.State.VOTED}:
+    if contract.state not in Contract.IN_FORCE_STATES:
         raise ValidationError("Un comité de pilotage suit un contrat voté ou signé.")
     if not attendees.strip():
         raise ValidationError({"attendees": "Indiquez au moins un participant."})

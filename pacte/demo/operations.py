@@ -164,9 +164,7 @@ def seed_operations(generation) -> int:
     agent = User.objects.filter(role=Role.AGENT, is_active=True).order_by("pk").first()
     admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
     contracts = list(
-        Contract.objects.filter(
-            generation=generation, state__in=[Contract.State.VOTED, Contract.State.SIGNED]
-        )
+        Contract.objects.filter(generation=generation, state__in=Contract.IN_FORCE_STATES)
         .select_related("partner__epci")
         .prefetch_related("stakes")
         .order_by("pk")

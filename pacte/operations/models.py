@@ -28,7 +28,8 @@ class Operation(models.Model):
         WITHDRAWN = "withdrawn", "Retirée"
         LAPSED = "lapsed", "Caduque"
 
-    # Groups of states, declared once here; the workflow checks them when it loads.
+    # Groups of states, declared once here, with the states (tests/core/test_workflow_names.py
+    # checks them against the workflow's transitions).
     REVIEW_STATES = frozenset(
         {State.SUBMITTED, State.IN_REVIEW, State.AWAITING_PARTNER, State.SHEET_READY}
     )

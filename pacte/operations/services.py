@@ -143,7 +143,7 @@ def operation_create(
     is_demo: bool = False,
 ) -> Operation:
     policy.require(actor, "operation", "create", Operation(contract=contract))
-    if contract.state not in {Contract.State.VOTED, Contract.State.SIGNED}:
+    if contract.state not in Contract.IN_FORCE_STATES:
         raise ValidationError(
             "Les opérations se déposent sur un contrat voté ou signé "
             f"(ce contrat est « {contract.get_state_display().lower()} »)."

@@ -156,7 +156,7 @@ def operation_batch(request):
 
 
 def _partner_contracts(user):
-    return contract_list(user=user).filter(state__in=[Contract.State.VOTED, Contract.State.SIGNED])
+    return contract_list(user=user).filter(state__in=Contract.IN_FORCE_STATES)
 
 
 @policy.page(get="operation.create", post="operation.create")

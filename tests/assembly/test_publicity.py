@@ -135,3 +135,23 @@ def test_only_the_assembly_service_records_the_publicity(adopted, client_for):
         assert answer.status_code in (403, 404), role
     adopted.refresh_from_db()
     assert adopted.transmission_state == "not_sent"
+
+
+def test_an_item_of_a_sitting_to_come_is_not_examined_nor_voted(users):
+    actor = users["test-assembly"]
+    later = timezone.localdate() + datetime.timedelta(days=14)
+    sitting = services.sitting_create(
+        actor=actor,
+        body="standing_committee",
+        held_on=later,
+        place="Arras",
+        president="M. Jean-Claude LEROY",
+        secretary="M. Bruno COUSEIN",
+        opened_at=T(10, 0),
+    )
+    services.attendance_mark_all_present(actor=actor, sitting=sitting)
+    report = framework_report(sitting, actor)
+    with pytest.raises(ValidationError, match="n'a pas encore eu lieu"):
+        services.item_open(actor=actor, report=report, at=T(10, 30))
+    report.refresh_from_db()
+    assert report.opened_at is None and not Deliberation.objects.filter(report=report).exists()

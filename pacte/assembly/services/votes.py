@@ -7,9 +7,11 @@ from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from pacte.core import policy
 from pacte.core.audit import audit
+from pacte.core.french import format_date
 from pacte.core.models import User
 from pacte.territory.models import PoliticalGroup
 
@@ -34,6 +36,12 @@ def item_open(*, actor: User | None, report: Report, at: datetime.time) -> rules
     policy.require(actor, "report", "proceed", report)
     ensure_editable(report)
     sitting = report.sitting
+    today = timezone.localdate()
+    if sitting.held_on > today:
+        raise ValidationError(
+            f"La séance du {format_date(sitting.held_on)} n'a pas encore eu lieu (nous sommes le "
+            f"{format_date(today)}) : ses points s'examinent et se votent ce jour-là."
+        )
     if sitting.opened_at and at < sitting.opened_at:
         raise ValidationError("Un point s'examine après l'ouverture de la séance.")
     if sitting.closed_at and at > sitting.closed_at:

@@ -95,15 +95,30 @@ def partners_create_from_epcis(
 
 # --- Contracts -----------------------------------------------------------------------------
 
+
 # The contract's text: what the partner agrees to, changed after the vote only by an amendment.
-CONTRACT_TEXT_FIELDS = (
-    "pact_ambitions",
-    "engineering_ingenierie62",
-    "engineering_house",
-    "engineering_other",
-    "implementation_terms",
-    "monitoring_terms",
-)
+class ContractText(TypedDict, total=False):
+    """The texts of a contract (see `contract_create`, `contract_update`, `amendment_create`)."""
+
+    pact_ambitions: str
+    engineering_ingenierie62: str
+    engineering_house: str
+    engineering_other: str
+    implementation_terms: str
+    monitoring_terms: str
+
+
+class NewContractText(ContractText, total=False):
+    is_demo: bool
+
+
+CONTRACT_TEXT_FIELDS = tuple(ContractText.__annotations__)
+
+
+def _known_texts(text: Mapping[str, object], allowed: Iterable[str]) -> None:
+    unknown = set(text) - set(allowed)
+    if unknown:
+        raise ValidationError(f"Champs inconnus : {', '.join(sorted(unknown))}.")
 
 
 def _refuse_if_frozen(contract: Contract) -> None:
@@ -119,12 +134,14 @@ def _refuse_if_frozen(contract: Contract) -> None:
 
 @transaction.atomic
 def contract_create(
-    *, actor: User | None, generation: Generation, partner: Partner, **text: str | bool
+    *,
+    actor: User | None,
+    generation: Generation,
+    partner: Partner,
+    **text: Unpack[NewContractText],
 ) -> Contract:
     policy.require(actor, "contract", "create", Contract(generation=generation, partner=partner))
-    unknown = set(text) - set(CONTRACT_TEXT_FIELDS) - {"is_demo"}
-    if unknown:
-        raise ValueError(f"Champs inconnus : {sorted(unknown)}")
+    _known_texts(text, NewContractText.__annotations__)
     if generation.is_history:
         raise ValidationError("Cette génération est passée : on n'y crée plus de contrat.")
     contract = Contract(generation=generation, partner=partner, **text)
@@ -139,9 +156,12 @@ def contract_create(
 
 
 @transaction.atomic
-def contract_update(*, actor: User | None, contract: Contract, **text: str) -> Contract:
+def contract_update(
+    *, actor: User | None, contract: Contract, **text: Unpack[ContractText]
+) -> Contract:
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     policy.require(actor, "contract", "change", contract)
+    _known_texts(text, CONTRACT_TEXT_FIELDS)
     _refuse_if_frozen(contract)
     changed = {
         k: v for k, v in text.items() if k in CONTRACT_TEXT_FIELDS and getattr(contract, k) != v
@@ -253,11 +273,12 @@ def amendment_create(
     adopted_on: datetime.date,
     reason: str,
     deliberation_number: str = "",
-    **text: str,
+    **text: Unpack[ContractText],
 ) -> Amendment:
     """Change a voted contract's text through an avenant that keeps the previous wording."""
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     policy.require(actor, "contract", "change", contract)
+    _known_texts(text, CONTRACT_TEXT_FIELDS)
     if not contract.is_frozen:
         raise ValidationError("Un contrat non voté se modifie directement, sans avenant.")
     if not reason.strip():

@@ -16,7 +16,15 @@ from pacte.demo.assembly import hold_demo_standing_committees, seed_upcoming_sta
 from pacte.demo.finance import seed_payments
 from pacte.operations import services
 from pacte.operations.models import Attachment, Operation, OperationEvent, Resource
-from pacte.operations.workflows import OPERATION_WORKFLOW, SIGN_AGREEMENT
+from pacte.operations.workflows import (
+    COMPLETE,
+    GRANT,
+    LAPSE,
+    OPERATION_WORKFLOW,
+    REJECT,
+    SIGN_AGREEMENT,
+    START_WORKS,
+)
 
 PROJECTS = [
     ("Salle de spectacle", "culture"),
@@ -277,23 +285,23 @@ def _backdate(generation, rng) -> None:
             offset = 0 if index == 0 else round(span * index / max(len(before_vote) - 1, 1))
             event.at = _at(submitted + datetime.timedelta(days=offset), 9 + index % 8)
         for event in events:
-            if event.transition == "grant" and voted:
+            if event.transition == GRANT and voted:
                 event.at = _at(voted, 11)
             elif event.transition == SIGN_AGREEMENT and voted:
                 latest = (operation.works_started_on or voted + DAY * 90) - DAY
                 signed = min(voted + DAY * rng.randrange(15, 60), latest)
                 event.at = _at(max(signed, voted + DAY), 15)
-            elif event.transition == "start_works" and operation.works_started_on:
+            elif event.transition == START_WORKS and operation.works_started_on:
                 event.at = _at(operation.works_started_on, 9)
-            elif event.transition == "reject":
+            elif event.transition == REJECT:
                 event.at = _at(min(today, instruction_end + DAY * 20), 11)
-            elif event.transition in {"complete", "lapse"}:
+            elif event.transition in {COMPLETE, LAPSE}:
                 event.at = max(event.at, _at(operation.works_started_on or voted or today, 16))
         OperationEvent.objects.bulk_update(events, ["at"])
         Operation.objects.filter(pk=operation.pk).update(submitted_at=_at(submitted, 9))
 
 
-AFTER_VOTE = {"grant", "sign_agreement", "start_works", "complete", "lapse", "reject"}
+AFTER_VOTE = {GRANT, SIGN_AGREEMENT, START_WORKS, COMPLETE, LAPSE, REJECT}
 DAY = datetime.timedelta(days=1)
 
 
@@ -342,7 +350,7 @@ def _advance(operation, target, contact, agent, admin, fund, rng) -> bool:
         return False
     if target == "rejected":
         OPERATION_WORKFLOW.apply(
-            operation, "reject", actor=admin, reason="Projet non prioritaire au regard des enjeux."
+            operation, REJECT, actor=admin, reason="Projet non prioritaire au regard des enjeux."
         )
         return False
     return True

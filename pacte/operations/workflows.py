@@ -181,6 +181,7 @@ SIGN_AGREEMENT = OPERATION_WORKFLOW.name("sign_agreement")
 START_WORKS = OPERATION_WORKFLOW.name("start_works")
 COMPLETE = OPERATION_WORKFLOW.name("complete")
 LAPSE = OPERATION_WORKFLOW.name("lapse")
+REJECT = OPERATION_WORKFLOW.name("reject")
 RECORD_HISTORY = OPERATION_WORKFLOW.name("record_history")
 
 C = ReciprocalCommitment.State

@@ -100,3 +100,10 @@ TRANSMISSION_WORKFLOW = Workflow(
 PUBLISH = PUBLICATION_WORKFLOW.name("publish")
 TRANSMIT = TRANSMISSION_WORKFLOW.name("transmit")
 ACKNOWLEDGE = TRANSMISSION_WORKFLOW.name("acknowledge")
+
+# How the act's page names each step of its publicity, in its history.
+STEP_NAMES = {
+    PUBLISH: "mise en ligne",
+    TRANSMIT: "transmission au préfet",
+    ACKNOWLEDGE: "accusé de réception du préfet",
+}

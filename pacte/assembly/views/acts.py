@@ -6,6 +6,7 @@ from django.shortcuts import render
 from pacte.core import policy
 
 from .. import forms, selectors, services
+from ..workflows import ACKNOWLEDGE, STEP_NAMES, TRANSMIT, P, T
 from .reports import post_form
 
 
@@ -13,15 +14,26 @@ from .reports import post_form
 def deliberation_manage(request, pk: int):
     user = request.user
     deliberation = selectors.deliberation_get(user=user, pk=pk)
+    step = (
+        {T.NOT_SENT: TRANSMIT, T.SENT: ACKNOWLEDGE}.get(T(deliberation.transmission_state))
+        if policy.allows(user, "deliberation", "transmit", deliberation)
+        else None
+    )
     return render(
         request,
         "assembly/deliberation_manage.html",
         {
             "deliberation": deliberation,
             "corrections": list(deliberation.corrections.all()),
-            "can_publish": policy.allows(user, "deliberation", "publish", deliberation),
-            "can_transmit": policy.allows(user, "deliberation", "transmit", deliberation),
-            "events": selectors.deliberation_events(user=user, deliberation=deliberation),
+            "publish_open": deliberation.publication_state == P.UNPUBLISHED
+            and policy.allows(user, "deliberation", "publish", deliberation),
+            # The next step of the transmission the page offers: the sending, then the receipt.
+            "transmission_step": step,
+            "sending": step == TRANSMIT,
+            "events": [
+                (event, STEP_NAMES.get(event.transition, event.transition))
+                for event in selectors.deliberation_events(user=user, deliberation=deliberation)
+            ],
             "can_correct": policy.allows(user, "report", "create"),
             "is_public": selectors.is_public(deliberation),
             "publish_form": forms.PublishForm(auto_id="publication-%s"),

@@ -9,6 +9,7 @@ from pacte.contracts.models import Contract, Generation, Partner
 from pacte.contracts.services import partner_create
 from pacte.contracts.workflows import CONTRACT_WORKFLOW
 from pacte.core.audit import audit
+from pacte.core.models import User
 from pacte.operations.models import Expense, Operation, Resource
 from pacte.operations.services import operation_insert
 from pacte.operations.workflows import OPERATION_WORKFLOW, RECORD_HISTORY
@@ -60,7 +61,9 @@ class WriteCounts:
 class RowWriter:
     """Writes checked rows for one import, creating each partner and contract once."""
 
-    def __init__(self, *, actor, generation: Generation, history_import: HistoryImport):
+    def __init__(
+        self, *, actor: User | None, generation: Generation, history_import: HistoryImport
+    ) -> None:
         self.actor = actor
         self.generation = generation
         self.history_import = history_import
@@ -163,7 +166,9 @@ class RowWriter:
         )
 
 
-def _operation_create(row: ParsedRow, contract: Contract, *, actor, is_demo, reason) -> Operation:
+def _operation_create(
+    row: ParsedRow, contract: Contract, *, actor: User | None, is_demo: bool, reason: str
+) -> Operation:
     """The operation, with its reference as every operation gets one, taken by the workflow's
     `record_history` transition to « Achevée »."""
     operation = operation_insert(
@@ -229,7 +234,11 @@ def _financing(operation: Operation, row: ParsedRow) -> tuple[Expense, list[Reso
 
 
 def write_rows(
-    *, actor, generation: Generation, history_import: HistoryImport, rows: list[ParsedRow]
+    *,
+    actor: User | None,
+    generation: Generation,
+    history_import: HistoryImport,
+    rows: list[ParsedRow],
 ) -> WriteCounts:
     """Create the partners, contracts and operations of checked rows. Call in a transaction."""
     _claim_generation(generation, rows)

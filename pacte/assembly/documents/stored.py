@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pacte.core import policy
+from pacte.core.models import User
 from pacte.documents.models import Document
 from pacte.documents.rendering import render_pdf
 from pacte.documents.services import document_store
@@ -16,7 +17,9 @@ from .text import DELIBERATION_TEMPLATE, REPORT_TEMPLATE
 
 
 @transaction.atomic
-def deliberation_documents_generate(*, actor, deliberation: Deliberation):
+def deliberation_documents_generate(
+    *, actor: User | None, deliberation: Deliberation
+) -> tuple[Document, Document]:
     """Store the deliberation and its report as PDF documents and link them to it (on the
     instance given too). Run by the adoption, inside its transaction."""
     # Part of the adoption: the vote makes the act.
@@ -46,7 +49,7 @@ def deliberation_documents_generate(*, actor, deliberation: Deliberation):
 
 
 @transaction.atomic
-def published_document_generate(*, actor, deliberation: Deliberation):
+def published_document_generate(*, actor: User | None, deliberation: Deliberation) -> Document:
     """Store the copy put online: the adopted deliberation's data and template, with the
     publication stamp (the date put online, the adopted PDF's hash, the act's author)."""
     policy.require(actor, "deliberation", "publish", deliberation)

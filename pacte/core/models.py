@@ -1,6 +1,7 @@
 import datetime
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -198,9 +199,22 @@ class SupervisedWork(models.Model):
         return self.heartbeat_at or self.started_at
 
     def is_stale(self, now: datetime.datetime | None = None) -> bool:
-        """Running, and silent for longer than the stale delay: its process is dead."""
+        """Running, and silent for longer than the stale delay: its process is dead. Without
+        `now`, as of this object's first look at the clock: a page reading its state several
+        times sees one state (`refresh_from_db` looks again)."""
         last = self.last_sign_of_life
+        now = now or self._observed_at()
         return self.is_running and last is not None and last < staleness.stale_limit(now)
+
+    def _observed_at(self) -> datetime.datetime:
+        observed: datetime.datetime | None = self.__dict__.get("_observed")
+        if observed is None:
+            observed = self.__dict__["_observed"] = timezone.now()
+        return observed
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        self.__dict__.pop("_observed", None)
+        super().refresh_from_db(*args, **kwargs)
 
     @property
     def is_interrupted(self) -> bool:
@@ -220,7 +234,7 @@ class SupervisedWork(models.Model):
             and self.finished_at is None
             and self.interrupted_at is None
             and queued_since is not None
-            and queued_since < staleness.stale_limit()
+            and queued_since < staleness.stale_limit(self._observed_at())
         )
 
 

@@ -55,7 +55,7 @@ def test_an_import_whose_worker_is_killed_while_writing_writes_nothing_then_impo
     try:
         started = time.monotonic()
         wait_until(lambda: HistoryImport.objects.get(pk=history_import.pk).checked_at, step=0.02)
-        time.sleep(0.5)  # well into the writing's transaction
+        time.sleep(0.2)  # into the writing's transaction
         workers[0].kill()
         killed = time.monotonic()
         history_import.refresh_from_db()

@@ -21,6 +21,7 @@ case "$cmd" in
     export DJANGO_SETTINGS_MODULE=config.settings.demo
     "$UV" run --frozen python manage.py demo
     host="${PACTE_HOST:-127.0.0.1}"; port="${PACTE_PORT:-8000}"
+    export PACTE_SITE_URL="${PACTE_SITE_URL:-http://$host:$port}"  # the links of the mails
     # The worker runs the background work (batches of documents, history imports, mails,
     # figures): it waits out database errors itself, takes back what a killed worker left, and
     # is restarted whenever it stops, as the production supervision does (docs/deploiement.md).

@@ -183,7 +183,7 @@ PACTE_SIGNING_CA_KEY = os.environ.get("PACTE_SIGNING_CA_KEY", "")
 PACTE_SIGNING_CA_PASSPHRASE = os.environ.get("PACTE_SIGNING_CA_PASSPHRASE", "")
 PACTE_SIGNING_LOCATION = os.environ.get("PACTE_SIGNING_LOCATION", "Arras")
 
-# Background work (document batches): stored in the database, run by `manage.py db_worker`.
+# Background work (document batches): stored in the database, run by `manage.py pacte_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # A cache shared by the web processes and the worker (the dashboards' figures are recomputed by

@@ -30,18 +30,50 @@ def _app(module: str) -> str | None:
     return parts[1] if len(parts) > 1 and parts[0] == "pacte" else None
 
 
+def _absolute(path: Path, node: ast.ImportFrom) -> str:
+    """The module an import names, relative imports resolved from the importing file."""
+    if node.level == 0:
+        return node.module or ""
+    package = list(path.relative_to(ROOT).with_suffix("").parts)
+    if path.name != "__init__.py":
+        package = package[:-1]
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
 def _private_imports():
+    """Private names of another app: imported (absolutely or relatively), or read as an
+    attribute of one of its modules (`from pacte.finance import services; services._x`)."""
     for path in PACTE.rglob("*.py"):
         if "migrations" in path.parts:
             continue
         own = path.relative_to(PACTE).parts[0]
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                other = _app(node.module)
-                if other and other != own:
-                    for alias in node.names:
-                        if alias.name.startswith("_"):
-                            yield f"{path.relative_to(ROOT)}: {node.module}.{alias.name}"
+        tree = ast.parse(path.read_text(), str(path))
+        foreign_modules: set[str] = set()  # local names bound to another app's modules
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                module = _absolute(path, node)
+                other = _app(module)
+                if not other or other == own:
+                    continue
+                for alias in node.names:
+                    if alias.name.startswith("_"):
+                        yield f"{path.relative_to(ROOT)}: {module}.{alias.name}"
+                    foreign_modules.add(alias.asname or alias.name)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    other = _app(alias.name)
+                    if other and other != own:
+                        foreign_modules.add(alias.asname or alias.name.split(".")[0])
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and isinstance(node.value, ast.Name)
+                and node.value.id in foreign_modules
+            ):
+                yield f"{path.relative_to(ROOT)}:{node.lineno}: {node.value.id}.{node.attr}"
 
 
 def test_no_private_name_is_imported_from_another_app():

@@ -48,3 +48,31 @@ def test_every_state_field_is_known():
 
 def test_only_the_workflow_engine_writes_a_state():
     assert list(_writes(_state_fields())) == []
+
+
+def _transition_literals():
+    """Reads of history rows by a transition name written as a string (`transition="…"`,
+    `events__transition="…"`): the name must be a constant from `WORKFLOW.name()`."""
+    for path in sorted((ROOT / "pacte").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if "migrations" in path.parts or path.name == "workflows.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), relative)):
+            if isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    if (
+                        keyword.arg
+                        and keyword.arg.split("__")[-1] in {"transition", "transition__in"}
+                        and isinstance(keyword.value, ast.Constant | ast.List | ast.Tuple | ast.Set)
+                    ):
+                        yield f"{relative}:{node.lineno} {keyword.arg}=…"
+            elif isinstance(node, ast.Compare) and any(
+                isinstance(c, ast.Constant) and isinstance(c.value, str) for c in node.comparators
+            ):
+                left = node.left
+                if isinstance(left, ast.Attribute) and left.attr == "transition":
+                    yield f"{relative}:{node.lineno} .transition == literal"
+
+
+def test_transition_names_are_read_through_checked_constants():
+    assert list(_transition_literals()) == []

@@ -9,7 +9,6 @@ from django.http import HttpRequest
 
 from . import policy
 from .models import ApiToken, AuditEvent, OutgoingMail, User, WorkerProcess
-from .roles import Role
 
 if TYPE_CHECKING:  # the admin classes take no type arguments when the program runs
     _UserAdmin = BaseUserAdmin[User]
@@ -49,9 +48,9 @@ class UserAdmin(_UserAdmin):
     def save_model(
         self, request: HttpRequest, obj: User, form: forms.ModelForm[User], change: bool
     ) -> None:
-        # Administrators manage Pacte; the Django admin is theirs alone.
-        obj.is_staff = obj.role == Role.ADMIN
-        obj.is_superuser = obj.role == Role.ADMIN
+        # Those who administer Pacte (the policy's capability) have the Django admin, alone.
+        administers = obj.role in policy.ADMINISTER.roles
+        obj.is_staff = obj.is_superuser = administers
         super().save_model(request, obj, form, change)
 
 

@@ -53,3 +53,11 @@ def test_user_cannot_revoke_someone_elses_token(client_for, users):
     assert response.status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+@pytest.mark.parametrize(("role", "shown"), [("admin", True), ("agent", False), ("partner", False)])
+def test_the_navigation_offers_the_administration_to_those_the_policy_lets_in(
+    client_for, role, shown
+):
+    page = client_for(role).get("/compte/").content.decode()
+    assert ('href="/admin/">Administration</a>' in page) == shown

@@ -172,7 +172,7 @@ def attachment_list(*, user: policy.Viewer, operation: Operation | None) -> Quer
     return qs.filter(operation=operation).order_by("kind", "-version")
 
 
-def commitment_list(
+def reciprocal_commitment_list(
     *, user: policy.Viewer, contract: Contract | None = None
 ) -> QuerySet[ReciprocalCommitment]:
     qs = policy.scope(
@@ -185,12 +185,12 @@ def commitment_list(
     return qs
 
 
-def commitment_get(*, user: policy.Viewer, pk: int) -> ReciprocalCommitment:
+def reciprocal_commitment_get(*, user: policy.Viewer, pk: int) -> ReciprocalCommitment:
     valid = valid_id(pk)
     if valid is None:
         raise Http404("Engagement introuvable.")
     try:
-        return commitment_list(user=user).get(pk=valid)
+        return reciprocal_commitment_list(user=user).get(pk=valid)
     except ReciprocalCommitment.DoesNotExist as exc:
         raise Http404("Engagement introuvable.") from exc
 

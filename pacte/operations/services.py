@@ -546,7 +546,7 @@ def commitment_add(
     commitment.save()
     audit(
         actor=actor,
-        action="commitment.add",
+        action="reciprocal_commitment.add",
         obj=commitment,
         summary=f"Engagement réciproque « {commitment.description[:80]} »",
     )

@@ -546,7 +546,7 @@ def commitment_add(request, pk: int):
 
 @policy.page(get="reciprocal_commitment.read", post="reciprocal_commitment.report")
 def commitment_detail(request, pk: int):
-    commitment = selectors.commitment_get(user=request.user, pk=pk)
+    commitment = selectors.reciprocal_commitment_get(user=request.user, pk=pk)
     attachments = selectors.attachment_list(user=request.user, operation=commitment.operation)
     form = forms.CommitmentReportForm(request.POST or None, attachments=attachments)
     reason_form = forms.ReasonForm(request.POST or None)

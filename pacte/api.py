@@ -6,22 +6,33 @@ browser session. A token has a scope (read, or read and write) and an expiry dat
 refuses a revoked or expired token and any write with a read token before the endpoint runs.
 """
 
+import functools
+import json
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from pacte.assembly.apis import router as assembly_router
 from pacte.contracts.apis import router as partners_router
-from pacte.core.schemas import validation_refusal
+from pacte.core.french import format_money
+from pacte.core.middleware import NUL_REFUSED
+from pacte.core.money import MAX_AMOUNT
+from pacte.core.schemas import ERROR_SCHEMAS, error_responses, validation_refusal
 from pacte.core.services import ApiTokenRefused, api_token_authenticate
 from pacte.finance.apis import router as finance_router
 from pacte.operations.apis import router as operations_router
 from pacte.territory.apis import router as territory_router
 
-DESCRIPTION = """
+DESCRIPTION = f"""
 L'API de Pacte lit et écrit les mêmes données que ses pages, avec les mêmes droits : ceux de
 votre rôle (un partenaire ne voit que son organisation).
 
@@ -40,6 +51,10 @@ choisi. Un jeton expiré ou révoqué est refusé (401) ; révoquez-le sur la pa
 
 Les réponses d'erreur portent un message en français dans `detail` ; une requête mal
 formée (422) donne en plus, dans `errors`, chaque champ en cause (`loc`) et pourquoi (`message`).
+Un corps qui n'est pas du JSON est refusé (400), une adresse inconnue aussi (404), une méthode
+que l'adresse ne sert pas également (405, avec l'en-tête `Allow`). Les identifiants tiennent en
+64 bits ; les montants, en euros au centime, en 14 chiffres ({format_money(MAX_AMOUNT)} au plus) ;
+les heures s'écrivent HH:MM, heure de Paris.
 """
 
 
@@ -74,7 +89,96 @@ class BrowserSession(SessionAuth):
         return request.COOKIES.get(self.param_name)
 
 
-api = NinjaAPI(
+class BodyUnreadable(Exception):
+    """A request body that is not JSON, in French."""
+
+
+class JsonParser(Parser):
+    """Strict JSON: a body that is not UTF-8 JSON, or that holds NaN or Infinity (which JSON
+    does not know), is refused with a French 400 before any field is read."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        def constant(name: str) -> None:
+            raise BodyUnreadable(f"{name} n'est pas une valeur JSON")
+
+        try:
+            return json.loads(request.body.decode("utf-8"), parse_constant=constant)
+        except BodyUnreadable:
+            raise
+        except UnicodeDecodeError as exc:
+            raise BodyUnreadable("le corps n'est pas du texte UTF-8") from exc
+        except RecursionError as exc:
+            raise BodyUnreadable("le corps imbrique trop de niveaux") from exc
+        except ValueError as exc:  # json.JSONDecodeError, or a number of more than 4 300 digits
+            raise BodyUnreadable("le corps n'est pas du JSON valide") from exc
+
+
+def _json_refusal(status: int, detail: str, **headers: str) -> JsonResponse:
+    response = JsonResponse({"detail": detail}, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _in_french(view: Any) -> Any:
+    """`view`, refusing a NUL character in the address (the query string's is refused before,
+    by the middleware) and whose « method not allowed » (405, plain text in English) becomes
+    French JSON, with its `Allow` header."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "\x00" in request.path:
+            return _json_refusal(400, NUL_REFUSED)
+        response: HttpResponse = view(request, *args, **kwargs)
+        if response.status_code == 405 and response.get("Content-Type", "").startswith("text/"):
+            allowed = ", ".join(sorted(m.strip() for m in response.get("Allow", "").split(",")))
+            return _json_refusal(
+                405,
+                f"Méthode {request.method} non permise sur cette adresse : {allowed} seulement.",
+                Allow=response.get("Allow", ""),
+            )
+        return response
+
+    return wrapped
+
+
+@csrf_exempt
+def unknown_address(request: HttpRequest) -> JsonResponse:
+    """Any address under /api/ that names no operation: 404 in French JSON, not a page."""
+    if "\x00" in request.path:
+        return _json_refusal(400, NUL_REFUSED)
+    return _json_refusal(
+        404,
+        f"Adresse inconnue de l'API : {request.path}. Les opérations sont décrites sur /api/docs.",
+    )
+
+
+class PacteAPI(NinjaAPI):
+    """The API, in French to the end: answers for unknown addresses and methods, and the
+    description of the refusals every operation may give (`core.schemas.error_responses`)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                refusals = error_responses(has_body="requestBody" in operation)
+                for status, response in refusals.items():
+                    operation["responses"].setdefault(status, response)
+        return schema
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for url in urls:
+            if isinstance(url, URLPattern):
+                url.callback = _in_french(url.callback)
+        return [*urls, re_path(r"", unknown_address, name="unknown-address")]
+
+
+api = PacteAPI(
+    parser=JsonParser(),
     title="API Pacte",
     version="1",
     description=DESCRIPTION,
@@ -99,6 +203,14 @@ def unauthenticated(request, exc):
         },
         status=401,
     )
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    # ninja wraps what the parser raised: « Cannot parse request body », in English.
+    cause = exc.__cause__
+    detail = f"Requête illisible : {cause}." if isinstance(cause, BodyUnreadable) else str(exc)
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(ValidationError)

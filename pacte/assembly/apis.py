@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from pacte.core import policy
 from pacte.core.errors import api_refusal
 from pacte.core.pagination import Pages
-from pacte.core.schemas import Input
+from pacte.core.schemas import ClockTime, Input
 
 from . import selectors, services
 
@@ -23,8 +23,8 @@ class SittingOut(Schema):
     body: str
     body_label: str
     held_on: datetime.date
-    opened_at: datetime.time | None
-    closed_at: datetime.time | None
+    opened_at: ClockTime | None
+    closed_at: ClockTime | None
     place: str
     president: str
     secretary: str
@@ -41,8 +41,8 @@ class AttendanceOut(Schema):
     civility: str
     name: str
     status: str
-    arrived_at: datetime.time | None
-    left_at: datetime.time | None
+    arrived_at: ClockTime | None
+    left_at: ClockTime | None
     proxy_holder: str | None
 
     @staticmethod
@@ -67,7 +67,7 @@ class ReportSummaryOut(Schema):
     title: str
     sent_on: datetime.date | None
     urgency: bool
-    opened_at: datetime.time | None
+    opened_at: ClockTime | None
     deliberation: str | None
 
     @staticmethod

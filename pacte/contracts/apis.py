@@ -1,17 +1,24 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from pacte.core import policy
 from pacte.core.errors import api_refusal
 from pacte.core.pagination import Pages
-from pacte.core.schemas import Input
+from pacte.core.schemas import IdFilter, Input, column
 from pacte.core.workflow import TransitionRefused
 
 from . import selectors, services
+from .models import (
+    CommitteeAction,
+    Contract,
+    EngineeringRequest,
+    PriorityStake,
+    SteeringCommittee,
+)
 
 router = Router(tags=["Partenaires et contrats"])
 
@@ -128,15 +135,15 @@ class ContractIn(Input):
 
 
 class StakeIn(Input):
-    title: str
+    title: str = column(PriorityStake, "title")
     description: str = ""
-    pact_ids: list[int]
-    orientation_ids: list[int] = []
+    pact_ids: list[int] = Field(..., max_length=100)
+    orientation_ids: list[int] = Field(default=[], max_length=100)
 
 
 class TransitionIn(Input):
     reason: str = ""
-    deliberation_number: str = ""
+    deliberation_number: str = column(Contract, "vote_deliberation_number", "")
     vote_date: datetime.date | None = None
     partner_signed_on: datetime.date | None = None
     department_signed_on: datetime.date | None = None
@@ -159,7 +166,7 @@ def partner(request, partner_id: int):
 @router.get("/contrats", response=list[ContractOut], summary="Contrats visibles")
 @policy.endpoint("contract.read")
 @paginate(Pages, page_size=100)
-def contracts(request, generation: int | None = None, etat: str = "", nature: str = ""):
+def contracts(request, generation: IdFilter = None, etat: str = "", nature: str = ""):
     return selectors.contract_list(
         user=request.user, generation_id=generation, state=etat, kind=nature
     )
@@ -334,17 +341,17 @@ class CommitteeOut(Schema):
 
 
 class ActionIn(Input):
-    description: str
-    owner: str
+    description: str = column(CommitteeAction, "description")
+    owner: str = column(CommitteeAction, "owner")
     due_on: datetime.date
 
 
 class CommitteeIn(Input):
     held_on: datetime.date
-    attendees: list[str]
-    place: str = ""
+    attendees: list[str] = Field(..., max_length=200)
+    place: str = column(SteeringCommittee, "place", "")
     decisions: str = ""
-    actions: list[ActionIn] = []
+    actions: list[ActionIn] = Field(default=[], max_length=200)
 
 
 class EngineeringOut(Schema):
@@ -373,8 +380,8 @@ class EngineeringOut(Schema):
 class EngineeringIn(Input):
     # A partner user's own organisation when left out.
     partner_id: int | None = None
-    provider: str
-    subject: str
+    provider: EngineeringRequest.Provider
+    subject: str = column(EngineeringRequest, "subject")
     description: str = ""
     people: str = ""
     requested_on: datetime.date

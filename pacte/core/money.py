@@ -10,6 +10,7 @@ from django.db.models.expressions import Combinable
 
 MONEY_MAX_DIGITS = 14  # up to 999 999 999 999,99 €
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal(10 ** (MONEY_MAX_DIGITS - 2)) - CENT
 
 # What a money field accepts (never a float) and what it gives back. (Strings: DecimalField
 # takes no type arguments when the program runs.)
@@ -35,8 +36,15 @@ def MoneyField(  # noqa: N802
     return models.DecimalField(verbose_name, **kwargs)
 
 
+def fits(value: Decimal) -> bool:
+    """Whether `value` is a number that a money field holds: finite, within ± MAX_AMOUNT (to
+    be checked before `cents`, which cannot round what it cannot hold)."""
+    return value.is_finite() and value.copy_abs() <= MAX_AMOUNT  # no rounding, no overflow
+
+
 def cents(value: Decimal | int | str) -> Decimal:
-    """Round to the cent, half up: the one documented rounding step of amounts."""
+    """Round to the cent, half up: the one documented rounding step of amounts. An amount
+    beyond what a money field holds (see `fits`) raises `decimal.InvalidOperation`."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 

@@ -2,17 +2,18 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from pacte.core import policy
 from pacte.core.errors import api_refusal
 from pacte.core.pagination import Pages
-from pacte.core.schemas import Input
+from pacte.core.schemas import Amount, Input, column
 from pacte.core.workflow import TransitionRefused
 from pacte.operations.selectors import operation_get
 
 from . import selectors, services
+from .models import PaymentRequest
 
 router = Router(tags=["Fonds et paiements"])
 
@@ -59,14 +60,14 @@ class PaymentOut(Schema):
 
 class PaymentIn(Input):
     operation_id: int
-    kind: str
-    amount: Decimal
-    actual_expenses: Decimal | None = None
-    evidence_ids: list[int] = []
+    kind: PaymentRequest.Kind
+    amount: Amount
+    actual_expenses: Amount | None = None
+    evidence_ids: list[int] = Field(default=[], max_length=100)
 
 
 class PayIn(Input):
-    mandate_number: str
+    mandate_number: str = column(PaymentRequest, "mandate_number")
     paid_on: datetime.date
 
 

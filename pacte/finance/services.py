@@ -10,11 +10,11 @@ Invariants, each guarded here under a row lock and tested:
 
 import datetime
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TypeAlias, TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
 
@@ -24,7 +24,7 @@ from pacte.core.audit import audit
 from pacte.core.dates import add_years
 from pacte.core.french import format_date, format_decimal, format_money
 from pacte.core.models import User
-from pacte.core.money import cents
+from pacte.core.money import MAX_AMOUNT, cents, fits
 from pacte.core.workflow import HistoryRow
 from pacte.operations.financing import summarise
 from pacte.operations.models import Attachment, Operation
@@ -45,9 +45,15 @@ Amount: TypeAlias = Decimal | int | str
 
 
 def _positive(amount: Amount, label: str) -> Decimal:
-    amount = Decimal(amount)
-    if amount <= 0 or amount != cents(amount):
-        raise ValidationError(f"{label} : un montant positif, au centime près.")
+    """`amount` as a Decimal: positive, to the cent, and within what a money field holds."""
+    try:
+        amount = Decimal(amount)
+    except (InvalidOperation, TypeError, ValueError):
+        amount = Decimal("NaN")
+    if not fits(amount) or amount <= 0 or amount != cents(amount):
+        raise ValidationError(
+            f"{label} : un montant positif, au centime près, d'au plus {format_money(MAX_AMOUNT)}."
+        )
     return amount
 
 
@@ -400,6 +406,10 @@ def payment_refuse(*, actor: User | None, payment: PaymentRequest, reason: str) 
     return PAYMENT_WORKFLOW.apply(payment, "refuse", actor=actor, reason=reason)
 
 
+MANDATE_TAKEN = "Ce numéro de mandat est déjà enregistré."
+MANDATE_NUMBER_MAX_LENGTH: int = PaymentRequest._meta.get_field("mandate_number").max_length or 0
+
+
 @transaction.atomic
 def payment_pay(
     *,
@@ -415,8 +425,12 @@ def payment_pay(
     mandate_number = (mandate_number or "").strip()
     if not mandate_number:
         raise ValidationError("Indiquez le numéro de mandat.")
+    if len(mandate_number) > MANDATE_NUMBER_MAX_LENGTH:
+        raise ValidationError(
+            f"Un numéro de mandat tient en {MANDATE_NUMBER_MAX_LENGTH} caractères au plus."
+        )
     if PaymentRequest.objects.filter(mandate_number=mandate_number).exists():
-        raise ValidationError("Ce numéro de mandat est déjà enregistré.")
+        raise ValidationError(MANDATE_TAKEN)
     commitment = Commitment.objects.select_for_update().get(pk=payment.commitment_id)
     payment = PaymentRequest.objects.get(pk=payment.pk)
     amount = _positive(amount if amount is not None else payment.requested_amount, "Montant payé")
@@ -442,14 +456,22 @@ def payment_pay(
             f"Le paiement dépasserait la subvention engagée : {format_money(commitment.net_amount)}"
             f", dont {format_money(paid_operation)} déjà payés."
         )
-    PAYMENT_WORKFLOW.apply(
-        payment,
-        "pay",
-        actor=actor,
-        paid_amount=amount,
-        mandate_number=mandate_number,
-        paid_on=paid_on,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the refusal below leaves the rest usable
+            PAYMENT_WORKFLOW.apply(
+                payment,
+                "pay",
+                actor=actor,
+                paid_amount=amount,
+                mandate_number=mandate_number,
+                paid_on=paid_on,
+            )
+    except IntegrityError:
+        # Another payment recorded the same number between the check above and this write
+        # (the unique constraint decides the race): the same refusal as when it came first.
+        if PaymentRequest.objects.filter(mandate_number=mandate_number).exists():
+            raise ValidationError(MANDATE_TAKEN) from None
+        raise
     if payment.kind == PaymentRequest.Kind.BALANCE:
         COMMITMENT_WORKFLOW.apply(commitment, "settle", actor=actor)
         operation = commitment.operation

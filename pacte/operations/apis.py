@@ -11,13 +11,13 @@ from ninja.pagination import paginate
 from pacte.contracts.selectors import contract_get
 from pacte.core import policy
 from pacte.core.errors import api_refusal
-from pacte.core.ids import MAX_ID, valid_id
 from pacte.core.pagination import Pages
-from pacte.core.schemas import Input
+from pacte.core.schemas import Amount, Id, IdFilter, Input, column
 from pacte.core.workflow import TransitionRefused
 
 from . import selectors, services
 from .financing import summarise
+from .models import Expense, Operation, Resource
 
 router = Router(tags=["Opérations"])
 
@@ -49,16 +49,16 @@ class OperationOut(Schema):
 
 
 class ExpenseIO(Input):
-    label: str
-    amount_excl_tax: Decimal
-    amount_incl_tax: Decimal
+    label: str = column(Expense, "label")
+    amount_excl_tax: Amount
+    amount_incl_tax: Amount
 
 
 class ResourceIO(Input):
-    funder: str
-    label: str = ""
-    amount: Decimal
-    status: str = "requested"
+    funder: Resource.Funder
+    label: str = column(Resource, "label", "")
+    amount: Amount
+    status: Resource.Status = Resource.Status.REQUESTED
 
 
 class AttachmentOut(Schema):
@@ -168,9 +168,9 @@ class OperationDetailOut(OperationOut):
 
 
 class OperationIn(Input):
-    contract_id: int = Field(..., ge=1, le=MAX_ID)
-    title: str
-    category: str
+    contract_id: Id
+    title: str = column(Operation, "title")
+    category: Operation.Category
     description: str = ""
     stake_ids: list[int] = Field(default=[], max_length=100)
     commune_codes: list[str] = Field(default=[], max_length=1000)
@@ -180,8 +180,8 @@ class OperationIn(Input):
 
 
 class PlanIn(Input):
-    expenses: list[ExpenseIO]
-    resources: list[ResourceIO]
+    expenses: list[ExpenseIO] = Field(..., max_length=200)
+    resources: list[ResourceIO] = Field(..., max_length=200)
 
 
 class MessageIn(Input):
@@ -201,17 +201,17 @@ def operations(
     request,
     etat: str = "",
     q: str = "",
-    partenaire: int | None = None,
-    territoire: int | None = None,
-    pacte: int | None = None,
+    partenaire: IdFilter = None,
+    territoire: IdFilter = None,
+    pacte: IdFilter = None,
 ):
     return selectors.operation_list(
         user=request.user,
         state=etat,
         query=q,
-        partner_id=valid_id(partenaire),
-        territory_id=valid_id(territoire),
-        pact_id=valid_id(pacte),
+        partner_id=partenaire,
+        territory_id=territoire,
+        pact_id=pacte,
     )
 
 

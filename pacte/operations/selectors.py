@@ -15,6 +15,7 @@ from pacte.contracts.models import Contract, Pact, Partner, PriorityStake
 from pacte.core import policy
 from pacte.core.ids import valid_id
 from pacte.core.models import User
+from pacte.core.money import fits
 from pacte.territory.models import Commune
 from pacte.territory.querysets import CommuneQuerySet
 
@@ -44,12 +45,15 @@ OPERATION_SORTS = {
 
 
 def _decimal_or_none(raw: object) -> Decimal | None:
+    """An amount typed in a filter (« 1 500,50 »), or None when it is none (NaN, infinite, or
+    beyond what a money field holds): the filter is then ignored."""
+    if raw in (None, ""):
+        return None
     try:
-        return (
-            Decimal(str(raw).replace(" ", "").replace(",", ".")) if raw not in (None, "") else None
-        )
+        value = Decimal("".join(str(raw).split()).replace(",", "."))  # spaces, no-break too
     except InvalidOperation:
         return None
+    return value if fits(value) else None
 
 
 def operation_list(

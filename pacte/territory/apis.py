@@ -3,6 +3,7 @@ from ninja.pagination import paginate
 
 from pacte.core import policy
 from pacte.core.pagination import Pages
+from pacte.core.schemas import IdFilter
 
 from . import selectors
 
@@ -105,7 +106,7 @@ def departments(request):
 @router.get("/intercommunalites", response=list[EpciOut], summary="Intercommunalités")
 @policy.endpoint("referential.read")
 @paginate(Pages, page_size=100)
-def epcis(request, nature: str = "", territoire: int | None = None):
+def epcis(request, nature: str = "", territoire: IdFilter = None):
     return selectors.epci_list(user=request.user, kind=nature, territory_id=territoire)
 
 
@@ -137,5 +138,5 @@ def cantons(request):
 
 @router.get("/elus", response=list[CouncillorOut], summary="Conseillers départementaux")
 @policy.endpoint("referential.read")
-def councillors(request, groupe: int | None = None):
+def councillors(request, groupe: IdFilter = None):
     return selectors.councillor_list(user=request.user, group_id=groupe)

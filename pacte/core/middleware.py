@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 from .french import format_integer
 
 NUL_REFUSED = (
-    "L'adresse contient un caractère nul (%00), qu'aucun champ de Pacte n'accepte : "
-    "retirez-le et recommencez."
+    "L'adresse contient un caractère nul (%00), qu'aucune page ni aucun champ de Pacte "
+    "n'accepte : retirez-le et recommencez."
 )
 
 
@@ -34,7 +34,8 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "")):
+        query = unquote_to_bytes(request.META.get("QUERY_STRING", ""))
+        if b"\x00" in query or "\x00" in request.path:
             return refusal(request, 400, NUL_REFUSED)
         return self.get_response(request)
 

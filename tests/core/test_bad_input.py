@@ -551,3 +551,14 @@ def test_a_year_that_cannot_be_is_ignored_by_the_page_of_sittings(client_for, us
     for suffix in ["", "&format=csv"]:
         answer = client.get(f"/seances/?annee={annee}{suffix}")
         assert answer.status_code == 200, (annee, suffix)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/territoire/intercommunalites/2462%0000364/", "/api/territoire/communes/62%00041"],
+)
+def test_a_nul_character_in_the_path_is_a_400(client_for, users, path):
+    answer = client_for("agent").get(path, **bearer(users["test-agent"]))
+    assert answer.status_code == 400
+    text = answer.json()["detail"] if path.startswith("/api/") else answer.content.decode()
+    assert "caractère nul" in text

@@ -8,7 +8,7 @@ state, records the history row (who, when, from, to, why) and an audit row, in o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,10 +16,10 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.db import models, transaction
 
 from . import policy
-from .audit import audit
+from .audit import audit_event, audit_many
 
 if TYPE_CHECKING:
-    from .models import User
+    from .models import AuditEvent, User
 
 
 class TransitionRefused(ValidationError):
@@ -87,6 +87,76 @@ class Workflow:
             if state in t.sources and policy.allows(user, self.kind, t.name, obj)
         ]
 
+    def _transition(self, name: str, actor: User | None) -> Transition:
+        transition = self.transitions.get(name)
+        if transition is None:
+            raise TransitionRefused(f"Action inconnue : « {name} ».")
+        if actor is None:
+            raise PermissionDenied(f"Identifiez-vous pour {transition.label.lower()}.")
+        return transition
+
+    @staticmethod
+    def _reason(transition: Transition, reason: str) -> str:
+        reason = (reason or "").strip()
+        if transition.reason_required and not reason:
+            raise TransitionRefused(f"Indiquez le motif pour {transition.label.lower()}.")
+        return reason
+
+    def _move(
+        self, locked: models.Model, transition: Transition, updates: dict[str, object]
+    ) -> str:
+        """Check the locked row's state, set `updates` and the new state on it (unsaved) after
+        the transition's checks; the state it left."""
+        current: str = getattr(locked, self.state_field)
+        if current not in transition.sources:
+            raise TransitionRefused(
+                f"Impossible de {transition.label.lower()} : l'état actuel est "
+                f"« {self.state_label(current)} »."
+            )
+        model = type(locked)
+        for attribute, value in updates.items():
+            field_ = model._meta.get_field(attribute)
+            if isinstance(field_, models.Field) and not field_.is_relation:
+                value = field_.to_python(value)
+            setattr(locked, attribute, value)
+        problems = []
+        for check in transition.checks:
+            found = check(locked)
+            problems += found if isinstance(found, list) else [found] if found else []
+        if problems:
+            raise TransitionRefused(problems)
+        setattr(locked, self.state_field, transition.target)
+        return current
+
+    def _history_row(
+        self,
+        locked: models.Model,
+        transition: Transition,
+        current: str,
+        *,
+        actor: User | None,
+        reason: str,
+    ) -> tuple[HistoryRow, AuditEvent]:
+        """The history row and the audit row of a move, unsaved."""
+        from django.apps import apps
+
+        history: HistoryRow = apps.get_model(self.history_model)(
+            **{self.history_fk: locked},
+            actor=actor,
+            transition=transition.name,
+            from_state=current,
+            to_state=transition.target,
+            reason=reason,
+        )
+        event = audit_event(
+            actor=actor,
+            action=f"{type(locked)._meta.model_name}.{transition.name}",
+            obj=locked,
+            summary=f"{transition.label} — {locked}",
+            data={"from": current, "to": transition.target, "reason": reason},
+        )
+        return history, event
+
     def apply(
         self,
         obj: models.Model,
@@ -97,57 +167,62 @@ class Workflow:
         **updates: object,
     ) -> HistoryRow:
         """Move `obj` through transition `name`; `updates` are fields set in the same write."""
-        from django.apps import apps
-
-        transition = self.transitions.get(name)
-        if transition is None:
-            raise TransitionRefused(f"Action inconnue : « {name} ».")
-        if actor is None:
-            raise PermissionDenied(f"Identifiez-vous pour {transition.label.lower()}.")
+        transition = self._transition(name, actor)
         policy.require(actor, self.kind, name, obj)
-        reason = (reason or "").strip()
-        if transition.reason_required and not reason:
-            raise TransitionRefused(f"Indiquez le motif pour {transition.label.lower()}.")
+        reason = self._reason(transition, reason)
         model = type(obj)
         with transaction.atomic():
             locked = model._default_manager.select_for_update().get(pk=obj.pk)
-            current = getattr(locked, self.state_field)
-            if current not in transition.sources:
-                raise TransitionRefused(
-                    f"Impossible de {transition.label.lower()} : l'état actuel est "
-                    f"« {self.state_label(current)} »."
-                )
-            for attribute, value in updates.items():
-                field_ = model._meta.get_field(attribute)
-                if isinstance(field_, models.Field) and not field_.is_relation:
-                    value = field_.to_python(value)
-                setattr(locked, attribute, value)
-            problems = []
-            for check in transition.checks:
-                found = check(locked)
-                problems += found if isinstance(found, list) else [found] if found else []
-            if problems:
-                raise TransitionRefused(problems)
-            setattr(locked, self.state_field, transition.target)
+            current = self._move(locked, transition, updates)
             locked.save(update_fields=[self.state_field, *updates.keys()])
-            history: HistoryRow = apps.get_model(self.history_model).objects.create(
-                **{self.history_fk: locked},
-                actor=actor,
-                transition=transition.name,
-                from_state=current,
-                to_state=transition.target,
-                reason=reason,
+            history, event = self._history_row(
+                locked, transition, current, actor=actor, reason=reason
             )
-            audit(
-                actor=actor,
-                action=f"{model._meta.model_name}.{transition.name}",
-                obj=locked,
-                summary=f"{transition.label} — {locked}",
-                data={"from": current, "to": transition.target, "reason": reason},
-            )
+            history.save()
+            event.save()
         for attribute in [self.state_field, *updates.keys()]:
             setattr(obj, attribute, getattr(locked, attribute))
         return history
+
+    def create_many(
+        self,
+        objects: Sequence[models.Model],
+        name: str,
+        *,
+        actor: User | None,
+        reasons: Sequence[str],
+        insert: Callable[[list[models.Model]], object],
+    ) -> None:
+        """Create new objects (imports of many rows) already moved through transition `name`
+        from their initial state: each passes the transition's rights, reason and checks, gets
+        its history and audit rows as with `apply`, and is inserted once, in its new state, by
+        `insert` (which gives it its id). One refusal refuses them all."""
+        transition = self._transition(name, actor)
+        if not objects:
+            return
+        model = type(objects[0])
+        state_field = model._meta.get_field(self.state_field)
+        if not isinstance(state_field, models.Field):
+            raise ImproperlyConfigured(f"{self.kind}: the state is not a column.")
+        initial = state_field.get_default()
+        currents, checked_reasons = [], []
+        for obj, reason in zip(objects, reasons, strict=True):
+            policy.require(actor, self.kind, name, obj)
+            checked_reasons.append(self._reason(transition, reason))
+            setattr(obj, self.state_field, initial)
+            currents.append(self._move(obj, transition, {}))
+        with transaction.atomic():
+            insert(list(objects))
+            histories, events = [], []
+            for obj, current, reason in zip(objects, currents, checked_reasons, strict=True):
+                history, event = self._history_row(
+                    obj, transition, current, actor=actor, reason=reason
+                )
+                histories.append(history)
+                events.append(event)
+            history_model = type(histories[0])
+            history_model._default_manager.bulk_create(histories)
+            audit_many(events)
 
 
 class HistoryRow(models.Model):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import uuid
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypedDict, Unpack
@@ -17,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pacte.contracts.models import Contract, PriorityStake
-from pacte.core import files, mail, policy
+from pacte.core import files, ids, mail, policy
 from pacte.core.audit import audit
 from pacte.core.models import User
 from pacte.core.money import MONEY_MAX_DIGITS
@@ -173,14 +172,20 @@ def operation_create(
 
 def operation_insert(operation: Operation) -> Operation:
     """Save a new operation with its reference, OP-<first year of its generation>-<id>: the id
-    makes it unique, so a provisional reference holds the place until the row exists. Every
-    operation gets its reference here (a deposit, the history import)."""
-    operation.reference = f"TMP-{uuid.uuid4().hex[:16]}"
-    operation.save()
-    year = operation.contract.generation.period_start.year
-    operation.reference = f"OP-{year}-{operation.pk:05d}"
-    operation.save(update_fields=["reference"])
-    return operation
+    makes it unique. Every operation gets its reference here or in `operations_insert` (a
+    deposit, the history import)."""
+    return operations_insert([operation])[0]
+
+
+def operations_insert(operations: list[Operation]) -> list[Operation]:
+    """Save new operations at once, each with its reference (see `operation_insert`): their ids
+    are reserved first, so that each row is written once, reference included."""
+    for operation, pk in zip(operations, ids.reserve(Operation, len(operations)), strict=True):
+        year = operation.contract.generation.period_start.year
+        operation.pk = pk
+        operation.reference = f"OP-{year}-{pk:05d}"
+    Operation.objects.bulk_create(operations)
+    return operations
 
 
 def _set_links(

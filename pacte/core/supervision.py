@@ -22,6 +22,7 @@ the relaunch asked by a user — are service writes with their audit row (`inter
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import threading
 from collections.abc import Iterator
@@ -90,6 +91,15 @@ class Run(Generic[_Work]):
 
     def beat(self) -> None:
         self.update()
+
+    def promise(self, seconds: float, **fields: Any) -> None:
+        """Write progress before one long write transaction, with a sign of life promised
+        `seconds` ahead: on SQLite that transaction holds the database, and the beats of the
+        thread wait for it, so the run stays « en cours » until then rather than being taken
+        for dead while it writes. A run that dies meanwhile is seen once the promise is past."""
+        promised = timezone.now() + datetime.timedelta(seconds=seconds)
+        if not self._current().update(heartbeat_at=promised, **fields):
+            raise Superseded(f"{self.model.__name__} {self.pk}, tentative {self.attempt}")
 
     def lock(self) -> _Work:
         """The object, locked until the end of the transaction, if the run is still current."""

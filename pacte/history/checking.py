@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import BinaryIO
 
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
@@ -19,6 +20,7 @@ from pacte.territory.models import Commune, Epci
 
 from .columns import AMOUNT_COLUMNS, COLUMN_NAMES, MAX_STORED_ERRORS, REQUIRED
 from .reading import FileRefused, read_table
+from .spool import Spool
 from .values import CellError, parse_amount, parse_category, parse_date, parse_text, shown
 
 ZERO = Decimal("0.00")
@@ -33,8 +35,8 @@ class PartnerRef:
     kind: str  # "partner", "epci" or "commune"
     key: str
     partner_id: int | None = None
-    epci: Epci | None = None
-    commune: Commune | None = None
+    epci_id: int | None = None
+    commune_id: int | None = None
     siren: str = ""
     siret: str = ""
 
@@ -47,7 +49,7 @@ class ParsedRow:
     title: str
     category: str
     description: str
-    communes: list
+    commune_ids: list[int]
     fund: Decimal
     common_law: Decimal
     other_public: Decimal
@@ -125,8 +127,9 @@ class RowChecker:
                 if key:
                     self.partners[key] = pk
         self.sirets_given: dict[str, tuple[str, int]] = {}
-        self.epcis = {e.siren: e for e in Epci.objects.select_related("territory")}
-        self.communes = {c.insee_code: c for c in Commune.objects.select_related("epci")}
+        self.partner_refs: dict[str, PartnerRef | CellError] = {}
+        self.epcis = dict(Epci.objects.values_list("siren", "pk"))
+        self.communes = dict(Commune.objects.values_list("insee_code", "pk"))
         self.existing = {
             (f"partner:{partner_id}", title.casefold(), voted_on): reference
             for partner_id, title, voted_on, reference in Operation.objects.filter(
@@ -134,10 +137,28 @@ class RowChecker:
             ).values_list("contract__partner_id", "title", "voted_on", "reference")
         }
         self.seen: dict[tuple, int] = {}
+        # The SIRENs of the partners the rows create (a few: intercommunalités, communes).
+        self.new_sirens: set[str] = set()
 
     # --- The partner and the communes, read from their cells ------------------------------
 
     def partner_ref(self, raw) -> PartnerRef:
+        """The row's partner; a file names the same partners again and again, each is looked
+        up once (a bounded memo)."""
+        key = str(raw)
+        if key not in self.partner_refs:
+            if len(self.partner_refs) >= 10_000:
+                self.partner_refs.clear()
+            try:
+                self.partner_refs[key] = self._partner_ref(raw)
+            except CellError as exc:
+                self.partner_refs[key] = exc
+        found = self.partner_refs[key]
+        if isinstance(found, CellError):
+            raise found
+        return found
+
+    def _partner_ref(self, raw) -> PartnerRef:
         number = compact(parse_text(raw))
         if RNA_PATTERN.fullmatch(number):
             return self._partner_by_rna(number)
@@ -164,14 +185,14 @@ class RowChecker:
         """An intercommunality or a commune of the referential, to become a partner."""
         if siren in self.epcis:
             return PartnerRef(
-                "epci", f"epci:{siren}", epci=self.epcis[siren], siren=siren, siret=siret
+                "epci", f"epci:{siren}", epci_id=self.epcis[siren], siren=siren, siret=siret
             )
         insee = _commune_insee_from_siren(siren)
         if insee and insee in self.communes:
             return PartnerRef(
                 "commune",
                 f"commune:{insee}",
-                commune=self.communes[insee],
+                commune_id=self.communes[insee],
                 siren=siren,
                 siret=siret,
             )
@@ -180,10 +201,10 @@ class RowChecker:
             f"porte le SIREN « {siren} » : créez d'abord le partenaire."
         )
 
-    def parse_communes(self, raw) -> list:
+    def parse_communes(self, raw) -> list[int]:
         if isinstance(raw, int | float):
             raw = str(int(raw)).zfill(5)
-        communes = []
+        communes: list[int] = []
         for code in re.split(r"[\s,;|/]+", str(raw).strip()):
             if not code:
                 continue
@@ -210,6 +231,8 @@ class RowChecker:
         if error:
             return None, [error]
         self.seen[parsed.duplicate_key] = line
+        if parsed.partner.partner_id is None:
+            self.new_sirens.add(parsed.partner.siren)
         return parsed, []
 
     def _read_cells(self, row: RowCells) -> dict:
@@ -300,7 +323,7 @@ class RowChecker:
             title=values["title"],
             category=values["category"],
             description=values["description"],
-            communes=values["communes"],
+            commune_ids=values["communes"],
             fund=amounts["montant_fonds"],
             common_law=amounts["montant_droit_commun"] or ZERO,
             other_public=amounts["autres_financements_publics"] or ZERO,
@@ -337,12 +360,19 @@ class RowChecker:
 
 @dataclass
 class CheckResult:
-    rows: list[ParsedRow]
+    """The checked rows (on disk, to be closed) when no error is found, else the errors."""
+
+    rows: Spool | None
     errors: list[dict]
     error_count: int
+    new_sirens: frozenset[str] = frozenset()
+
+    def close(self) -> None:
+        if self.rows is not None:
+            self.rows.close()
 
 
-def header_errors(header: list[str], rows: list) -> list[dict]:
+def header_errors(header: list[str], rows: Spool) -> list[dict]:
     """Unknown, doubled or missing columns; else a file without rows."""
     errors = []
     for index, name in enumerate(header):
@@ -366,36 +396,51 @@ def header_errors(header: list[str], rows: list) -> list[dict]:
 
 
 def check_file(
-    generation: Generation, data: bytes, progress: Callable[[int, int], None] | None = None
+    generation: Generation,
+    source: bytes | BinaryIO,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CheckResult:
     """Every row checked; `progress(checked, total)` is called as the check goes."""
     try:
-        header, rows = read_table(data)
+        header, rows = read_table(source)
     except FileRefused as exc:
-        return CheckResult([], exc.errors, len(exc.errors))
-    errors = header_errors(header, rows)
-    if errors:
-        return CheckResult([], errors, len(errors))
-    return _check_rows(RowChecker(generation), header, rows, progress)
+        return CheckResult(None, exc.errors, len(exc.errors))
+    with rows:
+        errors = header_errors(header, rows)
+        if errors:
+            return CheckResult(None, errors, len(errors))
+        return _check_rows(RowChecker(generation), header, rows, progress)
 
 
-def _check_rows(checker: RowChecker, header: list[str], rows: list, progress) -> CheckResult:
-    parsed, errors, count = [], [], 0
+def _check_rows(checker: RowChecker, header: list[str], rows: Spool, progress) -> CheckResult:
+    """The rows checked one by one, those without error spooled; at the first error found the
+    spool is dropped, and the check goes on for the errors alone."""
+    parsed: Spool | None = Spool()
+    errors: list[dict] = []
+    count = 0
     total = len(rows)
     step = max(1, total // 50)
-    for index, (line, cells) in enumerate(rows, start=1):
-        row, row_errors = checker.check(line, dict(zip(header, cells, strict=False)))
-        if len(cells) > len(header) and any(
-            c not in (None, "") and str(c).strip() for c in cells[len(header) :]
-        ):
-            row_errors.append(
-                {"line": line, "message": "cette ligne a plus de cellules que l'en-tête."}
-            )
-            row = None
-        count += len(row_errors)
-        errors.extend(row_errors[: max(0, MAX_STORED_ERRORS - len(errors))])
-        if row is not None:
-            parsed.append(row)
-        if progress and (index % step == 0 or index == total):
-            progress(index, total)
-    return CheckResult(parsed if not count else [], errors, count)
+    try:
+        for index, (line, cells) in enumerate(rows, start=1):
+            row, row_errors = checker.check(line, dict(zip(header, cells, strict=False)))
+            if len(cells) > len(header) and any(
+                c not in (None, "") and str(c).strip() for c in cells[len(header) :]
+            ):
+                row_errors.append(
+                    {"line": line, "message": "cette ligne a plus de cellules que l'en-tête."}
+                )
+                row = None
+            count += len(row_errors)
+            errors.extend(row_errors[: max(0, MAX_STORED_ERRORS - len(errors))])
+            if count and parsed is not None:
+                parsed.close()
+                parsed = None
+            if row is not None and parsed is not None:
+                parsed.append(row)
+            if progress and (index % step == 0 or index == total):
+                progress(index, total)
+    except BaseException:
+        if parsed is not None:
+            parsed.close()
+        raise
+    return CheckResult(parsed, errors, count, frozenset(checker.new_sirens))

@@ -4,8 +4,11 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from .columns import error_text
+from .spool import Spool
 
 XLSX_MAGIC = b"PK\x03\x04"
 # A history file is a table of operations: a few dozen columns, some thousands of lines. The
@@ -33,15 +36,22 @@ def normalise_header(cell) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def read_table(data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
+def read_table(source: bytes | BinaryIO) -> tuple[list[str], Spool]:
     """The header (normalised) and the rows with their line numbers, as a spreadsheet counts
-    them (the header is line 1). Blank rows are skipped."""
-    if data.startswith(XLSX_MAGIC):
-        header, rows = _read_xlsx(data)
-    else:
-        header, rows = _read_csv(data)
-    if not header or not any(header):
-        raise FileRefused([{"line": 1, "message": "l'en-tête des colonnes est vide."}])
+    them (the header is line 1), spooled to disk as they are read. Blank rows are skipped."""
+    if isinstance(source, bytes | bytearray):
+        source = io.BytesIO(source)
+    magic = source.read(len(XLSX_MAGIC))
+    source.seek(0)
+    rows = Spool()
+    try:
+        read = _read_xlsx if magic == XLSX_MAGIC else _read_csv
+        header = read(source, rows)
+        if not header or not any(header):
+            raise FileRefused([{"line": 1, "message": "l'en-tête des colonnes est vide."}])
+    except BaseException:
+        rows.close()
+        raise
     return header, rows
 
 
@@ -61,9 +71,8 @@ def _filled(cell) -> bool:
     return cell not in (None, "") and bool(str(cell).strip())
 
 
-def _kept_rows(numbered, width: int) -> list[tuple[int, list]]:
+def _keep_rows(numbered, width: int, rows: Spool) -> None:
     """The non-blank rows, cut to the header's width, at most MAX_ROWS of them."""
-    rows = []
     for line, row in numbered:
         cells = list(row[:width])
         if any(_filled(c) for c in row[width:]):
@@ -81,23 +90,15 @@ def _kept_rows(numbered, width: int) -> list[tuple[int, list]]:
                 ]
             )
         rows.append((line, cells))
-    return rows
 
 
-def _read_xlsx(data: bytes):
+def _read_xlsx(source: BinaryIO, rows: Spool) -> list[str]:
     from openpyxl import load_workbook  # heavy, and only an XLSX file needs it
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — any unreadable workbook gets one message
-        raise FileRefused(
-            [
-                {
-                    "message": "Ce classeur XLSX ne s'ouvre pas : enregistrez-le à nouveau "
-                    "au format Excel (.xlsx) ou en CSV UTF-8."
-                }
-            ]
-        ) from exc
+        raise _unreadable_workbook() from exc
     try:
         sheet = workbook.worksheets[0]
         # The size a workbook declares is not trusted (a small file may claim 16 384 columns):
@@ -109,38 +110,65 @@ def _read_xlsx(data: bytes):
             header.pop()
         if len(header) > MAX_COLUMNS:
             raise _too_wide(len(header))
-        rows = _kept_rows(enumerate(iterator, start=2), len(header))
+        _keep_rows(enumerate(iterator, start=2), len(header), rows)
+    except FileRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a sheet broken past its first bytes
+        raise _unreadable_workbook() from exc
     finally:
         workbook.close()
-    return header, rows
+    return header
 
 
-def _read_csv(data: bytes):
+def _unreadable_workbook() -> FileRefused:
+    return FileRefused(
+        [
+            {
+                "message": "Ce classeur XLSX ne s'ouvre pas : enregistrez-le à nouveau "
+                "au format Excel (.xlsx) ou en CSV UTF-8."
+            }
+        ]
+    )
+
+
+def _decoded_lines(source: BinaryIO, position: list[int]) -> Iterator[str]:
+    """The file's lines decoded one at a time (a UTF-8 byte sequence never holds a line
+    feed), `position[0]` the number of the last one read."""
+    for number, raw in enumerate(source, start=1):
+        position[0] = number
+        yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+
+
+def _read_csv(source: BinaryIO, rows: Spool) -> list[str]:
+    position = [0]
+    lines = _decoded_lines(source, position)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise FileRefused(
-            [
-                {
-                    "line": line,
-                    "message": "le fichier n'est pas encodé en UTF-8 : enregistrez-le au "
-                    "format « CSV UTF-8 ».",
-                }
-            ]
-        ) from exc
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
+        first = next(lines, "")
+        delimiter = ";" if first.count(";") >= first.count(",") else ","
+        reader = csv.reader(_chain(first, lines), delimiter=delimiter)
         header = [normalise_header(c) for c in next(reader, [])]
         while header and not header[-1]:
             header.pop()
         if len(header) > MAX_COLUMNS:
             raise _too_wide(len(header))
-        rows = _kept_rows(enumerate(reader, start=2), len(header))
+        _keep_rows(enumerate(reader, start=2), len(header), rows)
+    except UnicodeDecodeError as exc:
+        raise FileRefused(
+            [
+                {
+                    "line": position[0],
+                    "message": "le fichier n'est pas encodé en UTF-8 : enregistrez-le au "
+                    "format « CSV UTF-8 ».",
+                }
+            ]
+        ) from exc
     except csv.Error as exc:
         raise FileRefused(
-            [{"line": reader.line_num, "message": f"ligne CSV illisible ({exc})."}]
+            [{"line": position[0], "message": f"ligne CSV illisible ({exc})."}]
         ) from exc
-    return header, rows
+    return header
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest

@@ -12,7 +12,10 @@ from pacte.operations.services import MONEY_LIMIT
 
 from .reading import normalise_header
 
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+# JJ/MM/AAAA (a day or a month may have one digit) or AAAA-MM-JJ.
+DATE_PATTERN = re.compile(
+    r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2})"
+)
 # The dates a past generation's operation can carry: voted, signed or completed in this span.
 EARLIEST = datetime.date(1950, 1, 1)
 LATEST = datetime.date(2099, 12, 31)
@@ -92,11 +95,13 @@ def _date(raw) -> datetime.date:
     if isinstance(raw, datetime.date):
         return raw
     text = str(raw).strip()
-    for pattern in DATE_FORMATS:
+    match = DATE_PATTERN.fullmatch(text)
+    if match:
+        day, month, year = (int(match[name] or match[f"{name}2"]) for name in ("d", "m", "y"))
         try:
-            return datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007 — a date
+            return datetime.date(year, month, day)
         except ValueError:
-            continue
+            pass
     raise CellError(f"« {shown(raw)} » n'est pas une date (JJ/MM/AAAA).")
 
 

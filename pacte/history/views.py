@@ -22,7 +22,7 @@ class HistoryImportForm(forms.Form):
         label="Fichier des opérations (CSV ou XLSX)",
         help_text="CSV en UTF-8 (avec ou sans BOM), séparé par des points-virgules ou des "
         "virgules, ou classeur XLSX : une opération par ligne, les colonnes décrites "
-        "ci-dessous. 20 Mio au plus.",
+        "ci-dessous. 25 Mio au plus.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
 

@@ -11,43 +11,60 @@ from pacte.contracts.workflows import CONTRACT_WORKFLOW
 from pacte.core.audit import audit
 from pacte.core.models import User
 from pacte.operations.models import Expense, Operation, Resource
-from pacte.operations.services import operation_insert
+from pacte.operations.services import operations_insert
 from pacte.operations.workflows import OPERATION_WORKFLOW, RECORD_HISTORY
+from pacte.territory.models import Commune, Epci
 
 from .checking import ParsedRow, PartnerRef
 from .models import HistoryImport, ImportedOperation
+from .spool import Spool
 
 HISTORY_REASON = "Reprise de l'historique : fichier « {name} », ligne {line}."
 
 
-def _claim_generation(generation: Generation, rows: list[ParsedRow]) -> None:
+BATCH = 1000
+
+
+def _claim_generation(
+    generation: Generation, new_sirens: frozenset[str]
+) -> tuple[dict[str, int], dict[tuple, str]]:
     """Imports into a generation write one at a time (a row lock on the generation, held until
     the write commits), and each looks again, under that lock, at what an import finished in
     the meantime wrote: the same file sent twice at the same moment is written once, the
-    second refused as if it had come after."""
+    second refused as if it had come after. The partners such an import created, by SIREN,
+    and the operations of the generation, by duplicate key."""
     Generation.objects.select_for_update().get(pk=generation.pk)
-    sirens = {r.partner.siren for r in rows if r.partner.partner_id is None and r.partner.siren}
-    created = dict(Partner.objects.filter(siren__in=sirens).values_list("siren", "pk"))
-    for row in rows:
-        ref = row.partner
-        if ref.partner_id is None and ref.siren in created:  # created by the other import
-            ref.partner_id = created[ref.siren]
-            ref.key = f"partner:{ref.partner_id}"
+    created = dict(Partner.objects.filter(siren__in=new_sirens).values_list("siren", "pk"))
     existing = {
         (f"partner:{partner_id}", title.casefold(), voted_on): reference
         for partner_id, title, voted_on, reference in Operation.objects.filter(
             contract__generation=generation
         ).values_list("contract__partner_id", "title", "voted_on", "reference")
     }
-    found = [
-        f"Ligne {row.line}, colonne « intitule » : cette opération (même partenaire, même "
-        "intitulé, même date de vote) vient d'être importée par un autre import : "
-        f"{existing[row.duplicate_key]}."
-        for row in rows
-        if row.duplicate_key in existing
-    ]
-    if found:
-        raise ValidationError(found)
+    return created, existing
+
+
+def _written_meanwhile(
+    rows: list[ParsedRow], created: dict[str, int], existing: dict[tuple, str]
+) -> list[str]:
+    """The rows of a batch that an import finished in the meantime wrote."""
+    found = []
+    for row in rows:
+        _resolve(row.partner, created)
+        if row.duplicate_key in existing:
+            found.append(
+                f"Ligne {row.line}, colonne « intitule » : cette opération (même partenaire, "
+                "même intitulé, même date de vote) vient d'être importée par un autre import : "
+                f"{existing[row.duplicate_key]}."
+            )
+    return found
+
+
+def _resolve(ref: PartnerRef, created: dict[str, int]) -> None:
+    """A partner to create that another import created in the meantime is that one."""
+    if ref.partner_id is None and ref.siren in created:
+        ref.partner_id = created[ref.siren]
+        ref.key = f"partner:{ref.partner_id}"
 
 
 @dataclass
@@ -71,9 +88,11 @@ class RowWriter:
         self.counts = WriteCounts()
         self.partners: dict[str, int] = {}
         self.contracts: dict[int, Contract] = {}
+        self.created: dict[str, int] = {}
 
     def partner_id(self, row: ParsedRow) -> int:
         ref = row.partner
+        _resolve(ref, self.created)
         if ref.partner_id:
             if ref.siret and ref.key not in self.partners:
                 self._complete_siret(ref)
@@ -102,17 +121,18 @@ class RowWriter:
     def _partner_create(self, ref: PartnerRef, row: ParsedRow) -> Partner:
         """A partner made from an intercommunality or a commune of the referential."""
         if ref.kind == "epci":
+            epci = Epci.objects.select_related("territory").get(pk=ref.epci_id)
             return partner_create(
                 actor=self.actor,
-                name=ref.epci.name,
+                name=epci.name,
                 kind=Partner.Kind.EPCI,
                 siren=ref.siren,
                 siret=ref.siret,
-                epci=ref.epci,
-                territory=ref.epci.territory,
+                epci=epci,
+                territory=epci.territory,
                 is_demo=self.is_demo,
             )
-        commune = ref.commune
+        commune = Commune.objects.select_related("epci__territory").get(pk=ref.commune_id)
         return partner_create(
             actor=self.actor,
             name=row.partner_name[:200],
@@ -156,8 +176,8 @@ class RowWriter:
 
     def record(self, row: ParsedRow, operation: Operation) -> ImportedOperation:
         return ImportedOperation(
-            operation=operation,
-            history_import=self.history_import,
+            operation_id=operation.pk,
+            history_import_id=self.history_import.pk,
             line=row.line,
             deliberation_number=row.deliberation_number,
             agreement_signed_on=row.agreement_signed_on,
@@ -166,14 +186,14 @@ class RowWriter:
         )
 
 
-def _operation_create(
-    row: ParsedRow, contract: Contract, *, actor: User | None, is_demo: bool, reason: str
-) -> Operation:
-    """The operation, with its reference as every operation gets one, taken by the workflow's
-    `record_history` transition to « Achevée »."""
-    operation = operation_insert(
+def _operations_create(
+    rows: list[ParsedRow], writer: RowWriter, reasons: list[str]
+) -> list[Operation]:
+    """The operations of a batch of rows, created by the workflow's `record_history` transition
+    straight in « Achevée », each with its reference as every operation gets one."""
+    operations = [
         Operation(
-            contract=contract,
+            contract=writer.contract(writer.partner_id(row), reason),
             title=row.title,
             description=row.description,
             category=row.category,
@@ -182,28 +202,33 @@ def _operation_create(
             planned_end=row.works_completed_on,
             works_started_on=row.works_started_on,
             requested_fund_amount=row.fund,
-            created_by=actor,
-            is_demo=is_demo,
+            # The vote as the file records it, read by the transition's checks.
+            granted_amount=row.fund,
+            voted_on=row.voted_on,
+            created_by_id=writer.actor.pk if writer.actor else None,
+            is_demo=writer.is_demo,
         )
+        for row, reason in zip(rows, reasons, strict=True)
+    ]
+    OPERATION_WORKFLOW.create_many(
+        operations, RECORD_HISTORY, actor=writer.actor, reasons=reasons, insert=operations_insert
     )
-    if row.communes:
-        operation.communes.set(row.communes)
-    OPERATION_WORKFLOW.apply(
-        operation,
-        RECORD_HISTORY,
-        actor=actor,
-        reason=reason,
-        granted_amount=row.fund,
-        voted_on=row.voted_on,
+    Operation.communes.through.objects.bulk_create(
+        [
+            Operation.communes.through(operation_id=operation.pk, commune_id=commune_id)
+            for row, operation in zip(rows, operations, strict=True)
+            for commune_id in dict.fromkeys(row.commune_ids)
+        ]
     )
-    return operation
+    return operations
 
 
 def _financing(operation: Operation, row: ParsedRow) -> tuple[Expense, list[Resource]]:
     """The financing plan: the total cost as one expense, each financing as a resource and the
     partner's own share for the rest."""
+    # Ids rather than objects: a hundred thousand rows are made here at once.
     expense = Expense(
-        operation=operation,
+        operation_id=operation.pk,
         label="Coût total de l'opération (repris de l'historique)",
         amount_excl_tax=row.total_cost,
         amount_incl_tax=row.total_cost,
@@ -211,7 +236,7 @@ def _financing(operation: Operation, row: ParsedRow) -> tuple[Expense, list[Reso
     own = row.total_cost - row.fund - row.common_law - row.other_public - row.private
     resources = [
         Resource(
-            operation=operation,
+            operation_id=operation.pk,
             funder=funder,
             amount=amount,
             label=label,
@@ -238,24 +263,38 @@ def write_rows(
     actor: User | None,
     generation: Generation,
     history_import: HistoryImport,
-    rows: list[ParsedRow],
+    rows: Spool,
+    new_sirens: frozenset[str],
 ) -> WriteCounts:
-    """Create the partners, contracts and operations of checked rows. Call in a transaction."""
-    _claim_generation(generation, rows)
+    """Create the partners, contracts and operations of checked rows, a batch at a time.
+    Call in a transaction."""
     writer = RowWriter(actor=actor, generation=generation, history_import=history_import)
-    expenses, resources, records = [], [], []
-    for row in rows:
-        reason = HISTORY_REASON.format(name=history_import.original_name, line=row.line)
-        contract = writer.contract(writer.partner_id(row), reason)
-        operation = _operation_create(
-            row, contract, actor=actor, is_demo=writer.is_demo, reason=reason
-        )
+    writer.created, existing = _claim_generation(generation, new_sirens)
+    found: list[str] = []
+    for batch in rows.batches(BATCH):
+        found += _written_meanwhile(batch, writer.created, existing)
+        if found:  # nothing more is written: the rest of the rows are only looked at
+            continue
+        _write_batch(batch, writer)
+    if found:
+        raise ValidationError(found)
+    return writer.counts
+
+
+def _write_batch(batch: list[ParsedRow], writer: RowWriter) -> None:
+    reasons = [
+        HISTORY_REASON.format(name=writer.history_import.original_name, line=row.line)
+        for row in batch
+    ]
+    operations = _operations_create(batch, writer, reasons)
+    expenses, resources = [], []
+    for row, operation in zip(batch, operations, strict=True):
         expense, operation_resources = _financing(operation, row)
         expenses.append(expense)
         resources.extend(operation_resources)
-        records.append(writer.record(row, operation))
-        writer.counts.operations += 1
-    Expense.objects.bulk_create(expenses, batch_size=500)
-    Resource.objects.bulk_create(resources, batch_size=500)
-    ImportedOperation.objects.bulk_create(records, batch_size=500)
-    return writer.counts
+    Expense.objects.bulk_create(expenses)
+    Resource.objects.bulk_create(resources)
+    ImportedOperation.objects.bulk_create(
+        [writer.record(row, op) for row, op in zip(batch, operations, strict=True)]
+    )
+    writer.counts.operations += len(operations)

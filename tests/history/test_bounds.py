@@ -118,7 +118,7 @@ def test_a_cell_out_of_bounds_is_refused_at_its_line_and_column(
 def test_the_command_refuses_a_file_too_big_in_french(previous, users, tmp_path):
     big = tmp_path / "enorme.csv"
     big.write_bytes(b"x" * (MAX_FILE_BYTES + 1))
-    with pytest.raises(CommandError, match="dépasse 20 Mio : découpez-le"):
+    with pytest.raises(CommandError, match="dépasse 25 Mio : découpez-le"):
         call_command("import_history", str(big), "--utilisateur", "test-admin")
 
 

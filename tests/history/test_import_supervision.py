@@ -21,7 +21,7 @@ from tests.core.worker_support import DATABASE_TASKS, STALE_SECONDS, Worker, wai
 
 from .conftest import csv_bytes, demo_rows
 
-COPIES = 3  # the demo's 104 rows, three times over (other titles): a writing of a few seconds
+COPIES = 25  # the demo's 104 rows, 25 times over (other titles): a writing of a second or so
 
 
 def big_file(copies: int) -> tuple[bytes, int]:
@@ -54,10 +54,20 @@ def test_an_import_whose_worker_is_killed_while_writing_writes_nothing_then_impo
     workers = [Worker(tmp_path, "premier")]
     try:
         started = time.monotonic()
-        wait_until(lambda: HistoryImport.objects.get(pk=history_import.pk).checked_at, step=0.02)
+        checked_at = wait_until(
+            lambda: HistoryImport.objects.get(pk=history_import.pk).checked_at, step=0.02
+        )
         time.sleep(0.2)  # into the writing's transaction
         workers[0].kill()
         killed = time.monotonic()
+        # A run that writes promised a sign of life for its writing's length (its beats wait
+        # for the database on SQLite): silent longer than the stale delay, it is not taken
+        # for dead before then.
+        history_import.refresh_from_db()
+        promised = (history_import.heartbeat_at - checked_at).total_seconds()
+        assert promised > STALE_SECONDS + 1, promised
+        time.sleep(max(0.0, STALE_SECONDS + 0.5 - (time.monotonic() - killed)))
+        assert "interrompu" not in client.get(page).content.decode()
         history_import.refresh_from_db()
         assert history_import.finished_at is None, "l'écriture a fini avant l'arrêt : grossir"
         assert history_import.state == "writing"
@@ -67,7 +77,7 @@ def test_an_import_whose_worker_is_killed_while_writing_writes_nothing_then_impo
 
         content = wait_until(
             lambda: (text := client.get(page).content.decode()) and "interrompu" in text and text,
-            timeout=STALE_SECONDS * 4,
+            timeout=STALE_SECONDS * 4 + promised,
         )
         seen_stale = time.monotonic()
         assert "rien n&#x27;a été enregistré" in content

@@ -15,6 +15,7 @@ such files.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import weakref
 from typing import cast
@@ -23,6 +24,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
+from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +61,63 @@ def save(field_file: FieldFile, name: str, content: bytes | bytearray | File[byt
         transaction.on_commit(keep)
     else:
         keep()
+
+
+# --- Serving a stored file: only if it is still the file that was recorded -----------------
+
+MISSING = (
+    "Le fichier de ce document est introuvable sur le serveur : il n'est pas servi. "
+    "Signalez-le à l'administrateur (les fichiers se restaurent avec la base)."
+)
+ALTERED = (
+    "Le fichier de ce document ne correspond plus à l'empreinte SHA-256 enregistrée à sa "
+    "création : il a été remplacé ou altéré, et n'est pas servi. Signalez-le à "
+    "l'administrateur."
+)
+
+
+class StoredFileError(Exception):
+    """A stored file that cannot be served as recorded: missing (404) or altered (409)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def read_checked(field_file: FieldFile, sha256: str) -> bytes:
+    """The file's bytes, if they still hash to the SHA-256 recorded when it was written."""
+    try:
+        with field_file.open("rb") as handle:
+            content = cast(bytes, handle.read())
+    except (FileNotFoundError, ValueError) as exc:  # ValueError: a row without its file
+        logger.error("Fichier absent du stockage : %s", field_file.name)
+        raise StoredFileError(404, MISSING) from exc
+    if sha256 and hashlib.sha256(content).hexdigest() != sha256:
+        logger.error("Fichier altéré (empreinte différente) : %s", field_file.name)
+        raise StoredFileError(409, ALTERED)
+    return content
+
+
+def serve(
+    request: HttpRequest,
+    field_file: FieldFile,
+    sha256: str,
+    *,
+    filename: str,
+    content_type: str,
+    inline: bool = False,
+) -> HttpResponse:
+    """The stored file as a download (or shown in the browser), checked against its hash
+    first; a French refusal, JSON under /api/, when it is missing or altered."""
+    from django.utils.http import content_disposition_header
+
+    from .middleware import refusal
+
+    try:
+        content = read_checked(field_file, sha256)
+    except StoredFileError as exc:
+        return refusal(request, exc.status, exc.message)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename) or ""
+    return response

@@ -269,3 +269,11 @@ def _spaced(value: object) -> object:
     if isinstance(value, dict):
         return {k: _spaced(v) for k, v in value.items()}
     return value
+
+
+def plural_suffix(count: object, suffix: str = "s") -> str:
+    """French plural: `suffix` from 2 on (0 and 1 take the singular: « 0 document »)."""
+    try:
+        return suffix if abs(float(count)) >= 2 else ""  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""

@@ -1,14 +1,18 @@
 """Reads of documents and batches, scoped by the access policy (`pacte.core.policy`): a partner
 reads only its own operations' documents; the batches are the Département's."""
 
+import hashlib
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.http import Http404
 
-from pacte.core import policy
+from pacte.core import files, policy
 from pacte.core.ids import valid_id
 from pacte.operations.models import Operation
 from pacte.operations.selectors import operation_get
 
+from . import signing
 from .models import Document, DocumentBatch, SignatureStep
 from .services import signing_refusal
 
@@ -54,6 +58,48 @@ def signed_step(document: Document) -> SignatureStep | None:
     """The last signature recorded on `document` (its file is the signed PDF), or None."""
     return next(
         (s for s in sorted(document.signatures.all(), key=lambda s: -s.order) if s.done), None
+    )
+
+
+@dataclass
+class DocumentVerdict:
+    """What « Vérifier les signatures » tells: each signature as checked, whether anything
+    changed after the last one, and whether the stored file is still the one recorded when it
+    was last signed."""
+
+    verification: signing.Verification
+    hash_matches: bool
+    missing: bool = False
+
+    @property
+    def problems(self) -> list[str]:
+        if self.missing:
+            return [files.MISSING]
+        found = []
+        if not self.hash_matches:
+            found.append(
+                "Le fichier stocké ne correspond plus à l'empreinte SHA-256 enregistrée lors "
+                "de la dernière signature : il a été remplacé ou altéré."
+            )
+        return found + self.verification.problems
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def document_verdict(document: Document) -> DocumentVerdict:
+    """Verify the stored file of `document` as last signed (a read: nothing is written)."""
+    last = signed_step(document)
+    stored, recorded = (last.file, last.sha256) if last else (document.file, document.sha256)
+    try:
+        with stored.open("rb") as handle:
+            content = handle.read()
+    except (FileNotFoundError, ValueError):
+        return DocumentVerdict(signing.Verification([]), hash_matches=False, missing=True)
+    return DocumentVerdict(
+        signing.verify_pdf(content),
+        hash_matches=hashlib.sha256(content).hexdigest() == recorded,
     )
 
 

@@ -15,9 +15,13 @@ from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -176,37 +180,132 @@ def sign_pdf(
     return output.getvalue()
 
 
+# What may follow a signature without changing what was signed: later signatures (filling
+# their fields) and validation data (timestamps, certificates and revocation information).
+AFTER_A_SIGNATURE = {ModificationLevel.NONE, ModificationLevel.LTA_UPDATES}
+BEFORE_A_LATER_SIGNATURE = AFTER_A_SIGNATURE | {ModificationLevel.FORM_FILLING}
+
+
 @dataclass
 class SignatureCheck:
+    """One signature of a PDF, as pyHanko validates it against the signing authority."""
+
     field: str
-    signer: str
-    intact: bool
-    valid: bool
-    trusted: bool
-    covers_whole_file: bool
+    signer: str = ""
+    readable: bool = True
+    intact: bool = False
+    valid: bool = False
+    trusted: bool = False
+    covers_whole_file: bool = False
+    changed_after: bool = False
+    signed_at: datetime.datetime | None = None
+    timestamped_at: datetime.datetime | None = None
+    problem: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.intact and self.valid and self.trusted
-
-
-def verify_pdf(pdf: bytes) -> list[SignatureCheck]:
-    """Check every signature of a PDF against the signing authority. A tampered file has a
-    signature that is no longer intact (or cannot be read at all)."""
-    ca = authority()
-    reader = PdfFileReader(BytesIO(pdf))
-    context = ValidationContext(trust_roots=[ca.asn1], allow_fetching=False)
-    checks = []
-    for signature in reader.embedded_signatures:
-        status = validate_pdf_signature(signature, context)
-        checks.append(
-            SignatureCheck(
-                field=signature.field_name,
-                signer=status.signing_cert.subject.human_friendly if status.signing_cert else "",
-                intact=status.intact,
-                valid=status.valid,
-                trusted=status.trusted,
-                covers_whole_file=status.coverage.name == "ENTIRE_FILE",
-            )
+        return (
+            self.readable and self.intact and self.valid and self.trusted and not self.changed_after
         )
-    return checks
+
+    @property
+    def problems(self) -> list[str]:
+        """Why the signature does not hold, in French ([] when it does)."""
+        name = f"La signature « {self.field} »"
+        if not self.readable:
+            return [f"{name} est illisible : {self.problem}"]
+        found = []
+        if not self.intact:
+            found.append(f"{name} n'est plus intègre : le contenu qu'elle couvre a été altéré.")
+        elif not self.valid:
+            found.append(f"{name} n'est pas valide (signature cryptographique incorrecte).")
+        if not self.trusted:
+            found.append(
+                f"{name} émane d'un certificat qu'aucune autorité reconnue par le Département "
+                "n'a délivré."
+            )
+        return found
+
+
+@dataclass
+class Verification:
+    """The signatures of a PDF and what happened to the file after the last one."""
+
+    signatures: list[SignatureCheck]
+    unreadable: str = ""
+
+    @property
+    def changed_after_signing(self) -> bool:
+        return any(check.changed_after for check in self.signatures)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.unreadable
+            and bool(self.signatures)
+            and all(check.ok for check in self.signatures)
+        )
+
+    @property
+    def problems(self) -> list[str]:
+        if self.unreadable:
+            return [self.unreadable]
+        if not self.signatures:
+            return ["Le fichier ne porte aucune signature."]
+        found = [text for check in self.signatures for text in check.problems]
+        if self.changed_after_signing:
+            found.append(
+                "Le document a été modifié après sa dernière signature : ce qu'il affiche "
+                "n'est plus ce qui a été signé."
+            )
+        return found
+
+
+def _changed_after(status, *, last: bool) -> bool:
+    """Whether something other than later signatures or validation data was added after this
+    signature (pyHanko's difference analysis of the file's later revisions)."""
+    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return False
+    allowed = AFTER_A_SIGNATURE if last else BEFORE_A_LATER_SIGNATURE
+    return status.modification_level not in allowed or status.docmdp_ok is False
+
+
+def _check(signature, context: ValidationContext, *, last: bool) -> SignatureCheck:
+    try:
+        status = validate_pdf_signature(signature, context)
+    except (SignatureValidationError, ValueError, KeyError, TypeError):
+        return SignatureCheck(
+            field=signature.field_name or "?",
+            readable=False,
+            problem="son certificat ou ses données sont altérés ou absents.",
+        )
+    timestamp = status.timestamp_validity
+    return SignatureCheck(
+        field=signature.field_name,
+        signer=status.signing_cert.subject.human_friendly if status.signing_cert else "",
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        changed_after=_changed_after(status, last=last),
+        signed_at=status.signer_reported_dt,
+        timestamped_at=timestamp.timestamp if timestamp is not None else None,
+    )
+
+
+def verify_pdf(pdf: bytes) -> Verification:
+    """Check every signature of a PDF against the signing authority, and whether anything was
+    changed after the last one. Never raises for a broken file: the verdict says so."""
+    ca = authority()
+    try:
+        reader = PdfFileReader(BytesIO(pdf))
+        signatures = list(reader.embedded_signatures)
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        return Verification([], unreadable=f"Le fichier n'est pas un PDF lisible ({exc}).")
+    context = ValidationContext(trust_roots=[ca.asn1], allow_fetching=False)
+    return Verification(
+        [
+            _check(signature, context, last=index == len(signatures) - 1)
+            for index, signature in enumerate(signatures)
+        ]
+    )

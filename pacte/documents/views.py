@@ -3,11 +3,11 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
-from pacte.core import policy
+from pacte.core import files, policy
 from pacte.core.errors import flash_refusal
 from pacte.operations.selectors import operation_get
 
-from . import selectors, services, signing
+from . import selectors, services
 from .models import Document
 
 OF_SIGNER = {"department": "du Département", "partner": "du partenaire"}
@@ -38,12 +38,10 @@ def document_download(request, pk: int, document_pk: int):
     document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
     signed = selectors.signed_step(document)
     if signed and request.GET.get("original") != "1":
-        handle, name = signed.file.open("rb"), f"{document.filename[:-4]}-signe.pdf"
+        stored, sha256, name = signed.file, signed.sha256, f"{document.filename[:-4]}-signe.pdf"
     else:
-        handle, name = document.file.open("rb"), document.filename
-    return FileResponse(
-        handle, as_attachment=True, filename=name, content_type=document.content_type
-    )
+        stored, sha256, name = document.file, document.sha256, document.filename
+    return files.serve(request, stored, sha256, filename=name, content_type=document.content_type)
 
 
 @policy.page(post="document.prepare_signature")
@@ -79,8 +77,8 @@ def document_verify(request, pk: int, document_pk: int):
     document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
     if document.kind != Document.Kind.AGREEMENT:
         raise Http404("Seule une convention signée se vérifie.")
-    checks = signing.verify_pdf(services.current_file(document))
-    return render(request, "documents/verify.html", {"document": document, "checks": checks})
+    verdict = selectors.document_verdict(document)
+    return render(request, "documents/verify.html", {"document": document, "verdict": verdict})
 
 
 @policy.page(get="batch.read")

@@ -2,14 +2,13 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from pacte.contracts.selectors import contract_get
-from pacte.core import policy
+from pacte.core import files, policy
 from pacte.core.errors import api_refusal
 from pacte.core.pagination import Pages
 from pacte.core.schemas import Amount, Id, IdFilter, Input, column
@@ -296,13 +295,10 @@ def attachment_download(request, operation_id: int, attachment_id: int):
     attachment = selectors.attachment_get(
         user=request.user, operation_pk=operation_id, pk=attachment_id
     )
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("Le fichier n'est plus disponible.") from exc
-    return FileResponse(
-        handle,
-        as_attachment=True,
+    return files.serve(
+        request,
+        attachment.file,
+        attachment.sha256,
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )

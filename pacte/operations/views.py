@@ -1,14 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from pacte.contracts.models import Contract
 from pacte.contracts.selectors import contract_list, generation_current
-from pacte.core import fragments, policy
+from pacte.core import files, fragments, policy
 from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.ids import valid_id
@@ -402,13 +402,10 @@ def attachment_upload(request, pk: int):
 @policy.page(get="attachment.read")
 def attachment_download(request, pk: int, attachment_pk: int):
     attachment = selectors.attachment_get(user=request.user, operation_pk=pk, pk=attachment_pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("Le fichier n'est plus disponible.") from exc
-    return FileResponse(
-        handle,
-        as_attachment=True,
+    return files.serve(
+        request,
+        attachment.file,
+        attachment.sha256,
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )

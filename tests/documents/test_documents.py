@@ -134,9 +134,11 @@ def test_signing_in_order_freezes_verifies_and_signs_the_agreement(voted, users)
     last = services.document_sign(actor=users["test-agent"], document=document)
     assert Operation.objects.get(pk=voted.pk).state == "agreement_signed"
     signed = file_bytes(last.file)
-    checks = signing.verify_pdf(signed)
+    verification = signing.verify_pdf(signed)
+    checks = verification.signatures
+    assert verification.ok and verification.problems == []
     assert len(checks) == 2 and all(c.ok for c in checks)
-    assert checks[-1].covers_whole_file
+    assert checks[-1].covers_whole_file and not verification.changed_after_signing
     assert "Lens - Liévin" in checks[0].signer
     # The original stays as it was generated.
     import hashlib
@@ -151,22 +153,156 @@ def test_signing_in_order_freezes_verifies_and_signs_the_agreement(voted, users)
         )
 
 
-def test_tampered_file_is_detected(voted, users):
+def _signed(voted, users):
+    """The agreement signed by both sides: the document and its last step."""
     document = services.agreement_generate(actor=users["test-agent"], operation=voted)
     services.signing_start(
         actor=users["test-agent"], document=document, order=["department", "partner"]
     )
-    step = services.document_sign(actor=users["test-agent"], document=document)
-    signed = file_bytes(step.file)
-    assert all(c.ok for c in signing.verify_pdf(signed))
+    services.document_sign(actor=users["test-agent"], document=document)
+    last = services.document_sign(actor=users["test-partner"], document=document)
+    return document, last
+
+
+def appended_update(pdf: bytes, text: bytes = b"(Montant de la subvention : 900 000 EUR)") -> bytes:
+    """An unsigned incremental update after the signatures that prints `text` on page 1."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    stream = writer.add_object(
+        generic.StreamObject(stream_data=b"BT /F1 24 Tf 50 700 Td " + text + b" Tj ET")
+    )
+    contents = page["/Contents"]
+    if isinstance(contents, generic.ArrayObject):
+        page["/Contents"] = generic.ArrayObject([*contents, stream])
+    else:
+        page["/Contents"] = generic.ArrayObject([contents, stream])
+    writer.update_container(page)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def test_a_changed_byte_breaks_the_signature(voted, users):
+    _, last = _signed(voted, users)
+    signed = file_bytes(last.file)
+    assert signing.verify_pdf(signed).ok
     position = signed.index(b"CONVENTION") if b"CONVENTION" in signed else len(signed) // 3
     tampered = bytearray(signed)
     tampered[position] ^= 0x01
-    try:
-        checks = signing.verify_pdf(bytes(tampered))
-    except Exception:  # an unreadable signature is a detected tampering too
-        checks = None
-    assert checks is None or not all(c.ok for c in checks)
+    verification = signing.verify_pdf(bytes(tampered))
+    assert not verification.ok and verification.problems
+
+
+def test_an_update_appended_after_the_signatures_is_reported(voted, users):
+    _, last = _signed(voted, users)
+    tampered = appended_update(file_bytes(last.file))
+    verification = signing.verify_pdf(tampered)
+    # Each signature still covers what it signed; what was added after them is seen.
+    assert all(c.intact and c.valid and c.trusted for c in verification.signatures)
+    assert verification.changed_after_signing and not verification.ok
+    assert verification.signatures[-1].changed_after
+    assert (
+        "Le document a été modifié après sa dernière signature : ce qu'il affiche n'est plus "
+        "ce qui a été signé." in verification.problems
+    )
+
+
+def test_a_corrupted_certificate_is_a_verdict_not_an_error(voted, users):
+    _, last = _signed(voted, users)
+    signed = bytearray(file_bytes(last.file))
+    start = signed.rindex(b"/Contents <") + len(b"/Contents <") + 400
+    signed[start : start + 1] = b"0" if signed[start : start + 1] != b"0" else b"1"
+    verification = signing.verify_pdf(bytes(signed))
+    assert not verification.ok
+    assert any("illisible" in text for text in verification.problems), verification.problems
+
+
+def test_a_file_that_is_not_a_pdf_is_a_verdict(voted, users):
+    verification = signing.verify_pdf(b"%PDF-1.7\nceci n'est pas un PDF")
+    assert not verification.ok and verification.problems[0].startswith("Le fichier n'est pas")
+
+
+def test_a_replaced_stored_file_is_refused_at_download_and_reported_by_the_check(
+    client_for, voted, users
+):
+    document, last = _signed(voted, users)
+    tampered = appended_update(file_bytes(last.file))
+    with open(last.file.path, "wb") as handle:  # the storage altered behind Pacte's back
+        handle.write(tampered)
+    agent = client_for("agent")
+    page = agent.get(f"/documents/{voted.pk}/{document.pk}/verifier/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "ne peut pas être tenu pour signé" in content
+    assert "il a été remplacé ou altéré" in content
+    assert "modifié après sa dernière signature" in content
+    download = agent.get(f"/documents/{voted.pk}/{document.pk}/")
+    assert download.status_code == 409
+    assert "ne correspond plus à l&#x27;empreinte SHA-256" in download.content.decode()
+    # The original, as generated, is intact and still served.
+    original = agent.get(f"/documents/{voted.pk}/{document.pk}/?original=1")
+    assert original.status_code == 200 and original.content == file_bytes(document.file)
+    # Nothing is signed on top of an altered file either.
+
+
+def test_a_missing_stored_file_is_a_french_404(client_for, voted, users):
+    import os
+
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    os.remove(document.file.path)
+    response = client_for("agent").get(f"/documents/{voted.pk}/{document.pk}/")
+    assert response.status_code == 404
+    assert "introuvable sur le serveur" in response.content.decode()
+
+
+def test_the_verification_page_says_the_document_is_intact(client_for, voted, users):
+    document, _ = _signed(voted, users)
+    content = client_for("partner").get(f"/documents/{voted.pk}/{document.pk}/verifier/")
+    assert "Document intègre." in content.content.decode()
+
+
+def test_a_convention_whose_signature_started_is_never_generated_again(
+    client_for, voted, users, django_capture_on_commit_callbacks
+):
+    from pacte.documents.models import DocumentBatch
+
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    services.signing_start(
+        actor=users["test-agent"], document=document, order=["department", "partner"]
+    )
+    with pytest.raises(ValidationError, match="v1 est en cours de signature"):
+        services.agreement_generate(actor=users["test-agent"], operation=voted)
+    agent = client_for("agent")
+    response = agent.post(f"/documents/{voted.pk}/generer/agreement/", follow=True)
+    assert "en cours de signature : elle n&#x27;est pas régénérée" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        agent.post(
+            "/operations/lot/",
+            {"action": "agreements", "ids": [voted.pk], "next": "/operations/"},
+        )
+    batch = DocumentBatch.objects.get()
+    assert (batch.done, batch.failures, batch.state) == (0, [], "done")
+    assert batch.skipped == [
+        {
+            "operation": voted.reference,
+            "reason": "La convention v1 est en cours de signature : elle n'est pas régénérée.",
+        }
+    ]
+    page = agent.get(f"/documents/lots/{batch.pk}/").content.decode()
+    assert "1 laissé tel quel" in page and "Documents laissés tels quels" in page
+    assert list(Document.objects.filter(operation=voted, kind="agreement")) == [document]
+
+
+def test_generated_pdfs_carry_their_generation_date(voted, users):
+    from django.utils import timezone
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    info = PdfFileReader(io.BytesIO(file_bytes(document.file))).trailer_view["/Info"]
+    assert str(info["/CreationDate"]).startswith(f"D:{timezone.now():%Y%m%d}")
 
 
 def test_pages_list_generate_download_and_refuse_other_partners(client_for, voted, users):
@@ -180,7 +316,7 @@ def test_pages_list_generate_download_and_refuse_other_partners(client_for, vote
     sheet = documents.get(kind="sheet")
     response = client_for("partner").get(f"/documents/{voted.pk}/{sheet.pk}/")
     assert response.status_code == 200
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert response.content.startswith(b"%PDF")
     assert client_for("partner2").get(f"/documents/{voted.pk}/{sheet.pk}/").status_code == 404
     assert client_for("partner").post(f"/documents/{voted.pk}/generer/sheet/").status_code == 403
 
@@ -199,7 +335,7 @@ def test_sign_button_is_offered_to_the_signer_whose_turn_it_is(client_for, voted
     assert "Signature du partenaire enregistrée" in response.content.decode()
     verify = client_for("partner").get(f"/documents/{voted.pk}/{document.pk}/verifier/")
     assert verify.status_code == 200 and "NON" not in verify.content.decode()
-    assert len(verify.context["checks"]) == 2
+    assert len(verify.context["verdict"].verification.signatures) == 2
 
 
 def test_batch_generates_in_the_background_and_reports_failures(

@@ -77,9 +77,24 @@ def test_download_is_scoped_to_the_partner(client_for, lens_contract, users):
     url = f"/operations/{operation.pk}/pieces/{attachment.pk}/"
     response = client_for("partner").get(url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PDF
+    assert response.content == PDF
     assert client_for("partner2").get(url).status_code == 404
     # A draft's attachments are its partner's until the operation is submitted.
     assert client_for("finance").get(url).status_code == 404
     services.operation_submit(actor=users["test-partner"], operation=operation)
     assert client_for("finance").get(url).status_code == 200
+
+
+def test_an_attachment_altered_in_the_storage_is_not_served(client_for, lens_contract, users):
+    """Every download checks the file against the hash recorded at its upload: a file changed
+    behind Pacte's back is refused in French (409), on the page and through the API."""
+    operation = make_operation(lens_contract, users["test-partner"])
+    attachment = operation.attachments.first()
+    with open(attachment.file.path, "ab") as handle:
+        handle.write(b"% ajout")
+    client = client_for("partner")
+    page = client.get(f"/operations/{operation.pk}/pieces/{attachment.pk}/")
+    assert page.status_code == 409
+    assert "remplacé ou altéré" in page.content.decode()
+    api = client.get(f"/api/operations/{operation.pk}/pieces/{attachment.pk}")
+    assert api.status_code == 409 and "remplacé ou altéré" in api.json()["detail"]

@@ -1,9 +1,9 @@
 """Pages of an adopted act for the assembly service: publication, transmission, files."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 
-from pacte.core import policy
+from pacte.core import files, policy
 
 from .. import forms, selectors, services
 from ..workflows import ACKNOWLEDGE, STEP_NAMES, TRANSMIT, P, T
@@ -83,11 +83,15 @@ def deliberation_file(request, pk: int, which: str):
     }.get(which)
     if document is None:
         raise Http404("Document introuvable.")
-    return _pdf(document, f"{which}-{deliberation.number}.pdf")
+    return _pdf(request, document, f"{which}-{deliberation.number}.pdf")
 
 
-def _pdf(document, filename: str):
-
-    response = FileResponse(document.file.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+def _pdf(request, document, filename: str):
+    return files.serve(
+        request,
+        document.file,
+        document.sha256,
+        filename=filename,
+        content_type="application/pdf",
+        inline=True,
+    )

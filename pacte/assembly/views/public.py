@@ -4,11 +4,11 @@ import csv
 import io
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from pacte.core import policy
+from pacte.core import files, policy
 from pacte.core.exports import inert
 
 from .. import selectors
@@ -73,9 +73,14 @@ def deliberation_public_pdf(request, number: str):
     document = deliberation.published_document
     if document is None:
         raise Http404("Le PDF de cette délibération n'est pas disponible.")
-    response = FileResponse(document.file.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="deliberation-{number}.pdf"'
-    return response
+    return files.serve(
+        request,
+        document.file,
+        document.sha256,
+        filename=f"deliberation-{number}.pdf",
+        content_type="application/pdf",
+        inline=True,
+    )
 
 
 @policy.page(get="deliberation.read")

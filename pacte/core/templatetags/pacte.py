@@ -52,3 +52,4 @@ def sort_th(
 
 
 register.filter("decimal2", french.format_decimal)
+register.filter("pluriel", french.plural_suffix)

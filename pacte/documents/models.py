@@ -131,6 +131,11 @@ class DocumentBatch(SupervisedWork):
     total = models.PositiveIntegerField("nombre de documents")
     done = models.PositiveIntegerField("générés", default=0)
     failures = models.JSONField("échecs", default=list)
+    skipped = models.JSONField(
+        "laissés tels quels",
+        default=list,
+        help_text="Opérations dont le document n'est pas régénéré (sa signature a commencé).",
+    )
     processed_ids = models.JSONField(
         "opérations traitées", default=list, help_text="Leur document est produit, ou a échoué."
     )
@@ -163,5 +168,5 @@ class DocumentBatch(SupervisedWork):
 
     @property
     def percent(self) -> int:
-        processed = self.done + len(self.failures)
+        processed = self.done + len(self.failures) + len(self.skipped)
         return round(100 * processed / self.total) if self.total else 100

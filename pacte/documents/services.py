@@ -75,7 +75,7 @@ def document_store(
 def sheet_generate(*, actor: User | None, operation: Operation) -> Document:
     policy.require(actor, "document", "generate", Document(operation=operation))
     data = rendering.sheet_data(operation)
-    pdf = rendering.render_pdf("sheet.typ", data)
+    pdf = rendering.render_pdf("sheet.typ", data, dated=timezone.now())
     return document_store(
         actor=actor,
         operation=operation,
@@ -104,6 +104,24 @@ def _agreement_inputs(
     )
 
 
+class SignatureStarted(ValidationError):
+    """The document's signature has started: it is not generated again."""
+
+
+def _refuse_if_signing(operation: Operation) -> None:
+    current = (
+        Document.objects.filter(operation=operation, kind=Document.Kind.AGREEMENT)
+        .order_by("-version")
+        .first()
+    )
+    if current is not None and current.frozen:
+        signed = current.signatures.filter(signed_at__isnull=False).exists()
+        raise SignatureStarted(
+            f"La convention v{current.version} est "
+            f"{'signée' if signed else 'en cours de signature'} : elle n'est pas régénérée."
+        )
+
+
 @transaction.atomic
 def agreement_generate(
     *,
@@ -113,8 +131,9 @@ def agreement_generate(
     partner_signatory: str = "",
 ) -> Document:
     policy.require(actor, "document", "generate", Document(operation=operation))
+    _refuse_if_signing(operation)
     data = _agreement_inputs(operation, department_signatory, partner_signatory)
-    pdf = rendering.render_pdf("agreement.typ", data)
+    pdf = rendering.render_pdf("agreement.typ", data, dated=timezone.now())
     return document_store(
         actor=actor,
         operation=operation,
@@ -203,10 +222,15 @@ def signing_refusal(actor: policy.Viewer, document: Document, step: SignatureSte
 
 
 def current_file(document: Document) -> bytes:
+    """The document as last signed (or as generated), checked against the hash recorded then:
+    nothing is signed on top of a file that changed since."""
     last = document.signatures.filter(signed_at__isnull=False).order_by("-order").first()
-    with (last.file if last else document.file).open("rb") as handle:
-        content: bytes = handle.read()
-        return content
+    try:
+        if last is not None:
+            return files.read_checked(last.file, last.sha256)
+        return files.read_checked(document.file, document.sha256)
+    except files.StoredFileError as exc:
+        raise ValidationError(exc.message) from exc
 
 
 @transaction.atomic
@@ -338,17 +362,43 @@ def batch_item(
             return document
     except (supervision.Superseded, *RUN_STOPPING_ERRORS):
         raise
-    except Exception as exc:  # noqa: BLE001 — one failure must not stop the others
-        reference = operation.reference if operation else f"#{operation_id}"
-        text = " ".join(getattr(exc, "messages", [str(exc)]))
-        with transaction.atomic():
-            locked = run.lock()
-            if operation_id not in locked.processed_ids:
-                run.update(
-                    processed_ids=[*locked.processed_ids, operation_id],
-                    failures=[*locked.failures, {"operation": reference, "error": text}],
-                )
+    except SignatureStarted as exc:
+        reason = " ".join(exc.messages)
+        skipped = {"operation": _reference_of(operation, operation_id), "reason": reason}
+        _record_outcome(run, operation_id, skipped=skipped)
         return None
+    except Exception as exc:  # noqa: BLE001 — one failure must not stop the others
+        text = " ".join(getattr(exc, "messages", [str(exc)]))
+        _record_outcome(
+            run,
+            operation_id,
+            failure={"operation": _reference_of(operation, operation_id), "error": text},
+        )
+        return None
+
+
+def _reference_of(operation: Operation | None, operation_id: int) -> str:
+    return operation.reference if operation else f"#{operation_id}"
+
+
+def _record_outcome(
+    run: supervision.Run[DocumentBatch],
+    operation_id: int,
+    *,
+    failure: dict[str, str] | None = None,
+    skipped: dict[str, str] | None = None,
+) -> None:
+    """An operation of the batch processed without a document: failed, or left as it is."""
+    with transaction.atomic():
+        locked = run.lock()
+        if operation_id in locked.processed_ids:
+            return
+        fields: dict[str, Any] = {"processed_ids": [*locked.processed_ids, operation_id]}
+        if failure:
+            fields["failures"] = [*locked.failures, failure]
+        if skipped:
+            fields["skipped"] = [*locked.skipped, skipped]
+        run.update(**fields)
 
 
 @transaction.atomic

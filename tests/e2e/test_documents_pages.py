@@ -84,10 +84,15 @@ def test_batch_page_shows_progress_failures_and_archive(page, login, documents):
     login("agent")
     page.goto(f"/documents/lots/{documents['batch']}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Conventions de la séance de test")
-    progress = page.get_by_role("progressbar", name="Avancement : 1 document sur 2, 1 échec")
+    # The convention whose signature has started is left as it is, and the page says why.
+    progress = page.get_by_role(
+        "progressbar", name="Avancement : 0 document sur 2, 1 échec, 1 laissé tel quel"
+    )
     expect(progress).to_have_attribute("value", "100")
     expect(page.get_by_role("row", name=documents["draft_reference"])).to_contain_text(
         "La convention suit le vote de la subvention."
     )
-    expect(page.get_by_role("link", name="Télécharger l'archive (1 document)")).to_be_visible()
+    skipped = page.get_by_role("table", name="Documents laissés tels quels")
+    expect(skipped).to_contain_text("La convention v1 est en cours de signature")
+    expect(page.get_by_text("Aucun document n'a été généré")).to_be_visible()
     assert_no_axe_violations(page)

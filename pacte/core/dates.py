@@ -19,3 +19,10 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+def local_datetime(day: datetime.date, time: datetime.time | None = None) -> datetime.datetime:
+    """`day` at `time` (midnight without one), in the site's time zone (Europe/Paris)."""
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.datetime.combine(day, time or datetime.time()))

@@ -1,5 +1,6 @@
 """Documents built from Pacte's data with Typst templates (files in pacte/documents/typst/)."""
 
+import datetime
 import hashlib
 import json
 from decimal import Decimal
@@ -23,14 +24,16 @@ def template_sha256(name: str) -> str:
     return digest.hexdigest()
 
 
-def render_pdf(name: str, data: dict) -> bytes:
-    """Compile the template with the data as JSON: tagged PDF/A-2a (accessible)."""
+def render_pdf(name: str, data: dict, *, dated: datetime.datetime) -> bytes:
+    """Compile the template with the data as JSON: tagged PDF/A-2a (accessible). `dated` is
+    the document's own date (its generation, or the act's adoption), written in the PDF's
+    metadata (Info and XMP): the same data and date give the same bytes."""
     return typst.compile(
         str(TEMPLATES / name),
         root=str(TEMPLATES),
         sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
         pdf_standards=["a-2a"],
-        timestamp=0,
+        timestamp=int(dated.timestamp()),
     )
 
 

@@ -1,5 +1,7 @@
 """The bilan as a PDF, with the Typst template `pacte/documents/typst/bilan.typ`."""
 
+from django.utils import timezone
+
 from pacte.core.french import format_date, format_integer, format_money
 from pacte.documents.rendering import render_pdf
 
@@ -61,4 +63,4 @@ def bilan_data(bilan, charts: dict) -> dict:
 
 
 def render_bilan_pdf(bilan: "bilans.Bilan", charts: dict) -> bytes:
-    return render_pdf("bilan.typ", bilan_data(bilan, charts))
+    return render_pdf("bilan.typ", bilan_data(bilan, charts), dated=timezone.now())

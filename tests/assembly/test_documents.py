@@ -12,9 +12,11 @@ import subprocess
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from pypdf import PdfReader
 
 from pacte.assembly import documents, selectors, services
+from pacte.assembly.documents import stored
 from pacte.assembly.models import (
     Attendance,
     Ballot,
@@ -147,6 +149,45 @@ def test_deliberation_and_report_read_word_for_word_as_published(actor, delibera
     assert words(seed_report)[-3:] == ["SIGNE", "Jean-Claude", "LEROY"]
 
 
+def _pdf_dates(pdf: bytes) -> tuple[str, str]:
+    """The creation date of the PDF's Info dictionary and of its XMP metadata."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf))
+    info = str(reader.trailer_view["/Info"]["/CreationDate"])
+    xmp = reader.root["/Metadata"].get_object().data.decode()
+    created = re.search(r"<xmp:CreateDate>([^<]+)</xmp:CreateDate>", xmp)
+    return info, created.group(1) if created else ""
+
+
+def test_the_acts_pdfs_are_dated_by_their_sitting_and_regenerate_identically(
+    deliberation_2022_317,
+):
+    deliberation = Deliberation.objects.get(pk=deliberation_2022_317.pk)
+    for document in [deliberation.document, deliberation.report_document]:
+        info, xmp = _pdf_dates(file_bytes(document))
+        assert info.startswith("D:20220926"), info
+        assert xmp.startswith("2022-09-26T"), xmp
+    again = render_pdf(
+        "deliberation.typ",
+        deliberation.document.data,
+        dated=stored.act_datetime(deliberation),
+    )
+    assert hashlib.sha256(again).hexdigest() == deliberation.document.sha256
+
+
+def test_an_act_pdf_missing_from_the_storage_is_a_french_404(deliberation_2022_317, client, actor):
+    """A database restored without its media folder: the act's PDF says so, no 500."""
+    import os
+
+    deliberation = Deliberation.objects.get(pk=deliberation_2022_317.pk)
+    os.remove(deliberation.document.file.path)
+    client.force_login(actor)
+    response = client.get(f"/actes/{deliberation.pk}/deliberation.pdf")
+    assert response.status_code == 404
+    assert "introuvable sur le serveur" in response.content.decode()
+
+
 def _swap_two_members(deliberation):
     sitting = deliberation.report.sitting
     first = sitting.attendances.get(name="Mireille HINGREZ-CÉRÉDA")
@@ -198,7 +239,9 @@ def test_the_comparison_fails_when_the_records_change(deliberation_2022_317, cha
     seed_deliberation, _ = seed_sections()
     shown = change(deliberation_2022_317)
     deliberation = Deliberation.objects.get(pk=deliberation_2022_317.pk)
-    pdf = render_pdf("deliberation.typ", documents.deliberation_data(deliberation))
+    pdf = render_pdf(
+        "deliberation.typ", documents.deliberation_data(deliberation), dated=timezone.now()
+    )
     with pytest.raises(AssertionError) as failure:
         assert_same_words(words(pdf_text(pdf)), words(seed_deliberation), "Délibération")
     message = str(failure.value)
@@ -410,7 +453,8 @@ def subsidies(committee, actor, users, lens_contract, arras_contract, ap):
 
 
 def _read(data_function, template, record) -> str:
-    return " ".join(words(pdf_text(render_pdf(template, data_function(record)))))
+    pdf = render_pdf(template, data_function(record), dated=timezone.now())
+    return " ".join(words(pdf_text(pdf)))
 
 
 def test_subsidies_report_has_its_annex_and_the_ap_line(subsidies):

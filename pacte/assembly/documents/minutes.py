@@ -1,5 +1,8 @@
 """The minutes of a sitting: each item with its quorum, vote and outcome."""
 
+import datetime
+
+from pacte.core.dates import local_datetime
 from pacte.core.french import (
     format_date,
     format_time,
@@ -106,4 +109,7 @@ def minutes_data(sitting: Sitting) -> dict:
 
 
 def minutes_pdf(sitting: Sitting) -> bytes:
-    return render_pdf(MINUTES_TEMPLATE, minutes_data(sitting))
+    dated = local_datetime(
+        sitting.held_on, sitting.closed_at or sitting.opened_at or datetime.time(12)
+    )
+    return render_pdf(MINUTES_TEMPLATE, minutes_data(sitting), dated=dated)

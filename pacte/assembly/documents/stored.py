@@ -1,10 +1,13 @@
 """The assembly's documents stored as versioned, hashed PDF documents: the deliberation and
 its report at adoption, the copy put online at publication."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pacte.core import policy
+from pacte.core.dates import local_datetime
 from pacte.core.models import User
 from pacte.documents.models import Document
 from pacte.documents.rendering import render_pdf
@@ -14,6 +17,17 @@ from ..models import Deliberation
 from .deliberation import deliberation_data, publication_stamp
 from .report import report_data
 from .text import DELIBERATION_TEMPLATE, REPORT_TEMPLATE
+
+NOON = datetime.time(12)
+
+
+def act_datetime(deliberation: Deliberation) -> datetime.datetime:
+    """When the act was made: its sitting's day, at the time its report was taken up (or the
+    sitting opened; noon when neither is known, so that the day stays the same in the UTC
+    time PDF metadata use). The date of its PDFs, whenever they are generated."""
+    report = deliberation.report
+    sitting = report.sitting
+    return local_datetime(sitting.held_on, report.opened_at or sitting.opened_at or NOON)
 
 
 @transaction.atomic
@@ -40,7 +54,7 @@ def deliberation_documents_generate(
             kind=kind,
             template=template,
             data=data,
-            content=render_pdf(template, data),
+            content=render_pdf(template, data, dated=act_datetime(deliberation)),
         )
     deliberation.document = stored[Document.Kind.DELIBERATION]
     deliberation.report_document = stored[Document.Kind.REPORT]
@@ -66,7 +80,9 @@ def published_document_generate(*, actor: User | None, deliberation: Deliberatio
         kind=Document.Kind.PUBLISHED_DELIBERATION,
         template=DELIBERATION_TEMPLATE,
         data=data,
-        content=render_pdf(DELIBERATION_TEMPLATE, data),
+        content=render_pdf(
+            DELIBERATION_TEMPLATE, data, dated=local_datetime(deliberation.published_on, NOON)
+        ),
     )
     deliberation.published_document = document
     deliberation.save(update_fields=["published_document"])

@@ -245,7 +245,18 @@ def test_a_replaced_stored_file_is_refused_at_download_and_reported_by_the_check
     # The original, as generated, is intact and still served.
     original = agent.get(f"/documents/{voted.pk}/{document.pk}/?original=1")
     assert original.status_code == 200 and original.content == file_bytes(document.file)
-    # Nothing is signed on top of an altered file either.
+
+
+def test_nothing_is_signed_on_top_of_an_altered_file(voted, users):
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    services.signing_start(
+        actor=users["test-agent"], document=document, order=["department", "partner"]
+    )
+    with open(document.file.path, "ab") as handle:
+        handle.write(b"% ajout")
+    with pytest.raises(ValidationError, match="remplacé ou altéré"):
+        services.document_sign(actor=users["test-agent"], document=document)
+    assert not document.signatures.filter(signed_at__isnull=False).exists()
 
 
 def test_a_missing_stored_file_is_a_french_404(client_for, voted, users):

@@ -22,6 +22,14 @@ case "$cmd" in
     "$UV" run --frozen python manage.py demo
     host="${PACTE_HOST:-127.0.0.1}"; port="${PACTE_PORT:-8000}"
     export PACTE_SITE_URL="${PACTE_SITE_URL:-http://$host:$port}"  # the links of the mails
+    # The signatures are timestamped by the demo's local timestamp authority (RFC 3161), unless
+    # PACTE_TSA_URL names another one (docs/deploiement.md).
+    if [ -z "${PACTE_TSA_URL:-}" ]; then
+      tsa_port="${PACTE_TSA_PORT:-8001}"
+      "$UV" run --frozen python manage.py pacte_tsa --port "$tsa_port" >> var/tsa.log 2>&1 &
+      tsa=$!
+      export PACTE_TSA_URL="http://127.0.0.1:$tsa_port/"
+    fi
     # The worker runs the background work (batches of documents, history imports, mails,
     # figures): it waits out database errors itself, takes back what a killed worker left, and
     # is restarted whenever it stops, as the production supervision does (docs/deploiement.md).
@@ -36,7 +44,7 @@ case "$cmd" in
       done
     ) &
     supervisor=$!
-    trap 'kill $supervisor 2>/dev/null' EXIT INT TERM
+    trap 'kill $supervisor ${tsa:-} 2>/dev/null' EXIT INT TERM
     echo
     echo "Pacte est ouvert sur http://$host:$port/ (Ctrl+C pour l'arrêter)."
     "$UV" run --frozen python manage.py runserver "$host:$port" --noreload "$@"

@@ -35,6 +35,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
         connection._test_serialized_contents = connection.creation.serialize_db_to_string()
 
 
+@pytest.fixture(scope="session")
+def timestamp_authority():
+    """The local timestamp authority (RFC 3161 over HTTP), served for the whole session."""
+    from pacte.documents import timestamping
+
+    server, url = timestamping.serve_in_thread()
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _signatures_are_timestamped(settings, timestamp_authority):
+    settings.PACTE_TSA_URL = timestamp_authority
+
+
 @pytest.fixture
 def users(db):
     from pacte.core.models import User

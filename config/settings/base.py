@@ -199,3 +199,8 @@ CACHES = {
 PACTE_COLLECTIVITY_NAME = os.environ.get("PACTE_COLLECTIVITY_NAME", "Département du Pas-de-Calais")
 PACTE_COLLECTIVITY_SIREN = os.environ.get("PACTE_COLLECTIVITY_SIREN", "226200012")
 PACTE_COLLECTIVITY_SIRET = os.environ.get("PACTE_COLLECTIVITY_SIRET", "22620001200012")
+# Signatures: each signatory's PKCS#12 file (<key_id>.p12) delivered by the certification
+# service, and the timestamp authority (RFC 3161) of the signatures (docs/deploiement.md).
+PACTE_SIGNATORIES_DIR = os.environ.get("PACTE_SIGNATORIES_DIR", "")
+PACTE_SIGNATORIES_PASSPHRASE = os.environ.get("PACTE_SIGNATORIES_PASSPHRASE", "")
+PACTE_TSA_URL = os.environ.get("PACTE_TSA_URL", "")

@@ -258,11 +258,14 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
         organisation = "Département du Pas-de-Calais"
     else:
         organisation = partner.name
+    signer_name = actor.get_full_name() or actor.username
     signed = signing.sign_pdf(
         current_file(document),
         field_name=f"Signature{step.order}",
-        signer_name=actor.get_full_name() or actor.username,
-        organisation=organisation,
+        signer=signing.signatory(
+            key_id=f"utilisateur-{actor.pk}", common_name=signer_name, organisation=organisation
+        ),
+        signer_name=signer_name,
         reason=f"Signature de la convention {operation.reference}",
     )
     step.signed_by = actor

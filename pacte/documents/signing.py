@@ -6,24 +6,27 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
-from asn1crypto import keys as asn1_keys
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from .timestamping import timestamper
 
 
 def _utc_now():
@@ -113,7 +116,7 @@ def authority() -> Authority:
 
 
 def issue(ca: Authority, *, common_name: str, organisation: str):
-    """A signing certificate for one person, valid one year, with a fresh key."""
+    """A signing certificate for one person, valid three years, with a fresh key."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = _utc_now()
     cert = (
@@ -131,7 +134,7 @@ def issue(ca: Authority, *, common_name: str, organisation: str):
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=365))
+        .not_valid_after(now + datetime.timedelta(days=3 * 365))
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
@@ -151,23 +154,83 @@ def issue(ca: Authority, *, common_name: str, organisation: str):
     return cert, key
 
 
-def sign_pdf(
-    pdf: bytes, *, field_name: str, signer_name: str, organisation: str, reason: str
-) -> bytes:
-    """Add one PAdES signature as an incremental update (earlier signatures stay valid)."""
-    ca = authority()
-    cert, key = issue(ca, common_name=signer_name, organisation=organisation)
-    signer = signers.SimpleSigner(
-        signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-        signing_key=asn1_keys.PrivateKeyInfo.load(
-            key.private_bytes(
-                serialization.Encoding.DER,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        ),
-        cert_registry=SimpleCertificateStore.from_certs([ca.asn1]),
+def revocation_list(ca: Authority) -> asn1_crl.CertificateList:
+    """The authority's list of revoked certificates (none revoked), valid a week: embedded
+    with each signature, it lets the signature be checked later without the authority."""
+    now = _utc_now()
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca.cert.subject)
+        .last_update(now - datetime.timedelta(minutes=5))
+        .next_update(now + datetime.timedelta(days=7))
+        .sign(ca.key, hashes.SHA256())
     )
+    return asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))
+
+
+def _signatory_file(key_id: str) -> Path:
+    folder = settings.PACTE_SIGNATORIES_DIR or Path(settings.VAR_DIR) / "pki" / "signataires"
+    return Path(folder) / f"{key_id}.p12"
+
+
+def signatory(*, key_id: str, common_name: str, organisation: str) -> signers.SimpleSigner:
+    """The signer's key and certificate, from its PKCS#12 file `<key_id>.p12`: in production,
+    the file the Département's certification service delivered (PACTE_SIGNATORIES_DIR,
+    PACTE_SIGNATORIES_PASSPHRASE); without that folder, issued once by the signing authority
+    and kept under var/pki/signataires/ (issued again only when it expires)."""
+    path = _signatory_file(key_id)
+    passphrase = settings.PACTE_SIGNATORIES_PASSPHRASE.encode() or None
+    if settings.PACTE_SIGNATORIES_DIR:
+        if not path.exists():
+            raise ValidationError(
+                f"Aucun certificat de signature n'est déposé pour {common_name} ({path.name}) : "
+                "demandez-le à l'administrateur."
+            )
+    elif not path.exists() or _expired(path, passphrase):
+        ca = authority()
+        cert, key = issue(ca, common_name=common_name, organisation=organisation)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(
+            pkcs12.serialize_key_and_certificates(
+                key_id.encode(),
+                key,
+                cert,
+                [ca.cert],
+                serialization.BestAvailableEncryption(passphrase)
+                if passphrase
+                else serialization.NoEncryption(),
+            )
+        )
+        path.chmod(0o600)
+    signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
+    if signer is None:
+        raise ValidationError(f"Le certificat de signature de {common_name} est illisible.")
+    return signer
+
+
+def _expired(path: Path, passphrase: bytes | None) -> bool:
+    _, cert, _ = pkcs12.load_key_and_certificates(path.read_bytes(), passphrase)
+    return cert is None or cert.not_valid_after_utc < _utc_now() + datetime.timedelta(days=1)
+
+
+def _validation_context(ca: Authority) -> ValidationContext:
+    return ValidationContext(
+        trust_roots=[ca.asn1], crls=[revocation_list(ca)], allow_fetching=False
+    )
+
+
+def sign_pdf(
+    pdf: bytes,
+    *,
+    field_name: str,
+    signer: signers.SimpleSigner,
+    signer_name: str,
+    reason: str,
+) -> bytes:
+    """Add one PAdES signature as an incremental update (earlier signatures stay valid), with
+    a timestamp of the authority set by PACTE_TSA_URL and the validation data (certificates,
+    revocation lists) embedded: PAdES B-LT, still verifiable once the certificates expire."""
+    ca = authority()
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -175,8 +238,16 @@ def sign_pdf(
         location=settings.PACTE_SIGNING_LOCATION,
         name=signer_name,
         subfilter=fields.SigSeedSubFilter.PADES,
+        embed_validation_info=True,
+        validation_context=_validation_context(ca),
     )
-    output = signers.sign_pdf(writer, meta, signer=signer)
+    try:
+        output = signers.PdfSigner(meta, signer=signer, timestamper=timestamper()).sign_pdf(writer)
+    except (TimestampRequestError, OSError) as exc:
+        raise ValidationError(
+            "Le service d'horodatage ne répond pas : la signature n'est pas enregistrée. "
+            "Réessayez dans un moment."
+        ) from exc
     return output.getvalue()
 
 
@@ -302,7 +373,7 @@ def verify_pdf(pdf: bytes) -> Verification:
         signatures = list(reader.embedded_signatures)
     except (PdfError, ValueError, KeyError, TypeError) as exc:
         return Verification([], unreadable=f"Le fichier n'est pas un PDF lisible ({exc}).")
-    context = ValidationContext(trust_roots=[ca.asn1], allow_fetching=False)
+    context = _validation_context(ca)
     return Verification(
         [
             _check(signature, context, last=index == len(signatures) - 1)

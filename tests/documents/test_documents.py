@@ -138,7 +138,10 @@ def test_signing_in_order_freezes_verifies_and_signs_the_agreement(voted, users)
     checks = verification.signatures
     assert verification.ok and verification.problems == []
     assert len(checks) == 2 and all(c.ok for c in checks)
-    assert checks[-1].covers_whole_file and not verification.changed_after_signing
+    # What follows the last signature is its validation data (PAdES B-LT), nothing else.
+    assert not checks[-1].changed_after and not verification.changed_after_signing
+    # Each signature carries the time certified by the timestamp authority.
+    assert all(c.timestamped_at is not None for c in checks)
     assert "Lens - Liévin" in checks[0].signer
     # The original stays as it was generated.
     import hashlib
@@ -385,3 +388,63 @@ def test_batch_generates_in_the_background_and_reports_failures(
     assert "<html" not in fragment.content.decode()
     assert client.get(f"/documents/lots/{batch.pk}/archive/").status_code == 200
     assert client_for("partner").get(f"/documents/lots/{batch.pk}/").status_code == 403
+
+
+def test_a_signature_keeps_its_validation_data_and_timestamp(voted, users):
+    """PAdES B-LT: the file itself carries what its signatures need to be checked later
+    (certificates and revocation lists, in its document security store), and each signature
+    its timestamp: they validate from the file alone, revocation checked strictly, with no
+    access to the authorities."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    _, last = _signed(voted, users)
+    reader = PdfFileReader(io.BytesIO(file_bytes(last.file)))
+    store = DocumentSecurityStore.read_dss(reader)
+    assert store.certs and store.crls
+    context = store.as_validation_context(
+        {
+            "trust_roots": [signing.authority().asn1],
+            "allow_fetching": False,
+            "revocation_mode": "hard-fail",
+        }
+    )
+    for signature in reader.embedded_signatures:
+        status = validate_pdf_signature(signature, context, ts_validation_context=context)
+        assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+        assert status.timestamp_validity is not None and status.timestamp_validity.trusted
+
+
+def test_each_signatory_signs_with_one_certificate_issued_once(voted, users):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    first = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    services.signing_start(
+        actor=users["test-agent"], document=first, order=["department", "partner"]
+    )
+    one = services.document_sign(actor=users["test-agent"], document=first)
+    serials = []
+    for step in [one]:
+        signature = PdfFileReader(io.BytesIO(file_bytes(step.file))).embedded_signatures[0]
+        serials.append(signature.signer_cert.serial_number)
+    key_file = signing._signatory_file(f"utilisateur-{users['test-agent'].pk}")
+    signer = signing.signatory(
+        key_id=f"utilisateur-{users['test-agent'].pk}", common_name="x", organisation="y"
+    )
+    assert key_file.exists()
+    assert signer.signing_cert.serial_number == serials[0]
+
+
+def test_a_timestamp_authority_out_of_reach_refuses_the_signature_in_french(voted, users, settings):
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    services.signing_start(
+        actor=users["test-agent"], document=document, order=["department", "partner"]
+    )
+    settings.PACTE_TSA_URL = "http://127.0.0.1:9/"  # nothing listens there
+    with pytest.raises(ValidationError, match="service d'horodatage ne répond pas"):
+        services.document_sign(actor=users["test-agent"], document=document)
+    assert not document.signatures.filter(signed_at__isnull=False).exists()
+    settings.PACTE_TSA_URL = ""
+    with pytest.raises(ValidationError, match="pas encore configurée"):
+        services.document_sign(actor=users["test-agent"], document=document)

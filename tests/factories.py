@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 
 from pacte.contracts.models import Partner
@@ -36,11 +38,32 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def create_role_users():
+    from pacte.documents.models import Signatory
+
     for name, (role, siren) in ROLE_USERS.items():
-        UserFactory(
+        user = UserFactory(
             username=f"test-{name}",
             role=role,
             partner=Partner.objects.get(siren=siren) if siren else None,
             is_staff=role == Role.ADMIN,
             is_superuser=role == Role.ADMIN,
         )
+        # The agent holds a delegation of signature; each partner user represents its partner.
+        if name == "agent":
+            Signatory.objects.create(
+                user=user,
+                side=Signatory.Side.DEPARTMENT,
+                name=user.get_full_name(),
+                quality="Directeur général des services",
+                delegation="arrêté n°2023-001 du 2 janvier 2023",
+                starts_on=datetime.date(2023, 1, 2),
+            )
+        elif role == Role.PARTNER:
+            Signatory.objects.create(
+                user=user,
+                side=Signatory.Side.PARTNER,
+                partner=user.partner,
+                name=user.get_full_name(),
+                quality="Président",
+                starts_on=datetime.date(2023, 1, 2),
+            )

@@ -4,6 +4,7 @@ Everything here that is not a fact from the sources is marked as demo in the dat
 (`is_demo`, `group_is_fictitious`), and shown as such on the pages.
 """
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -45,6 +46,7 @@ TERRITORIES_62 = {
 DEMO_USERS = [
     ("admin", Role.ADMIN, "Alice", "Administratrice", None),
     ("agent", Role.AGENT, "Antoine", "Chargé-de-territoire", None),
+    ("signataire", Role.AGENT, "Diane", "Délégataire", None),
     ("assemblee", Role.ASSEMBLY, "Adèle", "Assemblées", None),
     ("finances", Role.FINANCE, "Fabien", "Finances", None),
     ("elu", Role.ELECTED, "Élise", "Conseillère", None),
@@ -107,6 +109,42 @@ def seed_users(password: str) -> list[User]:
     return users
 
 
+@transaction.atomic
+def seed_signatories() -> None:
+    """Who signs the demo's conventions: for the Département, a delegate of the Président by a
+    (fictitious) arrêté; for each demo partner, its legal representative. The instructing
+    agent prepares the documents but holds no delegation: he does not sign."""
+    from pacte.documents.models import Signatory
+
+    start = datetime.date(2023, 1, 2)
+    delegate = User.objects.get(username="signataire")
+    Signatory.objects.get_or_create(
+        user=delegate,
+        side=Signatory.Side.DEPARTMENT,
+        defaults={
+            "name": "Mme Diane DÉLÉGATAIRE",
+            "quality": "Directrice générale adjointe des services",
+            "delegation": "arrêté n°2023-DEMO-01 du 2 janvier 2023 (démonstration)",
+            "starts_on": start,
+        },
+    )
+    for username, name, title in [
+        ("partenaire", "M. Paul PARTENAIRE", "Président"),
+        ("partenaire2", "Mme Pauline PARTENAIRE", "Présidente"),
+    ]:
+        user = User.objects.select_related("partner").get(username=username)
+        Signatory.objects.get_or_create(
+            user=user,
+            side=Signatory.Side.PARTNER,
+            partner=user.partner,
+            defaults={
+                "name": name,
+                "quality": f"{title} de la {user.partner.name}",
+                "starts_on": start,
+            },
+        )
+
+
 def seed_demo() -> tuple[list[User], str]:
     department = Department.objects.get(code="62")
     seed_political_groups(department)
@@ -114,6 +152,7 @@ def seed_demo() -> tuple[list[User], str]:
     partners_create_from_epcis(actor=None, is_demo=False)
     password = demo_password()
     users = seed_users(password)
+    seed_signatories()
     generation = contracts_demo.seed_generations()
     contracts_demo.seed_partners()
     contracts_demo.seed_contracts(generation)

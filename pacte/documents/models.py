@@ -73,6 +73,99 @@ class Document(models.Model):
         return f"{reference}-{self.kind}-v{self.version}.{extension}"
 
 
+class Signatory(models.Model):
+    """Who signs for a party, and by what right: for the Département, its Président or a
+    delegate named by an arrêté of delegation (with its dates and scope); for a partner, its
+    legal representative. Agents prepare and route the documents; they sign only if they hold
+    such a right. Recorded by the administrators."""
+
+    class Side(models.TextChoices):
+        DEPARTMENT = "department", "Le Département"
+        PARTNER = "partner", "Le partenaire"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.PROTECT,
+        related_name="signing_rights",
+    )
+    side = models.CharField("signe pour", max_length=12, choices=Side.choices)
+    partner = models.ForeignKey(
+        "contracts.Partner",
+        verbose_name="partenaire",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signatories",
+        help_text="Pour un signataire du partenaire.",
+    )
+    name = models.CharField("nom tel qu'il signe", max_length=150)
+    quality = models.CharField(
+        "qualité", max_length=150, help_text="« Président du Conseil départemental », « Maire »…"
+    )
+    delegation = models.CharField(
+        "délégation de signature",
+        max_length=200,
+        blank=True,
+        help_text="L'arrêté qui délègue la signature (« arrêté n°2021-145 du 5 juillet 2021 ») ; "
+        "vide pour le Président et pour le représentant légal d'un partenaire.",
+    )
+    starts_on = models.DateField("à partir du")
+    ends_on = models.DateField("jusqu'au", null=True, blank=True)
+    scope = models.CharField(
+        "objet",
+        max_length=200,
+        default="Conventions de subvention du Fonds d'Innovation Territorial",
+    )
+
+    class Meta:
+        verbose_name = "signataire"
+        verbose_name_plural = "signataires"
+        ordering = ["side", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                name="signatory_partner_iff_partner_side",
+                condition=(models.Q(side="partner") & models.Q(partner__isnull=False))
+                | (~models.Q(side="partner") & models.Q(partner__isnull=True)),
+            ),
+            models.CheckConstraint(
+                name="signatory_ends_after_it_starts",
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.quality}"
+
+    @property
+    def signs_as(self) -> str:
+        """« M. Jean-Claude LEROY, Président du Conseil départemental » (and the arrêté)."""
+        text = f"{self.name}, {self.quality}"
+        return f"{text}, par délégation ({self.delegation})" if self.delegation else text
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.side == self.Side.PARTNER:
+            if self.partner_id is None:
+                raise ValidationError({"partner": "Indiquez le partenaire représenté."})
+            if self.user.partner_id != self.partner_id:
+                raise ValidationError(
+                    {"user": "Le signataire d'un partenaire est l'un de ses utilisateurs."}
+                )
+        elif self.partner_id is not None:
+            raise ValidationError(
+                {"partner": "Un signataire du Département ne représente pas de partenaire."}
+            )
+        elif self.user.partner_id is not None:
+            raise ValidationError(
+                {"user": "Un utilisateur d'un partenaire ne signe pas pour le Département."}
+            )
+        if self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "La fin précède le début."})
+
+
 class SignatureStep(models.Model):
     """One signature in the order the agent set. Once signed, it keeps the signed file."""
 
@@ -91,6 +184,9 @@ class SignatureStep(models.Model):
         related_name="+",
     )
     signed_at = models.DateTimeField("signé le", null=True, blank=True)
+    signed_as = models.CharField(
+        "signé en qualité de", max_length=400, blank=True, help_text="Nom, qualité, délégation."
+    )
     file = models.FileField("fichier signé", upload_to="documents/signed/%Y/%m/", blank=True)
     sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
 

@@ -13,8 +13,8 @@ from pacte.operations.models import Operation
 from pacte.operations.selectors import operation_get
 
 from . import signing
-from .models import Document, DocumentBatch, SignatureStep
-from .services import signing_refusal
+from .models import Document, DocumentBatch, Signatory, SignatureStep
+from .services import active_signatory, signing_refusal
 
 
 def _in_range(pk: object) -> bool:
@@ -52,6 +52,14 @@ def document_get(*, user: policy.Viewer, operation_pk: int, pk: int) -> Document
     if document is None:
         raise Http404("Document introuvable.")
     return document
+
+
+def signing_right(user: policy.Viewer, document: Document) -> Signatory | None:
+    """The right by which `user` would sign the document's next step (None: none)."""
+    step = document.next_step
+    if step is None or document.operation is None:
+        return None
+    return active_signatory(user, step.signer, document.operation.contract.partner_id)
 
 
 def signed_step(document: Document) -> SignatureStep | None:

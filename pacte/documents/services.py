@@ -1,5 +1,6 @@
 """Generating, storing, freezing and signing documents."""
 
+import datetime
 import hashlib
 import io
 import zipfile
@@ -8,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from pacte.core import files, policy, supervision
@@ -19,7 +20,7 @@ from pacte.operations.workflows import OPERATION_WORKFLOW, SIGN_AGREEMENT
 
 from . import rendering, signing, tasks
 from .docx import agreement_docx
-from .models import Document, DocumentBatch, SignatureStep
+from .models import Document, DocumentBatch, Signatory, SignatureStep
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -92,11 +93,14 @@ def _agreement_inputs(
     if operation.state not in Operation.VOTED_STATES:
         raise ValidationError("La convention suit le vote de la subvention.")
     partner = operation.contract.partner
+    president = _party_signatory(Signatory.Side.DEPARTMENT, None)
+    representative = _party_signatory(Signatory.Side.PARTNER, partner.pk)
     return rendering.agreement_data(
         operation,
         department_signatory=department_signatory.strip()
-        or "le Président du Conseil départemental",
+        or (str(president) if president else "le Président du Conseil départemental"),
         partner_signatory=partner_signatory.strip()
+        or (str(representative) if representative else "")
         or (
             f"{partner.representative}, {partner.representative_title}".strip(", ")
             or "son représentant légal"
@@ -203,6 +207,33 @@ def signing_start(
     return steps
 
 
+def active_signatory(
+    user: policy.Viewer, side: str, partner_id: int | None, day: datetime.date | None = None
+) -> Signatory | None:
+    """`user`'s right to sign for `side` (for the partner `partner_id`) on `day`: a delegation
+    or an office in force, or None."""
+    user_id: int | None = getattr(user, "pk", None)
+    if user_id is None:
+        return None
+    return _rights(side, partner_id, day or timezone.localdate()).filter(user_id=user_id).first()
+
+
+def _rights(side: str, partner_id: int | None, day: datetime.date) -> QuerySet[Signatory]:
+    """The rights to sign for `side` (the partner `partner_id`) in force on `day`."""
+    rights = Signatory.objects.filter(side=side, starts_on__lte=day).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=day)
+    )
+    if side == Signatory.Side.PARTNER:
+        rights = rights.filter(partner__isnull=False, partner__pk=partner_id or 0)
+    return rights.order_by("-starts_on", "-pk")
+
+
+def _party_signatory(side: str, partner_id: int | None) -> Signatory | None:
+    """The holder of the office who signs for a party (no delegation): the Président, or the
+    partner's legal representative, as recorded today."""
+    return _rights(side, partner_id, timezone.localdate()).filter(delegation="").first()
+
+
 def signing_refusal(actor: policy.Viewer, document: Document, step: SignatureStep | None) -> str:
     """Why `actor` may not sign `step` of `document` now ("" when they may). Each side signs
     its own step: the Département's by those who instruct, the partner's by the partner's own
@@ -218,6 +249,16 @@ def signing_refusal(actor: policy.Viewer, document: Document, step: SignatureSte
         return "C'est au tour du Département de signer."
     if step.signer == SignatureStep.Signer.PARTNER and not for_partner:
         return "C'est au tour du partenaire de signer."
+    partner_id = document.operation.contract.partner_id if document.operation else None
+    if active_signatory(actor, step.signer, partner_id) is None:
+        if step.signer == SignatureStep.Signer.DEPARTMENT:
+            return (
+                "Vous ne détenez pas de délégation de signature en cours : le Département "
+                "signe par son Président ou par un délégataire désigné par arrêté."
+            )
+        return (
+            "Seul le représentant légal du partenaire, enregistré comme signataire, signe pour lui."
+        )
     return ""
 
 
@@ -254,21 +295,24 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
     if operation is None:  # `signing_start` opens the signature of an operation's agreement only
         raise ValidationError("Seule la convention (PDF) se signe.")
     partner = operation.contract.partner
+    right = active_signatory(actor, step.signer, partner.pk)
+    if right is None:  # checked by `signing_refusal`: a right that ended meanwhile
+        raise PermissionDenied("Votre droit de signer n'est plus en cours.")
     if step.signer == SignatureStep.Signer.DEPARTMENT:
         organisation = "Département du Pas-de-Calais"
     else:
         organisation = partner.name
-    signer_name = actor.get_full_name() or actor.username
     signed = signing.sign_pdf(
         current_file(document),
         field_name=f"Signature{step.order}",
         signer=signing.signatory(
-            key_id=f"utilisateur-{actor.pk}", common_name=signer_name, organisation=organisation
+            key_id=f"signataire-{right.pk}", common_name=right.name, organisation=organisation
         ),
-        signer_name=signer_name,
-        reason=f"Signature de la convention {operation.reference}",
+        signer_name=right.name,
+        reason=f"Convention {operation.reference}, signée par {right.signs_as}"[:250],
     )
     step.signed_by = actor
+    step.signed_as = right.signs_as[:400]
     step.signed_at = timezone.now()
     step.sha256 = hashlib.sha256(signed).hexdigest()
     files.save(step.file, f"{document.filename[:-4]}-signe-{step.order}.pdf", signed)
@@ -278,7 +322,7 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
         action="document.sign",
         obj=document,
         summary=f"{document} signé par {step.get_signer_display().lower()}",
-        data={"sha256": step.sha256},
+        data={"sha256": step.sha256, "signed_as": step.signed_as},
     )
     if (
         not document.signatures.filter(signed_at__isnull=True).exists()

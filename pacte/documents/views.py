@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
@@ -57,19 +57,34 @@ def signing_start(request, pk: int, document_pk: int):
     return redirect("operations:operation_detail", pk=pk)
 
 
-@policy.page(post="document.sign")
+@policy.page(get="document.sign", post="document.sign")
 def document_sign(request, pk: int, document_pk: int):
+    """The document shown before it is signed, with who signs and in what quality; the
+    signature once the signer confirms."""
     document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
-    try:
-        step = services.document_sign(actor=request.user, document=document)
-    except ValidationError as exc:
-        flash_refusal(request, exc)
-    else:
-        messages.success(
-            request,
-            f"Signature {OF_SIGNER[step.signer]} enregistrée (empreinte {step.sha256[:12]}…).",
-        )
-    return redirect("operations:operation_detail", pk=pk)
+    refusal = services.signing_refusal(request.user, document, document.next_step)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "1":
+            messages.error(request, "Cochez la case qui confirme votre lecture pour signer.")
+            return redirect("documents:sign", pk=pk, document_pk=document_pk)
+        try:
+            step = services.document_sign(actor=request.user, document=document)
+        except ValidationError as exc:
+            flash_refusal(request, exc)
+        else:
+            messages.success(
+                request,
+                f"Signature {OF_SIGNER[step.signer]} enregistrée (empreinte {step.sha256[:12]}…).",
+            )
+            return redirect("operations:operation_detail", pk=pk)
+    right = selectors.signing_right(request.user, document)
+    return render(
+        request,
+        "documents/sign.html",
+        {"document": document, "operation": document.operation, "right": right},
+    )
 
 
 @policy.page(get="document.read")

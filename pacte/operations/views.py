@@ -245,9 +245,6 @@ def _detail_flags(user, operation: Operation) -> dict:
         "can_request_payment": policy.allows(user, "payment", "create"),
         "can_generate": policy.allows(user, "document", "generate"),
         "can_open_signature": policy.allows(user, "document", "prepare_signature"),
-        # Who signs a convention for the Département, and who for the partner.
-        "signs_for_department": policy.allows(user, "document", "sign") and not own,
-        "signs_for_partner": policy.allows(user, "document", "sign") and own,
     }
 
 

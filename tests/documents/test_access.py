@@ -122,9 +122,13 @@ def test_each_side_signs_its_own_step_only(client_for, agreement, voted, users):
         with pytest.raises(PermissionDenied):
             services.document_sign(actor=users[f"test-{role}"], document=agreement)
         assert client_for(role).post(sign).status_code == 403
-    assert client_for("agent").get(sign).status_code == 405
+    # The signer sees the document and who signs, and confirms.
+    page = client_for("agent").get(sign)
+    assert page.status_code == 200
+    assert "J'ai lu la convention et je la signe" in page.content.decode()
+    assert client_for("agent").post(sign).status_code == 302  # not confirmed
     assert writes() == before
-    assert client_for("agent").post(sign).status_code == 302
+    assert client_for("agent").post(sign, {"confirm": "1"}).status_code == 302
     # The partner's turn: the agent may not sign in its place.
     before = writes()
     with pytest.raises(PermissionDenied, match="tour du partenaire"):

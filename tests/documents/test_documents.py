@@ -343,9 +343,9 @@ def test_sign_button_is_offered_to_the_signer_whose_turn_it_is(client_for, voted
     sign_url = f"/documents/{voted.pk}/{document.pk}/signer/"
     assert sign_url in client_for("agent").get(f"/operations/{voted.pk}/").content.decode()
     assert sign_url not in client_for("partner").get(f"/operations/{voted.pk}/").content.decode()
-    client_for("agent").post(sign_url)
+    client_for("agent").post(sign_url, {"confirm": "1"})
     assert sign_url in client_for("partner").get(f"/operations/{voted.pk}/").content.decode()
-    response = client_for("partner").post(sign_url, follow=True)
+    response = client_for("partner").post(sign_url, {"confirm": "1"}, follow=True)
     assert "Signature du partenaire enregistrée" in response.content.decode()
     verify = client_for("partner").get(f"/documents/{voted.pk}/{document.pk}/verifier/")
     assert verify.status_code == 200 and "NON" not in verify.content.decode()
@@ -417,23 +417,77 @@ def test_a_signature_keeps_its_validation_data_and_timestamp(voted, users):
 
 
 def test_each_signatory_signs_with_one_certificate_issued_once(voted, users):
+    """Keys are not minted per click: each right to sign has its certificate, issued once."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    first = services.agreement_generate(actor=users["test-agent"], operation=voted)
-    services.signing_start(
-        actor=users["test-agent"], document=first, order=["department", "partner"]
-    )
-    one = services.document_sign(actor=users["test-agent"], document=first)
+    from pacte.documents.models import Signatory
+
     serials = []
-    for step in [one]:
+    for _ in range(2):
+        document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+        services.signing_start(
+            actor=users["test-agent"], document=document, order=["department", "partner"]
+        )
+        step = services.document_sign(actor=users["test-agent"], document=document)
         signature = PdfFileReader(io.BytesIO(file_bytes(step.file))).embedded_signatures[0]
         serials.append(signature.signer_cert.serial_number)
-    key_file = signing._signatory_file(f"utilisateur-{users['test-agent'].pk}")
-    signer = signing.signatory(
-        key_id=f"utilisateur-{users['test-agent'].pk}", common_name="x", organisation="y"
+        Document.objects.filter(pk=document.pk).update(frozen=False)  # a next version, to sign
+        document.signatures.all().delete()
+    assert serials[0] == serials[1]
+    right = Signatory.objects.get(user=users["test-agent"])
+    assert step.signed_as == (
+        f"{right.name}, Directeur général des services, par délégation "
+        "(arrêté n°2023-001 du 2 janvier 2023)"
     )
-    assert key_file.exists()
-    assert signer.signing_cert.serial_number == serials[0]
+
+
+def test_only_the_holders_of_a_right_to_sign_sign(voted, users, make_user):
+    """The Département signs by its Président or a delegate: an administrator, who may
+    instruct, holds no delegation and does not sign; nor does an agent whose delegation has
+    ended. A partner's user who is not its legal representative does not sign for it."""
+    import datetime
+
+    from pacte.core.roles import Role
+    from pacte.documents.models import Signatory
+
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    services.signing_start(
+        actor=users["test-agent"], document=document, order=["department", "partner"]
+    )
+    with pytest.raises(PermissionDenied, match="pas de délégation de signature en cours"):
+        services.document_sign(actor=users["test-admin"], document=document)
+    right = Signatory.objects.get(user=users["test-agent"])
+    Signatory.objects.filter(pk=right.pk).update(ends_on=datetime.date(2024, 12, 31))
+    with pytest.raises(PermissionDenied, match="pas de délégation de signature en cours"):
+        services.document_sign(actor=users["test-agent"], document=document)
+    Signatory.objects.filter(pk=right.pk).update(ends_on=None)
+    services.document_sign(actor=users["test-agent"], document=document)
+    colleague = make_user(
+        username="collegue-lens", role=Role.PARTNER, partner=users["test-partner"].partner
+    )
+    with pytest.raises(PermissionDenied, match="Seul le représentant légal du partenaire"):
+        services.document_sign(actor=colleague, document=document)
+    assert document.signatures.filter(signed_at__isnull=False).count() == 1
+    step = services.document_sign(actor=users["test-partner"], document=document)
+    assert step.signed_as.endswith(", Président")
+
+
+def test_the_convention_names_who_represents_each_party(voted, users):
+    from pacte.documents.models import Signatory
+
+    Signatory.objects.create(
+        user=users["test-admin"],
+        side=Signatory.Side.DEPARTMENT,
+        name="M. Jean DUPONT",
+        quality="Président du Conseil départemental",
+        starts_on=voted.voted_on,
+    )
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    text = text_of(file_bytes(document.file))
+    representative = Signatory.objects.get(user=users["test-partner"])
+    assert "représenté par M. Jean DUPONT, Président du Conseil départemental" in text
+    assert f"représenté par {representative.name}, Président" in text
+    assert "son représentant légal" not in text
 
 
 def test_a_timestamp_authority_out_of_reach_refuses_the_signature_in_french(voted, users, settings):

@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from .models import Signatory
+
+
+@admin.register(Signatory)
+class SignatoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "quality", "side", "partner", "delegation", "starts_on", "ends_on"]
+    list_filter = ["side"]
+    search_fields = ["name", "quality", "delegation", "user__username"]
+    autocomplete_fields = ["partner"]
+    raw_id_fields = ["user"]

@@ -62,6 +62,9 @@ def document_sign(request, pk: int, document_pk: int):
     """The document shown before it is signed, with who signs and in what quality; the
     signature once the signer confirms."""
     document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
+    if document.next_step is None:
+        messages.error(request, "Ce document n'attend aucune signature.")
+        return redirect("operations:operation_detail", pk=pk)
     refusal = services.signing_refusal(request.user, document, document.next_step)
     if refusal:
         raise PermissionDenied(refusal)

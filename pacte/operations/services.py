@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypedDict, Unpack
@@ -18,6 +19,7 @@ from django.utils import timezone
 from pacte.contracts.models import Contract, PriorityStake
 from pacte.core import files, ids, mail, policy
 from pacte.core.audit import audit
+from pacte.core.french import format_money
 from pacte.core.models import User
 from pacte.core.money import MONEY_MAX_DIGITS
 from pacte.core.workflow import HistoryRow
@@ -249,8 +251,12 @@ def operation_update(
 
 
 def _amount(raw: object, label: str) -> Decimal:
+    text = str(raw).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+    # Digits and a decimal point only: no exponent (« 1,5e3 »), no other script's digits.
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
+        raise ValidationError(f"{label} : montant illisible « {raw} ».")
     try:
-        value = Decimal(str(raw).replace("\u202f", "").replace(" ", "").replace(",", "."))
+        value = Decimal(text)
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError(f"{label} : montant illisible « {raw} ».") from exc
     if not value.is_finite() or value <= 0:
@@ -312,6 +318,7 @@ def financing_plan_set(
                 status=status,
             )
         )
+    _check_totals(new_expenses, new_resources)
     operation.expenses.all().delete()
     operation.resources.all().delete()
     Expense.objects.bulk_create(new_expenses)
@@ -328,6 +335,22 @@ def financing_plan_set(
         data={"expenses": len(new_expenses), "resources": len(new_resources)},
     )
     return operation
+
+
+def _check_totals(expenses: list[Expense], resources: list[Resource]) -> None:
+    """Each line is within bounds; so must be what the plan adds up (the cost, the resources,
+    the fund requested), which Pacte stores and shows."""
+    totals = {
+        "le coût HT": sum((e.amount_excl_tax for e in expenses), Decimal("0.00")),
+        "le coût TTC": sum((e.amount_incl_tax for e in expenses), Decimal("0.00")),
+        "les ressources": sum((r.amount for r in resources), Decimal("0.00")),
+    }
+    for label, total in totals.items():
+        if total >= MONEY_LIMIT:
+            raise ValidationError(
+                f"Plan de financement hors de portée : {label} du plan atteint "
+                f"{format_money(total)} (moins de 1 000 milliards d'euros)."
+            )
 
 
 def sniff(head: bytes, name: str) -> str:

@@ -3,7 +3,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 
 from pacte.core import policy
@@ -132,6 +132,9 @@ def _refuse_if_frozen(contract: Contract) -> None:
         )
 
 
+CONTRACT_TAKEN = "Ce partenaire a déjà un contrat pour cette génération."
+
+
 @transaction.atomic
 def contract_create(
     *,
@@ -150,7 +153,15 @@ def contract_create(
             f"{pact.name} : {pact.ambition}" for pact in generation.pacts.all() if pact.ambition
         )
     contract.full_clean()
-    contract.save()
+    try:
+        with transaction.atomic():  # a savepoint: the refusal below leaves the rest usable
+            contract.save()
+    except IntegrityError:
+        # Another request created the partner's contract between the check of `full_clean`
+        # and this write (the unique constraint decides the race): the same refusal.
+        if Contract.objects.filter(generation=generation, partner=partner).exists():
+            raise ValidationError(CONTRACT_TAKEN) from None
+        raise
     audit(actor=actor, action="contract.create", obj=contract, summary=f"{contract} créé")
     return contract
 

@@ -17,10 +17,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path(
         "connexion/",
-        policy.page(get="session.login", post="session.login")(
-            auth_views.LoginView.as_view(
-                template_name="core/login.html", redirect_authenticated_user=True
-            )
+        policy.page(get="session.login", post="session.login", atomic=False)(
+            core_views.LoginView.as_view()
         ),
         name="login",
     ),

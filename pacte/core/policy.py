@@ -620,11 +620,14 @@ def page(
     get: str | None = None,
     post: str | None = None,
     choices: Mapping[str, Iterable[str]] | None = None,
+    atomic: bool = True,
 ) -> Callable[[_View], _View]:
     """Declare a page's rules (`"operation.read"`), then guard it: other methods answer 405,
     anonymous visitors go to the login page, a role that may not do the declared action at all
     gets 403. Whether this user may act on this object is the selectors' and services' work.
-    `choices` ({"name": [...]}) lists the values a URL keyword may take; others answer 404."""
+    `choices` ({"name": [...]}) lists the values a URL keyword may take; others answer 404.
+    A write runs in one transaction, unless `atomic=False` for a view that opens its own
+    short ones (the login: a password is checked before any lock is taken)."""
     allowed = {key: frozenset(values) for key, values in (choices or {}).items()}
     declared: dict[str, Declared] = {}
     if get:
@@ -649,7 +652,7 @@ def page(
 
                     return redirect_to_login(request.get_full_path())
                 raise PermissionDenied(refusal(rule(spec.kind, action)))
-            if request.method in READ_METHODS:
+            if request.method in READ_METHODS or not atomic:
                 return view(request, *args, **kwargs)
             # A write is one transaction, whatever the view calls; a read takes no lock (on
             # SQLite, a transaction would take the database's write lock at its start).

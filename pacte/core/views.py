@@ -1,5 +1,8 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -84,3 +87,17 @@ def token_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Le jeton « {token.name} » est révoqué.")
     return redirect("account")
+
+
+class LoginView(auth_views.LoginView):
+    """The login page. The password is checked (a deliberately slow hash) before any write,
+    and the session is then written in one short transaction: on SQLite, a transaction holds
+    the whole database, and twenty people logging in at once must not queue behind the hashes
+    of the others."""
+
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        with transaction.atomic():
+            return super().form_valid(form)

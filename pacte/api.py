@@ -10,7 +10,8 @@ import functools
 import json
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -24,7 +25,7 @@ from ninja.utils import check_csrf
 from pacte.assembly.apis import router as assembly_router
 from pacte.contracts.apis import router as partners_router
 from pacte.core.french import format_money
-from pacte.core.middleware import NUL_REFUSED
+from pacte.core.middleware import NUL_REFUSED, busy, is_busy_database, too_big
 from pacte.core.money import MAX_AMOUNT
 from pacte.core.schemas import ERROR_SCHEMAS, error_responses, validation_refusal
 from pacte.core.services import ApiTokenRefused, api_token_authenticate
@@ -216,6 +217,18 @@ def http_error(request, exc):
 @api.exception_handler(ValidationError)
 def invalid_request(request, exc):
     return api.create_response(request, validation_refusal(exc.errors), status=422)
+
+
+@api.exception_handler(OperationalError)
+def database_error(request, exc):
+    if is_busy_database(exc):
+        return busy(request)
+    raise exc
+
+
+@api.exception_handler(RequestDataTooBig)
+def request_too_big(request, exc):
+    return too_big(request)
 
 
 @api.exception_handler(OverflowError)

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pacte.core.middleware.RefuseNulMiddleware",
+    "pacte.core.middleware.ExceptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -204,3 +205,8 @@ PACTE_COLLECTIVITY_SIRET = os.environ.get("PACTE_COLLECTIVITY_SIRET", "226200012
 PACTE_SIGNATORIES_DIR = os.environ.get("PACTE_SIGNATORIES_DIR", "")
 PACTE_SIGNATORIES_PASSPHRASE = os.environ.get("PACTE_SIGNATORIES_PASSPHRASE", "")
 PACTE_TSA_URL = os.environ.get("PACTE_TSA_URL", "")
+# A mail server that accepts connections and never answers must not hold the worker.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 20))
+# A worker holding more memory than this after a task stops, to be started afresh by its
+# supervision (0: no limit).
+PACTE_WORKER_MAX_MEMORY_MB = int(os.environ.get("PACTE_WORKER_MAX_MEMORY_MB", 400))

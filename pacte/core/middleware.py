@@ -68,3 +68,52 @@ class BodyLimitMiddleware:
                 "Rien n'a été enregistré.",
             )
         return self.get_response(request)
+
+
+BUSY = (
+    "La base de données est occupée par une longue écriture (un import de l'historique, un "
+    "lot de documents) : rien n'a été enregistré. Réessayez dans un instant."
+)
+TOO_BIG = (
+    "La requête est trop volumineuse : ses champs dépassent {limit} Mio. Rien n'a été enregistré."
+)
+
+
+def is_busy_database(exc: BaseException) -> bool:
+    """SQLite's « database is locked »: another connection held the write lock longer than
+    the busy timeout."""
+    from django.db import OperationalError
+
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc)
+
+
+def busy(request: HttpRequest) -> HttpResponse:
+    response = refusal(request, 503, BUSY)
+    response["Retry-After"] = "10"
+    return response
+
+
+def too_big(request: HttpRequest) -> HttpResponse:
+    limit = _mebibytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return refusal(request, 413, TOO_BIG.format(limit=limit))
+
+
+class ExceptionsMiddleware:
+    """What the database or the request's size refuse is answered in French, not with a server
+    error: a database busy beyond its timeout (503, to retry, nothing written since the write's
+    transaction rolled back), form fields beyond their limit (413)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        from django.core.exceptions import RequestDataTooBig
+
+        if is_busy_database(exc):
+            return busy(request)
+        if isinstance(exc, RequestDataTooBig):
+            return too_big(request)
+        return None

@@ -24,6 +24,7 @@ import threading
 import time
 from typing import Any
 
+from django.conf import settings
 from django.db import (
     DatabaseError,
     InterfaceError,
@@ -48,6 +49,16 @@ MAX_CLAIMS = 2
 BACKOFF_MAX_SECONDS = 60.0
 FORGET_WORKERS_AFTER = datetime.timedelta(days=1)
 DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def resident_mebibytes() -> float | None:
+    """The process's resident memory now (Linux), or None where it cannot be read."""
+    try:
+        with open("/proc/self/statm") as handle:
+            pages = int(handle.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
 
 
 class WorkerLost(Exception):
@@ -93,10 +104,29 @@ class PacteWorker(Worker):
                     return
                 if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                     return
+                if task_result is not None and self._too_big():
+                    return
                 if self.running and task_result is None:
                     time.sleep(self.interval)
         finally:
             self._stop()
+
+    def _too_big(self) -> bool:
+        """Whether the process, after a task, holds more memory than PACTE_WORKER_MAX_MEMORY_MB:
+        Python keeps what a large import used, so the worker then stops between two tasks and
+        its supervision starts a fresh one (./pacte.sh demo, systemd)."""
+        limit = getattr(settings, "PACTE_WORKER_MAX_MEMORY_MB", 0)
+        resident = resident_mebibytes()
+        if not limit or resident is None or resident <= limit:
+            return False
+        logger.info(
+            "Processus de fond %s : %s Mio en mémoire (plus de %s) : il s'arrête pour être "
+            "relancé.",
+            self.worker_id,
+            round(resident),
+            limit,
+        )
+        return True
 
     def _claim_next(self) -> tuple[bool, DBTaskResult[Any, Any] | None]:
         """The next ready task, claimed (as django-tasks-db's worker does)."""

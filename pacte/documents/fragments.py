@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 
 from pacte.core import fragments
 from pacte.core.errors import flash_refusal
+from pacte.core.french import plural_suffix
 
 from .models import Document
 from .selectors import document_list
@@ -17,13 +18,22 @@ def operation_documents(*, user, operation):
     return document_list(user=user, operation=operation)
 
 
+# « Fiches détaillées de 60 opérations »: each word of the nature in the plural.
+BATCH_LABELS = {
+    Document.Kind.SHEET: "Fiches détaillées",
+    Document.Kind.AGREEMENT: "Conventions",
+    Document.Kind.AGREEMENT_DOCX: "Conventions (DOCX modifiables)",
+}
+
+
 def _start(kind, *, request, operations, back):
     try:
         batch = batch_start(
             actor=request.user,
             kind=kind,
             operations=operations,
-            label=f"{Document.Kind(kind).label}s de {len(operations)} opération(s)",
+            label=f"{BATCH_LABELS[kind]} de {len(operations)} "
+            f"opération{plural_suffix(len(operations))}",
         )
     except ValidationError as exc:
         flash_refusal(request, exc)

@@ -3,11 +3,15 @@
 import datetime
 import hashlib
 import json
+import re
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import typst
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from pacte.core.french import amount_in_words, format_date_words, format_decimal, format_money
@@ -24,17 +28,60 @@ def template_sha256(name: str) -> str:
     return digest.hexdigest()
 
 
+def printable(text: str) -> str:
+    """A text as a PDF/A document may hold it: invisible format characters (a byte order
+    mark, zero-width spaces…), private-use and unpaired surrogate codepoints removed, and the
+    full-width forms of Asian keyboards (« ＝１２ ») written as their plain characters."""
+    kept = []
+    for char in text:
+        code = ord(char)
+        if 0xFF01 <= code <= 0xFF5E:
+            kept.append(chr(code - 0xFEE0))
+        elif code == 0x3000:
+            kept.append(" ")
+        elif unicodedata.category(char) in {"Cf", "Co", "Cs"} and char != "\u00ad":
+            continue
+        else:
+            kept.append(char)
+    return "".join(kept)
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(item) for item in value]
+    return value
+
+
+class RenderingRefused(ValidationError):
+    """The text cannot be set in the document (a character its fonts do not have)."""
+
+
 def render_pdf(name: str, data: dict, *, dated: datetime.datetime) -> bytes:
     """Compile the template with the data as JSON: tagged PDF/A-2a (accessible). `dated` is
     the document's own date (its generation, or the act's adoption), written in the PDF's
-    metadata (Info and XMP): the same data and date give the same bytes."""
-    return typst.compile(
-        str(TEMPLATES / name),
-        root=str(TEMPLATES),
-        sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
-        pdf_standards=["a-2a"],
-        timestamp=int(dated.timestamp()),
-    )
+    metadata (Info and XMP): the same data and date give the same bytes. A text that the
+    document's fonts cannot show is refused in French, naming the character."""
+    try:
+        return typst.compile(
+            str(TEMPLATES / name),
+            root=str(TEMPLATES),
+            sys_inputs={"data": json.dumps(_printable(data), ensure_ascii=False)},
+            pdf_standards=["a-2a"],
+            timestamp=int(dated.timestamp()),
+        )
+    except typst.TypstError as exc:
+        found = re.search(r"the text `\"(.+?)\"` could not be displayed", str(exc))
+        if found:
+            raise RenderingRefused(
+                f"Le document ne peut pas être composé : le caractère « {found.group(1)} » "
+                "d'un texte saisi n'existe pas dans ses polices. Corrigez ce texte (titre, "
+                "description, nom…) puis générez-le à nouveau."
+            ) from exc
+        raise
 
 
 def _money(value) -> str:

@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from pacte.core.french import format_integer
+
 from .columns import error_text
 from .spool import Spool
 
@@ -163,8 +165,12 @@ def _read_csv(source: BinaryIO, rows: Spool) -> list[str]:
             ]
         ) from exc
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            reason = f"une cellule dépasse {format_integer(csv.field_size_limit())} caractères"
+        else:
+            reason = "guillemets mal fermés ou caractère inattendu"
         raise FileRefused(
-            [{"line": position[0], "message": f"ligne CSV illisible ({exc})."}]
+            [{"line": position[0], "message": f"ligne CSV illisible ({reason})."}]
         ) from exc
     return header
 

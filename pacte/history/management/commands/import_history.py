@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from pacte.core import policy
+from pacte.core.french import plural_suffix
 from pacte.history.selectors import history_importer, past_generation
 from pacte.history.services import MAX_FILE_BYTES, history_import_file
 
@@ -56,7 +57,11 @@ class Command(BaseCommand):
             ) from exc
 
         def progress(checked: int, total: int) -> None:
-            self.stdout.write(f"\r{checked} lignes vérifiées sur {total}", ending="")
+            self.stdout.write(
+                f"\r{checked} ligne{plural_suffix(checked)} vérifiée{plural_suffix(checked)} "
+                f"sur {total}",
+                ending="",
+            )
             self.stdout.flush()
 
         self.stdout.write(f"Import de « {path.name} » dans la génération {generation}…")

@@ -502,3 +502,16 @@ def test_a_timestamp_authority_out_of_reach_refuses_the_signature_in_french(vote
     settings.PACTE_TSA_URL = ""
     with pytest.raises(ValidationError, match="pas encore configurée"):
         services.document_sign(actor=users["test-agent"], document=document)
+
+
+def test_texts_a_pdfa_document_cannot_hold_are_cleaned_or_refused_in_french(voted, users):
+    from pacte.documents.rendering import RenderingRefused, printable
+
+    assert printable("\ufeff=1+1 ＝ x\u200b, 1 200 m² « é »") == "=1+1 = x, 1 200 m² « é »"
+    Operation.objects.filter(pk=voted.pk).update(title="\ufeff=1+1 ＝ Salle")
+    voted.refresh_from_db()
+    services.sheet_generate(actor=users["test-agent"], operation=voted)
+    Operation.objects.filter(pk=voted.pk).update(title="Salle 漢字")
+    voted.refresh_from_db()
+    with pytest.raises(RenderingRefused, match="le caractère « 漢 »"):
+        services.sheet_generate(actor=users["test-agent"], operation=voted)

@@ -21,7 +21,7 @@ from tests.core.worker_support import DATABASE_TASKS, STALE_SECONDS, Worker, wai
 
 from .conftest import csv_bytes, demo_rows
 
-COPIES = 25  # the demo's 104 rows, 25 times over (other titles): a writing of a second or so
+COPIES = 50  # the demo's 104 rows, 50 times over (other titles): a writing of two seconds or so
 
 
 def big_file(copies: int) -> tuple[bytes, int]:

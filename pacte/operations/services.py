@@ -253,7 +253,7 @@ def operation_update(
 def _amount(raw: object, label: str) -> Decimal:
     text = str(raw).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
     # Digits and a decimal point only: no exponent (« 1,5e3 »), no other script's digits.
-    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
+    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
         raise ValidationError(f"{label} : montant illisible « {raw} ».")
     try:
         value = Decimal(text)

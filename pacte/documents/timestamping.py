@@ -26,6 +26,8 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
+from .pki import authority, write_pem
+
 logger = logging.getLogger(__name__)
 
 QUERY_TYPE = "application/timestamp-query"
@@ -56,8 +58,6 @@ def _tsa_paths() -> tuple[Path, Path]:
 def ensure_demo_tsa() -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     """The demo authority's timestamping certificate (issued once by the demo signing
     authority, for timestamping only) and its key, under var/pki/."""
-    from .signing import authority
-
     cert_path, key_path = _tsa_paths()
     if cert_path.exists() and key_path.exists():
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
@@ -86,24 +86,13 @@ def ensure_demo_tsa() -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .sign(ca.key, hashes.SHA256())
     )
-    cert_path.parent.mkdir(parents=True, exist_ok=True)
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    key_path.chmod(0o600)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_pem(cert_path, cert, key_path, key)
     return cert, key
 
 
 def demo_authority() -> DummyTimeStamper:
     """The local authority's signer: it grants every well-formed request, at the time of its
     own clock, signed with its timestamping certificate."""
-    from .signing import authority
-
     cert, key = ensure_demo_tsa()
     ca = authority()
     return DummyTimeStamper(

@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from pacte.demo.seed import seed_demo
-from pacte.documents.signing import ensure_demo_ca
+from pacte.documents.pki import ensure_demo_ca
 from pacte.territory.models import Department
 
 

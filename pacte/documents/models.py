@@ -64,13 +64,29 @@ class Document(models.Model):
         return f"{self.get_kind_display()} v{self.version}"
 
     @property
+    def slug(self) -> str:
+        """The nature as file names say it, in French."""
+        return FILE_NAMES[self.Kind(self.kind)]
+
+    @property
     def filename(self) -> str:
         extension = "docx" if self.kind == self.Kind.AGREEMENT_DOCX else "pdf"
         if self.operation_id:
             reference = self.operation.reference
         else:
             reference = (self.data or {}).get("reference") or "document"
-        return f"{reference}-{self.kind}-v{self.version}.{extension}"
+        return f"{reference}-{self.slug}-v{self.version}.{extension}"
+
+
+FILE_NAMES = {
+    Document.Kind.SHEET: "fiche-detaillee",
+    Document.Kind.AGREEMENT: "convention",
+    Document.Kind.AGREEMENT_DOCX: "convention-modifiable",
+    Document.Kind.DELIBERATION: "deliberation",
+    Document.Kind.REPORT: "rapport",
+    Document.Kind.PUBLISHED_DELIBERATION: "deliberation-publiee",
+    Document.Kind.MINUTES: "proces-verbal",
+}
 
 
 class Signatory(models.Model):

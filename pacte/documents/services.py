@@ -20,7 +20,7 @@ from pacte.operations.workflows import OPERATION_WORKFLOW, SIGN_AGREEMENT
 
 from . import rendering, signing, tasks
 from .docx import agreement_docx
-from .models import Document, DocumentBatch, Signatory, SignatureStep
+from .models import FILE_NAMES, Document, DocumentBatch, Signatory, SignatureStep
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -460,7 +460,8 @@ def batch_finish(*, run: supervision.Run[DocumentBatch]) -> DocumentBatch:
         for document in sorted(documents, key=lambda d: order.get(d.operation_id, len(order))):
             with document.file.open("rb") as handle:
                 archive.writestr(document.filename, handle.read())
-    files.save(locked.archive, f"lot-{locked.pk}-{locked.kind}.zip", buffer.getvalue())
+    slug = FILE_NAMES[Document.Kind(locked.kind)]
+    files.save(locked.archive, f"lot-{locked.pk}-{slug}.zip", buffer.getvalue())
     run.finish(archive=locked.archive.name)
     audit(
         actor=None,

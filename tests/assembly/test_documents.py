@@ -290,7 +290,7 @@ def test_documents_are_versions_known_by_the_deliberation_number(
     first, report = deliberation_2022_317.document, deliberation_2022_317.report_document
     assert (first.kind, report.kind) == (Document.Kind.DELIBERATION, Document.Kind.REPORT)
     assert first.version == 1 and first.filename == "2022-317-deliberation-v1.pdf"
-    assert report.filename == "2022-317-report-v1.pdf"
+    assert report.filename == "2022-317-rapport-v1.pdf"
     assert first.operation is None and first.template_name == "deliberation.typ"
     assert first.sha256 == hashlib.sha256(file_bytes(first)).hexdigest()
     assert first.template_sha256 and first.generated_by == actor
@@ -309,7 +309,7 @@ def test_published_copy_carries_the_stamp_and_the_adopted_hash(actor, deliberati
     adopted = deliberation_2022_317.document
     published = deliberation_2022_317.published_document
     assert published.kind == Document.Kind.PUBLISHED_DELIBERATION
-    assert published.filename == "2022-317-published-v1.pdf"
+    assert published.filename == "2022-317-deliberation-publiee-v1.pdf"
     assert adopted.sha256 == hashlib.sha256(file_bytes(adopted)).hexdigest()
     text = " ".join(words(pdf_text(file_bytes(published))))
     assert (

@@ -105,7 +105,7 @@ def test_a_batch_whose_worker_is_killed_is_interrupted_then_relaunched_without_d
         assert one_sheet_per_operation(batch) == sorted(o.pk for o in ops)
         with batch.archive.open("rb") as handle:
             names = zipfile.ZipFile(handle).namelist()
-        assert sorted(names) == sorted(f"{o.reference}-sheet-v1.pdf" for o in ops)
+        assert sorted(names) == sorted(f"{o.reference}-fiche-detaillee-v1.pdf" for o in ops)
         assert AuditEvent.objects.filter(
             action="documents.relaunched", object_id=str(batch.pk), actor=users["test-agent"]
         ).exists()

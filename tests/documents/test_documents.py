@@ -380,7 +380,7 @@ def test_batch_generates_in_the_background_and_reports_failures(
     ]
     with batch.archive.open("rb") as handle:
         names = zipfile.ZipFile(handle).namelist()
-    assert names == [f"{voted.reference}-agreement-v1.pdf"]
+    assert names == [f"{voted.reference}-convention-v1.pdf"]
     page = client.get(f"/documents/lots/{batch.pk}/").content.decode()
     assert "1 document sur 2" in page and "La convention suit le vote" in page
     assert 'value="100"' in page

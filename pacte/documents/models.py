@@ -64,6 +64,11 @@ class Document(models.Model):
         return f"{self.get_kind_display()} v{self.version}"
 
     @property
+    def is_feminine(self) -> bool:
+        """« La convention générée », « le rapport généré »."""
+        return self.kind not in {self.Kind.REPORT, self.Kind.MINUTES}
+
+    @property
     def slug(self) -> str:
         """The nature as file names say it, in French."""
         return FILE_NAMES[self.Kind(self.kind)]

@@ -29,7 +29,8 @@ def document_generate(request, pk: int, kind: str):
     except ValidationError as exc:
         flash_refusal(request, exc)
     else:
-        messages.success(request, f"{document} généré (empreinte {document.sha256[:12]}…).")
+        made = "générée" if document.is_feminine else "généré"
+        messages.success(request, f"{document} {made} (empreinte {document.sha256[:12]}…).")
     return redirect("operations:operation_detail", pk=pk)
 
 

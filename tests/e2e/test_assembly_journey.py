@@ -162,7 +162,7 @@ def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_oper
     page.get_by_label("Groupe Union pour le Pas-de-Calais : pour").fill("15")
     page.get_by_label("Groupe Rassemblement National : abstention").fill("8")
     page.get_by_role("button", name="Enregistrer le vote et délibérer").click()
-    expect(flash(page)).to_contain_text("adoptée (67 pour, 0 contre, 8 abstention)")
+    expect(flash(page)).to_contain_text("adoptée (67 pour, 0 contre, 8 abstentions)")
     deliberation = Deliberation.objects.get(report__title__endswith="Pays de Lumbres")
     assert deliberation.number.startswith(f"{held_on.year}-")
     assert Operation.objects.filter(pk__in=ten_operations, state="voted").count() == 10

@@ -12,7 +12,7 @@ from django.db import transaction
 from pacte.contracts.workflows import CONTRACT_WORKFLOW
 from pacte.core import policy
 from pacte.core.audit import audit
-from pacte.core.french import format_date
+from pacte.core.french import format_date, plural_suffix
 from pacte.core.models import User
 from pacte.finance.models import ProgrammeAuthorisation
 from pacte.finance.services import check_commitment_fits, commit_subsidy
@@ -156,7 +156,8 @@ def report_adopt(
         action="assembly.adopt",
         obj=deliberation,
         summary=f"{deliberation} : {'adoptée' if outcome.adopted else 'rejetée'} "
-        f"({votes_for} pour, {votes_against} contre, {abstentions} abstention)",
+        f"({votes_for} pour, {votes_against} contre, "
+        f"{abstentions} abstention{plural_suffix(abstentions)})",
     )
     return deliberation
 

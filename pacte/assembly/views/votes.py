@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 
 from pacte.core import policy
 from pacte.core.errors import flash_form_errors, flash_refusal
+from pacte.core.french import plural_suffix
 from pacte.core.workflow import TransitionRefused
 
 from .. import forms, selectors, services
@@ -67,6 +68,6 @@ def report_vote(request, pk: int):
         f"Délibération n°{deliberation.number} : "
         f"{'adoptée' if deliberation.adopted else 'rejetée'} "
         f"({deliberation.votes_for} pour, {deliberation.votes_against} contre, "
-        f"{deliberation.abstentions} abstention).",
+        f"{deliberation.abstentions} abstention{plural_suffix(deliberation.abstentions)}).",
     )
     return redirect("assembly:report_detail", pk=pk)

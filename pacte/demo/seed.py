@@ -124,7 +124,7 @@ def seed_signatories() -> None:
         defaults={
             "name": "Mme Diane DÉLÉGATAIRE",
             "quality": "Directrice générale adjointe des services",
-            "delegation": "arrêté n°2023-DEMO-01 du 2 janvier 2023 (démonstration)",
+            "delegation": "arrêté de démonstration n°2023-DEMO-01 du 2 janvier 2023",
             "starts_on": start,
         },
     )

@@ -100,7 +100,7 @@ def signatory(*, key_id: str, common_name: str, organisation: str) -> signers.Si
                 f"Aucun certificat de signature n'est déposé pour {common_name} ({path.name}) : "
                 "demandez-le à l'administrateur."
             )
-    elif not path.exists() or _expired(path, passphrase):
+    elif not _reusable(path, passphrase, common_name=common_name, organisation=organisation):
         ca = authority()
         cert, key = issue(ca, common_name=common_name, organisation=organisation)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,9 +122,24 @@ def signatory(*, key_id: str, common_name: str, organisation: str) -> signers.Si
     return signer
 
 
-def _expired(path: Path, passphrase: bytes | None) -> bool:
-    _, cert, _ = pkcs12.load_key_and_certificates(path.read_bytes(), passphrase)
-    return cert is None or cert.not_valid_after_utc < utc_now() + datetime.timedelta(days=1)
+def _reusable(path: Path, passphrase: bytes | None, *, common_name: str, organisation: str) -> bool:
+    """Whether the certificate kept for a right to sign still serves it: issued by the current
+    authority, to this person of this organisation, and valid beyond tomorrow. (A right
+    recorded again under the same number, after a restore, gets a certificate of its own.)"""
+    if not path.exists():
+        return False
+    try:
+        _, cert, _ = pkcs12.load_key_and_certificates(path.read_bytes(), passphrase)
+    except ValueError:
+        return False
+    if cert is None or cert.issuer != authority().cert.subject:
+        return False
+    names = {a.oid: a.value for a in cert.subject if isinstance(a.value, str)}
+    return (
+        names.get(NameOID.COMMON_NAME) == common_name[:64]
+        and names.get(NameOID.ORGANIZATION_NAME) == organisation[:64]
+        and cert.not_valid_after_utc > utc_now() + datetime.timedelta(days=1)
+    )
 
 
 def _validation_context(ca: Authority) -> ValidationContext:

@@ -515,3 +515,18 @@ def test_texts_a_pdfa_document_cannot_hold_are_cleaned_or_refused_in_french(vote
     voted.refresh_from_db()
     with pytest.raises(RenderingRefused, match="le caractère « 漢 »"):
         services.sheet_generate(actor=users["test-agent"], operation=voted)
+
+
+def test_a_kept_certificate_serves_only_the_person_it_was_issued_to(settings, tmp_path):
+    """The certificate kept under a right's number is issued again when that number now
+    designates someone else (a restored or recreated record), never lent to them."""
+    settings.VAR_DIR = tmp_path  # a folder of kept certificates of its own
+
+    def holder(signer):
+        return signer.signing_cert.subject.native["common_name"], signer.signing_cert.serial_number
+
+    first = holder(signing.signatory(key_id="signataire-1", common_name="A", organisation="O"))
+    again = holder(signing.signatory(key_id="signataire-1", common_name="A", organisation="O"))
+    other = holder(signing.signatory(key_id="signataire-1", common_name="B", organisation="O"))
+    assert first == again
+    assert other[0] == "B" and other[1] != first[1]

@@ -23,4 +23,6 @@ class Command(BaseCommand):
         self.stdout.write("Comptes de démonstration (mot de passe commun : " + password + ") :")
         for user in users:
             extra = f" — {user.partner.name}" if user.partner_id else ""
+            if user.username == "signataire":
+                extra = " — signe pour le Département, par délégation"
             self.stdout.write(f"  {user.username:<12} {user.get_role_display()}{extra}")

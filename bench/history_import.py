@@ -200,7 +200,7 @@ def write_excel_like(path: Path, table) -> None:
             archive.writestr(name, content)
 
 
-def run_import(path: Path, env: dict) -> dict:
+def run_import(path: Path, env: dict, rows: int) -> dict:
     """One import in a fresh process: its wall time, phases and peak memory."""
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -212,7 +212,7 @@ def run_import(path: Path, env: dict) -> dict:
         text=True,
     )
     checked_at = None
-    done = f"{ROWS_EXPECTED[0]} lignes vérifiées sur {ROWS_EXPECTED[0]}"
+    done = f"{rows} lignes vérifiées sur {rows}"
     lines = []
     assert process.stdout is not None
     buffer = ""
@@ -239,9 +239,6 @@ def run_import(path: Path, env: dict) -> dict:
         "rss_mib": usage.ru_maxrss / 1024,
         "result": (lines[-1] if lines else "") or buffer.strip(),
     }
-
-
-ROWS_EXPECTED = [0]
 
 
 def _admin(url: str):
@@ -281,7 +278,6 @@ def main():
     )
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    ROWS_EXPECTED[0] = args.rows
     work = Path(tempfile.mkdtemp(prefix="pacte-bench-history-"))
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.demo", DEBUG="0")
     results = []
@@ -306,7 +302,7 @@ def main():
             made = time.perf_counter() - started
             size = path.stat().st_size / (1024 * 1024)
             print(f"{kind.upper()} : {args.rows} lignes, {size:.1f} Mio, écrit en {made:.0f} s")
-            result = run_import(path, env)
+            result = run_import(path, env, args.rows)
             print(f"  {result['result']}")
             results.append((kind, size, result))
     finally:

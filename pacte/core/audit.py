@@ -2,6 +2,7 @@ from typing import Any
 
 from django.db import models
 
+from .bulk import insert_many
 from .models import AuditEvent, User
 
 
@@ -40,4 +41,4 @@ def audit(
 
 def audit_many(events: list[AuditEvent]) -> None:
     """Record audit rows made by `audit_event`, in batches (imports of many rows)."""
-    AuditEvent.objects.bulk_create(events)
+    insert_many(events)

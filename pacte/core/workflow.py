@@ -17,6 +17,7 @@ from django.db import models, transaction
 
 from . import policy
 from .audit import audit_event, audit_many
+from .bulk import insert_many
 
 if TYPE_CHECKING:
     from .models import AuditEvent, User
@@ -220,8 +221,7 @@ class Workflow:
                 )
                 histories.append(history)
                 events.append(event)
-            history_model = type(histories[0])
-            history_model._default_manager.bulk_create(histories)
+            insert_many(histories)
             audit_many(events)
 
 

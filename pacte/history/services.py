@@ -190,7 +190,7 @@ def _run_checked(
 
 
 def _writing_seconds(rows: int) -> float:
-    """A generous bound on the time to write `rows` checked rows (about 0.45 ms a row measured
+    """A generous bound on the time to write `rows` checked rows (about 0.3 ms a row measured
     on SQLite and PostgreSQL, bench/history_import.py): the run's promised sign of life."""
     return rows * 0.001
 

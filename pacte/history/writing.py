@@ -9,6 +9,7 @@ from pacte.contracts.models import Contract, Generation, Partner
 from pacte.contracts.services import partner_create
 from pacte.contracts.workflows import CONTRACT_WORKFLOW
 from pacte.core.audit import audit
+from pacte.core.bulk import insert_many
 from pacte.core.models import User
 from pacte.operations.models import Expense, Operation, Resource
 from pacte.operations.services import operations_insert
@@ -213,7 +214,7 @@ def _operations_create(
     OPERATION_WORKFLOW.create_many(
         operations, RECORD_HISTORY, actor=writer.actor, reasons=reasons, insert=operations_insert
     )
-    Operation.communes.through.objects.bulk_create(
+    insert_many(
         [
             Operation.communes.through(operation_id=operation.pk, commune_id=commune_id)
             for row, operation in zip(rows, operations, strict=True)
@@ -292,9 +293,7 @@ def _write_batch(batch: list[ParsedRow], writer: RowWriter) -> None:
         expense, operation_resources = _financing(operation, row)
         expenses.append(expense)
         resources.extend(operation_resources)
-    Expense.objects.bulk_create(expenses)
-    Resource.objects.bulk_create(resources)
-    ImportedOperation.objects.bulk_create(
-        [writer.record(row, op) for row, op in zip(batch, operations, strict=True)]
-    )
+    insert_many(expenses)
+    insert_many(resources)
+    insert_many([writer.record(row, op) for row, op in zip(batch, operations, strict=True)])
     writer.counts.operations += len(operations)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from pacte.contracts.models import Contract, PriorityStake
 from pacte.core import files, ids, mail, policy
 from pacte.core.audit import audit
+from pacte.core.bulk import insert_many
 from pacte.core.french import format_money
 from pacte.core.models import User
 from pacte.core.money import MONEY_MAX_DIGITS
@@ -186,7 +187,7 @@ def operations_insert(operations: list[Operation]) -> list[Operation]:
         year = operation.contract.generation.period_start.year
         operation.pk = pk
         operation.reference = f"OP-{year}-{pk:05d}"
-    Operation.objects.bulk_create(operations)
+    insert_many(operations)
     return operations
 
 

@@ -95,30 +95,34 @@ def _keep_rows(numbered, width: int, rows: Spool) -> None:
 
 
 def _read_xlsx(source: BinaryIO, rows: Spool) -> list[str]:
-    from openpyxl import load_workbook  # heavy, and only an XLSX file needs it
+    from . import xlsx  # only an XLSX file needs it
 
+    numbered = xlsx.rows(source, max_columns=MAX_COLUMNS + 1)
     try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 — any unreadable workbook gets one message
-        raise _unreadable_workbook() from exc
-    try:
-        sheet = workbook.worksheets[0]
-        # The size a workbook declares is not trusted (a small file may claim 16 384 columns):
-        # cells are read as they come, never beyond MAX_COLUMNS.
-        sheet.reset_dimensions()
-        iterator = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
-        header = [normalise_header(c) for c in next(iterator, ())]
+        line, first = next(numbered, (1, []))
+        # The header is line 1, as the guide says: a sheet starting lower has none.
+        header = [normalise_header(c) for c in first] if line == 1 else []
         while header and not header[-1]:
             header.pop()
         if len(header) > MAX_COLUMNS:
             raise _too_wide(len(header))
-        _keep_rows(enumerate(iterator, start=2), len(header), rows)
+        if header:
+            _keep_rows(numbered, len(header), rows)
     except FileRefused:
         raise
-    except Exception as exc:  # noqa: BLE001 — a sheet broken past its first bytes
+    except xlsx.WorkbookTooLarge as exc:
+        raise FileRefused(
+            [
+                {
+                    "message": "Ce classeur XLSX est trop volumineux une fois décompressé : "
+                    "gardez-y la seule feuille des opérations, ou enregistrez-la en CSV UTF-8."
+                }
+            ]
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 — any unreadable workbook gets one message
         raise _unreadable_workbook() from exc
     finally:
-        workbook.close()
+        numbered.close()  # the reader's pause of the garbage collector ends with it
     return header
 
 

@@ -1,0 +1,315 @@
+"""The first sheet of an XLSX workbook, read row by row as its cells' values (the values a
+spreadsheet shows, not its formulas), without holding the sheet in memory.
+
+A workbook is a ZIP of XML parts: the workbook names its sheets, the sheet holds rows of cells,
+texts are often kept once in a shared strings table, and dates are numbers that a date format
+makes dates. Only what a table of values needs is read; the size a sheet declares is never
+trusted, and every part is read within a bound, so a small hostile file cannot fill the memory.
+Values are those openpyxl gives (its number formats and date conversion are reused): a number
+is an `int` or a `float`, a date a `datetime`, a text a `str`, a boolean a `bool`.
+"""
+
+import datetime
+import gc
+import posixpath
+import zipfile
+from collections.abc import Iterator
+from typing import BinaryIO
+from xml.etree.ElementTree import Element, XMLPullParser, fromstring
+
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
+
+# Transitional (Excel, LibreOffice) and strict (ISO/IEC 29500 strict) vocabularies.
+MAIN = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+RELATIONSHIPS = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
+PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+CHUNK = 1 << 20  # bytes of a sheet decompressed and parsed at a time
+SMALL_PART = 16 << 20  # the workbook, its relationships and its styles
+MAX_SHARED_STRINGS = 256 << 20  # bytes of the shared strings table, once decompressed
+MAX_SHEET = 1 << 30  # bytes of the sheet, once decompressed (100 000 rows take about 0,2 Gio)
+MAX_CELLS_IN_A_ROW = 20_000  # elements of a row held at a time, far beyond any real table
+
+
+class WorkbookTooLarge(Exception):
+    """A part of the workbook, once decompressed, is past its bound."""
+
+
+def _tags(name: str) -> frozenset[str]:
+    return frozenset(f"{{{namespace}}}{name}" for namespace in MAIN)
+
+
+TEXT, RUN = (_tags(n) for n in ("t", "r"))
+SHEET_DATA = _tags("sheetData")
+
+
+def _read_part(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    with archive.open(name) as stream:
+        content = stream.read(limit + 1)
+    if len(content) > limit:
+        raise WorkbookTooLarge(name)
+    return content
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _attribute(element: Element, name: str) -> str | None:
+    """An attribute in the relationships namespace (`r:id`), whichever vocabulary."""
+    for namespace in RELATIONSHIPS:
+        value = element.get(f"{{{namespace}}}{name}")
+        if value is not None:
+            return value
+    return None
+
+
+def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Id → (type's last word, target part's name) of a part's relationships."""
+    folder, name = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", f"{name}.rels")
+    if rels not in archive.NameToInfo:
+        return {}
+    found = {}
+    for item in fromstring(_read_part(archive, rels, SMALL_PART)):
+        if item.tag != f"{{{PACKAGE_RELATIONSHIPS}}}Relationship":
+            continue
+        target = item.get("Target", "")
+        if target.startswith("/"):
+            target = target[1:]
+        else:
+            target = posixpath.normpath(posixpath.join(folder, target))
+        found[item.get("Id", "")] = (item.get("Type", "").rpartition("/")[2], target)
+    return found
+
+
+def _text(element: Element) -> str:
+    """The text of a string item (`<si>`, `<is>`): its `<t>`, or the `<t>` of its runs;
+    phonetic readings (`<rPh>`) left out."""
+    parts = []
+    for child in element:
+        if child.tag in TEXT:
+            parts.append(child.text or "")
+        elif child.tag in RUN:
+            parts.extend(t.text or "" for t in child if t.tag in TEXT)
+    return "".join(parts)
+
+
+def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
+    if part is None or part not in archive.NameToInfo:
+        return []
+    strings: list[str] = []
+    parser = XMLPullParser(events=("end",))
+    read = 0
+    with archive.open(part) as stream:
+        while chunk := stream.read(CHUNK):
+            read += len(chunk)
+            if read > MAX_SHARED_STRINGS:
+                raise WorkbookTooLarge(part)
+            parser.feed(chunk)
+            for _, element in parser.read_events():
+                if _local(element.tag) == "si":
+                    strings.append(_text(element))
+                    element.clear()
+    parser.close()
+    return strings
+
+
+def _date_styles(archive: zipfile.ZipFile, part: str | None) -> frozenset[int]:
+    """The indices of the cell styles whose number format shows a date."""
+    if part is None or part not in archive.NameToInfo:
+        return frozenset()
+    root = fromstring(_read_part(archive, part, SMALL_PART))
+    formats = dict(BUILTIN_FORMATS)
+    dated = set()
+    for element in root:
+        if _local(element.tag) == "numFmts":
+            for item in element:
+                formats[int(item.get("numFmtId", "0"))] = item.get("formatCode", "")
+    for element in root:
+        if _local(element.tag) == "cellXfs":
+            for index, xf in enumerate(element):
+                code = formats.get(int(xf.get("numFmtId", "0")))
+                if code and is_date_format(code):
+                    dated.add(index)
+    return frozenset(dated)
+
+
+def _column(reference: str, cache: dict[str, int]) -> int:
+    """« AB12 » → 28."""
+    letters = reference.rstrip("0123456789")
+    index = cache.get(letters)
+    if index is None:
+        index = 0
+        for letter in letters.upper():
+            index = index * 26 + ord(letter) - 64
+        cache[letters] = index
+    return index
+
+
+def _number(text: str) -> int | float:
+    return float(text) if "." in text or "E" in text or "e" in text else int(text)
+
+
+class _Sheet:
+    """What a cell's value needs: the shared strings, the date styles, the epoch, and the
+    names of the cells' elements in the sheet's vocabulary."""
+
+    def __init__(self, strings: list[str], dated: frozenset[int], epoch: datetime.datetime):
+        self.strings, self.dated, self.epoch = strings, dated, epoch
+        self.cell = self.value_tag = self.inline = ""
+
+    def vocabulary(self, root: Element) -> None:
+        namespace = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        self.cell, self.value_tag, self.inline = (f"{namespace}{n}" for n in ("c", "v", "is"))
+
+    def value(self, cell: Element):  # noqa: PLR0911 — one return per kind of cell
+        kind = cell.get("t")
+        if kind == "inlineStr":
+            inline = cell.find(self.inline)
+            return None if inline is None else _text(inline)
+        text = cell.findtext(self.value_tag)
+        if not text:
+            return None
+        if kind is None or kind == "n":
+            number = _number(text)
+            style = cell.get("s")
+            if style is not None and style != "0" and int(style) in self.dated:
+                try:
+                    return from_excel(number, self.epoch)
+                except (OverflowError, ValueError):
+                    return number  # no calendar holds it: the row's check refuses it
+            return number
+        if kind == "s":
+            return self.strings[int(text)]
+        if kind == "b":
+            return text.strip() in ("1", "true")
+        if kind == "d":
+            try:
+                return datetime.datetime.fromisoformat(text)
+            except ValueError:
+                return text
+        return text  # "str" (a formula's text), "e" (an error such as #N/A)
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None, bool]:
+    """The first sheet's part, the shared strings' and the styles' parts, and whether dates
+    count from 1904."""
+    office = next(
+        (t for kind, t in _relationships(archive, "").values() if kind == "officeDocument"),
+        "xl/workbook.xml",
+    )
+    workbook = fromstring(_read_part(archive, office, SMALL_PART))
+    relationships = _relationships(archive, office)
+    sheet_id = date1904 = None
+    for element in workbook:
+        name = _local(element.tag)
+        if name == "workbookPr":
+            date1904 = element.get("date1904")
+        elif name == "sheets" and len(element):
+            sheet_id = _attribute(element[0], "id")
+    by_kind = {kind: target for kind, target in relationships.values()}
+    sheet = relationships[sheet_id][1] if sheet_id in relationships else None
+    if sheet is None:
+        raise KeyError("no sheet")
+    return (
+        sheet,
+        by_kind.get("sharedStrings"),
+        by_kind.get("styles"),
+        date1904 in ("1", "true"),
+    )
+
+
+def rows(source: BinaryIO, max_columns: int) -> Iterator[tuple[int, list]]:
+    """The first sheet's rows as (row number, values from column A), each cut after
+    `max_columns`; rows the sheet does not hold are not given.
+
+    The cyclic garbage collector is paused while the sheet is read: the millions of short-lived
+    elements would otherwise trigger it again and again (it then takes half the reading time),
+    and elements, values and rows hold no cycles, so their memory is freed as they go."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield from _rows(source, max_columns)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _rows(source: BinaryIO, max_columns: int) -> Iterator[tuple[int, list]]:
+    with zipfile.ZipFile(source) as archive:
+        part, strings_part, styles_part, date1904 = _sheet_parts(archive)
+        sheet = _Sheet(
+            _shared_strings(archive, strings_part),
+            _date_styles(archive, styles_part),
+            MAC_EPOCH if date1904 else WINDOWS_EPOCH,
+        )
+        columns: dict[str, int] = {}
+        # Only the starts of elements are asked for: the parser builds the rows in C, and the
+        # rows complete so far are taken from the sheet's data after each chunk.
+        parser = XMLPullParser(events=("start",))
+        events = parser._events_queue  # type: ignore[attr-defined]
+        root: Element | None = None
+        data: Element | None = None
+        previous = 0
+        read = 0
+        with archive.open(part) as stream:
+            while True:
+                chunk = stream.read(CHUNK)
+                read += len(chunk)
+                if read > MAX_SHEET:
+                    raise WorkbookTooLarge(part)
+                if chunk:
+                    parser.feed(chunk)
+                else:
+                    parser.close()
+                if data is None:
+                    for _, element in parser.read_events():
+                        root = element if root is None else root
+                        if element.tag in SHEET_DATA:
+                            data = element
+                            sheet.vocabulary(element)
+                            break
+                    if data is None and read > SMALL_PART:
+                        raise WorkbookTooLarge(part)  # what comes before the rows is small
+                events.clear()
+                if data is None:
+                    if not chunk:
+                        return
+                    continue
+                # The rows are done once the sheet goes on past them (or the file ends): what
+                # follows them (merged cells, page setup) is not read.
+                finished = not chunk or root is None or root[-1] is not data
+                complete = len(data) if finished else len(data) - 1
+                for row in data[:complete]:
+                    previous = number = int(row.get("r") or previous + 1)
+                    yield number, _values(row, sheet, columns, max_columns)
+                del data[:complete]
+                if finished:
+                    return
+                if len(data) and len(data[-1]) > MAX_CELLS_IN_A_ROW:
+                    raise WorkbookTooLarge(part)
+
+
+def _values(row: Element, sheet: _Sheet, columns: dict[str, int], max_columns: int) -> list:
+    values: list = []
+    tag, value = sheet.cell, sheet.value
+    for cell in row.iterfind(tag):
+        reference = cell.get("r")
+        column = _column(reference, columns) if reference else len(values) + 1
+        if column > max_columns or column < 1:
+            continue
+        if column == len(values) + 1:
+            values.append(value(cell))
+            continue
+        if column > len(values):
+            values.extend([None] * (column - len(values)))
+        values[column - 1] = value(cell)
+    return values

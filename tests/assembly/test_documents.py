@@ -489,7 +489,8 @@ def test_commission_permanente_deliberation_lists_the_item_and_split_groups(subs
     assert (
         "Étaient présents : M. Jean-Claude LEROY, Mme Blandine DRAIN, Mme Maryse CAUWET, "
         "M. Ludovic LOQUET, Mme Evelyne NACHEL. Excusé(s) : Mme Karine GAUTHIER. "
-        "Absent(s) : M. Bertrand PETIT, M. Alain MEQUIGNON."
+        "Absent(s) : M. Bertrand PETIT, M. Alain MEQUIGNON. "
+        "Pouvoir(s) : Mme Karine GAUTHIER à Mme Blandine DRAIN."
     ) in text
     assert "La Commission permanente du Conseil départemental du Pas-de-Calais," in text
     assert "Article 1er : D’attribuer. Article 2 : D’autoriser le Président à signer." in text
@@ -498,6 +499,29 @@ def test_commission_permanente_deliberation_lists_the_item_and_split_groups(subs
         "Abstention : 0 voix (Adopté)"
     ) in text
     assert f"(N°{subsidies.number})" in text
+    # Its annex: the subsidies it attributes, without the AP's figures (they move afterwards).
+    annex = text[text.index(f"ANNEXE À LA DÉLIBÉRATION N°{subsidies.number}") :]
+    assert annex.startswith(
+        f"ANNEXE À LA DÉLIBÉRATION N°{subsidies.number} Subventions attribuées Référence "
+        "Partenaire Opération Coût total Subvention attribuée"
+    )
+    for operation in subsidies.report.operations.all():
+        assert f"{operation.reference} Communauté d'agglomération de Lens - Liévin" in annex
+    assert "Total (2 opérations) 270 000,00 €" in annex
+    assert "Autorisation de programme" not in annex
+
+
+def test_a_proxy_is_named_only_where_it_served(committee, actor, subsidies):
+    """The giver back in the room, or the holder gone: the proxy is not used for the item."""
+    report = subsidies.report
+    giver = committee.attendances.get(name="Karine GAUTHIER")
+    present = [a for a in committee.attendances.all() if a.present_at(report.opened_at)]
+    assert documents.deliberation.proxies_used(report, present) == [
+        "Mme\u00a0Karine GAUTHIER à Mme\u00a0Blandine DRAIN"  # no break after the civility
+    ]
+    assert documents.deliberation.proxies_used(report, [*present, giver]) == []
+    holder_gone = [a for a in present if a.name != "Blandine DRAIN"]
+    assert documents.deliberation.proxies_used(report, holder_gone) == []
 
 
 def _roll_call(committee, actor):

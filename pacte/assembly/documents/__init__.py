@@ -1,10 +1,11 @@
 """The assembly's documents — deliberations, reports and their annexes, minutes — as the data of
 their Typst templates, and their storage as PDF documents. By subject: text, votes, deliberation,
-report, minutes, stored."""
+annex, report, minutes, stored."""
 
+from .annex import subsidies_annex
 from .deliberation import deliberation_data, publication_stamp
 from .minutes import minutes_data, minutes_pdf
-from .report import report_data, subsidies_annex
+from .report import report_data
 from .stored import deliberation_documents_generate, published_document_generate
 from .text import articles
 

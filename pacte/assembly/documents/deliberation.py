@@ -10,6 +10,7 @@ from pacte.core.french import (
 )
 
 from ..models import Attendance, CommissionOpinion, Deliberation, Report, Sitting
+from .annex import subsidies_annex
 from .text import (
     BODIES,
     CIVILITIES,
@@ -91,6 +92,9 @@ def deliberation_data(deliberation: Deliberation) -> dict:
         )
     if absent:
         attendance_lines.append({"label": "Absent(s) :", "names": [member_name(a) for a in absent]})
+    proxies = proxies_used(report, present)
+    if proxies:
+        attendance_lines.append({"label": "Pouvoir(s) :", "names": proxies})
     visas = lines(report.visas)
     corrected = deliberation.corrects or report.corrects
     if corrected is not None:
@@ -124,8 +128,34 @@ def deliberation_data(deliberation: Deliberation) -> dict:
         "signed": "Signé",
         "signatory_name": sitting.signatory_name,
         "stamp": None,
+        "annex": (
+            _deliberation_annex(deliberation) if report.kind == Report.Kind.SUBSIDIES else None
+        ),
     }
     return french_spacing(data)
+
+
+def proxies_used(report: Report, present: list[Attendance]) -> list[str]:
+    """« M. A à Mme B » for each proxy whose giver was not there when the report was voted
+    and whose holder was. The demo's proxies of a reproduced sitting (marked as demo: the
+    source does not say who held them) are left out, as the published act leaves them out."""
+    holders = {a.pk for a in present}
+    return [
+        f"{member_name(proxy.giver)} à {member_name(proxy.holder)}"
+        for proxy in report.sitting.proxies.select_related("giver", "holder").order_by(
+            "giver__position"
+        )
+        if not proxy.is_demo and proxy.giver_id not in holders and proxy.holder_id in holders
+    ]
+
+
+def _deliberation_annex(deliberation: Deliberation) -> dict | None:
+    annex = subsidies_annex(deliberation.report, with_ap=False)
+    if annex is not None:
+        annex["title"] = f"ANNEXE À LA DÉLIBÉRATION N°{deliberation.number}"
+        annex["subtitle"] = "Subventions attribuées"
+        annex["header"] = annex["header"][:-1] + ["Subvention attribuée"]
+    return annex
 
 
 def publication_stamp(deliberation: Deliberation, adopted_sha256: str) -> dict:

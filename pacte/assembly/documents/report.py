@@ -1,72 +1,11 @@
 """The data of a report's PDF and its annexes (subsidies, contracts approved)."""
 
-from decimal import Decimal
-
-from pacte.core.french import (
-    format_money,
-    french_spacing,
-)
-from pacte.finance.models import Commitment, ProgrammeAuthorisation
-from pacte.finance.selectors import ap_figures
-from pacte.operations.financing import summarise
+from pacte.core.french import french_spacing
 
 from ..models import Report
+from .annex import subsidies_annex
 from .deliberation import commission_sentence, opinions_of, sitting_heading
 from .text import BODIES, PRESIDENT, lines, text_blocks
-
-
-def subsidies_annex(report: Report) -> dict | None:
-    """The annex of a report on subsidies: its operations and amounts, checked against the AP
-    (for the report's PDF and its page)."""
-    operations = list(
-        report.operations.select_related("contract__partner", "contract__generation")
-        .prefetch_related("expenses", "resources")
-        .order_by("reference")
-    )
-    if not operations:
-        return None
-    rows, total = [], Decimal("0.00")
-    for operation in operations:
-        summary = summarise(operation)
-        amount = operation.proposed_subsidy_amount or Decimal("0.00")
-        total += amount
-        rows.append(
-            {
-                "reference": operation.reference,
-                "partner": operation.contract.partner.name,
-                "title": operation.title,
-                "cost": format_money(summary.basis),
-                "cost_basis": "HT" if summary.basis_label == "hors taxes" else "TTC",
-                "subsidy": format_money(amount),
-            }
-        )
-    annex = {
-        "title": "ANNEXE : OPÉRATIONS PROPOSÉES",
-        "header": ["Référence", "Partenaire", "Opération", "Coût total", "Subvention proposée"],
-        "rows": rows,
-        "total_label": f"Total ({len(rows)} opération{'s' if len(rows) > 1 else ''})",
-        "total": format_money(total),
-        "ap": None,
-    }
-    generation = operations[0].contract.generation
-    ap = ProgrammeAuthorisation.objects.filter(generation=generation).first()
-    if ap is not None:
-        figures = ap_figures(ap)
-        # Once adopted, this report's subsidies are committed: they are not « already » so.
-        own = Commitment.objects.filter(authorisation=ap, operation__in=operations)
-        own_committed = sum((c.net_amount for c in own), Decimal("0.00"))
-        before = figures["committed"] - own_committed
-        annex["ap"] = {
-            "label": f"Autorisation de programme « {ap.label} » ({generation.name})",
-            "header": ["Montant de l'AP", "Déjà engagé", "Présent rapport", "Disponible après"],
-            "values": [
-                format_money(ap.amount),
-                format_money(before),
-                format_money(total),
-                format_money(ap.amount - before - total),
-            ],
-        }
-    return annex
 
 
 def contracts_annex(report: Report) -> dict | None:

@@ -5,7 +5,7 @@ from .models import Attendance, Proxy, Sitting, ThematicCommission
 
 @admin.register(ThematicCommission)
 class ThematicCommissionAdmin(admin.ModelAdmin):
-    list_display = ["number", "name"]
+    list_display = ["number", "name", "report_name"]
 
 
 class AttendanceInline(admin.TabularInline):

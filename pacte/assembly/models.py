@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from pacte.core.dates import add_months
+from pacte.core.french import short_ordinal
 from pacte.core.workflow import HistoryRow
 
 from . import rules
@@ -15,6 +16,13 @@ class ThematicCommission(models.Model):
 
     number = models.PositiveSmallIntegerField("numéro", unique=True)
     name = models.CharField("intitulé", max_length=200)
+    report_name = models.CharField(
+        "intitulé dans les avis des rapports",
+        max_length=200,
+        blank=True,
+        help_text="Si les rapports l'écrivent autrement que les visas (capitales) ; "
+        "vide : l'intitulé.",
+    )
 
     class Meta:
         verbose_name = "commission thématique"
@@ -22,7 +30,7 @@ class ThematicCommission(models.Model):
         ordering = ["number"]
 
     def __str__(self):
-        return f"{self.number}e commission « {self.name} »"
+        return f"{short_ordinal(self.number, feminine=True)} commission « {self.name} »"
 
 
 class Sitting(models.Model):

@@ -226,6 +226,13 @@ def amount_words(amount: Decimal, *, more_than: bool) -> str:
 # --- Typography of the documents ----------------------------------------------------------
 
 
+def short_ordinal(number: int, *, feminine: bool = False) -> str:
+    """1er, 1re, 2e, 5e: the French abbreviated ordinal (« 1re vice-présidente »)."""
+    if number == 1:
+        return "1re" if feminine else "1er"
+    return f"{number}e"
+
+
 def ordinal(number: int) -> str:
     """1ère, 2ème, 5ème: as the assembly's documents write the commissions' numbers."""
     return "1ère" if number == 1 else f"{number}ème"

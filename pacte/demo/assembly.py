@@ -34,7 +34,12 @@ def _councillor(name: str, councillors):
 @transaction.atomic
 def seed_sitting_2022_317(actor) -> Sitting:
     for number, name in seed.COMMISSIONS:
-        ThematicCommission.objects.get_or_create(number=number, defaults={"name": name})
+        commission, _ = ThematicCommission.objects.get_or_create(
+            number=number, defaults={"name": name}
+        )
+        if number in seed.REPORT_NAMES and not commission.report_name:
+            commission.report_name = seed.REPORT_NAMES[number]
+            commission.save(update_fields=["report_name"])
     existing = Sitting.objects.filter(held_on=seed.SITTING_DAY, body=Sitting.Body.COUNCIL).first()
     if existing:
         return existing

@@ -44,6 +44,11 @@ COMMISSIONS = [
     (4, "Equipement et développement des territoires"),
     (6, "Finances et Service Public Départemental"),
 ]
+# The names the report's opinion sentences give, where its capitals differ from the visas'.
+REPORT_NAMES = {
+    2: "Solidarités Humaines",
+    3: "Education, Culture, Sport et Citoyenneté",
+}
 
 GROUPS = [
     "Groupe Socialiste, Républicain et Citoyen",

@@ -4,6 +4,8 @@ communes, cantons, councillors and political groups. Loaded from official open d
 
 from django.db import models
 
+from pacte.core.french import short_ordinal
+
 from .querysets import CommuneQuerySet, CouncillorQuerySet, EpciQuerySet
 
 
@@ -240,7 +242,10 @@ class Councillor(models.Model):
             return "Présidente" if self.civility == self.Civility.MRS else "Président"
         if self.function == self.Function.VICE_PRESIDENT:
             title = "Vice-présidente" if self.civility == self.Civility.MRS else "Vice-président"
-            return f"{self.function_rank}e {title.lower()}" if self.function_rank else title
+            if not self.function_rank:
+                return title
+            feminine = self.civility == self.Civility.MRS
+            return f"{short_ordinal(self.function_rank, feminine=feminine)} {title.lower()}"
         return (
             "Conseillère départementale"
             if self.civility == self.Civility.MRS

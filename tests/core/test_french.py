@@ -11,6 +11,7 @@ from pacte.core.french import (
     format_date_words,
     format_integer,
     format_money,
+    short_ordinal,
 )
 
 
@@ -51,3 +52,22 @@ def test_french_decimal_field_accepts_spaces_and_commas():
     with pytest.raises(ValidationError, match="supérieur ou égal à 0,01"):
         field.clean("-3")
     assert 'type="text"' in field.widget.render("x", Decimal("12.5"))
+
+
+def test_short_ordinals_are_french():
+    assert [short_ordinal(1), short_ordinal(1, feminine=True), short_ordinal(2)] == [
+        "1er",
+        "1re",
+        "2e",
+    ]
+    from pacte.assembly.models import ThematicCommission
+    from pacte.territory.models import Councillor
+
+    assert str(ThematicCommission(number=1, name="Attractivité")) == (
+        "1re commission « Attractivité »"
+    )
+    vice = Councillor(civility=Councillor.Civility.MRS, function=Councillor.Function.VICE_PRESIDENT)
+    vice.function_rank = 1
+    assert vice.function_label == "1re vice-présidente"
+    vice.civility, vice.function_rank = Councillor.Civility.MR, 1
+    assert vice.function_label == "1er vice-président"

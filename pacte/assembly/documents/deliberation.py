@@ -40,7 +40,8 @@ def commission_visa(opinion: CommissionOpinion) -> str:
 def commission_sentence(opinion: CommissionOpinion) -> str:
     commission = opinion.commission
     sentence = (
-        f"La {ordinal(commission.number)} Commission - {commission.name} a émis un avis "
+        f"La {ordinal(commission.number)} Commission - "
+        f"{commission.report_name or commission.name} a émis un avis "
         f"{opinion.get_opinion_display()} sur ce rapport lors de sa réunion du "
         f"{format_date(opinion.met_on)}."
     )

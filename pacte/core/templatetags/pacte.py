@@ -53,3 +53,4 @@ def sort_th(
 
 register.filter("decimal2", french.format_decimal)
 register.filter("pluriel", french.plural_suffix)
+register.filter("feminine_ordinal", lambda number: french.short_ordinal(number, feminine=True))

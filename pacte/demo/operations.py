@@ -12,6 +12,7 @@ from django.utils import timezone
 from pacte.contracts.models import Contract
 from pacte.core.models import User
 from pacte.core.roles import Role
+from pacte.demo import documents as demo_documents
 from pacte.demo.assembly import hold_demo_standing_committees, seed_upcoming_standing_committee
 from pacte.demo.finance import seed_payments
 from pacte.operations import services
@@ -73,6 +74,9 @@ PATH = [
     "works_started",
     "completed",
 ]
+
+# Conventions of voted operations waiting for a signature: the number of signatures each has.
+WAITING_SIGNATURES = [0, 0, 0, 1, 1]
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]"
@@ -241,9 +245,20 @@ def seed_operations(generation) -> int:
         voted_on = operation.planned_start - datetime.timedelta(days=rng.randrange(30, 120))
         votes.setdefault(_monthly_sitting(voted_on), []).append(operation)
     hold_demo_standing_committees(admin, votes)
-    for operation, target, contact, _fund in to_vote:
-        operation.refresh_from_db()
-        _after_vote(operation, target, contact, agent, completed)
+    waiting = 0
+    with demo_documents.timestamping():
+        for operation, target, contact, _fund in to_vote:
+            operation.refresh_from_db()
+            if target == "voted" and waiting < len(WAITING_SIGNATURES):
+                # A few conventions wait: for the partner's signature, then for the Département's.
+                demo_documents.convention(
+                    operation,
+                    agent=agent,
+                    partner_user=contact,
+                    signatures=WAITING_SIGNATURES[waiting],
+                )
+                waiting += 1
+            _after_vote(operation, target, contact, agent, completed)
     seed_upcoming_standing_committee(
         admin,
         Operation.objects.filter(
@@ -359,7 +374,8 @@ def _advance(operation, target, contact, agent, admin, fund, rng) -> bool:
 def _after_vote(operation, target, contact, agent, completed):
     if target == "voted":
         return
-    OPERATION_WORKFLOW.apply(operation, SIGN_AGREEMENT, actor=agent)
+    # Its sheet, and its convention signed by both sides, which signs the operation's agreement.
+    demo_documents.convention(operation, agent=agent, partner_user=contact)
     if target == "agreement_signed":
         return
     services.operation_start_works(

@@ -1,0 +1,75 @@
+"""The demo's conventions are real documents: generated, signed by the partner's representative
+then the Département's delegate through the signing services, timestamped, and verifiable;
+some wait for a signature."""
+
+import pytest
+
+from pacte.contracts.models import Partner
+from pacte.demo import documents as demo_documents
+from pacte.documents import signing
+from pacte.documents.models import Document, Signatory
+from pacte.documents.services import current_file
+from pacte.operations.models import Operation
+from tests.finance.conftest import voted_operation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def delegate(users):
+    """The demo's delegate of the Président (a delegation by arrêté)."""
+    Signatory.objects.create(
+        user=users["test-agent"],
+        side=Signatory.Side.DEPARTMENT,
+        name="Mme Diane DÉLÉGATAIRE",
+        quality="Directrice générale adjointe des services",
+        delegation="arrêté de démonstration n°2023-DEMO-01 du 2 janvier 2023",
+        starts_on="2023-01-02",
+    )
+    return users["test-agent"]
+
+
+def test_a_signed_operation_gets_its_sheet_and_its_signed_convention(
+    lens_contract, users, ap, delegate
+):
+    operation, _ = voted_operation(lens_contract, users, sign=False)
+    with demo_documents.timestamping():
+        convention = demo_documents.convention(
+            operation, agent=users["test-agent"], partner_user=users["test-partner"]
+        )
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.AGREEMENT_SIGNED
+    assert Document.objects.filter(operation=operation, kind=Document.Kind.SHEET).exists()
+    verdict = signing.verify_pdf(current_file(convention))
+    assert verdict.ok, verdict.problems
+    assert len(verdict.signatures) == 2
+    assert all(check.timestamped_at is not None for check in verdict.signatures)
+
+
+def test_a_waiting_convention_has_its_first_signatures_only(lens_contract, users, ap, delegate):
+    operation, _ = voted_operation(lens_contract, users, sign=False)
+    with demo_documents.timestamping():
+        convention = demo_documents.convention(
+            operation, agent=users["test-agent"], partner_user=users["test-partner"], signatures=1
+        )
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.VOTED
+    steps = list(convention.signatures.order_by("order").values_list("signer", "signed_at"))
+    assert [signer for signer, _ in steps] == ["partner", "department"]
+    assert steps[0][1] is not None and steps[1][1] is None
+
+
+def test_a_partner_without_a_representative_gets_a_fictitious_named_one(users):
+    partner = Partner.objects.filter(kind=Partner.Kind.EPCI, signatories__isnull=True).first()
+    right = demo_documents.representative(partner, users["test-partner"])
+    civility, *_ = right.name.split()
+    assert civility in {"M.", "Mme"} and right.name.split()[-1] in demo_documents.LAST_NAMES
+    assert partner.name in right.quality
+    assert demo_documents.representative(partner, users["test-partner"]) == right  # once
+
+
+def test_without_an_authority_set_the_demo_serves_its_own(settings):
+    settings.PACTE_TSA_URL = ""
+    with demo_documents.timestamping():
+        assert settings.PACTE_TSA_URL.startswith("http://127.0.0.1:")
+    assert settings.PACTE_TSA_URL == ""

@@ -14,8 +14,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from pacte.core.french import amount_in_words, format_date_words, format_decimal, format_money
+from pacte.core.french import (
+    NBSP,
+    amount_in_words,
+    format_date_words,
+    format_decimal,
+    format_money,
+)
 from pacte.operations.financing import summarise
+
+from .agreement import agreement_text
 
 TEMPLATES = Path(__file__).resolve().parent / "typst"
 
@@ -209,10 +217,10 @@ def agreement_data(operation, *, department_signatory: str, partner_signatory: s
         )
     )
     voted_on = operation.voted_on or timezone.localdate()
-    return _base(operation) | {
+    facts = _base(operation) | {
         "amount": format_money(amount),
         "amount_words": amount_in_words(amount),
-        "rate": f"{format_decimal(amount * 100 / summary.basis)} %" if summary.basis else "—",
+        "rate": f"{format_decimal(amount * 100 / summary.basis)}{NBSP}%" if summary.basis else "—",
         "basis": format_money(summary.basis),
         "basis_label": summary.basis_label,
         "deliberation": getattr(getattr(operation, "commitment", None), "deliberation_number", "")
@@ -221,9 +229,11 @@ def agreement_data(operation, *, department_signatory: str, partner_signatory: s
         "partner_ids": ids or "—",
         "department_signatory": department_signatory,
         "partner_signatory": partner_signatory,
-        "advance_percent": f"{format_decimal(generation.advance_max_percent, 0)} %",
-        "instalments_percent": f"{format_decimal(generation.instalments_max_percent, 0)} %",
+        "advance_percent": f"{format_decimal(generation.advance_max_percent, 0)}{NBSP}%",
+        "instalments_percent": f"{format_decimal(generation.instalments_max_percent, 0)}{NBSP}%",
         "start_years": generation.start_deadline_years,
         "completion_years": generation.completion_deadline_years,
         "location": settings.PACTE_SIGNING_LOCATION,
     }
+    # The text both forms set (PDF and DOCX), kept with the facts it was written from.
+    return facts | {"text": _printable(agreement_text(facts))}

@@ -158,13 +158,14 @@ def agreement_docx_generate(
 ) -> Document:
     policy.require(actor, "document", "generate", Document(operation=operation))
     data = _agreement_inputs(operation, department_signatory, partner_signatory)
+    docx = agreement_docx(data, dated=timezone.now())
     return document_store(
         actor=actor,
         operation=operation,
         kind=Document.Kind.AGREEMENT_DOCX,
         template="docx.py",
         data=data,
-        content=agreement_docx(data),
+        content=docx,
         content_type=DOCX_TYPE,
     )
 

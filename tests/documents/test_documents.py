@@ -102,16 +102,6 @@ def test_agreement_carries_the_facts_and_versions_never_overwrite(voted, users):
     assert file_bytes(first.file) != b"" and first.file.name != second.file.name
 
 
-def test_docx_is_generated_from_the_same_data(voted, users):
-    import docx
-
-    document = services.agreement_docx_generate(actor=users["test-agent"], operation=voted)
-    paragraphs = " ".join(
-        p.text for p in docx.Document(io.BytesIO(file_bytes(document.file))).paragraphs
-    )
-    assert "cent-trente-cinq-mille euros" in paragraphs and voted.reference in paragraphs
-
-
 def test_partner_cannot_generate(voted, users):
     with pytest.raises(PermissionDenied):
         services.agreement_generate(actor=users["test-partner"], operation=voted)

@@ -254,7 +254,7 @@ def votes(count: int) -> str:
 
 
 FRENCH_SPACES = [
-    (re.compile(r" ([;:!?»…])"), NBSP + r"\1"),
+    (re.compile(r" ([;:!?»…%])"), NBSP + r"\1"),
     (re.compile(r"« "), "«" + NBSP),
 ]
 

@@ -20,6 +20,7 @@ from pacte.core.french import (
     format_date_words,
     format_decimal,
     format_money,
+    french_spacing,
 )
 from pacte.operations.financing import summarise
 
@@ -156,7 +157,7 @@ def sheet_data(operation) -> dict:
     statuses = dict(operation.resources.model.Status.choices)
     proposed = operation.proposed_subsidy_amount
     svg = location_svg(operation)
-    return _base(operation) | {
+    data = _base(operation) | {
         "description": operation.description,
         "shared_objectives": operation.shared_objectives or "—",
         "environment": operation.environment or "—",
@@ -199,6 +200,8 @@ def sheet_data(operation) -> dict:
             else ""
         ),
     }
+    # No-break spaces before « ; : % » and inside « », in every text but the map's drawing.
+    return french_spacing({k: v for k, v in data.items() if k != "map"}) | {"map": svg}
 
 
 def agreement_data(operation, *, department_signatory: str, partner_signatory: str) -> dict:

@@ -46,6 +46,8 @@ T = datetime.time
 
 PAGE_NUMBER = re.compile(r"\d+ ?/ ?\d+")  # the footer: « 1 / 3 »
 DOTTED_LINE = re.compile(r"[.…]{10,}")  # its length is a matter of layout
+
+
 def pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
 

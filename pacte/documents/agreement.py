@@ -45,6 +45,7 @@ class Article(TypedDict):
 
 
 class SignatureBlock(TypedDict):
+    signer: str  # "partner" or "department", as the signature steps name them
     side: str
     name: str
 
@@ -211,8 +212,12 @@ def agreement_text(facts: dict[str, Any]) -> AgreementText:
             },
         ],
         "signatures": [
-            {"side": "Pour le bénéficiaire,", "name": d["partner_signatory"]},
-            {"side": "Pour le Département,", "name": d["department_signatory"]},
+            {"signer": "partner", "side": "Pour le bénéficiaire,", "name": d["partner_signatory"]},
+            {
+                "signer": "department",
+                "side": "Pour le Département,",
+                "name": d["department_signatory"],
+            },
         ],
     }
     return french_spacing(text)

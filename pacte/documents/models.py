@@ -44,6 +44,14 @@ class Document(models.Model):
         editable=False,
         help_text="Un document dont la signature a commencé ne change plus.",
     )
+    signature_fields = models.JSONField(
+        "emplacements des signatures",
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Où chaque signature apparaît : signataire, page, position et taille en "
+        "points depuis le coin supérieur gauche de la page.",
+    )
 
     # Set on the documents that `selectors.document_list` returns, for the reader at hand.
     next_step: "SignatureStep | None"
@@ -162,8 +170,15 @@ class Signatory(models.Model):
     @property
     def signs_as(self) -> str:
         """« M. Jean-Claude LEROY, Président du Conseil départemental » (and the arrêté)."""
-        text = f"{self.name}, {self.quality}"
-        return f"{text}, par délégation ({self.delegation})" if self.delegation else text
+        return f"{self.name}, {self.capacity}"
+
+    @property
+    def capacity(self) -> str:
+        """The quality in which one signs: « Directrice générale adjointe des services, par
+        délégation (arrêté n°…) »."""
+        if self.delegation:
+            return f"{self.quality}, par délégation ({self.delegation})"
+        return self.quality
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -93,6 +93,23 @@ def render_pdf(name: str, data: dict, *, dated: datetime.datetime) -> bytes:
         raise
 
 
+def signature_fields(name: str, data: dict) -> list[dict]:
+    """Where the template leaves room for each signature (its `<signature-field>` marks): the
+    signer, the page (from 1), and the space's position and size in points from the page's
+    top left corner."""
+    found = typst.query(
+        str(TEMPLATES / name),
+        "<signature-field>",
+        field="value",
+        root=str(TEMPLATES),
+        sys_inputs={"data": json.dumps(_printable(data), ensure_ascii=False)},
+    )
+    return [
+        {key: field[key] for key in ("signer", "page", "x", "y", "width", "height")}
+        for field in json.loads(found)
+    ]
+
+
 def _money(value) -> str:
     return format_money(value) if value is not None else "—"
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from pacte.core import files, policy, supervision
 from pacte.core.audit import audit
+from pacte.core.french import format_date, format_time
 from pacte.core.models import User
 from pacte.operations.models import Operation
 from pacte.operations.workflows import OPERATION_WORKFLOW, SIGN_AGREEMENT
@@ -34,6 +35,7 @@ def document_store(
     data: dict[str, Any],
     content: bytes,
     content_type: str = "application/pdf",
+    signature_fields: list[dict[str, Any]] | None = None,
 ) -> Document:
     """Save a new version of a document. A document of no operation (a deliberation, a report,
     the minutes) is known by the `reference` of its data (« 2022-317 »): its versions, file
@@ -59,6 +61,7 @@ def document_store(
         sha256=hashlib.sha256(content).hexdigest(),
         generated_by=actor,
         content_type=content_type,
+        signature_fields=signature_fields or [],
     )
     files.save(document.file, document.filename, content)
     document.save()
@@ -145,6 +148,7 @@ def agreement_generate(
         template="agreement.typ",
         data=data,
         content=pdf,
+        signature_fields=rendering.signature_fields("agreement.typ", data),
     )
 
 
@@ -303,9 +307,22 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
         organisation = "Département du Pas-de-Calais"
     else:
         organisation = partner.name
+    now = timezone.now()
+    field = next((f for f in document.signature_fields if f.get("signer") == step.signer), None)
+    appearance = (
+        signing.Appearance.in_field(
+            field,
+            signed_by=right.name,
+            quality=right.capacity,
+            at=f"{format_date(now)} à {format_time(timezone.localtime(now))}",
+        )
+        if field is not None
+        else None
+    )
     signed = signing.sign_pdf(
         current_file(document),
         field_name=f"Signature{step.order}",
+        appearance=appearance,
         signer=signing.signatory(
             key_id=f"signataire-{right.pk}", common_name=right.name, organisation=organisation
         ),
@@ -314,7 +331,7 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
     )
     step.signed_by = actor
     step.signed_as = right.signs_as[:400]
-    step.signed_at = timezone.now()
+    step.signed_at = now
     step.sha256 = hashlib.sha256(signed).hexdigest()
     files.save(step.file, f"{document.filename[:-4]}-signe-{step.order}.pdf", signed)
     step.save()

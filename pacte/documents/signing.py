@@ -2,6 +2,7 @@
 issues to each signer. Any PDF reader that trusts that authority validates them."""
 
 import datetime
+import textwrap
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -14,15 +15,19 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from .pki import Authority, authority, utc_now
@@ -148,6 +153,79 @@ def _validation_context(ca: Authority) -> ValidationContext:
     )
 
 
+# The font of the signatures' appearance, embedded in the document (PDF/A): DejaVu Sans, its
+# units brought to 1 000 per em (pacte/documents/fonts/README.md).
+APPEARANCE_FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSans-1000upm.ttf"
+APPEARANCE_FONT_SIZE = 8
+APPEARANCE_LINE = 50  # characters of a line of the appearance, at most (its width at 8 pt)
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """What a signature shows, and where: its lines of text, in the space the document keeps
+    for it (page from 1; position and size in points from the page's top left corner)."""
+
+    lines: tuple[str, ...]
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @classmethod
+    def in_field(cls, field: dict, *, signed_by: str, quality: str, at: str) -> "Appearance":
+        """« Signé électroniquement par / Mme X / her quality (wrapped) / le 30/11/2026 à
+        15 h 04 » in the space `field` (as `rendering.signature_fields` gives it)."""
+        lines = (
+            "Signé électroniquement par",
+            signed_by,
+            *textwrap.wrap(quality, APPEARANCE_LINE),
+            f"le {at}",
+        )
+        return cls(
+            lines=lines,
+            page=int(field["page"]),
+            x=float(field["x"]),
+            y=float(field["y"]),
+            width=float(field["width"]),
+            height=float(field["height"]),
+        )
+
+
+def _visible_field(pdf: bytes, field_name: str, appearance: Appearance) -> fields.SigFieldSpec:
+    """The signature's field on its page, in the PDF's coordinates (from the bottom left)."""
+    reader = PdfFileReader(BytesIO(pdf))
+    page_ref, _ = reader.find_page_for_modification(appearance.page - 1)
+    top = float(page_ref.get_object()["/MediaBox"][3])
+    return fields.SigFieldSpec(
+        sig_field_name=field_name,
+        on_page=appearance.page - 1,
+        box=(
+            int(appearance.x),
+            int(top - appearance.y - appearance.height),
+            int(appearance.x + appearance.width),
+            int(top - appearance.y),
+        ),
+    )
+
+
+def _stamp_style() -> TextStampStyle:
+    return TextStampStyle(
+        stamp_text="%(text)s",
+        border_width=1,
+        text_box_style=TextBoxStyle(
+            font=GlyphAccumulatorFactory(str(APPEARANCE_FONT), font_size=APPEARANCE_FONT_SIZE),
+            font_size=APPEARANCE_FONT_SIZE,
+            leading=APPEARANCE_FONT_SIZE + 2,
+        ),
+        inner_content_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MIN,
+            y_align=AxisAlignment.ALIGN_MID,
+            margins=Margins(6, 6, 4, 4),
+        ),
+    )
+
+
 def sign_pdf(
     pdf: bytes,
     *,
@@ -155,11 +233,20 @@ def sign_pdf(
     signer: signers.SimpleSigner,
     signer_name: str,
     reason: str,
+    appearance: Appearance | None = None,
 ) -> bytes:
     """Add one PAdES signature as an incremental update (earlier signatures stay valid), with
     a timestamp of the authority set by PACTE_TSA_URL and the validation data (certificates,
-    revocation lists) embedded: PAdES B-LT, still verifiable once the certificates expire."""
+    revocation lists) embedded: PAdES B-LT, still verifiable once the certificates expire.
+    With an `appearance`, the signature shows in the document, where the appearance says;
+    without, it is invisible."""
     ca = authority()
+    visible: dict = {}
+    if appearance is not None:
+        visible = {
+            "stamp_style": _stamp_style(),
+            "new_field_spec": _visible_field(pdf, field_name, appearance),
+        }
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -171,7 +258,14 @@ def sign_pdf(
         validation_context=_validation_context(ca),
     )
     try:
-        output = signers.PdfSigner(meta, signer=signer, timestamper=timestamper()).sign_pdf(writer)
+        output = signers.PdfSigner(
+            meta, signer=signer, timestamper=timestamper(), **visible
+        ).sign_pdf(
+            writer,
+            appearance_text_params=(
+                {"text": "\n".join(appearance.lines)} if appearance is not None else None
+            ),
+        )
     except (TimestampRequestError, OSError) as exc:
         raise ValidationError(
             "Le service d'horodatage ne répond pas : la signature n'est pas enregistrée. "

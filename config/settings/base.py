@@ -204,6 +204,11 @@ PACTE_COLLECTIVITY_SIRET = os.environ.get("PACTE_COLLECTIVITY_SIRET", "226200012
 # service, and the timestamp authority (RFC 3161) of the signatures (docs/deploiement.md).
 PACTE_SIGNATORIES_DIR = os.environ.get("PACTE_SIGNATORIES_DIR", "")
 PACTE_SIGNATORIES_PASSPHRASE = os.environ.get("PACTE_SIGNATORIES_PASSPHRASE", "")
+# A PKCS#11 token (HSM, smart card) holding the signatories' keys and certificates, each
+# labelled `signataire-<n>` as its right to sign: when set, it replaces the PKCS#12 files.
+PACTE_PKCS11_MODULE = os.environ.get("PACTE_PKCS11_MODULE", "")
+PACTE_PKCS11_TOKEN = os.environ.get("PACTE_PKCS11_TOKEN", "")
+PACTE_PKCS11_PIN = os.environ.get("PACTE_PKCS11_PIN", "")
 PACTE_TSA_URL = os.environ.get("PACTE_TSA_URL", "")
 # A mail server that accepts connections and never answers must not hold the worker.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 20))

@@ -319,16 +319,17 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
         if field is not None
         else None
     )
-    signed = signing.sign_pdf(
-        current_file(document),
-        field_name=f"Signature{step.order}",
-        appearance=appearance,
-        signer=signing.signatory(
-            key_id=f"signataire-{right.pk}", common_name=right.name, organisation=organisation
-        ),
-        signer_name=right.name,
-        reason=f"Convention {operation.reference}, signée par {right.signs_as}"[:250],
-    )
+    with signing.signer_for(
+        key_id=f"signataire-{right.pk}", common_name=right.name, organisation=organisation
+    ) as signer:
+        signed = signing.sign_pdf(
+            current_file(document),
+            field_name=f"Signature{step.order}",
+            appearance=appearance,
+            signer=signer,
+            signer_name=right.name,
+            reason=f"Convention {operation.reference}, signée par {right.signs_as}"[:250],
+        )
     step.signed_by = actor
     step.signed_as = right.signs_as[:400]
     step.signed_at = now

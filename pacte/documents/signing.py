@@ -1,8 +1,10 @@
 """PAdES signatures with pyHanko, from certificates that the Département's signing authority
 issues to each signer. Any PDF reader that trusts that authority validates them."""
 
+import contextlib
 import datetime
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -127,6 +129,51 @@ def signatory(*, key_id: str, common_name: str, organisation: str) -> signers.Si
     return signer
 
 
+@contextlib.contextmanager
+def signer_for(*, key_id: str, common_name: str, organisation: str) -> Iterator[signers.Signer]:
+    """The signer of a right to sign, for the time of one signature: on the Département's
+    PKCS#11 token when PACTE_PKCS11_MODULE is set (its key and certificate labelled `key_id`,
+    the key never leaving the token), otherwise from the right's PKCS#12 file (`signatory`)."""
+    if not settings.PACTE_PKCS11_MODULE:
+        yield signatory(key_id=key_id, common_name=common_name, organisation=organisation)
+        return
+    from pkcs11.exceptions import PKCS11Error
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
+    try:
+        session = open_pkcs11_session(
+            settings.PACTE_PKCS11_MODULE,
+            token_criteria=TokenCriteria(label=settings.PACTE_PKCS11_TOKEN or None),
+            user_pin=settings.PACTE_PKCS11_PIN or None,
+        )
+    except (PKCS11Error, PdfError, OSError, RuntimeError) as exc:
+        raise ValidationError(
+            "Le jeton de signature du Département ne répond pas (module PKCS#11, jeton ou code "
+            "PIN) : rien n'a été signé. Prévenez l'administrateur."
+        ) from exc
+    try:
+        try:
+            # The digest is made here and the token signs it (CKM_ECDSA, CKM_RSA_PKCS): the
+            # mechanisms every token offers, where the combined ones vary.
+            signer = PKCS11Signer(
+                session,
+                key_label=key_id,
+                cert_label=key_id,
+                ca_chain=[authority().asn1],
+                use_raw_mechanism=True,
+            )
+            signer.signing_cert  # noqa: B018 — read now: a missing certificate fails here
+        except (PKCS11Error, PdfError) as exc:
+            raise ValidationError(
+                f"Aucune clé ni aucun certificat « {key_id} » sur le jeton de signature pour "
+                f"{common_name} : demandez-les à l'administrateur."
+            ) from exc
+        yield signer
+    finally:
+        session.close()
+
+
 def _reusable(path: Path, passphrase: bytes | None, *, common_name: str, organisation: str) -> bool:
     """Whether the certificate kept for a right to sign still serves it: issued by the current
     authority, to this person of this organisation, and valid beyond tomorrow. (A right
@@ -230,7 +277,7 @@ def sign_pdf(
     pdf: bytes,
     *,
     field_name: str,
-    signer: signers.SimpleSigner,
+    signer: signers.Signer,
     signer_name: str,
     reason: str,
     appearance: Appearance | None = None,

@@ -113,7 +113,11 @@ def seed_sitting_2022_317(actor) -> Sitting:
         groups_for=seed.GROUPS,
         sequence=int(seed.DELIBERATION_NUMBER.split("-")[1]),
     )
-    # Publication and transmission dates are not in the text: plausible ones, marked as demo.
+    # Publication and transmission dates are not in the text: plausible ones, marked as demo
+    # (the published copy's stamp says so).
+    deliberation.subject_code = "9.2"
+    deliberation.publication_is_demo = True
+    deliberation.save(update_fields=["subject_code", "publication_is_demo"])
     services.deliberation_transmit(
         actor=actor,
         deliberation=deliberation,
@@ -123,10 +127,6 @@ def seed_sitting_2022_317(actor) -> Sitting:
     services.deliberation_publish(
         actor=actor, deliberation=deliberation, on=seed.SITTING_DAY + datetime.timedelta(days=3)
     )
-    deliberation.refresh_from_db()
-    deliberation.subject_code = "9.2"
-    deliberation.publication_is_demo = True
-    deliberation.save(update_fields=["subject_code", "publication_is_demo"])
     return sitting
 
 
@@ -225,6 +225,8 @@ def hold_demo_standing_committees(actor, votes: dict) -> int:
             report=report,
             counts={g: (n, 0, 0, 0) for g, n in zip(groups, DEMO_GROUP_VOTES, strict=False) if n},
         )
+        # The dates below are plausible, not recorded: marked as demo (the stamp says so).
+        deliberation.__class__.objects.filter(pk=deliberation.pk).update(publication_is_demo=True)
         services.deliberation_transmit(
             actor=actor,
             deliberation=deliberation,
@@ -237,7 +239,6 @@ def hold_demo_standing_committees(actor, votes: dict) -> int:
             deliberation=deliberation,
             on=min(day + datetime.timedelta(days=3), timezone.localdate()),
         )
-        deliberation.__class__.objects.filter(pk=deliberation.pk).update(publication_is_demo=True)
         Sitting.objects.filter(pk=sitting.pk).update(closed_at=datetime.time(12, 0))
     return len(votes)
 

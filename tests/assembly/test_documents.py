@@ -308,6 +308,11 @@ def test_published_copy_carries_the_stamp_and_the_adopted_hash(actor, deliberati
     )
     assert "Auteur de l'acte : Jean-Claude LEROY, Président du Conseil départemental." in text
     assert "(@CTES 062-226200012-20220929-2022-317-DE)" in text
+    # The source gives neither date nor identifier: the demo's are said to be so.
+    assert (
+        "Dates de mise en ligne et de transmission, et identifiant @CTES, de démonstration : "
+        "l'acte source ne les donne pas."
+    ) in text
     # Below its stamp, the published copy is the adopted text, word for word.
     adopted_words = words(pdf_text(file_bytes(adopted)))
     published_words = words(pdf_text(file_bytes(published)))

@@ -170,6 +170,12 @@ def publication_stamp(deliberation: Deliberation, adopted_sha256: str) -> dict:
         "sha256": adopted_sha256,
         "author": f"Auteur de l'acte : {president}, {PRESIDENT_TITLE}.",
         "transmitted": "",
+        "demo": (
+            "Dates de mise en ligne et de transmission, et identifiant @CTES, de démonstration : "
+            "l'acte source ne les donne pas."
+            if deliberation.publication_is_demo
+            else ""
+        ),
     }
     if deliberation.actes_id and deliberation.transmitted_on:
         stamp["transmitted"] = (

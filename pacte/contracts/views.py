@@ -557,7 +557,7 @@ def engineering_detail(request, pk: int):
             except (TransitionRefused, ValidationError) as exc:
                 flash_refusal(request, exc)
             else:
-                messages.success(request, f"La demande est « {item.get_state_display()} ».")
+                messages.success(request, f"État de la demande : « {item.get_state_display()} ».")
                 return redirect("contracts:engineering_detail", pk=pk)
     return render(
         request,

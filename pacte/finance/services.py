@@ -392,7 +392,8 @@ def payment_request_create(
         actor=actor,
         action="payment.request",
         obj=request,
-        summary=f"{request.get_kind_display()} de {format_money(amount)} demandé pour "
+        summary=f"{request.get_kind_display()} de {format_money(amount)} "
+        f"{'demandée' if request.kind == PaymentRequest.Kind.ADVANCE else 'demandé'} pour "
         f"{operation.reference}",
     )
     return request

@@ -234,7 +234,7 @@ def payment_detail(request, pk: int):
             flash_refusal(request, exc)
         else:
             payment.refresh_from_db()
-            messages.success(request, f"La demande est « {payment.get_state_display()} ».")
+            messages.success(request, f"État de la demande : « {payment.get_state_display()} ».")
         return redirect("finance:payment_detail", pk=pk)
     return render(
         request,

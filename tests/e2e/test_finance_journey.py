@@ -267,7 +267,7 @@ def test_partner_requests_an_instalment_the_agent_checks_it_and_finance_pays_it(
     facts = page.locator("dl.facts")
     expect(facts.get_by_role("link", name=re.compile(f"^{EXPENSE_STATEMENT}"))).to_be_visible()
     page.get_by_role("button", name="Vérifier les justificatifs").click()
-    expect(flash(page)).to_have_text("La demande est « Vérifié par l'agent ».")
+    expect(flash(page)).to_have_text("État de la demande : « Vérifié par l'agent ».")
     expect(page.get_by_role("button", name="Vérifier les justificatifs")).to_have_count(0)
     # Paying is not the agent's.
     expect(page.get_by_role("button", name="Enregistrer le mandat")).to_have_count(0)
@@ -289,7 +289,7 @@ def test_partner_requests_an_instalment_the_agent_checks_it_and_finance_pays_it(
     page.get_by_label("Numéro de mandat").fill(MANDATE)
     page.get_by_label("Date du mandat").fill(today.isoformat())
     page.get_by_role("button", name="Enregistrer le mandat").click()
-    expect(flash(page)).to_have_text("La demande est « Payé ».")
+    expect(flash(page)).to_have_text("État de la demande : « Payé ».")
     mandate = f"n°{MANDATE} du {format_date(today)} : {format_money(INSTALMENT)}"
     expect(page.locator("dl.facts").get_by_role("definition").filter(has_text="n°")).to_have_text(
         mandate

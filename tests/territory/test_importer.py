@@ -36,7 +36,7 @@ def test_president_and_vice_presidents():
     vice_presidents = Councillor.objects.filter(function="VPE").order_by("function_rank")
     assert vice_presidents.count() == 13
     assert vice_presidents.first().last_name == "HINGREZ-CÉRÉDA"
-    assert vice_presidents.first().function_label == "1e vice-présidente"
+    assert vice_presidents.first().function_label == "1re vice-présidente"
 
 
 def test_every_councillor_sits_for_a_canton_of_the_department():

@@ -207,6 +207,9 @@ PACTE_SIGNATORIES_PASSPHRASE = os.environ.get("PACTE_SIGNATORIES_PASSPHRASE", ""
 # A PKCS#11 token (HSM, smart card) holding the signatories' keys and certificates, each
 # labelled `signataire-<n>` as its right to sign: when set, it replaces the PKCS#12 files.
 PACTE_PKCS11_MODULE = os.environ.get("PACTE_PKCS11_MODULE", "")
+# The root certificate (PEM) of the timestamp authority, when it is not the signing authority
+# (a qualified provider): its timestamps are then recognised by the verification.
+PACTE_TSA_CA_CERT = os.environ.get("PACTE_TSA_CA_CERT", "")
 PACTE_PKCS11_TOKEN = os.environ.get("PACTE_PKCS11_TOKEN", "")
 PACTE_PKCS11_PIN = os.environ.get("PACTE_PKCS11_PIN", "")
 PACTE_TSA_URL = os.environ.get("PACTE_TSA_URL", "")

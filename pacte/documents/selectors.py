@@ -2,7 +2,7 @@
 reads only its own operations' documents; the batches are the Département's."""
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -78,9 +78,28 @@ class DocumentVerdict:
     verification: signing.Verification
     hash_matches: bool
     missing: bool = False
+    # The signatures recorded, by field (« Signature1 »): who signs (« Le partenaire ») and in
+    # what quality; and the signers still awaited, in their order.
+    recorded: dict[str, tuple[str, str]] = field(default_factory=dict)
+    awaited: list[str] = field(default_factory=list)
+
+    @property
+    def unsigned(self) -> bool:
+        """Not signed yet: nothing to verify, and nothing wrong."""
+        return not self.recorded and not self.missing and self.hash_matches
+
+    @property
+    def rows(self) -> list[tuple[signing.SignatureCheck, str, str]]:
+        """Each signature found in the file, with the side and quality recorded for it."""
+        return [
+            (check, *self.recorded.get(check.field, ("", "")))
+            for check in self.verification.signatures
+        ]
 
     @property
     def problems(self) -> list[str]:
+        if self.unsigned:
+            return []
         if self.missing:
             return [files.MISSING]
         found = []
@@ -100,14 +119,28 @@ def document_verdict(document: Document) -> DocumentVerdict:
     """Verify the stored file of `document` as last signed (a read: nothing is written)."""
     last = signed_step(document)
     stored, recorded = (last.file, last.sha256) if last else (document.file, document.sha256)
+    steps = list(document.signatures.order_by("order"))
+    signed = {
+        f"Signature{s.order}": (s.get_signer_display(), s.signed_as)
+        for s in steps
+        if s.signed_at is not None
+    }
+    awaited = [s.get_signer_display().lower() for s in steps if s.signed_at is None]
     try:
         with stored.open("rb") as handle:
             content = handle.read()
     except (FileNotFoundError, ValueError):
-        return DocumentVerdict(signing.Verification([]), hash_matches=False, missing=True)
+        return DocumentVerdict(
+            signing.Verification([]), hash_matches=False, missing=True, awaited=awaited
+        )
+    hash_matches = hashlib.sha256(content).hexdigest() == recorded
+    if not signed and hash_matches:
+        return DocumentVerdict(signing.Verification([]), hash_matches=True, awaited=awaited)
     return DocumentVerdict(
         signing.verify_pdf(content),
-        hash_matches=hashlib.sha256(content).hexdigest() == recorded,
+        hash_matches=hash_matches,
+        recorded=signed,
+        awaited=awaited,
     )
 
 

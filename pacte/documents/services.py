@@ -122,10 +122,10 @@ def _refuse_if_signing(operation: Operation) -> None:
         .first()
     )
     if current is not None and current.frozen:
-        signed = current.signatures.filter(signed_at__isnull=False).exists()
+        waiting = current.signatures.filter(signed_at__isnull=True).exists()
         raise SignatureStarted(
             f"La convention v{current.version} est "
-            f"{'signée' if signed else 'en cours de signature'} : elle n'est pas régénérée."
+            f"{'en cours de signature' if waiting else 'signée'} : elle n'est pas régénérée."
         )
 
 
@@ -161,6 +161,9 @@ def agreement_docx_generate(
     partner_signatory: str = "",
 ) -> Document:
     policy.require(actor, "document", "generate", Document(operation=operation))
+    # The editable text serves before signing: once the signature has started, the signed PDF
+    # is the convention, and a DOCX of other words (a signatory renamed since) would contradict it.
+    _refuse_if_signing(operation)
     data = _agreement_inputs(operation, department_signatory, partner_signatory)
     docx = agreement_docx(data, dated=timezone.now())
     return document_store(
@@ -190,6 +193,9 @@ def signing_start(
         raise ValidationError("Seule la convention (PDF) se signe.")
     if document.frozen:
         raise ValidationError("La signature de ce document a déjà commencé.")
+    closed = _closed_operation(document)
+    if closed:
+        raise ValidationError(closed)
     if sorted(order) != sorted(SignatureStep.Signer.values):
         raise ValidationError("Indiquez l'ordre des deux signataires.")
     newer = Document.objects.filter(
@@ -239,12 +245,26 @@ def _party_signatory(side: str, partner_id: int | None) -> Signatory | None:
     return _rights(side, partner_id, timezone.localdate()).filter(delegation="").first()
 
 
+def _closed_operation(document: Document) -> str:
+    """Why the convention of `document` no longer gets signed ("" while its subsidy stands)."""
+    operation = document.operation
+    if operation is None or operation.state in Operation.VOTED_STATES:
+        return ""
+    return (
+        f"L'opération est « {operation.get_state_display().lower()} » : sa convention ne se "
+        "signe plus."
+    )
+
+
 def signing_refusal(actor: policy.Viewer, document: Document, step: SignatureStep | None) -> str:
     """Why `actor` may not sign `step` of `document` now ("" when they may). Each side signs
     its own step: the Département's by those who instruct, the partner's by the partner's own
     users, and by no one else."""
     if step is None:
         return "Ce document n'attend aucune signature."
+    refusal = _closed_operation(document)
+    if refusal:
+        return refusal
     if not policy.allows(actor, "document", "sign", document):
         return f"Votre rôle ne permet pas de {policy.rule('document', 'sign').description}."
     # `sign` allows those who instruct (any document) and the partner (its own documents):

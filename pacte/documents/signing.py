@@ -195,9 +195,17 @@ def _reusable(path: Path, passphrase: bytes | None, *, common_name: str, organis
 
 
 def _validation_context(ca: Authority) -> ValidationContext:
-    return ValidationContext(
-        trust_roots=[ca.asn1], crls=[revocation_list(ca)], allow_fetching=False
-    )
+    """The signing authority, and the timestamp authority's root when it is another
+    (PACTE_TSA_CA_CERT: a qualified provider's), are the trusted roots."""
+    roots = [ca.asn1]
+    if settings.PACTE_TSA_CA_CERT:
+        from asn1crypto import pem
+        from asn1crypto import x509 as asn1_x509
+
+        data = Path(settings.PACTE_TSA_CA_CERT).read_bytes()
+        for _, _, der in pem.unarmor(data, multiple=True) if pem.detect(data) else []:
+            roots.append(asn1_x509.Certificate.load(der))
+    return ValidationContext(trust_roots=roots, crls=[revocation_list(ca)], allow_fetching=False)
 
 
 # The font of the signatures' appearance, embedded in the document (PDF/A): DejaVu Sans, its
@@ -341,12 +349,18 @@ class SignatureCheck:
     changed_after: bool = False
     signed_at: datetime.datetime | None = None
     timestamped_at: datetime.datetime | None = None
+    timestamp_trusted: bool = True  # no timestamp, or one valid from a recognised authority
     problem: str = ""
 
     @property
     def ok(self) -> bool:
         return (
-            self.readable and self.intact and self.valid and self.trusted and not self.changed_after
+            self.readable
+            and self.intact
+            and self.valid
+            and self.trusted
+            and self.timestamp_trusted
+            and not self.changed_after
         )
 
     @property
@@ -357,13 +371,19 @@ class SignatureCheck:
             return [f"{name} est illisible : {self.problem}"]
         found = []
         if not self.intact:
-            found.append(f"{name} n'est plus intègre : le contenu qu'elle couvre a été altéré.")
-        elif not self.valid:
-            found.append(f"{name} n'est pas valide (signature cryptographique incorrecte).")
+            # What it covers changed: whose certificate it is says nothing more.
+            return [f"{name} n'est plus intègre : le contenu qu'elle couvre a été altéré."]
+        if not self.valid:
+            return [f"{name} n'est pas valide (signature cryptographique incorrecte)."]
         if not self.trusted:
             found.append(
                 f"{name} émane d'un certificat qu'aucune autorité reconnue par le Département "
                 "n'a délivré."
+            )
+        if not self.timestamp_trusted:
+            found.append(
+                f"L'horodatage de la signature « {self.field} » n'est pas valide ou n'émane "
+                "pas d'une autorité d'horodatage reconnue : sa date n'est pas certifiée."
             )
         return found
 
@@ -411,6 +431,14 @@ def _changed_after(status, *, last: bool) -> bool:
     return status.modification_level not in allowed or status.docmdp_ok is False
 
 
+def _subject(cert) -> str:
+    """« Mme Diane DÉLÉGATAIRE (Département du Pas-de-Calais) »: the certificate's holder."""
+    names = cert.subject.native
+    holder = names.get("common_name", "")
+    organisation = names.get("organization_name", "")
+    return f"{holder} ({organisation})" if organisation else holder
+
+
 def _check(signature, context: ValidationContext, *, last: bool) -> SignatureCheck:
     try:
         status = validate_pdf_signature(signature, context)
@@ -421,9 +449,12 @@ def _check(signature, context: ValidationContext, *, last: bool) -> SignatureChe
             problem="son certificat ou ses données sont altérés ou absents.",
         )
     timestamp = status.timestamp_validity
+    timestamp_trusted = timestamp is None or bool(
+        timestamp.intact and timestamp.valid and timestamp.trusted
+    )
     return SignatureCheck(
         field=signature.field_name,
-        signer=status.signing_cert.subject.human_friendly if status.signing_cert else "",
+        signer=_subject(status.signing_cert) if status.signing_cert else "",
         intact=status.intact,
         valid=status.valid,
         trusted=status.trusted,
@@ -431,6 +462,7 @@ def _check(signature, context: ValidationContext, *, last: bool) -> SignatureChe
         changed_after=_changed_after(status, last=last),
         signed_at=status.signer_reported_dt,
         timestamped_at=timestamp.timestamp if timestamp is not None else None,
+        timestamp_trusted=timestamp_trusted,
     )
 
 
@@ -441,8 +473,10 @@ def verify_pdf(pdf: bytes) -> Verification:
     try:
         reader = PdfFileReader(BytesIO(pdf))
         signatures = list(reader.embedded_signatures)
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
-        return Verification([], unreadable=f"Le fichier n'est pas un PDF lisible ({exc}).")
+    except (PdfError, ValueError, KeyError, TypeError):
+        return Verification(
+            [], unreadable="Le fichier n'est pas un PDF lisible : il est tronqué ou altéré."
+        )
     context = _validation_context(ca)
     return Verification(
         [

@@ -1,0 +1,152 @@
+"""What a signature may not do, and what its verification must not miss: no signature once the
+subsidy has lapsed, no editable text once the signature has started, no timestamp taken on the
+word of an unknown authority, no confusion between an unsigned, a half-signed and a broken
+document."""
+
+import datetime
+import io
+
+import pytest
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from django.core.exceptions import PermissionDenied, ValidationError
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers, timestamps
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from pacte.documents import selectors, services, signing
+from pacte.operations.models import Operation
+from tests.documents.test_documents import _signed, file_bytes, voted  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def _opened(voted, users):  # noqa: F811
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    services.signing_start(
+        actor=users["test-agent"], document=document, order=["partner", "department"]
+    )
+    return document
+
+
+def test_a_lapsed_operations_convention_is_not_signed(voted, users):  # noqa: F811
+    document = _opened(voted, users)
+    services.document_sign(actor=users["test-partner"], document=document)
+    Operation.objects.filter(pk=voted.pk).update(state=Operation.State.LAPSED)
+    document.refresh_from_db()
+    with pytest.raises(PermissionDenied, match="L'opération est « caduque » : sa convention ne se"):
+        services.document_sign(actor=users["test-agent"], document=document)
+    assert document.signatures.filter(signed_at__isnull=True).count() == 1
+
+
+def test_a_withdrawn_operations_signature_is_not_opened(voted, users):  # noqa: F811
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    Operation.objects.filter(pk=voted.pk).update(state=Operation.State.WITHDRAWN)
+    document.refresh_from_db()
+    with pytest.raises(ValidationError, match="ne se signe plus"):
+        services.signing_start(
+            actor=users["test-agent"], document=document, order=["partner", "department"]
+        )
+    assert not document.signatures.exists()
+
+
+def test_no_editable_docx_once_the_signature_has_started(voted, users):  # noqa: F811
+    _opened(voted, users)
+    with pytest.raises(
+        services.SignatureStarted,
+        match="La convention v1 est en cours de signature : elle n'est pas régénérée.",
+    ):
+        services.agreement_docx_generate(actor=users["test-agent"], operation=voted)
+
+
+def _unknown_authority() -> timestamps.DummyTimeStamper:
+    """A timestamp authority of nobody's: its own root, a time it chooses."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Horodatage complaisant")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=3650))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    from asn1crypto import keys
+
+    return timestamps.DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
+        certs_to_embed=SimpleCertificateStore(),
+        fixed_dt=datetime.datetime(2020, 1, 1, 10, 0, tzinfo=datetime.UTC),
+    )
+
+
+def test_a_timestamp_of_an_unknown_authority_is_not_a_certified_date(voted, users):  # noqa: F811
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    signer = signing.signatory(key_id="test-tsa", common_name="Mme Test", organisation="Pacte")
+    writer = IncrementalPdfFileWriter(io.BytesIO(file_bytes(document.file)))
+    meta = signers.PdfSignatureMetadata(
+        field_name="Signature1", subfilter=fields.SigSeedSubFilter.PADES
+    )
+    out = signers.PdfSigner(meta, signer=signer, timestamper=_unknown_authority()).sign_pdf(writer)
+    verification = signing.verify_pdf(out.getvalue())
+    check = verification.signatures[0]
+    assert check.intact and check.valid and check.trusted  # the signature itself holds
+    assert not check.timestamp_trusted and not verification.ok
+    assert (
+        "L'horodatage de la signature « Signature1 » n'est pas valide ou n'émane pas d'une "
+        "autorité d'horodatage reconnue : sa date n'est pas certifiée."
+    ) in verification.problems
+
+
+def test_a_changed_byte_is_said_once_without_blaming_the_certificate(voted, users):  # noqa: F811
+    _, last = _signed(voted, users)
+    tampered = bytearray(file_bytes(last.file))
+    position = tampered.index(b"CONVENTION") if b"CONVENTION" in tampered else len(tampered) // 3
+    tampered[position] ^= 0x01
+    problems = signing.verify_pdf(bytes(tampered)).problems
+    assert not any("autorité reconnue" in text for text in problems), problems
+
+
+def test_an_unreadable_file_is_said_in_french():
+    verification = signing.verify_pdf(b"%PDF-1.7\n<< /Type /Catalog >>\ntrailer <g>")
+    assert verification.problems == [
+        "Le fichier n'est pas un PDF lisible : il est tronqué ou altéré."
+    ]
+
+
+def test_the_verification_tells_unsigned_half_signed_and_signed_apart(
+    voted,  # noqa: F811
+    users,
+    client_for,
+):
+    document = _opened(voted, users)
+    url = f"/documents/{voted.pk}/{document.pk}/verifier/"
+    agent = client_for("agent")
+    page = agent.get(url).content.decode()
+    assert "Ce document n'est pas encore signé." in page
+    assert "Il attend la signature du partenaire, puis du Département." in page
+    assert 'role="alert"' not in page
+    assert selectors.document_verdict(document).ok
+    services.document_sign(actor=users["test-partner"], document=document)
+    page = agent.get(url).content.decode()
+    assert "Document intègre." in page
+    assert "le document attend encore la signature du Département." in page
+    assert "1 — le partenaire" in page
+    services.document_sign(actor=users["test-agent"], document=document)
+    page = agent.get(url).content.decode()
+    assert "Document intègre." in page and "attend encore" not in page
+    assert "2 — le département" in page

@@ -226,6 +226,13 @@ def amount_words(amount: Decimal, *, more_than: bool) -> str:
 # --- Typography of the documents ----------------------------------------------------------
 
 
+def of(name: str) -> str:
+    """« de Lens », « d'Arras », « d'Hénin-Beaumont »: the preposition elided before a vowel
+    or a mute h (names are taken as starting with one)."""
+    first = unicodedata.normalize("NFD", name[:1])[:1].lower()
+    return f"d'{name}" if first in "aeiouyh" and name else f"de {name}"
+
+
 def short_ordinal(number: int, *, feminine: bool = False) -> str:
     """1er, 1re, 2e, 5e: the French abbreviated ordinal (« 1re vice-présidente »)."""
     if number == 1:

@@ -13,6 +13,7 @@ from stdnum.fr import siren as stdnum_siren
 
 from pacte.contracts import services
 from pacte.contracts.models import Contract, Generation, Orientation, Pact, Partner
+from pacte.core import french
 from pacte.core.models import User
 from pacte.core.roles import Role
 from pacte.territory.models import Commune, Territory
@@ -155,7 +156,7 @@ def seed_partners() -> None:
         if not Partner.objects.filter(commune=commune, kind=Partner.Kind.COMMUNE).exists():
             services.partner_create(
                 actor=None,
-                name=f"Ville de {commune.name}",
+                name=f"Ville {french.of(commune.name)}",
                 kind=Partner.Kind.COMMUNE,
                 siren=siren_for_commune(insee),
                 commune=commune,

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from django.conf import settings
 
 from pacte.contracts.models import Partner
+from pacte.core import french
 from pacte.core.models import User
 from pacte.documents import services
 from pacte.documents import timestamping as timestamping_module
@@ -69,7 +70,7 @@ def representative(partner: Partner, user: User) -> Signatory:
     if partner.representative_title:
         quality = partner.representative_title
     elif partner.kind == Partner.Kind.COMMUNE and partner.commune_id:
-        quality = f"{'Maire'} de {partner.commune.name}"
+        quality = f"Maire {french.of(partner.commune.name)}"
     elif partner.name.lower().startswith("communauté"):
         quality = f"{'Présidente' if feminine else 'Président'} de la {partner.name}"
     else:

@@ -110,7 +110,8 @@ def agreement_text(facts: dict[str, Any]) -> AgreementText:
             ),
             paragraph(bold("et")),
             paragraph(
-                f"{d['partner']}, {d['partner_ids']}, représenté par {d['partner_signatory']}, "
+                f"{d['partner']}, {d['partner_ids']}, {d.get('partner_represented', 'représenté')} "
+                f"par {d['partner_signatory']}, "
                 "ci-après « le bénéficiaire »."
             ),
         ],

@@ -221,6 +221,30 @@ def sheet_data(operation) -> dict:
     return french_spacing({k: v for k, v in data.items() if k != "map"}) | {"map": svg}
 
 
+FEMININE_NAMES = ("communauté", "commune", "ville", "métropole", "association", "agence", "régie")
+MASCULINE_NAMES = (
+    "syndicat",
+    "pôle",
+    "pays",
+    "parc",
+    "centre",
+    "office",
+    "comité",
+    "établissement",
+)
+
+
+def _feminine(partner) -> bool:
+    """Whether the partner's name calls for « représentée »: by its first word (« Communauté
+    de communes… », « Syndicat mixte… »), or else by its nature (a commune, an association)."""
+    name = partner.name.strip().lower()
+    if name.startswith(FEMININE_NAMES):
+        return True
+    if name.startswith(MASCULINE_NAMES):
+        return False
+    return partner.kind in {partner.Kind.COMMUNE, partner.Kind.ASSOCIATION, partner.Kind.EPCI}
+
+
 def agreement_data(operation, *, department_signatory: str, partner_signatory: str) -> dict:
     summary = summarise(operation)
     generation = operation.contract.generation
@@ -247,6 +271,7 @@ def agreement_data(operation, *, department_signatory: str, partner_signatory: s
         or "—",
         "vote_date_words": format_date_words(voted_on),
         "partner_ids": ids or "—",
+        "partner_represented": "représentée" if _feminine(partner) else "représenté",
         "department_signatory": department_signatory,
         "partner_signatory": partner_signatory,
         "advance_percent": f"{format_decimal(generation.advance_max_percent, 0)}{NBSP}%",

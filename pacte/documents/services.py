@@ -7,6 +7,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Max, Q, QuerySet
@@ -69,7 +70,7 @@ def document_store(
         actor=actor,
         action="document.generate",
         obj=document,
-        summary=f"{document} de {reference} généré",
+        summary=f"Génération : {document} de {reference}",
         data={"sha256": document.sha256},
     )
     return document
@@ -213,7 +214,8 @@ def signing_start(
         actor=actor,
         action="document.signing_start",
         obj=document,
-        summary=f"Signature de {document} ouverte : {' puis '.join(order)}",
+        summary=f"Signature de {document} ouverte : "
+        + " puis ".join(str(SignatureStep.Signer(signer).label).lower() for signer in order),
     )
     return steps
 
@@ -306,7 +308,7 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
     policy.require(actor, "document", "sign", document)
     document = (
         Document.objects.select_for_update(of=("self",))
-        .select_related("operation__contract__partner")
+        .select_related("operation__contract__partner__commune")
         .get(pk=document.pk)
     )
     policy.require(actor, "document", "sign", document)
@@ -323,10 +325,13 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
     right = active_signatory(actor, step.signer, partner.pk)
     if right is None:  # checked by `signing_refusal`: a right that ended meanwhile
         raise PermissionDenied("Votre droit de signer n'est plus en cours.")
+    location: str | None = None  # where the partner signs is not known, but a commune's seat
     if step.signer == SignatureStep.Signer.DEPARTMENT:
-        organisation = "Département du Pas-de-Calais"
+        organisation, location = "Département du Pas-de-Calais", settings.PACTE_SIGNING_LOCATION
     else:
         organisation = partner.name
+        if partner.commune is not None:
+            location = partner.commune.name
     now = timezone.now()
     field = next((f for f in document.signature_fields if f.get("signer") == step.signer), None)
     appearance = (
@@ -348,6 +353,7 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
             appearance=appearance,
             signer=signer,
             signer_name=right.name,
+            location=location,
             reason=f"Convention {operation.reference}, signée par {right.signs_as}"[:250],
         )
     step.signed_by = actor
@@ -360,7 +366,7 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
         actor=actor,
         action="document.sign",
         obj=document,
-        summary=f"{document} signé par {step.get_signer_display().lower()}",
+        summary=f"Signature de {document} par {step.get_signer_display().lower()}",
         data={"sha256": step.sha256, "signed_as": step.signed_as},
     )
     if (

@@ -289,6 +289,7 @@ def sign_pdf(
     signer_name: str,
     reason: str,
     appearance: Appearance | None = None,
+    location: str | None = None,
 ) -> bytes:
     """Add one PAdES signature as an incremental update (earlier signatures stay valid), with
     a timestamp of the authority set by PACTE_TSA_URL and the validation data (certificates,
@@ -306,7 +307,7 @@ def sign_pdf(
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         reason=reason,
-        location=settings.PACTE_SIGNING_LOCATION,
+        location=location,
         name=signer_name,
         subfilter=fields.SigSeedSubFilter.PADES,
         embed_validation_info=True,

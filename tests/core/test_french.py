@@ -11,6 +11,7 @@ from pacte.core.french import (
     format_date_words,
     format_integer,
     format_money,
+    of,
     short_ordinal,
 )
 
@@ -71,3 +72,12 @@ def test_short_ordinals_are_french():
     assert vice.function_label == "1re vice-présidente"
     vice.civility, vice.function_rank = Councillor.Civility.MR, 1
     assert vice.function_label == "1er vice-président"
+
+
+def test_de_is_elided_before_a_vowel_or_a_mute_h():
+    assert [of("Lens"), of("Arras"), of("Étaples"), of("Hénin-Beaumont")] == [
+        "de Lens",
+        "d'Arras",
+        "d'Étaples",
+        "d'Hénin-Beaumont",
+    ]

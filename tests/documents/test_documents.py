@@ -476,7 +476,8 @@ def test_the_convention_names_who_represents_each_party(voted, users):
     text = text_of(file_bytes(document.file))
     representative = Signatory.objects.get(user=users["test-partner"])
     assert "représenté par M. Jean DUPONT, Président du Conseil départemental" in text
-    assert f"représenté par {representative.name}, Président" in text
+    # « la Communauté d'agglomération… représentée », « le Département… représenté »
+    assert f"représentée par {representative.name}, Président" in text
     assert "son représentant légal" not in text
 
 

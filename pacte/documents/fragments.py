@@ -18,6 +18,15 @@ def operation_documents(*, user, operation):
     return document_list(user=user, operation=operation)
 
 
+@fragments.provide("operation_detail", "agreement_frozen")
+def agreement_frozen(*, user, operation) -> bool:
+    """Whether the convention's signature has started: it is then generated no more, in PDF
+    or in DOCX, and its buttons are not offered."""
+    return Document.objects.filter(
+        operation=operation, kind=Document.Kind.AGREEMENT, frozen=True
+    ).exists()
+
+
 # « Fiches détaillées de 60 opérations »: each word of the nature in the plural.
 BATCH_LABELS = {
     Document.Kind.SHEET: "Fiches détaillées",

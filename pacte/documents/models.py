@@ -198,6 +198,14 @@ class Signatory(models.Model):
             raise ValidationError(
                 {"user": "Un utilisateur d'un partenaire ne signe pas pour le Département."}
             )
+        elif not self.delegation.strip() and "président" not in self.quality.lower():
+            raise ValidationError(
+                {
+                    "delegation": "Sans arrêté de délégation, seul le Président du Conseil "
+                    "départemental signe pour le Département : indiquez l'arrêté qui délègue "
+                    "la signature."
+                }
+            )
         if self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": "La fin précède le début."})
 

@@ -87,7 +87,13 @@ def document_sign(request, pk: int, document_pk: int):
     return render(
         request,
         "documents/sign.html",
-        {"document": document, "operation": document.operation, "right": right},
+        {
+            "document": document,
+            "operation": document.operation,
+            "right": right,
+            # The file to sign: the one the last signature left, or the original.
+            "current": selectors.signed_step(document) or document,
+        },
     )
 
 

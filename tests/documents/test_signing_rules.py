@@ -18,6 +18,7 @@ from pyhanko.sign import fields, signers, timestamps
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from pacte.documents import selectors, services, signing
+from pacte.documents.models import Signatory
 from pacte.operations.models import Operation
 from tests.documents.test_documents import _signed, file_bytes, voted  # noqa: F401
 
@@ -150,3 +151,43 @@ def test_the_verification_tells_unsigned_half_signed_and_signed_apart(
     page = agent.get(url).content.decode()
     assert "Document intègre." in page and "attend encore" not in page
     assert "2 — le département" in page
+
+
+def test_without_a_delegation_only_the_president_signs_for_the_department(users):
+    right = Signatory(
+        user=users["test-agent"],
+        side=Signatory.Side.DEPARTMENT,
+        name="Mme Diane DÉLÉGATAIRE",
+        quality="Directrice générale adjointe des services",
+        delegation="",
+        starts_on=datetime.date(2023, 1, 2),
+    )
+    with pytest.raises(ValidationError) as refused:
+        right.full_clean()
+    assert refused.value.message_dict["delegation"] == [
+        "Sans arrêté de délégation, seul le Président du Conseil départemental signe pour le "
+        "Département : indiquez l'arrêté qui délègue la signature."
+    ]
+    right.quality = "Président du Conseil départemental"
+    right.full_clean()  # the Président signs by his office
+
+
+def test_the_sign_page_shows_the_file_to_sign_and_the_delegation(voted, users, client_for):  # noqa: F811
+    document = _opened(voted, users)
+    services.document_sign(actor=users["test-partner"], document=document)
+    page = client_for("agent").get(f"/documents/{voted.pk}/{document.pk}/signer/")
+    text = page.content.decode()
+    last = document.signatures.get(order=1)
+    assert f"{last.sha256[:16]}…" in text and f"{document.sha256[:16]}…" not in text
+    assert "avec les signatures déjà apposées" in text
+    assert "par délégation (" in text.split('for="confirmation">')[1].split("</label>")[0]
+
+
+def test_no_generate_button_once_the_signature_has_started(voted, users, client_for):  # noqa: F811
+    agent = client_for("agent")
+    before = agent.get(f"/operations/{voted.pk}/").content.decode()
+    assert "Générer la convention" in before
+    _opened(voted, users)
+    after = agent.get(f"/operations/{voted.pk}/").content.decode()
+    assert "Générer la convention" not in after and "Convention en DOCX modifiable" not in after
+    assert "La signature de la convention a commencé" in after

@@ -281,6 +281,9 @@ class DocumentBatch(SupervisedWork):
     )
     document_ids = models.JSONField("documents produits", default=list)
     archive = models.FileField("archive", upload_to="documents/batches/", blank=True)
+    archive_sha256 = models.CharField(
+        "empreinte SHA-256 de l'archive", max_length=64, blank=True, editable=False
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -503,11 +503,12 @@ def batch_finish(*, run: supervision.Run[DocumentBatch]) -> DocumentBatch:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for document in sorted(documents, key=lambda d: order.get(d.operation_id, len(order))):
-            with document.file.open("rb") as handle:
-                archive.writestr(document.filename, handle.read())
+            # Each file as it was generated: an altered one stops the archive (checked).
+            archive.writestr(document.filename, files.read_checked(document.file, document.sha256))
     slug = FILE_NAMES[Document.Kind(locked.kind)]
-    files.save(locked.archive, f"lot-{locked.pk}-{slug}.zip", buffer.getvalue())
-    run.finish(archive=locked.archive.name)
+    content = buffer.getvalue()
+    files.save(locked.archive, f"lot-{locked.pk}-{slug}.zip", content)
+    run.finish(archive=locked.archive.name, archive_sha256=hashlib.sha256(content).hexdigest())
     audit(
         actor=None,
         action="document.batch_done",

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from pacte.core import files, policy
@@ -133,9 +133,10 @@ def batch_relaunch(request, batch_pk: int):
 @policy.page(get="batch.read")
 def batch_archive(request, batch_pk: int):
     batch = selectors.batch_archive_get(user=request.user, pk=batch_pk)
-    return FileResponse(
-        batch.archive.open("rb"),
-        as_attachment=True,
+    return files.serve(
+        request,
+        batch.archive,
+        batch.archive_sha256,
         filename=f"documents-lot-{batch.pk}.zip",
         content_type="application/zip",
     )

@@ -378,6 +378,11 @@ def test_batch_generates_in_the_background_and_reports_failures(
     assert "<html" not in fragment.content.decode()
     assert client.get(f"/documents/lots/{batch.pk}/archive/").status_code == 200
     assert client_for("partner").get(f"/documents/lots/{batch.pk}/").status_code == 403
+    # The archive is checked against its hash like every stored file.
+    with batch.archive.open("wb") as handle:
+        handle.write(b"PK\x03\x04 autre chose")
+    replaced = client_for("agent").get(f"/documents/lots/{batch.pk}/archive/")
+    assert replaced.status_code == 409
 
 
 def test_a_signature_keeps_its_validation_data_and_timestamp(voted, users):

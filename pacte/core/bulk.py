@@ -8,16 +8,19 @@ related objects are given by their ids, and the ids of the new rows are not read
 them beforehand (`core.ids.reserve`) when something must refer to the rows.
 """
 
+from __future__ import annotations
+
 import datetime
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignKey, Model, fields
 
-AnyField = Field[Any, Any]
+if TYPE_CHECKING:  # django-stubs makes fields generic; at run time they are not
+    AnyField: TypeAlias = Field[Any, Any]
 
 # Fields whose value of the given type goes to the database as it is (`get_db_prep_save`
 # would return it unchanged): the exact classes only, a subclass may prepare differently.

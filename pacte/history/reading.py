@@ -110,6 +110,16 @@ def _read_xlsx(source: BinaryIO, rows: Spool) -> list[str]:
             _keep_rows(numbered, len(header), rows)
     except FileRefused:
         raise
+    except xlsx.TextTooLong as exc:
+        raise FileRefused(
+            [
+                {
+                    "message": "Ce classeur XLSX contient un texte de plus de "
+                    f"{format_integer(xlsx.MAX_TEXT)} caractères, plus qu'une cellule n'en "
+                    "contient : raccourcissez-le ou enregistrez la feuille en CSV UTF-8."
+                }
+            ]
+        ) from exc
     except xlsx.WorkbookTooLarge as exc:
         raise FileRefused(
             [

@@ -44,9 +44,11 @@ def parse_amount(raw) -> Decimal:
         value = Decimal(raw)
     elif isinstance(raw, float):
         value = Decimal(repr(raw))
-        rounded = value.quantize(CENT)
-        if abs(value - rounded) < Decimal("0.000001"):  # binary noise of a spreadsheet formula
-            value = rounded
+        # Out of reach (or not a number) before any rounding: 1e30 has no cents to round to.
+        if value.is_finite() and abs(value) < MONEY_LIMIT:
+            rounded = value.quantize(CENT)
+            if abs(value - rounded) < Decimal("0.000001"):  # a spreadsheet formula's noise
+                value = rounded
     else:
         value = _amount_from_text(raw)
     if not value.is_finite():

@@ -11,6 +11,7 @@ is an `int` or a `float`, a date a `datetime`, a text a `str`, a boolean a `bool
 
 import datetime
 import gc
+import itertools
 import posixpath
 import zipfile
 from collections.abc import Iterator
@@ -36,6 +37,13 @@ SMALL_PART = 16 << 20  # the workbook, its relationships and its styles
 MAX_SHARED_STRINGS = 256 << 20  # bytes of the shared strings table, once decompressed
 MAX_SHEET = 1 << 30  # bytes of the sheet, once decompressed (100 000 rows take about 0,2 Gio)
 MAX_CELLS_IN_A_ROW = 20_000  # elements of a row held at a time, far beyond any real table
+MAX_TEXT = 32_767  # characters of a cell: Excel's own limit
+MAX_BEFORE_ROWS = 4 << 20  # bytes of a sheet before its rows (views, column widths…)
+MAX_ROW_NUMBER = 1_048_576  # the last row of a sheet
+
+
+class TextTooLong(Exception):
+    """A text of the workbook is longer than a cell can hold."""
 
 
 class WorkbookTooLarge(Exception):
@@ -99,14 +107,18 @@ def _text(element: Element) -> str:
             parts.append(child.text or "")
         elif child.tag in RUN:
             parts.extend(t.text or "" for t in child if t.tag in TEXT)
-    return "".join(parts)
+    text = "".join(parts)
+    if len(text) > MAX_TEXT:
+        raise TextTooLong
+    return text
 
 
 def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
     if part is None or part not in archive.NameToInfo:
         return []
     strings: list[str] = []
-    parser = XMLPullParser(events=("end",))
+    parser = XMLPullParser(events=("start", "end"))
+    root: Element | None = None
     read = 0
     with archive.open(part) as stream:
         while chunk := stream.read(CHUNK):
@@ -114,12 +126,24 @@ def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
             if read > MAX_SHARED_STRINGS:
                 raise WorkbookTooLarge(part)
             parser.feed(chunk)
-            for _, element in parser.read_events():
-                if _local(element.tag) == "si":
+            for event, element in parser.read_events():
+                if root is None:
+                    root = element
+                elif event == "end" and _local(element.tag) == "si":
                     strings.append(_text(element))
-                    element.clear()
+            if root is not None and len(root) > 1:
+                del root[:-1]  # the items read: only the one being parsed is kept
+            if root is not None and len(root) and _too_big(root[-1]):
+                raise WorkbookTooLarge(part)
     parser.close()
     return strings
+
+
+def _too_big(element: Element) -> bool:
+    """Whether an element being parsed holds more elements than a row of cells ever does."""
+    return sum(1 for _ in itertools.islice(element.iter(), MAX_CELLS_IN_A_ROW * 4)) >= (
+        MAX_CELLS_IN_A_ROW * 4
+    )
 
 
 def _date_styles(archive: zipfile.ZipFile, part: str | None) -> frozenset[int]:
@@ -147,10 +171,13 @@ def _column(reference: str, cache: dict[str, int]) -> int:
     letters = reference.rstrip("0123456789")
     index = cache.get(letters)
     if index is None:
+        if len(letters) > 3 or not letters.isalpha() or not letters.isascii():
+            raise ValueError("A column is named by one to three letters.")
         index = 0
         for letter in letters.upper():
             index = index * 26 + ord(letter) - 64
-        cache[letters] = index
+        if len(cache) < 20_000:  # the columns of a sheet, at most 16 384
+            cache[letters] = index
     return index
 
 
@@ -164,11 +191,13 @@ class _Sheet:
 
     def __init__(self, strings: list[str], dated: frozenset[int], epoch: datetime.datetime):
         self.strings, self.dated, self.epoch = strings, dated, epoch
-        self.cell = self.value_tag = self.inline = ""
+        self.cell = self.value_tag = self.inline = self.row = ""
 
     def vocabulary(self, root: Element) -> None:
         namespace = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-        self.cell, self.value_tag, self.inline = (f"{namespace}{n}" for n in ("c", "v", "is"))
+        self.cell, self.value_tag, self.inline, self.row = (
+            f"{namespace}{n}" for n in ("c", "v", "is", "row")
+        )
 
     def value(self, cell: Element):  # noqa: PLR0911 — one return per kind of cell
         kind = cell.get("t")
@@ -179,16 +208,22 @@ class _Sheet:
         if not text:
             return None
         if kind is None or kind == "n":
-            number = _number(text)
+            try:
+                number = _number(text)
+            except ValueError:
+                return text  # not a number: the row's check names its line and column
             style = cell.get("s")
-            if style is not None and style != "0" and int(style) in self.dated:
+            if style is not None and style != "0" and style.isdigit() and int(style) in self.dated:
                 try:
                     return from_excel(number, self.epoch)
                 except (OverflowError, ValueError):
                     return number  # no calendar holds it: the row's check refuses it
             return number
         if kind == "s":
-            return self.strings[int(text)]
+            index = int(text)
+            if index < 0:
+                raise IndexError("No shared string has a negative index.")
+            return self.strings[index]
         if kind == "b":
             return text.strip() in ("1", "true")
         if kind == "d":
@@ -277,7 +312,7 @@ def _rows(source: BinaryIO, max_columns: int) -> Iterator[tuple[int, list]]:
                             data = element
                             sheet.vocabulary(element)
                             break
-                    if data is None and read > SMALL_PART:
+                    if data is None and read > MAX_BEFORE_ROWS:
                         raise WorkbookTooLarge(part)  # what comes before the rows is small
                 events.clear()
                 if data is None:
@@ -289,22 +324,36 @@ def _rows(source: BinaryIO, max_columns: int) -> Iterator[tuple[int, list]]:
                 finished = not chunk or root is None or root[-1] is not data
                 complete = len(data) if finished else len(data) - 1
                 for row in data[:complete]:
-                    previous = number = int(row.get("r") or previous + 1)
+                    if row.tag != sheet.row:
+                        raise ValueError("Rows are the sheet data's children.")
+                    number = int(row.get("r") or previous + 1)
+                    if not previous < number <= MAX_ROW_NUMBER:
+                        raise ValueError("Rows are numbered upwards, from 1 to 1 048 576.")
+                    previous = number
                     yield number, _values(row, sheet, columns, max_columns)
                 del data[:complete]
                 if finished:
                     return
-                if len(data) and len(data[-1]) > MAX_CELLS_IN_A_ROW:
+                if len(data) and (len(data[-1]) > MAX_CELLS_IN_A_ROW or _too_big(data[-1])):
                     raise WorkbookTooLarge(part)
 
 
+OVERFLOW = "(cellule remplie au-delà de la dernière colonne lue)"
+
+
 def _values(row: Element, sheet: _Sheet, columns: dict[str, int], max_columns: int) -> list:
+    """The row's values from column A. A filled cell past `max_columns` is not read, but its
+    row says so: its last column read holds OVERFLOW if empty (never lost in silence)."""
     values: list = []
+    overflow = False
     tag, value = sheet.cell, sheet.value
     for cell in row.iterfind(tag):
         reference = cell.get("r")
         column = _column(reference, columns) if reference else len(values) + 1
-        if column > max_columns or column < 1:
+        if column < 1:
+            raise ValueError("A cell's reference names its column.")
+        if column > max_columns:
+            overflow = overflow or value(cell) not in (None, "")
             continue
         if column == len(values) + 1:
             values.append(value(cell))
@@ -312,4 +361,8 @@ def _values(row: Element, sheet: _Sheet, columns: dict[str, int], max_columns: i
         if column > len(values):
             values.extend([None] * (column - len(values)))
         values[column - 1] = value(cell)
+    if overflow:
+        values.extend([None] * (max_columns - len(values)))
+        if values[max_columns - 1] in (None, ""):
+            values[max_columns - 1] = OVERFLOW
     return values

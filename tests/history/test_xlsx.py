@@ -4,6 +4,7 @@ workbooks Excel, LibreOffice and openpyxl write; it stays within its bounds on a
 import datetime
 import gc
 import io
+import tracemalloc
 import zipfile
 
 import pytest
@@ -184,7 +185,7 @@ def test_a_row_of_a_million_cells_is_refused_without_filling_the_memory():
 
 
 def test_a_sheet_padded_before_its_rows_is_refused():
-    padding = " " * (xlsx.SMALL_PART + 2 * xlsx.CHUNK)  # checked a chunk at a time
+    padding = " " * (xlsx.MAX_BEFORE_ROWS + 2 * xlsx.CHUNK)  # checked a chunk at a time
     sheet = f'<worksheet xmlns="{SPREADSHEET}">{padding}<sheetData/></worksheet>'
     assert _refusal(_package(sheet)).startswith("Ce classeur XLSX est trop volumineux")
 
@@ -194,11 +195,17 @@ def test_a_sheet_padded_before_its_rows_is_refused():
     [
         f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="1"><c r="A1" t="s"><v>9</v></c>'
         "</row></sheetData></worksheet>",  # a shared string that does not exist
-        f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="1"><c r="A1"><v>douze</v></c>'
-        "</row></sheetData></worksheet>",  # a number that is not one
+        f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="-5"><c r="A-5" t="str"><v>x</v>'
+        "</c></row></sheetData></worksheet>",  # a row numbered below 1
         f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="1"><c r="A1">',  # cut short
+        f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="1"><c r="A1" t="s"><v>-1</v></c>'
+        "</row></sheetData></worksheet>",  # a negative index: not the last string
+        f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="3000000000"><c t="str"><v>x</v>'
+        "</c></row></sheetData></worksheet>",  # past the last row of a sheet
+        f'<worksheet xmlns="{SPREADSHEET}"><sheetData><extLst><row r="1"><c t="str"><v>x</v>'
+        "</c></row></extLst></sheetData></worksheet>",  # rows hidden in another element
     ],
-    ids=["missing-string", "not-a-number", "truncated"],
+    ids=["missing", "row-below-1", "truncated", "negative-index", "row-past-end", "wrapped"],
 )
 def test_a_broken_sheet_gets_the_french_message(sheet):
     assert _refusal(_package(sheet, shared="<sst/>")) == (
@@ -224,3 +231,63 @@ def test_a_header_below_line_1_is_no_header():
         "<v>intitule</v></c></row></sheetData></worksheet>"
     )
     assert _refusal(_package(sheet)) == "l'en-tête des colonnes est vide."
+
+
+def test_a_number_that_is_not_one_is_kept_for_the_rows_check():
+    sheet = (
+        f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="1"><c r="A1"><v>douze</v></c>'
+        '<c r="B1" s="x"><v>12</v></c></row></sheetData></worksheet>'
+    )
+    assert list(xlsx.rows(io.BytesIO(_package(sheet)), 61)) == [(1, ["douze", 12])]
+
+
+def test_a_text_longer_than_a_cell_is_refused():
+    shared = f'<sst xmlns="{SPREADSHEET}"><si><t>{"x" * (xlsx.MAX_TEXT + 1)}</t></si></sst>'
+    sheet = (
+        f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+        "</row></sheetData></worksheet>"
+    )
+    assert _refusal(_package(sheet, shared=shared)) == (
+        "Ce classeur XLSX contient un texte de plus de 32\u202f767 caractères, plus qu'une "
+        "cellule n'en contient : raccourcissez-le ou enregistrez la feuille en CSV UTF-8."
+    )
+
+
+def test_empty_shared_strings_by_the_million_stay_in_bounded_memory():
+    shared = f'<sst xmlns="{SPREADSHEET}">' + "<si/>" * 1_000_000 + "</sst>"
+    sheet = (
+        f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+        "</row></sheetData></worksheet>"
+    )
+    data = _package(sheet, shared=shared)
+    tracemalloc.start()
+    list(xlsx.rows(io.BytesIO(data), 61))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 80 * 1024 * 1024, peak  # a million "" in a list, and one chunk's events
+
+
+def test_elements_nested_in_a_cell_are_refused_without_filling_the_memory():
+    sheet = (
+        f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="1"><c r="A1">'
+        + "<x/>" * 1_000_000
+        + "</c></row></sheetData></worksheet>"
+    )
+    assert _refusal(_package(sheet)).startswith("Ce classeur XLSX est trop volumineux")
+
+
+def test_a_filled_cell_past_the_last_column_read_is_not_lost_in_silence():
+    sheet = (
+        f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="1"><c r="A1" t="str"><v>a</v></c>'
+        '<c r="BR1" t="str"><v>oubliée</v></c></row></sheetData></worksheet>'
+    )
+    [(_, values)] = list(xlsx.rows(io.BytesIO(_package(sheet)), max_columns=61))
+    assert len(values) == 61 and values[0] == "a" and values[60] == xlsx.OVERFLOW
+
+
+@pytest.mark.parametrize("number", [1e30, 1e308, -1e300])
+def test_a_spreadsheet_number_out_of_reach_is_a_cell_error_not_a_crash(number):
+    from pacte.history.values import CellError, parse_amount
+
+    with pytest.raises(CellError, match="montant hors de portée|ne peut pas être négatif"):
+        parse_amount(number)

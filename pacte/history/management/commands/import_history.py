@@ -75,6 +75,11 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
+        except KeyboardInterrupt as exc:  # Ctrl+C: the transaction rolled back
+            raise CommandError(
+                "\nImport interrompu : rien n'a été enregistré. La page de l'import le dit "
+                "« interrompu » ; relancez-le quand vous voudrez."
+            ) from exc
         self.stdout.write("")
         if result.error_count:
             shown = "\n".join(result.error_texts)

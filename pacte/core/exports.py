@@ -20,6 +20,7 @@ from typing import TypeAlias
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -72,6 +73,9 @@ def _xlsx_cell(value: object) -> object:
         return "non"
     if isinstance(value, datetime.datetime):
         return _local(value)
+    if isinstance(value, str):
+        # Control characters a spreadsheet cannot hold (an imported text may carry them).
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 

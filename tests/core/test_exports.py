@@ -89,3 +89,10 @@ def test_what_is_made_inert(value, shown):
     from pacte.core.exports import inert
 
     assert inert(value) == shown
+
+
+def test_control_characters_a_spreadsheet_cannot_hold_are_left_out():
+    header, rows = ["Intitulé"], [["Salle\x01 des\x07 fêtes\x1b\x0b\x0c, « 1re » tranche\tet\nfin"]]
+    response = xlsx_response("x", header, rows)
+    assert response.status_code == 200
+    assert xlsx_rows(response)[1][0] == "Salle des fêtes, « 1re » tranche\tet\nfin"

@@ -1,10 +1,12 @@
 """The bilan of a generation: page, PDF and spreadsheet exports of its tables."""
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from pacte.core import policy
+from pacte.core.errors import flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.french import format_money
 
@@ -99,7 +101,11 @@ def bilan_detail(request, pk: int):
 @policy.page(get="bilan.read")
 def bilan_pdf(request, pk: int):
     bilan = bilans.bilan_get(user=request.user, generation_id=pk)
-    content = render_bilan_pdf(bilan, charts(bilan))
+    try:
+        content = render_bilan_pdf(bilan, charts(bilan))
+    except ValidationError as exc:  # a text its fonts cannot show: said, with what to correct
+        flash_refusal(request, exc)
+        return redirect("bilan:detail", pk=pk)
     response = HttpResponse(content, content_type="application/pdf")
     name = f"bilan-{bilan.generation.period_label}-{timezone.localdate():%Y%m%d}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'

@@ -40,6 +40,9 @@ MAX_CELLS_IN_A_ROW = 20_000  # elements of a row held at a time, far beyond any 
 MAX_TEXT = 32_767  # characters of a cell: Excel's own limit
 MAX_BEFORE_ROWS = 4 << 20  # bytes of a sheet before its rows (views, column widths…)
 MAX_ROW_NUMBER = 1_048_576  # the last row of a sheet
+# Characters of all the texts the rows give: a short shared text repeated in every cell could
+# otherwise make gigabytes of rows out of a small file (ten times what a 25 Mio CSV holds).
+MAX_TEXT_READ = 256 << 20
 
 
 class TextTooLong(Exception):
@@ -294,7 +297,7 @@ def _rows(source: BinaryIO, max_columns: int) -> Iterator[tuple[int, list]]:
         root: Element | None = None
         data: Element | None = None
         previous = 0
-        read = 0
+        read = text_read = 0
         with archive.open(part) as stream:
             while True:
                 chunk = stream.read(CHUNK)
@@ -330,7 +333,11 @@ def _rows(source: BinaryIO, max_columns: int) -> Iterator[tuple[int, list]]:
                     if not previous < number <= MAX_ROW_NUMBER:
                         raise ValueError("Rows are numbered upwards, from 1 to 1 048 576.")
                     previous = number
-                    yield number, _values(row, sheet, columns, max_columns)
+                    values = _values(row, sheet, columns, max_columns)
+                    text_read += sum(len(v) for v in values if isinstance(v, str))
+                    if text_read > MAX_TEXT_READ:
+                        raise WorkbookTooLarge(part)
+                    yield number, values
                 del data[:complete]
                 if finished:
                     return

@@ -291,3 +291,15 @@ def test_a_spreadsheet_number_out_of_reach_is_a_cell_error_not_a_crash(number):
 
     with pytest.raises(CellError, match="montant hors de portée|ne peut pas être négatif"):
         parse_amount(number)
+
+
+def test_a_short_text_repeated_in_every_cell_cannot_make_gigabytes_of_rows():
+    # One shared text of 32 767 characters in 60 cells of 200 rows: 393 million characters
+    # from a file of some kilobytes.
+    shared = f'<sst xmlns="{SPREADSHEET}"><si><t>{"x" * xlsx.MAX_TEXT}</t></si></sst>'
+    row = "".join('<c t="s"><v>0</v></c>' for _ in range(60))
+    rows = "".join(f'<row r="{n}">{row}</row>' for n in range(1, 201))
+    sheet = f'<worksheet xmlns="{SPREADSHEET}"><sheetData>{rows}</sheetData></worksheet>'
+    assert _refusal(_package(sheet, shared=shared)).startswith(
+        "Ce classeur XLSX est trop volumineux"
+    )

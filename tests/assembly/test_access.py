@@ -320,3 +320,12 @@ def test_huge_vote_counts_are_refused_in_french_and_nothing_is_written(
     assert not GroupVote.objects.filter(report=report).exists()
     assert not Deliberation.objects.filter(report=report).exists()
     assert AuditEvent.objects.count() == audits
+
+
+def test_a_sitting_with_no_convention_to_make_says_so(client_for, sitting):
+    client = client_for("agent")
+    response = client.post(f"/seances/{sitting.pk}/conventions/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/seances/{sitting.pk}/"
+    assert "Aucune opération votée à cette séance n&#x27;attend sa convention" in (
+        response.content.decode()
+    )

@@ -197,7 +197,11 @@ def test_a_commission_permanente_votes_a_report_of_ten_operations(page, ten_oper
     # The agent generates the ten conventions of the sitting in one batch.
     sign_in(page, "test-agent")
     page.goto(sitting_url)
-    expect(page.get_by_text("10 opérations votées à cette séance.")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "10 opérations votées à cette séance, dont 10 en attente de sa convention."
+        )
+    ).to_be_visible()
     page.get_by_role("button", name="Générer les conventions de la séance").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Conventions")
     sign_out(page)

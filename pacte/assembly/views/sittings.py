@@ -112,6 +112,7 @@ def sitting_detail(request, pk: int):
             "can_write_reports": policy.allows(user, "report", "create"),
             "can_batch": policy.allows(user, "batch", "create"),
             "voted_total": selectors.sitting_voted_total(user=user, sitting=sitting),
+            "voted_waiting": selectors.sitting_voted_operations(user=user, sitting=sitting).count(),
             "times_form": forms.SittingTimesForm(instance=sitting, auto_id="heures-%s"),
         },
     )
@@ -162,6 +163,13 @@ def sitting_agreements(request, pk: int):
     """Generate, in one batch, the conventions of the operations the sitting voted."""
     sitting = selectors.sitting_row(user=request.user, pk=pk)
     operations = selectors.sitting_voted_operations(user=request.user, sitting=sitting)
+    if not operations.exists():
+        messages.info(
+            request,
+            "Aucune opération votée à cette séance n'attend sa convention : elles sont signées "
+            "ou plus loin.",
+        )
+        return redirect("assembly:sitting_detail", pk=pk)
     try:
         batch = batch_start(
             actor=request.user,

@@ -23,8 +23,10 @@ from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.signers import constants as signer_constants
 from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
@@ -281,6 +283,17 @@ def _stamp_style() -> TextStampStyle:
     )
 
 
+class _PdfA2Signer(signers.PdfSigner):
+    """A PDF/A-2 document is PDF 1.7 and stays so once signed: its signatures declare the ETSI
+    extension of PAdES only. pyHanko would declare ISO 32002 for an elliptic-curve key and move
+    the file to PDF 2.0, which PDF/A-2 does not allow; PDF 1.7 readers verify such signatures."""
+
+    def register_extensions(self, pdf_out: BasePdfFileWriter, *, md_algorithm: str) -> None:
+        pdf_out.ensure_output_version(version=(1, 7))
+        if pdf_out.output_version < (2, 0):
+            pdf_out.register_extension(signer_constants.ESIC_EXTENSION_1)
+
+
 def sign_pdf(
     pdf: bytes,
     *,
@@ -314,9 +327,7 @@ def sign_pdf(
         validation_context=_validation_context(ca),
     )
     try:
-        output = signers.PdfSigner(
-            meta, signer=signer, timestamper=timestamper(), **visible
-        ).sign_pdf(
+        output = _PdfA2Signer(meta, signer=signer, timestamper=timestamper(), **visible).sign_pdf(
             writer,
             appearance_text_params=(
                 {"text": "\n".join(appearance.lines)} if appearance is not None else None

@@ -124,3 +124,16 @@ def test_without_room_kept_the_signature_is_invisible(signed):
     rect = [float(v) for v in _signature_widgets(pdf)["Signature1"]["/Rect"]]
     assert rect[2] - rect[0] == 0 and rect[3] - rect[1] == 0
     assert signing.verify_pdf(pdf).signatures[0].intact
+
+
+def test_a_signed_pdfa_document_stays_pdf_1_7(signed):
+    """PDF/A-2 is PDF 1.7: no signature moves the file to PDF 2.0 (as declaring ISO 32002 for
+    an elliptic-curve key would)."""
+    pdf = current_file(signed)
+    reader = PdfFileReader(io.BytesIO(pdf))
+    assert str(reader.root.get("/Version", "/1.7")) in {"/1.7", "1.7"}
+    extensions = reader.root.get("/Extensions", {})
+    assert "/ISO_" not in extensions
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout
+    assert re.search(rb"PDF version:\s+1\.7\n", info), info
+    assert signing.verify_pdf(pdf).ok

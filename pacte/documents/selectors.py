@@ -84,6 +84,13 @@ class DocumentVerdict:
     awaited: list[str] = field(default_factory=list)
 
     @property
+    def awaited_text(self) -> str:
+        """« du partenaire, puis du Département »: whose signatures are still awaited."""
+        return ", puis ".join(
+            "du partenaire" if who == "le partenaire" else "du Département" for who in self.awaited
+        )
+
+    @property
     def unsigned(self) -> bool:
         """Not signed yet: nothing to verify, and nothing wrong."""
         return not self.recorded and not self.missing and self.hash_matches

@@ -11,9 +11,10 @@ DATABASE … TEMPLATE), dropped afterwards.
 
 The rows are drawn, with a fixed seed, from the partners of the demo's history file (the 20
 intercommunalités and 14 communes of the Pas-de-Calais, by their SIRET) with vote dates over
-the 2019-2022 generation. Each import runs in a fresh process: wall time (with the check and
-the writing as the command reports them) and the peak resident memory of that process
-(ru_maxrss, from wait4).
+the 2019-2022 generation. With `--already N`, N other rows are imported first, unmeasured, so
+that the measured import checks its rows against a generation that already holds them. Each
+import runs in a fresh process: wall time (with the check and the writing as the command
+reports them) and the peak resident memory of that process (ru_maxrss, from wait4).
 """
 
 import argparse
@@ -277,6 +278,12 @@ def main():
         choices=["csv", "xlsx", "xlsx-openpyxl"],
     )
     parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--already",
+        type=int,
+        default=0,
+        help="lignes importées d'abord (non mesurées) : la génération en tient déjà autant",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pacte-bench-history-"))
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.demo", DEBUG="0")
@@ -297,6 +304,10 @@ def main():
                 env["DATABASE_URL"] = f"sqlite:///{database}"
             tag = f"{kind[:4]}{int(time.time()) % 100_000}"
             path = work / f"historique.{kind.split('-')[0]}"
+            if args.already:
+                write_file(path, args.already, f"avant-{tag}", "csv")
+                before = run_import(path, env, args.already)
+                print(f"Déjà dans la génération : {before['result']}")
             started = time.perf_counter()
             write_file(path, args.rows, tag, kind)
             made = time.perf_counter() - started

@@ -3,6 +3,7 @@ the generation. Every error is reported, by line and column; the rows are kept o
 found."""
 
 import datetime
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,8 +64,29 @@ class ParsedRow:
     source: dict = field(default_factory=dict)
 
     @property
-    def duplicate_key(self) -> tuple:
-        return (self.partner.key, self.title.casefold(), self.voted_on)
+    def duplicate_key(self) -> bytes:
+        return duplicate_key(self.partner.key, self.title, self.voted_on)
+
+
+def duplicate_key(partner_key: str, title: str, voted_on: datetime.date) -> bytes:
+    """What makes two operations the same (partner, title regardless of case, vote date), as
+    16 bytes: the keys of a file's rows and of the generation's operations — hundreds of
+    thousands — are held in memory as digests, not as titles."""
+    text = f"{partner_key}\x1f{title.casefold()}\x1f{voted_on.isoformat()}"
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def generation_keys(generation: Generation) -> dict[bytes, str]:
+    """The operations of the generation, by duplicate key: their references."""
+    rows = (
+        Operation.objects.filter(contract__generation=generation)
+        .values_list("contract__partner_id", "title", "voted_on", "reference")
+        .iterator(chunk_size=5000)
+    )
+    return {
+        duplicate_key(f"partner:{partner_id}", title, voted_on): reference
+        for partner_id, title, voted_on, reference in rows
+    }
 
 
 @dataclass
@@ -130,13 +152,8 @@ class RowChecker:
         self.partner_refs: dict[str, PartnerRef | CellError] = {}
         self.epcis = dict(Epci.objects.values_list("siren", "pk"))
         self.communes = dict(Commune.objects.values_list("insee_code", "pk"))
-        self.existing = {
-            (f"partner:{partner_id}", title.casefold(), voted_on): reference
-            for partner_id, title, voted_on, reference in Operation.objects.filter(
-                contract__generation=generation
-            ).values_list("contract__partner_id", "title", "voted_on", "reference")
-        }
-        self.seen: dict[tuple, int] = {}
+        self.existing = generation_keys(generation)
+        self.seen: dict[bytes, int] = {}
         # The SIRENs of the partners the rows create (a few: intercommunalités, communes).
         self.new_sirens: set[str] = set()
 

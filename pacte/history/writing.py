@@ -16,7 +16,7 @@ from pacte.operations.services import operations_insert
 from pacte.operations.workflows import OPERATION_WORKFLOW, RECORD_HISTORY
 from pacte.territory.models import Commune, Epci
 
-from .checking import ParsedRow, PartnerRef
+from .checking import ParsedRow, PartnerRef, generation_keys
 from .models import HistoryImport, ImportedOperation
 from .spool import Spool
 
@@ -28,7 +28,7 @@ BATCH = 1000
 
 def _claim_generation(
     generation: Generation, new_sirens: frozenset[str]
-) -> tuple[dict[str, int], dict[tuple, str]]:
+) -> tuple[dict[str, int], dict[bytes, str]]:
     """Imports into a generation write one at a time (a row lock on the generation, held until
     the write commits), and each looks again, under that lock, at what an import finished in
     the meantime wrote: the same file sent twice at the same moment is written once, the
@@ -36,17 +36,11 @@ def _claim_generation(
     and the operations of the generation, by duplicate key."""
     Generation.objects.select_for_update().get(pk=generation.pk)
     created = dict(Partner.objects.filter(siren__in=new_sirens).values_list("siren", "pk"))
-    existing = {
-        (f"partner:{partner_id}", title.casefold(), voted_on): reference
-        for partner_id, title, voted_on, reference in Operation.objects.filter(
-            contract__generation=generation
-        ).values_list("contract__partner_id", "title", "voted_on", "reference")
-    }
-    return created, existing
+    return created, generation_keys(generation)
 
 
 def _written_meanwhile(
-    rows: list[ParsedRow], created: dict[str, int], existing: dict[tuple, str]
+    rows: list[ParsedRow], created: dict[str, int], existing: dict[bytes, str]
 ) -> list[str]:
     """The rows of a batch that an import finished in the meantime wrote."""
     found = []

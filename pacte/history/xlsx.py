@@ -13,6 +13,7 @@ import datetime
 import gc
 import itertools
 import posixpath
+import re
 import zipfile
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -111,9 +112,23 @@ def _text(element: Element) -> str:
         elif child.tag in RUN:
             parts.extend(t.text or "" for t in child if t.tag in TEXT)
     text = "".join(parts)
+    if "_x" in text:
+        text = ESCAPED.sub(_unescaped, text)
     if len(text) > MAX_TEXT:
         raise TextTooLong
     return text
+
+
+# A character the XML of a workbook cannot hold directly (a carriage return, a control
+# character) is written `_xHHHH_`, its code in hexadecimal; `_x005F_` is the underscore, so
+# that a text holding `_x000D_` itself reads back as written (ECMA-376, part 1, 22.9.2.19).
+ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescaped(match: re.Match) -> str:
+    code = int(match.group(1), 16)
+    # Half a surrogate pair is no character: kept as written.
+    return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:

@@ -241,6 +241,22 @@ def test_a_number_that_is_not_one_is_kept_for_the_rows_check():
     assert list(xlsx.rows(io.BytesIO(_package(sheet)), 61)) == [(1, ["douze", 12])]
 
 
+def test_characters_escaped_by_the_spreadsheet_are_read_back():
+    """Excel writes a carriage return `_x000D_` and a written `_x000D_` as `_x005F_x000D_`."""
+    shared = (
+        f'<sst xmlns="{SPREADSHEET}"><si><t>Ligne 1_x000D_\nLigne 2</t></si>'
+        "<si><t>code _x005F_x000D_ gardé</t></si><si><t>moiti\u00e9 _xD800_ de paire</t></si></sst>"
+    )
+    sheet = (
+        f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+        '<c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="inlineStr">'
+        "<is><t>tab_x0009_ici</t></is></c></row></sheetData></worksheet>"
+    )
+    assert list(xlsx.rows(io.BytesIO(_package(sheet, shared=shared)), 61)) == [
+        (1, ["Ligne 1\r\nLigne 2", "code _x000D_ gardé", "moitié _xD800_ de paire", "tab\tici"])
+    ]
+
+
 def test_a_text_longer_than_a_cell_is_refused():
     shared = f'<sst xmlns="{SPREADSHEET}"><si><t>{"x" * (xlsx.MAX_TEXT + 1)}</t></si></sst>'
     sheet = (

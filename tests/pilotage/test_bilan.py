@@ -1,4 +1,5 @@
 import csv
+import html
 import io
 import re
 from collections import defaultdict
@@ -188,6 +189,20 @@ def test_pdf_is_a_typst_document_with_the_sentence(imported, previous, client_fo
     assert "plus de 100 opérations" in text
     assert "Communauté urbaine d'Arras" in text
     assert len(reader.pages) >= 4
+
+
+def test_pdf_refused_in_french_when_a_name_cannot_be_printed(imported, previous, client_for):
+    from pacte.contracts.models import Partner
+
+    Partner.objects.filter(name="Communauté urbaine d'Arras").update(
+        name="Communauté urbaine d'Arras 漢"
+    )
+    client = client_for("admin")
+    response = client.get(f"/pilotage/bilans/{previous.pk}/bilan.pdf", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain == [(f"/pilotage/bilans/{previous.pk}/", 302)]
+    page = html.unescape(response.content.decode())
+    assert "le caractère « 漢 » d'un texte saisi n'existe pas dans ses polices" in page
 
 
 @pytest.mark.parametrize("role", ["admin", "agent", "assembly", "finance", "elected"])

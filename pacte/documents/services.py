@@ -334,12 +334,20 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
             location = partner.commune.name
     now = timezone.now()
     field = next((f for f in document.signature_fields if f.get("signer") == step.signer), None)
+    # Under the Président's name printed in the block, a delegate signs « pour le Président
+    # et par délégation » (the arrêté is in the signature's reason and on the check page).
+    on_behalf = (
+        "Pour le Président et par délégation,"
+        if step.signer == SignatureStep.Signer.DEPARTMENT and right.delegation
+        else ""
+    )
     appearance = (
         signing.Appearance.in_field(
             field,
             signed_by=right.name,
-            quality=right.capacity,
+            quality=right.quality if on_behalf else right.capacity,
             at=f"{format_date(now)} à {format_time(timezone.localtime(now))}",
+            on_behalf=on_behalf,
         )
         if field is not None
         else None

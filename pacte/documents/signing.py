@@ -230,11 +230,15 @@ class Appearance:
     height: float
 
     @classmethod
-    def in_field(cls, field: dict, *, signed_by: str, quality: str, at: str) -> "Appearance":
+    def in_field(
+        cls, field: dict, *, signed_by: str, quality: str, at: str, on_behalf: str = ""
+    ) -> "Appearance":
         """« Signé électroniquement par / Mme X / her quality (wrapped) / le 30/11/2026 à
-        15 h 04 » in the space `field` (as `rendering.signature_fields` gives it)."""
+        15 h 04 » in the space `field` (as `rendering.signature_fields` gives it); a delegate
+        signs « Pour le Président et par délégation, / signé électroniquement par / … »."""
         lines = (
-            "Signé électroniquement par",
+            *([on_behalf, "signé électroniquement par"] if on_behalf else []),
+            *([] if on_behalf else ["Signé électroniquement par"]),
             signed_by,
             *textwrap.wrap(quality, APPEARANCE_LINE),
             f"le {at}",

@@ -100,14 +100,23 @@ def test_the_appearance_names_the_signer_and_embeds_its_font(signed):
     widgets = _signature_widgets(current_file(signed))
     department = widgets["Signature2"]["/AP"]["/N"].get_object()
     lines = _shown_texts(department.data)
-    assert lines[:2] == ["Signé électroniquement par", "Mme Diane DÉLÉGATAIRE"]
-    assert "par délégation" in " ".join(lines)
+    # The block prints the Président's name: his delegate signs for him, by delegation.
+    assert lines[:3] == [
+        "Pour le Président et par délégation,",
+        "signé électroniquement par",
+        "Mme Diane DÉLÉGATAIRE",
+    ]
+    assert lines[3] == signed.signatures.get(order=2).signed_as.split(", ")[1]
     assert re.fullmatch(r"le \d\d/\d\d/\d{4} à \d{1,2} h \d\d", lines[-1]), lines
     font = department["/Resources"]["/Font"]["/F1"].get_object()
     descendant = font["/DescendantFonts"][0].get_object()
     assert "/FontFile2" in descendant["/FontDescriptor"].get_object()  # embedded (PDF/A)
     partner = widgets["Signature1"]["/AP"]["/N"].get_object()
-    assert _shown_texts(partner.data)[1] == signed.signatures.get(order=1).signed_as.split(",")[0]
+    partner_lines = _shown_texts(partner.data)
+    assert partner_lines[:2] == [
+        "Signé électroniquement par",
+        signed.signatures.get(order=1).signed_as.split(",")[0],
+    ]
 
 
 def test_without_room_kept_the_signature_is_invisible(signed):

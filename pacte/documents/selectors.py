@@ -69,6 +69,19 @@ def signed_step(document: Document) -> SignatureStep | None:
     )
 
 
+def download_name(document: Document) -> str:
+    """The file name of the document's current signed file: « …-signe.pdf » once every
+    signature is recorded, « …-signature-1-sur-2.pdf » on the way."""
+    steps = list(document.signatures.all())
+    done = sum(1 for s in steps if s.done)
+    stem = document.filename[:-4]
+    return (
+        f"{stem}-signe.pdf"
+        if done == len(steps)
+        else f"{stem}-signature-{done}-sur-{len(steps)}.pdf"
+    )
+
+
 @dataclass
 class DocumentVerdict:
     """What « Vérifier les signatures » tells: each signature as checked, whether anything

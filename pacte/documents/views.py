@@ -39,7 +39,8 @@ def document_download(request, pk: int, document_pk: int):
     document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
     signed = selectors.signed_step(document)
     if signed and request.GET.get("original") != "1":
-        stored, sha256, name = signed.file, signed.sha256, f"{document.filename[:-4]}-signe.pdf"
+        stored, sha256 = signed.file, signed.sha256
+        name = selectors.download_name(document)
     else:
         stored, sha256, name = document.file, document.sha256, document.filename
     return files.serve(request, stored, sha256, filename=name, content_type=document.content_type)

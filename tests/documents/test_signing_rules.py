@@ -147,10 +147,15 @@ def test_the_verification_tells_unsigned_half_signed_and_signed_apart(
     assert "Document intègre." in page
     assert "le document attend encore la signature du Département." in page
     assert "1 — le partenaire" in page
+    download = f"/documents/{voted.pk}/{document.pk}/"
+    stem = document.filename[:-4]
+    half = agent.get(download)["Content-Disposition"]
+    assert f"{stem}-signature-1-sur-2.pdf" in half  # not yet « signé »
     services.document_sign(actor=users["test-agent"], document=document)
     page = agent.get(url).content.decode()
     assert "Document intègre." in page and "attend encore" not in page
     assert "2 — le département" in page
+    assert f"{stem}-signe.pdf" in agent.get(download)["Content-Disposition"]
 
 
 def test_without_a_delegation_only_the_president_signs_for_the_department(users):

@@ -153,10 +153,26 @@ class BatchForm(forms.Form):
         ("assign", "Confier à"),
         ("export", "Exporter la sélection (CSV)"),
     ]
-    action = forms.ChoiceField(label="Action groupée", choices=ACTIONS)
-    assignee = IdChoiceField(label="Instructeur", queryset=None, required=False)
+    # The messages name no value sent: a forged one (a NUL byte, a kilobyte) is not echoed.
+    action = forms.ChoiceField(
+        label="Action groupée",
+        choices=ACTIONS,
+        error_messages={"invalid_choice": "Choisissez une action de la liste."},
+    )
+    assignee = IdChoiceField(
+        label="Instructeur",
+        queryset=None,
+        required=False,
+        error_messages={"invalid_choice": "Choisissez un instructeur de la liste."},
+    )
     ids = forms.TypedMultipleChoiceField(
-        coerce=int, choices=[], required=True, error_messages={"required": "Cochez des opérations."}
+        coerce=int,
+        choices=[],
+        required=True,
+        error_messages={
+            "required": "Cochez des opérations.",
+            "invalid_choice": "Cochez des opérations de la liste affichée.",
+        },
     )
 
     def __init__(self, *args, agents, ids, **kwargs):

@@ -181,6 +181,20 @@ def test_batch_actions_from_the_list(client_for, lens_contract, users):
     )
 
 
+def test_a_forged_batch_is_refused_without_echoing_what_was_sent(client_for, lens_contract, users):
+    operation = make_operation(lens_contract, users["test-partner"], title="Projet")
+    response = client_for("agent").post(
+        "/operations/lot/",
+        {"action": "\x00" + "x" * 2000, "ids": [f"{operation.pk}\x00", "9" * 30]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Choisissez une action de la liste." in page
+    assert "Cochez des opérations de la liste affichée." in page
+    assert "\x00" not in page and "x" * 50 not in page and "9" * 30 not in page
+
+
 def test_operations_list_queries_do_not_grow_with_rows(client_for, lens_contract, users):
     client = client_for("agent")
     make_operation(lens_contract, users["test-partner"], title="Premier")

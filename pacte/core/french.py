@@ -6,6 +6,7 @@ spaces before « ; : ! ? » and inside quotes)."""
 import datetime
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import TypeAlias, TypeVar, cast
 
@@ -269,19 +270,33 @@ FRENCH_SPACES = [
 def french_spacing(value: _T) -> _T:
     """No line starts with « ; », « : », « » » or « … », nor ends with « « »: the spaces before
     them become no-break spaces, in every string of the data."""
+    return _each_string(value, _spaced)
+
+
+def curly_apostrophes(value: _T) -> _T:
+    """Every apostrophe of the data typographic (« l’opération », « d’Arras »): a text mixing
+    what is typed or imported with what the templates write reads with one kind."""
+    return _each_string(value, lambda text: text.replace("'", "’"))
+
+
+def _each_string(value: _T, change: Callable[[str], str]) -> _T:
     # The data keeps its shape: a string stays a string, a list a list, a dict a dict.
-    return cast(_T, _spaced(value))
+    return cast(_T, _changed(value, change))
 
 
-def _spaced(value: object) -> object:
+def _changed(value: object, change: Callable[[str], str]) -> object:
     if isinstance(value, str):
-        for pattern, replacement in FRENCH_SPACES:
-            value = pattern.sub(replacement, value)
-        return value
+        return change(value)
     if isinstance(value, list):
-        return [_spaced(v) for v in value]
+        return [_changed(v, change) for v in value]
     if isinstance(value, dict):
-        return {k: _spaced(v) for k, v in value.items()}
+        return {k: _changed(v, change) for k, v in value.items()}
+    return value
+
+
+def _spaced(value: str) -> str:
+    for pattern, replacement in FRENCH_SPACES:
+        value = pattern.sub(replacement, value)
     return value
 
 

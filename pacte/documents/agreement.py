@@ -8,7 +8,7 @@ holding `*`, `#` or `_` prints as typed."""
 
 from typing import Any, Literal, TypedDict
 
-from pacte.core.french import french_spacing
+from pacte.core.french import curly_apostrophes, french_spacing
 
 
 class Run(TypedDict):
@@ -221,4 +221,4 @@ def agreement_text(facts: dict[str, Any]) -> AgreementText:
             },
         ],
     }
-    return french_spacing(text)
+    return french_spacing(curly_apostrophes(text))

@@ -175,6 +175,11 @@ def test_the_docx_and_the_pdf_carry_the_same_text(voted, users):
     ]
     assert "135\u202f000,00\xa0€" in docx_bold
 
+    # One kind of apostrophe, whether the words come from the template or the records.
+    assert "'" not in docx_text and "'" not in pdf_text
+    assert "d’Innovation" in docx_text and "l’opération" in pdf_text
+    assert "Communauté d’agglomération" in docx_text  # typed with a straight one
+
 
 def test_a_title_made_of_markup_prints_as_typed(voted, users):
     pdf_document, docx_document = generate_both(voted, users)

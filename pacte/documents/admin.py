@@ -5,7 +5,16 @@ from .models import Signatory
 
 @admin.register(Signatory)
 class SignatoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "quality", "side", "partner", "delegation", "starts_on", "ends_on"]
+    list_display = [
+        "name",
+        "quality",
+        "side",
+        "partner",
+        "delegation",
+        "max_amount",
+        "starts_on",
+        "ends_on",
+    ]
     list_filter = ["side"]
     search_fields = ["name", "quality", "delegation", "user__username"]
     autocomplete_fields = ["partner"]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from pacte.core.models import SupervisedWork
+from pacte.core.money import MoneyField
 
 
 class Document(models.Model):
@@ -146,6 +147,13 @@ class Signatory(models.Model):
         max_length=200,
         default="Conventions de subvention du Fonds d'Innovation Territorial",
     )
+    max_amount = MoneyField(
+        "subvention au plus (€)",
+        null=True,
+        blank=True,
+        help_text="Pour une délégation limitée aux conventions dont la subvention votée ne "
+        "dépasse pas ce montant ; vide : sans limite de montant.",
+    )
 
     class Meta:
         verbose_name = "signataire"
@@ -198,7 +206,18 @@ class Signatory(models.Model):
             raise ValidationError(
                 {"user": "Un utilisateur d'un partenaire ne signe pas pour le Département."}
             )
-        elif not self.delegation.strip() and "président" not in self.quality.lower():
+        if self.max_amount is not None and not self.delegation.strip():
+            raise ValidationError(
+                {
+                    "max_amount": "Une limite de montant est celle d'une délégation : "
+                    "indiquez l'arrêté qui la fixe, ou laissez le montant vide."
+                }
+            )
+        if (
+            self.side == self.Side.DEPARTMENT
+            and not self.delegation.strip()
+            and "président" not in self.quality.lower()
+        ):
             raise ValidationError(
                 {
                     "delegation": "Sans arrêté de délégation, seul le Président du Conseil "

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from pacte.core import files, policy, supervision
 from pacte.core.audit import audit
-from pacte.core.french import format_date, format_time
+from pacte.core.french import format_date, format_money, format_time
 from pacte.core.models import User
 from pacte.operations.models import Operation
 from pacte.operations.workflows import OPERATION_WORKFLOW, SIGN_AGREEMENT
@@ -277,7 +277,8 @@ def signing_refusal(actor: policy.Viewer, document: Document, step: SignatureSte
     if step.signer == SignatureStep.Signer.PARTNER and not for_partner:
         return "C'est au tour du partenaire de signer."
     partner_id = document.operation.contract.partner_id if document.operation else None
-    if active_signatory(actor, step.signer, partner_id) is None:
+    right = active_signatory(actor, step.signer, partner_id)
+    if right is None:
         if step.signer == SignatureStep.Signer.DEPARTMENT:
             return (
                 "Vous ne détenez pas de délégation de signature en cours : le Département "
@@ -286,7 +287,21 @@ def signing_refusal(actor: policy.Viewer, document: Document, step: SignatureSte
         return (
             "Seul le représentant légal du partenaire, enregistré comme signataire, signe pour lui."
         )
-    return ""
+    return _beyond_delegation(right, document)
+
+
+def _beyond_delegation(right: Signatory, document: Document) -> str:
+    """Why a delegation limited in amount does not cover the document's subsidy ("" when it
+    does)."""
+    granted = document.operation.granted_amount if document.operation else None
+    if right.max_amount is None or granted is None or granted <= right.max_amount:
+        return ""
+    return (
+        f"Votre délégation ({right.delegation}) couvre les conventions dont la subvention ne "
+        f"dépasse pas {format_money(right.max_amount)} ; celle-ci porte sur "
+        f"{format_money(granted)} : elle est signée par le Président ou par un délégataire "
+        "dont la délégation la couvre."
+    )
 
 
 def current_file(document: Document) -> bytes:

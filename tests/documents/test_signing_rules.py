@@ -5,6 +5,7 @@ document."""
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from asn1crypto import x509 as asn1_x509
@@ -175,6 +176,42 @@ def test_without_a_delegation_only_the_president_signs_for_the_department(users)
     ]
     right.quality = "Président du Conseil départemental"
     right.full_clean()  # the Président signs by his office
+
+
+def test_a_delegation_limited_in_amount_does_not_sign_beyond_it(voted, users, client_for):  # noqa: F811
+    document = _opened(voted, users)
+    services.document_sign(actor=users["test-partner"], document=document)
+    right = Signatory.objects.get(user=users["test-agent"], side=Signatory.Side.DEPARTMENT)
+    right.max_amount = Decimal("100000.00")
+    right.full_clean()
+    right.save()
+    with pytest.raises(PermissionDenied) as refused:
+        services.document_sign(actor=users["test-agent"], document=document)
+    assert (
+        "couvre les conventions dont la subvention ne dépasse pas 100\u202f000,00\xa0€ ; "
+        "celle-ci porte sur 135\u202f000,00\xa0€"
+    ) in str(refused.value)
+    assert document.signatures.filter(signed_at__isnull=False).count() == 1  # nothing written
+    page = client_for("agent").get(f"/documents/{voted.pk}/{document.pk}/signer/")
+    assert "dépasse pas 100\u202f000,00\xa0€" in page.content.decode()
+    right.max_amount = Decimal("135000.00")
+    right.save()
+    services.document_sign(actor=users["test-agent"], document=document)
+    assert document.signatures.filter(signed_at__isnull=False).count() == 2
+
+
+def test_an_amount_limit_is_that_of_a_delegation(users):
+    right = Signatory(
+        user=users["test-agent"],
+        side=Signatory.Side.DEPARTMENT,
+        name="M. Jean-Claude LEROY",
+        quality="Président du Conseil départemental",
+        max_amount=Decimal("1000.00"),
+        starts_on=datetime.date(2023, 1, 2),
+    )
+    with pytest.raises(ValidationError) as refused:
+        right.full_clean()
+    assert "max_amount" in refused.value.message_dict
 
 
 def test_the_sign_page_shows_the_file_to_sign_and_the_delegation(voted, users, client_for):  # noqa: F811

@@ -6,16 +6,17 @@ say the same thing; the text is kept in the document's data with the facts it wa
 Every string is plain text, never markup: a template inserts it as a string, so that a title
 holding `*`, `#` or `_` prints as typed."""
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from pacte.core.french import curly_apostrophes, french_spacing
 
 
 class Run(TypedDict):
-    """A piece of a paragraph, set in bold or not."""
+    """A piece of a paragraph, set in bold or not; a proper name is never hyphenated."""
 
     text: str
     bold: bool
+    name: NotRequired[bool]
 
 
 class Paragraph(TypedDict):
@@ -70,6 +71,11 @@ def bold(text: str) -> Run:
     return {"text": text, "bold": True}
 
 
+def proper_name(text: str) -> Run:
+    """A name (a person's, a partner's): cut at no line end, « Gon-calves » reads wrong."""
+    return {"text": text, "bold": False, "name": True}
+
+
 def paragraph(*runs: Run | str) -> Paragraph:
     return {"kind": "paragraph", "runs": [plain(r) if isinstance(r, str) else r for r in runs]}
 
@@ -104,15 +110,17 @@ def agreement_text(facts: dict[str, Any]) -> AgreementText:
         "parties": [
             paragraph(bold("Entre")),
             paragraph(
-                f"le Département du Pas-de-Calais, représenté par {d['department_signatory']}, "
-                f"dûment habilité par la délibération n°{d['deliberation']} du "
-                f"{d['vote_date_words']}, ci-après « le Département »,"
+                "le Département du Pas-de-Calais, représenté par ",
+                proper_name(d["department_signatory"]),
+                f", dûment habilité par la délibération n°{d['deliberation']} du "
+                f"{d['vote_date_words']}, ci-après « le Département »,",
             ),
             paragraph(bold("et")),
             paragraph(
-                f"{d['partner']}, {d['partner_ids']}, {d.get('partner_represented', 'représenté')} "
-                f"par {d['partner_signatory']}, "
-                "ci-après « le bénéficiaire »."
+                proper_name(d["partner"]),
+                f", {d['partner_ids']}, {d.get('partner_represented', 'représenté')} par ",
+                proper_name(d["partner_signatory"]),
+                ", ci-après « le bénéficiaire ».",
             ),
         ],
         "visas": [

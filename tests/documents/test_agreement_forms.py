@@ -253,3 +253,17 @@ def test_the_docx_is_dated_by_the_document_date_as_the_pdf(voted, users):
     document = services.agreement_docx_generate(actor=users["test-agent"], operation=voted)
     created = docx.Document(io.BytesIO(file_bytes(document.file))).core_properties.created
     assert before <= created <= document.generated_at
+
+
+@pytest.mark.parametrize("prefix", ["M. ", "Madame "])  # « Madame » cut them before
+def test_names_are_not_cut_at_a_line_end(voted, users, prefix):
+    long_name = f"{prefix}Clémentine Vandenbrouckeghemmerlynckaert"
+    document = services.agreement_generate(
+        actor=users["test-agent"],
+        operation=voted,
+        partner_signatory=f"{long_name}, Présidente de la communauté d’agglomération",
+        department_signatory=f"{prefix}Christophe Schwarzenbergermeyerhoff, Président",
+    )
+    text = text_of(file_bytes(document.file))
+    assert "Vandenbrouckeghemmerlynckaert" in text
+    assert "Schwarzenbergermeyerhoff" in text

@@ -28,6 +28,8 @@ urlpatterns = [
         name="logout",
     ),
     path("compte/", core_views.account, name="account"),
+    path("sante/", core_views.health_page, name="health"),
+    path("sante/web/", core_views.web_health_page, name="web_health"),
     path("compte/jetons/", core_views.token_create, name="token_create"),
     path("compte/jetons/<id:pk>/revoquer/", core_views.token_revoke, name="token_revoke"),
     path("territoire/", include("pacte.territory.urls")),

@@ -190,6 +190,7 @@ KINDS = {
         Kind("opendata", "données ouvertes"),
         Kind("account", "compte et jetons d'API", user_path="user"),
         Kind("session", "connexion"),
+        Kind("health", "état de service"),
         Kind("user", "utilisateur"),
     ]
 }
@@ -398,6 +399,7 @@ POLICY: dict[tuple[str, str], Rule] = {
             ("change", SIGNED_IN, "créer ou révoquer ses jetons d'API"),
         ),
         *_rules("session", ("login", PUBLIC, "se connecter"), ("logout", PUBLIC, "se déconnecter")),
+        *_rules("health", ("read", PUBLIC, "consulter l'état de service (supervision)")),
         *_rules("user", ("read", ADMINISTER), ("change", ADMINISTER, "gérer les comptes")),
     ]
 }

@@ -3,11 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 
-from . import policy
+from . import health, policy
 from .forms import ApiTokenForm
 from .models import User
 from .selectors import api_token_get, api_token_list
@@ -101,3 +101,21 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         with transaction.atomic():
             return super().form_valid(form)
+
+
+def _health_response(state: health.Health) -> JsonResponse:
+    response = JsonResponse(state.as_dict(), status=200 if state.ok else 503)
+    add_never_cache_headers(response)
+    return response
+
+
+@policy.page(get="health.read")
+def health_page(request: HttpRequest) -> JsonResponse:
+    """Every check, for monitoring: 200 when all are ok, 503 otherwise."""
+    return _health_response(health.health())
+
+
+@policy.page(get="health.read")
+def web_health_page(request: HttpRequest) -> JsonResponse:
+    """A web process's fitness to serve, for the load balancer: its database answers."""
+    return _health_response(health.web_health())

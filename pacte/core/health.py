@@ -1,0 +1,151 @@
+"""Pacte's state of health, as a load balancer and a monitoring system poll it (`/sante/`).
+
+Four checks, each « ok » or not with its figures:
+- **the database** answers a query (and how long it took);
+- **the background worker** is alive: at least one `pacte_worker` gave a sign of life within
+  PACTE_TASK_STALE_SECONDS;
+- **the queue** of background tasks does not lag: the oldest task waiting to run has been due
+  for less than PACTE_HEALTH_QUEUE_MAX_WAIT seconds (mails waiting for a retry are counted apart);
+- **the disk** that holds the documents keeps PACTE_HEALTH_MIN_FREE_MB free.
+
+`web_health` is the part a load balancer needs to know whether a web process can serve: its
+database. `health` is the whole, for monitoring."""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.utils import timezone
+
+from . import staleness
+from .models import OutgoingMail, WorkerProcess
+
+QUEUE_MAX_WAIT_DEFAULT = 600  # seconds
+MIN_FREE_MB_DEFAULT = 1024
+
+
+@dataclass
+class Check:
+    ok: bool
+    message: str
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "message": self.message, **self.figures}
+
+
+@dataclass
+class Health:
+    checks: dict[str, Check]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "statut": "ok" if self.ok else "en défaut",
+            "date": timezone.localtime().isoformat(timespec="seconds"),
+            "verifications": {name: check.as_dict() for name, check in self.checks.items()},
+        }
+
+
+def _database() -> Check:
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return Check(False, f"la base de données ne répond pas : {type(exc).__name__}.")
+    elapsed = round((time.perf_counter() - started) * 1000, 1)
+    return Check(True, "la base de données répond.", {"duree_ms": elapsed})
+
+
+def _seconds_since(moment: datetime.datetime | None, now: datetime.datetime) -> float | None:
+    return None if moment is None else round((now - moment).total_seconds(), 1)
+
+
+def _worker(now: datetime.datetime) -> Check:
+    alive = WorkerProcess.objects.filter(seen_at__gte=staleness.stale_limit(now))
+    count = alive.count()
+    last = WorkerProcess.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    figures = {"vivants": count, "dernier_signe_de_vie_s": _seconds_since(last, now)}
+    if count:
+        return Check(True, f"{count} processus de fond en vie.", figures)
+    return Check(
+        False,
+        "aucun processus de fond n'a donné signe de vie depuis "
+        f"{staleness.stale_seconds():.0f} s : lancez ou relancez `manage.py pacte_worker`.",
+        figures,
+    )
+
+
+def _queue(now: datetime.datetime) -> Check:
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.ready()
+    count = waiting.count()
+    # A task is due from its `run_after` (a task queued for later does not lag before then).
+    oldest = waiting.order_by("run_after").values_list("run_after", flat=True).first()
+    wait = _seconds_since(oldest, now)
+    mails = OutgoingMail.objects.filter(sent_at__isnull=True, abandoned_at__isnull=True).count()
+    figures = {"taches_en_attente": count, "attente_max_s": wait, "courriels_a_envoyer": mails}
+    limit = float(getattr(settings, "PACTE_HEALTH_QUEUE_MAX_WAIT", QUEUE_MAX_WAIT_DEFAULT))
+    if wait is not None and wait > limit:
+        return Check(
+            False,
+            f"la plus ancienne tâche attend depuis {wait:.0f} s (plus de {limit:.0f} s) : "
+            "le processus de fond ne suit pas.",
+            figures,
+        )
+    return Check(True, f"{count} tâche(s) en attente.", figures)
+
+
+def _disk() -> Check:
+    folder = settings.MEDIA_ROOT
+    try:
+        usage = shutil.disk_usage(folder)
+    except OSError:
+        return Check(False, "le dossier des documents est inaccessible.")
+    free_mb = usage.free // (1024 * 1024)
+    figures = {
+        "libre_mio": free_mb,
+        "libre_pourcent": round(100 * usage.free / usage.total, 1) if usage.total else 0,
+    }
+    minimum = int(getattr(settings, "PACTE_HEALTH_MIN_FREE_MB", MIN_FREE_MB_DEFAULT))
+    if free_mb < minimum:
+        return Check(
+            False,
+            f"il reste {free_mb} Mio sur le disque des documents (moins de {minimum} Mio).",
+            figures,
+        )
+    return Check(True, f"{free_mb} Mio libres sur le disque des documents.", figures)
+
+
+def web_health() -> Health:
+    """What a load balancer asks of a web process: does its database answer?"""
+    return Health({"base": _database()})
+
+
+def health() -> Health:
+    """Every check; those that read the database are skipped when it does not answer."""
+    database = _database()
+    checks = {"base": database}
+    now = timezone.now()
+    if database.ok:
+        try:
+            checks["processus_de_fond"] = _worker(now)
+            checks["file"] = _queue(now)
+        except DatabaseError as exc:
+            checks["base"] = Check(
+                False, f"la base de données a cessé de répondre : {type(exc).__name__}."
+            )
+    checks["disque"] = _disk()
+    return Health(checks)

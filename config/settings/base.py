@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from pacte.core.monitoring import init_error_reports
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("PACTE_VAR_DIR", BASE_DIR / "var"))
 
@@ -59,6 +61,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages compressed (with Django's random padding against BREACH); static files are served
+    # already compressed by WhiteNoise.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pacte.core.middleware.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -168,13 +173,23 @@ SECURE_REFERRER_POLICY = "same-origin"
 # The département Pacte serves (INSEE code); the referential import loads it by default.
 PACTE_DEPARTMENT_CODE = os.environ.get("PACTE_DEPARTMENT_CODE", "62")
 
+# Logs on the standard error: as text, or one JSON object a line (PACTE_LOG_FORMAT=json, the
+# production default) for a log collector.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "pacte.core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if os.environ.get("PACTE_LOG_FORMAT") == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# Error reports to Sentry or a compatible service, when SENTRY_DSN is set.
+init_error_reports()
 
 # Electronic signatures (PAdES). The Département's signing authority: a CA certificate and key
 # in PEM files; Pacte issues each signer's certificate from it. The demo creates a test CA under

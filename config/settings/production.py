@@ -11,6 +11,9 @@ if not os.environ.get("DATABASE_URL"):
         "(par exemple postgres://pacte@localhost/pacte ; voir docs/deploiement.md)."
     )
 
+# Logs as JSON lines for the log collector, unless asked otherwise.
+os.environ.setdefault("PACTE_LOG_FORMAT", "json")
+
 from .base import *  # noqa: E402,F403
 
 STORAGES = {

@@ -1,0 +1,45 @@
+"""`manage.py pacte_backup [archive]`: the whole installation in one archive (pacte.core.backup)."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from pacte.core.backup import BackupError, write_backup
+from pacte.core.french import format_decimal, format_integer
+
+
+class Command(BaseCommand):
+    help = (
+        "Écrit une sauvegarde cohérente de l'installation (base, fichiers, matériel de "
+        "signature, manifeste des empreintes) dans une archive .tar.gz."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "archive",
+            nargs="?",
+            help="chemin de l'archive (par défaut var/sauvegardes/pacte-AAAAMMJJ-HHMMSS.tar.gz)",
+        )
+
+    def handle(self, *args, archive=None, **options):
+        if archive:
+            target = Path(archive)
+        else:
+            folder = Path(settings.VAR_DIR) / "sauvegardes"
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / f"pacte-{timezone.localtime():%Y%m%d-%H%M%S}.tar.gz"
+        try:
+            report = write_backup(target, progress=self.stdout.write)
+        except BackupError as exc:
+            raise CommandError(exc.message) from exc
+        except KeyboardInterrupt:
+            raise CommandError("Sauvegarde interrompue : aucune archive n'a été écrite.") from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Sauvegarde écrite : {report.path} ({format_integer(report.objects)} "
+                f"enregistrements, {format_integer(report.files)} fichiers, "
+                f"{format_decimal(report.bytes / 1048576, 1)} Mio avant compression)."
+            )
+        )

@@ -1,0 +1,187 @@
+"""Backup and restore: an installation with a signed convention written to one archive, then
+restored by another process into an empty installation (its own database and folders), where
+every stored document still matches its hash; broken archives and a non-empty installation are
+refused in French with nothing written."""
+
+import hashlib
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from pacte.core.backup import stored_files
+from pacte.core.models import User
+from pacte.demo import documents as demo_documents
+from pacte.documents.models import Document, SignatureStep
+from tests.core.worker_support import database_url
+from tests.documents.test_demo_documents import delegate  # noqa: F401 — a fixture
+from tests.finance.conftest import ap, lens_contract, media_root, voted_operation  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args: str, database_url: str, var_dir: Path) -> subprocess.CompletedProcess:
+    """`manage.py …` in a new process, on the given database and var folder."""
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "PACTE_TEST_DB", "PACTE_SIGNATORIES_DIR"}
+    }
+    environment.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=database_url,
+        PACTE_VAR_DIR=str(var_dir),
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def signed(lens_contract, users, ap, delegate):  # noqa: F811
+    operation, _ = voted_operation(lens_contract, users, sign=False)
+    with demo_documents.timestamping():
+        return demo_documents.convention(
+            operation, agent=users["test-agent"], partner_user=users["test-partner"]
+        )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_backup_restores_into_an_empty_installation_with_every_document_intact(
+    signed, tmp_path, settings
+):
+    # The installation of the test: its database, its media folder; the signing authority of
+    # the tests' var folder.
+    source = tmp_path / "source"
+    (source / "test-media").parent.mkdir(parents=True)
+    (source / "test-media").symlink_to(Path(settings.MEDIA_ROOT), target_is_directory=True)
+    (source / "pki").symlink_to(Path(settings.VAR_DIR) / "pki", target_is_directory=True)
+    archive = tmp_path / "sauvegarde.tar.gz"
+    made = _manage("pacte_backup", str(archive), database_url=database_url(), var_dir=source)
+    assert made.returncode == 0, made.stderr[-3000:]
+    assert "Sauvegarde écrite" in made.stdout
+    assert oct(archive.stat().st_mode & 0o777) == "0o600"  # private keys, personal data
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        names = set(tar.getnames())
+    assert "base.jsonl" in names and any(n.startswith("pki/") for n in names)
+    for document in Document.objects.all():
+        assert f"media/{document.file.name}" in manifest["members"]
+        assert manifest["members"][f"media/{document.file.name}"]["sha256"] == document.sha256
+
+    target = tmp_path / "neuve"
+    empty = f"sqlite:///{target / 'pacte.sqlite3'}"
+    result = _manage("pacte_restore", str(archive), database_url=empty, var_dir=target)
+    assert result.returncode == 0, result.stderr[-3000:]
+    documents = sum(
+        model._default_manager.exclude(**{name: ""}).count() for model, name, _ in stored_files()
+    )
+    assert documents >= Document.objects.count() + SignatureStep.objects.exclude(file="").count()
+    assert f"{documents} documents vérifiés contre leur empreinte" in result.stdout
+
+    restored = sqlite3.connect(target / "pacte.sqlite3")
+    try:
+        rows = restored.execute("SELECT file, sha256 FROM documents_document").fetchall()
+        users = {name for (name,) in restored.execute("SELECT username FROM core_user")}
+        steps = restored.execute(
+            "SELECT count(*) FROM documents_signaturestep WHERE signed_at IS NOT NULL"
+        ).fetchone()[0]
+    finally:
+        restored.close()
+    assert users == set(User.objects.values_list("username", flat=True))
+    assert steps == 2
+    assert sorted(rows) == sorted(Document.objects.values_list("file", "sha256"))
+    for name, digest in rows:
+        content = (target / "test-media" / name).read_bytes()
+        assert hashlib.sha256(content).hexdigest() == digest
+    assert (target / "pki" / "ca-cert.pem").read_bytes() == (
+        Path(settings.VAR_DIR) / "pki" / "ca-cert.pem"
+    ).read_bytes()
+
+    # Restoring again into the now full installation is refused, and changes nothing.
+    again = _manage("pacte_restore", str(archive), database_url=empty, var_dir=target)
+    assert again.returncode != 0
+    assert "Cette installation n'est pas vide" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def _archive(tmp_path: Path, members: dict[str, bytes], manifest: dict | None = None) -> Path:
+    """An archive written by hand: its members, and a manifest (made right unless given)."""
+    from pacte.core.backup import FORMAT, migrations_state
+
+    if manifest is None:
+        manifest = {
+            "format": FORMAT,
+            "migrations": migrations_state(),
+            "members": {
+                name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+                for name, data in members.items()
+            },
+        }
+    path = tmp_path / f"main-{len(list(tmp_path.glob('main-*')))}.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in {**members, "manifest.json": json.dumps(manifest).encode()}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _refusal(path: Path) -> str:
+    with pytest.raises(CommandError) as refused:
+        call_command("pacte_restore", str(path), stdout=io.StringIO())
+    return str(refused.value)
+
+
+@pytest.mark.django_db
+def test_broken_archives_are_refused_before_anything_is_written(tmp_path, settings):
+    good = _archive(tmp_path, {"base.jsonl": b"", "media/a.pdf": b"%PDF-1.7 un"})
+    data = good.read_bytes()
+    truncated = tmp_path / "tronquee.tar.gz"
+    truncated.write_bytes(data[: len(data) // 2])
+    assert "est illisible ou tronquée" in _refusal(truncated)
+    assert "rien n'a été restauré" in _refusal(truncated)
+
+    tampered = _archive(tmp_path, {"base.jsonl": b"", "media/a.pdf": b"%PDF-1.7 deux"})
+    with tarfile.open(tampered) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+    manifest["members"]["media/a.pdf"]["sha256"] = "0" * 64
+    altered = _archive(tmp_path, {"base.jsonl": b"", "media/a.pdf": b"%PDF-1.7 deux"}, manifest)
+    message = _refusal(altered)
+    assert "ne correspond pas à son manifeste" in message
+    assert "« media/a.pdf » n'a pas l'empreinte du manifeste" in message
+
+    with tarfile.open(good) as tar:
+        right = json.load(tar.extractfile("manifest.json"))
+    older = dict(right, migrations={"core": ["0001_initial"]})
+    members = {"base.jsonl": b"", "media/a.pdf": b"%PDF-1.7 un"}
+    assert "une autre version de Pacte" in _refusal(_archive(tmp_path, members, older))
+
+    link = tmp_path / "lien.tar.gz"
+    with tarfile.open(link, "w:gz") as tar:
+        info = tarfile.TarInfo("media/../../etc/passwd")
+        info.type = tarfile.SYMTYPE
+        info.linkname = "/etc/passwd"
+        tar.addfile(info)
+    assert "n'est pas un fichier" in _refusal(link)
+    assert not (Path(settings.MEDIA_ROOT) / "a.pdf").exists()
+
+
+@pytest.mark.django_db
+def test_an_installation_in_use_is_not_overwritten(tmp_path, users):
+    archive = _archive(tmp_path, {"base.jsonl": b""})
+    assert "Cette installation n'est pas vide" in _refusal(archive)
+    assert User.objects.filter(username="test-agent").exists()

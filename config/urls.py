@@ -42,6 +42,7 @@ urlpatterns = [
     path("donnees-ouvertes/", include("pacte.pilotage.urls.opendata")),
     path("pilotage/", include("pacte.pilotage.urls.dashboards")),
     path("", include("pacte.contracts.urls")),
+    path("", include("pacte.legal.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "pacte.core",
+    "pacte.legal",
     "pacte.territory",
     "pacte.contracts",
     "pacte.operations",
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pacte.core.context_processors.pacte",
+                "pacte.legal.context_processors.identity_and_theme",
             ],
         },
     },
@@ -211,8 +213,50 @@ CACHES = {
     }
 }
 
+# The Département's identity (pacte.legal; docs/reglages.md): its name with its article, as it
+# follows « Département », its short name, its logo (a static file of Pacte, or an address:
+# https://… or /…) and its colours, served as CSS custom properties by /theme.css. Colours that
+# are not #rrggbb or fail the contrast of WCAG 2.1 (4.5:1) are not served (check legal.E001).
+PACTE_DEPARTMENT_NAME = os.environ.get("PACTE_DEPARTMENT_NAME", "du Pas-de-Calais")
+PACTE_DEPARTMENT_SHORT_NAME = os.environ.get("PACTE_DEPARTMENT_SHORT_NAME", "Pas-de-Calais")
+PACTE_DEPARTMENT_LOGO = os.environ.get("PACTE_DEPARTMENT_LOGO", "legal/logo-departement.svg")
+PACTE_COLOR_PRIMARY = os.environ.get("PACTE_COLOR_PRIMARY", "#004b87")
+PACTE_COLOR_PRIMARY_DARK = os.environ.get("PACTE_COLOR_PRIMARY_DARK", "#00335c")
+PACTE_COLOR_PRIMARY_TEXT = os.environ.get("PACTE_COLOR_PRIMARY_TEXT", "#ffffff")
+# The legal pages: legal notice (LCEN art. 6), accessibility statement (RGAA 4.1, décret
+# n° 2019-768) and personal data (RGPD art. 13). Empty contacts and host: `check --deploy` warns.
+PACTE_PUBLISHER_ADDRESS = os.environ.get(
+    "PACTE_PUBLISHER_ADDRESS", "Hôtel du Département, rue Ferdinand Buisson, 62018 Arras Cedex 9"
+)
+PACTE_PUBLISHER_PHONE = os.environ.get("PACTE_PUBLISHER_PHONE", "03 21 21 62 16")
+PACTE_PUBLICATION_DIRECTOR = os.environ.get(
+    "PACTE_PUBLICATION_DIRECTOR", "le Président du Conseil départemental"
+)
+PACTE_HOST_NAME = os.environ.get("PACTE_HOST_NAME", "")
+PACTE_HOST_ADDRESS = os.environ.get("PACTE_HOST_ADDRESS", "")
+PACTE_HOST_PHONE = os.environ.get("PACTE_HOST_PHONE", "")
+PACTE_SOURCE_URL = os.environ.get("PACTE_SOURCE_URL", "")
+PACTE_DPO_CONTACT = os.environ.get("PACTE_DPO_CONTACT", "")
+PACTE_ACCESSIBILITY_CONTACT = os.environ.get("PACTE_ACCESSIBILITY_CONTACT", "")
+# The last RGAA audit: its date (AAAA-MM-JJ) and its rate of criteria met. Without them the
+# statement says « non conforme », as RGAA requires when no valid audit result exists.
+PACTE_ACCESSIBILITY_AUDIT_DATE = os.environ.get("PACTE_ACCESSIBILITY_AUDIT_DATE", "")
+PACTE_ACCESSIBILITY_AUDIT_RATE = os.environ.get("PACTE_ACCESSIBILITY_AUDIT_RATE", "")
+PACTE_ACCESSIBILITY_AUDITOR = os.environ.get("PACTE_ACCESSIBILITY_AUDITOR", "")
+PACTE_ACCESSIBILITY_STATEMENT_DATE = os.environ.get(
+    "PACTE_ACCESSIBILITY_STATEMENT_DATE", "2026-11-30"
+)
+PACTE_ACCESSIBILITY_PLAN_URL = os.environ.get("PACTE_ACCESSIBILITY_PLAN_URL", "")
+# Retention of personal data, stated on the personal data page.
+PACTE_RETENTION_ACCOUNT_YEARS = os.environ.get("PACTE_RETENTION_ACCOUNT_YEARS", "1")
+PACTE_RETENTION_AUDIT_YEARS = os.environ.get("PACTE_RETENTION_AUDIT_YEARS", "5")
+PACTE_RETENTION_LOG_MONTHS = os.environ.get("PACTE_RETENTION_LOG_MONTHS", "12")
+PACTE_RETENTION_GRANT_FILE_YEARS = os.environ.get("PACTE_RETENTION_GRANT_FILE_YEARS", "10")
+
 # The collectivity's identifiers, for @CTES identifiers and open data (SCDL).
-PACTE_COLLECTIVITY_NAME = os.environ.get("PACTE_COLLECTIVITY_NAME", "Département du Pas-de-Calais")
+PACTE_COLLECTIVITY_NAME = os.environ.get(
+    "PACTE_COLLECTIVITY_NAME", f"Département {PACTE_DEPARTMENT_NAME}"
+)
 PACTE_COLLECTIVITY_SIREN = os.environ.get("PACTE_COLLECTIVITY_SIREN", "226200012")
 PACTE_COLLECTIVITY_SIRET = os.environ.get("PACTE_COLLECTIVITY_SIRET", "22620001200012")
 # Signatures: each signatory's PKCS#12 file (<key_id>.p12) delivered by the certification

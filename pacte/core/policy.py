@@ -188,6 +188,7 @@ KINDS = {
         Kind("bilan", "bilan de génération"),
         Kind("dashboard", "tableau de bord"),
         Kind("opendata", "données ouvertes"),
+        Kind("legal", "pages légales"),
         Kind("account", "compte et jetons d'API", user_path="user"),
         Kind("session", "connexion"),
         Kind("health", "état de service"),
@@ -392,6 +393,15 @@ POLICY: dict[tuple[str, str], Rule] = {
             "opendata",
             ("read", PUBLIC),
             ("review", READ_ALL, "voir les conventions retenues hors des données ouvertes"),
+        ),
+        *_rules(
+            "legal",
+            (
+                "read",
+                PUBLIC,
+                "lire l'accessibilité, les mentions légales, les données personnelles "
+                "et les couleurs du Département",
+            ),
         ),
         *_rules(
             "account",

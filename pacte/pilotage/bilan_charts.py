@@ -10,7 +10,11 @@ from django.utils.safestring import mark_safe
 from pacte.core.charts import PALETTE, chart_id, short_money
 from pacte.core.french import format_money
 
-FONT = 'font-family="Marianne, Segoe UI, Roboto, Arial, sans-serif" font-size="15"'
+# The system's fonts, as in pacte.css: no font reserved for the State.
+FONT = (
+    'font-family="system-ui, Segoe UI, Roboto, Noto Sans, Liberation Sans, Arial, sans-serif" '
+    'font-size="15"'
+)
 INK = "#1e1e1e"
 
 

@@ -15,7 +15,7 @@ from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, re_path
 from django.views.decorators.csrf import csrf_exempt
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
@@ -178,6 +178,15 @@ class PacteAPI(NinjaAPI):
         return [*urls, re_path(r"", unknown_address, name="unknown-address")]
 
 
+class ApiDocs(Swagger):
+    """/api/docs: Swagger UI from django-ninja's static files, served by Pacte — no CDN, the page
+    works offline — in a French page whose only scripts are static files (the
+    Content-Security-Policy forbids inline ones). No validator badge: it would send the schema to
+    an outside service."""
+
+    template = "api/docs.html"
+
+
 api = PacteAPI(
     parser=JsonParser(),
     title="API Pacte",
@@ -186,6 +195,7 @@ api = PacteAPI(
     auth=[TokenAuth(), BrowserSession()],
     urls_namespace="api",
     docs_url="/docs",
+    docs=ApiDocs(settings={"validatorUrl": None}),
 )
 
 

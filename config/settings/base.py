@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    # The API documentation's Swagger UI, served from django-ninja's own static files.
+    "ninja",
     "pacte.core",
     "pacte.legal",
     "pacte.territory",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     # Pages compressed (with Django's random padding against BREACH); static files are served
     # already compressed by WhiteNoise.
     "django.middleware.gzip.GZipMiddleware",
+    "pacte.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pacte.core.middleware.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -171,6 +174,20 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# The Content-Security-Policy of every response (pacte.core.middleware): Pacte's own scripts,
+# styles and images only — no inline script, style or `style` attribute, no eval, no plugin, no
+# framing, forms posted to Pacte only. `data:` images: the icons of the API documentation's
+# stylesheet (Swagger UI).
+PACTE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
 
 # The département Pacte serves (INSEE code); the referential import loads it by default.
 PACTE_DEPARTMENT_CODE = os.environ.get("PACTE_DEPARTMENT_CODE", "62")

@@ -32,6 +32,7 @@ urlpatterns = [
     path("sante/web/", core_views.web_health_page, name="web_health"),
     path("compte/jetons/", core_views.token_create, name="token_create"),
     path("compte/jetons/<id:pk>/revoquer/", core_views.token_revoke, name="token_revoke"),
+    path("reglages/historique/", core_views.settings_history_page, name="settings_history"),
     path("territoire/", include("pacte.territory.urls")),
     path("operations/", include("pacte.operations.urls")),
     path("finances/", include("pacte.finance.urls")),

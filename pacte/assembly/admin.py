@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from pacte.core.admin import HistoryAdmin
+
 from .models import Attendance, Proxy, Sitting, ThematicCommission
 
 
 @admin.register(ThematicCommission)
-class ThematicCommissionAdmin(admin.ModelAdmin):
+class ThematicCommissionAdmin(HistoryAdmin):
     list_display = ["number", "name", "report_name"]
 
 
@@ -16,12 +18,12 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(Sitting)
-class SittingAdmin(admin.ModelAdmin):
+class SittingAdmin(HistoryAdmin):
     list_display = ["held_on", "body", "president", "place"]
     inlines = [AttendanceInline]
 
 
 @admin.register(Proxy)
-class ProxyAdmin(admin.ModelAdmin):
+class ProxyAdmin(HistoryAdmin):
     list_display = ["sitting", "giver", "holder", "is_demo"]
     list_select_related = ["sitting", "giver", "holder"]

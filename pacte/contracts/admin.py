@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from pacte.core.admin import HistoryAdmin
+
 from .models import (
     Contract,
     ContractEvent,
@@ -15,7 +17,7 @@ from .models import (
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(HistoryAdmin):
     list_display = ["name", "kind", "siren", "siret", "rna", "territory", "is_demo"]
     list_filter = ["kind", "territory", "is_demo"]
     search_fields = ["name", "siren", "siret", "rna"]
@@ -34,7 +36,7 @@ class OrientationInline(admin.TabularInline):
 
 
 @admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin):
+class GenerationAdmin(HistoryAdmin):
     """Administrators set up a generation: period, framework deliberation, calendar, fund,
     pacts and orientations."""
 

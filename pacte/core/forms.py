@@ -139,3 +139,45 @@ class ApiTokenForm(forms.Form):
 
     def clean_scope(self) -> str:
         return self.cleaned_data["scope"] or ApiToken.Scope.READ
+
+
+class SettingsHistoryFilterForm(forms.Form):
+    """The filters of the history of settings: a kind of object, a first and a last day."""
+
+    type = forms.ChoiceField(
+        label="Objet",
+        required=False,
+        error_messages={"invalid_choice": "Choisissez un type d'objet de la liste."},
+    )
+    du = forms.DateField(
+        label="Du",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Saisissez une date valide, par exemple 01/11/2026."},
+    )
+    au = forms.DateField(
+        label="Au",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Saisissez une date valide, par exemple 30/11/2026."},
+    )
+    # One object's changes (the link of its history in the administration).
+    identifiant = forms.CharField(
+        required=False,
+        max_length=64,
+        widget=forms.HiddenInput,
+        error_messages={"max_length": "Cet identifiant n'existe pas."},
+    )
+
+    def __init__(self, *args: Any, types: Iterable[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Tous les objets"), *types]
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        since, until = self.cleaned_data.get("du"), self.cleaned_data.get("au")
+        if since and until and until < since:
+            self.add_error("au", "La date de fin suit la date de début.")
+        return cleaned

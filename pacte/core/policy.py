@@ -193,6 +193,7 @@ KINDS = {
         Kind("session", "connexion"),
         Kind("health", "état de service"),
         Kind("user", "utilisateur"),
+        Kind("audit", "historique des réglages"),
     ]
 }
 
@@ -411,6 +412,8 @@ POLICY: dict[tuple[str, str], Rule] = {
         *_rules("session", ("login", PUBLIC, "se connecter"), ("logout", PUBLIC, "se déconnecter")),
         *_rules("health", ("read", PUBLIC, "consulter l'état de service (supervision)")),
         *_rules("user", ("read", ADMINISTER), ("change", ADMINISTER, "gérer les comptes")),
+        # What the administration changed, with the old and new values (core.settings_history).
+        *_rules("audit", ("read", ADMINISTER, "consulter l'historique des réglages")),
     ]
 }
 

@@ -2,15 +2,17 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 
-from . import health, policy
-from .forms import ApiTokenForm
-from .models import User
-from .selectors import api_token_get, api_token_list
+from . import health, policy, settings_history
+from .forms import ApiTokenForm, SettingsHistoryFilterForm
+from .models import AuditEvent, User
+from .selectors import api_token_get, api_token_list, settings_history_list
 from .services import api_token_create, api_token_revoke
 
 
@@ -119,3 +121,53 @@ def health_page(request: HttpRequest) -> JsonResponse:
 def web_health_page(request: HttpRequest) -> JsonResponse:
     """A web process's fitness to serve, for the load balancer: its database answers."""
     return _health_response(health.web_health())
+
+
+SETTINGS_HISTORY_PER_PAGE = 50
+
+
+@policy.page(get="audit.read")
+def settings_history_page(request: SignedInRequest) -> HttpResponse:
+    """The history of settings: what the administration changed, by whom, when, the old and new
+    values; filtered by kind of object and by days, fifty a page. A filter that cannot be read
+    answers 400 with its French message."""
+    form = SettingsHistoryFilterForm(request.GET, types=settings_history.tracked_types())
+    valid = form.is_valid()
+    filters = form.cleaned_data if valid else {}
+    events = settings_history_list(
+        user=request.user,
+        object_type=filters.get("type") or "",
+        object_id=filters.get("identifiant") or "",
+        since=filters.get("du"),
+        until=filters.get("au"),
+    )
+    page = Paginator(events if valid else events.none(), SETTINGS_HISTORY_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    lines = [
+        {
+            "row": row,
+            "when": settings_history.format_datetime(row.at),
+            "text": settings_history.describe_what(row),
+            "admin_url": _admin_history_url(row),
+        }
+        for row in page.object_list
+    ]
+    context = {
+        "form": form,
+        "page": page,
+        "lines": lines,
+        "filtered": any(filters.values()),
+    }
+    return render(request, "core/settings_history.html", context, status=200 if valid else 400)
+
+
+def _admin_history_url(row: AuditEvent) -> str:
+    """The object's history in the administration ("" once it is deleted)."""
+    if row.action == "admin.delete":
+        return ""
+    app_label, _, model_name = row.object_type.partition(".")
+    try:
+        return reverse(f"admin:{app_label}_{model_name}_history", args=[row.object_id])
+    except NoReverseMatch:
+        return ""

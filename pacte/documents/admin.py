@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from pacte.core.admin import HistoryAdmin
+
 from .models import Signatory
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(admin.ModelAdmin):
+class SignatoryAdmin(HistoryAdmin):
     list_display = [
         "name",
         "quality",

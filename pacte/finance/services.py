@@ -19,7 +19,7 @@ from django.db.models import Q, Sum
 from django.urls import reverse
 
 from pacte.contracts.models import Generation
-from pacte.core import mail, policy
+from pacte.core import mail, policy, settings_history
 from pacte.core.audit import audit
 from pacte.core.dates import add_years
 from pacte.core.french import format_date, format_decimal, format_money
@@ -109,13 +109,28 @@ def ap_create(
         reason="Vote initial",
         created_by=actor,
     )
+    change = settings_history.change
     audit(
         actor=actor,
         action="ap.create",
         obj=ap,
         summary=f"AP « {ap.label} » : {format_money(amount)}",
+        data=settings_history.data(
+            ap,
+            actor,
+            [
+                change("intitulé", None, ap.label, field="label", text=True),
+                change("montant en vigueur", None, format_money(amount), field="amount"),
+                change("vote initial", None, _deliberation(deliberation_number, voted_on)),
+            ],
+        ),
     )
     return ap
+
+
+def _deliberation(number: str, voted_on: datetime.date) -> str:
+    """« délibération 2024-12 du 10/02/2024 »."""
+    return f"délibération {number.strip()} du {format_date(voted_on)}"
 
 
 @transaction.atomic
@@ -150,11 +165,30 @@ def ap_revise(
     previous = ap.amount
     ap.amount = amount
     ap.save(update_fields=["amount"])
+    change = settings_history.change
     audit(
         actor=actor,
         action="ap.revise",
         obj=ap,
         summary=f"Révision n°{number} de l'AP : {format_money(previous)} → {format_money(amount)}",
+        data=settings_history.data(
+            ap,
+            actor,
+            [
+                change(
+                    "montant en vigueur",
+                    format_money(previous),
+                    format_money(amount),
+                    field="amount",
+                ),
+                change(
+                    f"révision n°{number}",
+                    None,
+                    _deliberation(deliberation_number, voted_on)
+                    + (f", « {reason.strip()} »" if reason.strip() else ""),
+                ),
+            ],
+        ),
     )
     authorisation.amount = amount
     return revision
@@ -186,6 +220,11 @@ def cp_set(
         raise ValidationError(
             f"Les CP {year} ne peuvent descendre sous ce qui est déjà payé ({format_money(paid)})."
         )
+    before = (
+        (format_money(credit.amount), credit.deliberation_number)
+        if credit is not None
+        else (None, None)
+    )
     if credit is None:
         credit = PaymentCredit.objects.create(
             authorisation=authorisation,
@@ -197,7 +236,23 @@ def cp_set(
         credit.amount = amount
         credit.deliberation_number = deliberation_number or credit.deliberation_number
         credit.save(update_fields=["amount", "deliberation_number"])
-    audit(actor=actor, action="cp.set", obj=credit, summary=f"CP {year} : {format_money(amount)}")
+    changes = [settings_history.change("montant", before[0], format_money(amount), field="amount")]
+    if credit.deliberation_number != (before[1] or ""):
+        changes.append(
+            settings_history.change(
+                "délibération",
+                None if before[0] is None else (before[1] or settings_history.EMPTY),
+                credit.deliberation_number,
+                field="deliberation_number",
+            )
+        )
+    audit(
+        actor=actor,
+        action="cp.set",
+        obj=credit,
+        summary=f"CP {year} : {format_money(amount)}",
+        data=settings_history.data(credit, actor, changes),
+    )
     return credit
 
 

@@ -1,9 +1,11 @@
 from django.contrib import admin
 
+from pacte.core.admin import HistoryAdmin
+
 from .models import Canton, Commune, Councillor, Department, Epci, PoliticalGroup, Territory
 
 
-class ReferentialAdmin(admin.ModelAdmin):
+class ReferentialAdmin(HistoryAdmin):
     """Imported from official data: read in the admin, corrected at the source."""
 
     def has_add_permission(self, request):
@@ -21,7 +23,7 @@ class DepartmentAdmin(ReferentialAdmin):
 
 
 @admin.register(Territory)
-class TerritoryAdmin(admin.ModelAdmin):
+class TerritoryAdmin(HistoryAdmin):
     list_display = ["name", "house_name", "department", "is_demo"]
     list_filter = ["department", "is_demo"]
     search_fields = ["name", "house_name"]
@@ -69,13 +71,13 @@ class CommuneAdmin(ReferentialAdmin):
 
 
 @admin.register(PoliticalGroup)
-class PoliticalGroupAdmin(admin.ModelAdmin):
+class PoliticalGroupAdmin(HistoryAdmin):
     list_display = ["name", "position", "department"]
     ordering = ["position"]
 
 
 @admin.register(Councillor)
-class CouncillorAdmin(admin.ModelAdmin):
+class CouncillorAdmin(HistoryAdmin):
     list_display = [
         "last_name",
         "first_name",

@@ -3,6 +3,7 @@ issues to each signer. Any PDF reader that trusts that authority validates them.
 
 import contextlib
 import datetime
+import logging
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,13 +30,14 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.signers import constants as signer_constants
 from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from .pki import Authority, authority, utc_now
 from .timestamping import timestamper
+
+logger = logging.getLogger(__name__)
 
 
 def issue(ca: Authority, *, common_name: str, organisation: str):
@@ -345,6 +347,13 @@ def sign_pdf(
     return output.getvalue()
 
 
+# UNREADABLE: a file is read to be judged, whatever was done to it, and any byte of it may be
+# wrong. What its reading then raises depends on where the damage lies: pyHanko's PdfError
+# family (PdfReadError, PdfStrictReadError, PdfStreamError), its SignatureValidationError,
+# asn1crypto's ValueError or TypeError, an AttributeError for a digest algorithm whose
+# identifier was changed… Each is a broken file or signature, and the verdict says so: the
+# verification never fails in its place.
+
 # What may follow a signature without changing what was signed: later signatures (filling
 # their fields) and validation data (timestamps, certificates and revocation information).
 AFTER_A_SIGNATURE = {ModificationLevel.NONE, ModificationLevel.LTA_UPDATES}
@@ -455,12 +464,20 @@ def _subject(cert) -> str:
     return f"{holder} ({organisation})" if organisation else holder
 
 
+def _field_name(signature) -> str:
+    try:
+        return str(signature.field_name or "?")
+    except Exception:  # noqa: BLE001 — a field dictionary broken in the file
+        return "?"
+
+
 def _check(signature, context: ValidationContext, *, last: bool) -> SignatureCheck:
     try:
         status = validate_pdf_signature(signature, context)
-    except (SignatureValidationError, ValueError, KeyError, TypeError):
+    except Exception as exc:  # noqa: BLE001 — see UNREADABLE
+        logger.info("Signature illisible (%s) : %s", type(exc).__name__, exc)
         return SignatureCheck(
-            field=signature.field_name or "?",
+            field=_field_name(signature),
             readable=False,
             problem="son certificat ou ses données sont altérés ou absents.",
         )
@@ -489,7 +506,8 @@ def verify_pdf(pdf: bytes) -> Verification:
     try:
         reader = PdfFileReader(BytesIO(pdf))
         signatures = list(reader.embedded_signatures)
-    except (PdfError, ValueError, KeyError, TypeError):
+    except Exception as exc:  # noqa: BLE001 — see UNREADABLE
+        logger.info("PDF illisible (%s) : %s", type(exc).__name__, exc)
         return Verification(
             [], unreadable="Le fichier n'est pas un PDF lisible : il est tronqué ou altéré."
         )

@@ -22,8 +22,15 @@ class Command(BaseCommand):
             nargs="?",
             help="chemin de l'archive (par défaut var/sauvegardes/pacte-AAAAMMJJ-HHMMSS.tar.gz)",
         )
+        parser.add_argument(
+            "--keep",
+            type=int,
+            default=0,
+            help="ne garder que ce nombre de sauvegardes pacte-*.tar.gz dans le dossier de "
+            "l'archive, les plus récentes (0 : toutes)",
+        )
 
-    def handle(self, *args, archive=None, **options):
+    def handle(self, *args, archive=None, keep=0, **options):
         if archive:
             target = Path(archive)
         else:
@@ -36,6 +43,12 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         except KeyboardInterrupt:
             raise CommandError("Sauvegarde interrompue : aucune archive n'a été écrite.") from None
+        if keep > 0:
+            older = sorted(target.parent.glob("pacte-*.tar.gz"))[:-keep]
+            for path in older:
+                path.unlink(missing_ok=True)
+            if older:
+                self.stdout.write(f"{len(older)} sauvegarde(s) plus ancienne(s) supprimée(s).")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Sauvegarde écrite : {report.path} ({format_integer(report.objects)} "

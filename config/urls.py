@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
+from pacte.accounts import views as accounts_views
 from pacte.api import api
 from pacte.core import policy
 from pacte.core import views as core_views
@@ -18,7 +19,7 @@ urlpatterns = [
     path(
         "connexion/",
         policy.page(get="session.login", post="session.login", atomic=False)(
-            core_views.LoginView.as_view()
+            accounts_views.LoginView.as_view()
         ),
         name="login",
     ),
@@ -33,6 +34,7 @@ urlpatterns = [
     path("compte/jetons/", core_views.token_create, name="token_create"),
     path("compte/jetons/<id:pk>/revoquer/", core_views.token_revoke, name="token_revoke"),
     path("reglages/historique/", core_views.settings_history_page, name="settings_history"),
+    path("", include("pacte.accounts.urls")),
     path("territoire/", include("pacte.territory.urls")),
     path("operations/", include("pacte.operations.urls")),
     path("finances/", include("pacte.finance.urls")),

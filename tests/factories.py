@@ -7,6 +7,9 @@ from pacte.core.models import User
 from pacte.core.roles import Role
 
 TEST_PASSWORD = "mot-de-passe-de-test"
+# The second factor (TOTP key, base 32) of the session's users who need one (administrator,
+# finance): tests compute their codes with pyotp (tests/accounts/support.py).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 # The session's users, one per role; partner users belong to two different intercommunalités.
 ROLE_USERS = {
     "admin": (Role.ADMIN, None),
@@ -38,6 +41,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def create_role_users():
+    from pacte.accounts.services import second_factor_enrol
+    from pacte.core import policy
     from pacte.documents.models import Signatory
 
     for name, (role, siren) in ROLE_USERS.items():
@@ -48,6 +53,8 @@ def create_role_users():
             is_staff=role == Role.ADMIN,
             is_superuser=role == Role.ADMIN,
         )
+        if policy.requires_second_factor(user):
+            second_factor_enrol(actor=None, user=user, secret=TEST_TOTP_SECRET)
         # The agent holds a delegation of signature; each partner user represents its partner.
         if name == "agent":
             Signatory.objects.create(

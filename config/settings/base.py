@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "pacte.assembly",
     "pacte.history",
     "pacte.pilotage",
+    "pacte.accounts",
     "pacte.demo",
 ]
 
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pacte.accounts.sessions.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -137,10 +139,34 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Local accounts (pacte.accounts, docs/deploiement.md): a session ends after 30 minutes unused or
+# 12 hours after its login; 5 failed logins lock a username (30 a client address) for 1 minute,
+# then twice as long at each further failure, up to an hour; a password reset link is valid 24
+# hours, an invitation 7 days.
+PACTE_SESSION_IDLE_MINUTES = int(os.environ.get("PACTE_SESSION_IDLE_MINUTES", "30"))
+PACTE_SESSION_MAX_HOURS = int(os.environ.get("PACTE_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = PACTE_SESSION_MAX_HOURS * 3600
+PACTE_LOGIN_MAX_FAILURES = int(os.environ.get("PACTE_LOGIN_MAX_FAILURES", "5"))
+PACTE_LOGIN_MAX_FAILURES_PER_ADDRESS = int(
+    os.environ.get("PACTE_LOGIN_MAX_FAILURES_PER_ADDRESS", "30")
+)
+PACTE_LOGIN_LOCK_MINUTES = int(os.environ.get("PACTE_LOGIN_LOCK_MINUTES", "1"))
+PACTE_LOGIN_LOCK_MAX_MINUTES = int(os.environ.get("PACTE_LOGIN_LOCK_MAX_MINUTES", "60"))
+# Reverse proxies in front of Pacte that append the client's address to X-Forwarded-For (0: the
+# connection's address is the client's): the login throttling counts per client address.
+PACTE_PROXY_COUNT = int(os.environ.get("PACTE_PROXY_COUNT", "0"))
+# The name authenticator applications show next to Pacte's codes (second factor).
+PACTE_TOTP_ISSUER = os.environ.get("PACTE_TOTP_ISSUER", "Pacte")
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PACTE_PASSWORD_RESET_HOURS", "24")) * 3600
+PACTE_INVITATION_DAYS = int(os.environ.get("PACTE_INVITATION_DAYS", "7"))
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

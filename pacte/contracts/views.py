@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from pacte.core import policy
+from pacte.core import fragments, policy
 from pacte.core.errors import flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.ids import valid_id
@@ -81,6 +81,8 @@ def partner_detail(request, pk: int):
         "can_request_engineering": policy.allows(
             request.user, "engineering", "create", EngineeringRequest(partner=partner)
         ),
+        # The partner's users and their invitations (pacte.accounts).
+        **fragments.collect("partner_detail", user=request.user, partner=partner),
     }
     return render(request, "contracts/partner_detail.html", context)
 

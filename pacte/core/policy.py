@@ -98,6 +98,10 @@ ADMINISTER = Capability(
     "administer", "administre Pacte : comptes, référentiel, réglages", frozenset({Role.ADMIN})
 )
 
+# Those who administer Pacte or move its money log in with a second factor (TOTP) after their
+# password (pacte.accounts).
+SECOND_FACTOR_REQUIRED = (ADMINISTER, MANAGE_FUND)
+
 CAPABILITIES = (
     PUBLIC,
     SIGNED_IN,
@@ -267,6 +271,7 @@ POLICY: dict[tuple[str, str], Rule] = {
             ("change", INSTRUCT),
             # The administration, and the history import (an agent's) for a past signatory.
             ("create", INSTRUCT, "créer un partenaire"),
+            ("invite", INSTRUCT, "inviter les utilisateurs d'un partenaire"),
         ),
         *_rules("generation", ("read", (READ_ALL, OWN_ORGANISATION))),
         *_rules(
@@ -408,8 +413,15 @@ POLICY: dict[tuple[str, str], Rule] = {
             "account",
             ("read", SIGNED_IN, "son compte"),
             ("change", SIGNED_IN, "créer ou révoquer ses jetons d'API"),
+            ("password", SIGNED_IN, "changer son mot de passe et ses codes de secours"),
         ),
-        *_rules("session", ("login", PUBLIC, "se connecter"), ("logout", PUBLIC, "se déconnecter")),
+        *_rules(
+            "session",
+            ("login", PUBLIC, "se connecter"),
+            ("logout", PUBLIC, "se déconnecter"),
+            ("reset", PUBLIC, "demander un nouveau mot de passe par courriel"),
+            ("invitation", PUBLIC, "accepter une invitation et choisir son mot de passe"),
+        ),
         *_rules("health", ("read", PUBLIC, "consulter l'état de service (supervision)")),
         *_rules("user", ("read", ADMINISTER), ("change", ADMINISTER, "gérer les comptes")),
         # What the administration changed, with the old and new values (core.settings_history).
@@ -540,6 +552,11 @@ def decide(user: Viewer, kind: str, action: str, obj: Model | None = None) -> st
             continue
         return "allow"
     return "hide"
+
+
+def requires_second_factor(user: Viewer) -> bool:
+    """Whether `user` logs in with a second factor after the password."""
+    return _active(user) and any(user.role in c.roles for c in SECOND_FACTOR_REQUIRED)
 
 
 def refusal(rule_: Rule) -> str:

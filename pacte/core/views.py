@@ -1,15 +1,12 @@
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 
-from . import health, policy, settings_history
+from . import fragments, health, policy, settings_history
 from .forms import ApiTokenForm, SettingsHistoryFilterForm
 from .models import AuditEvent, User
 from .selectors import api_token_get, api_token_list, settings_history_list
@@ -38,6 +35,8 @@ def _account_page(request: SignedInRequest, form: ApiTokenForm, **context: objec
             "tokens": api_token_list(user=request.user),
             "form": form,
             "can_create_token": policy.allows(request.user, "account", "change"),
+            # The password and the second factor (pacte.accounts).
+            **fragments.collect("account", user=request.user),
             **context,
         },
     )
@@ -89,20 +88,6 @@ def token_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Le jeton « {token.name} » est révoqué.")
     return redirect("account")
-
-
-class LoginView(auth_views.LoginView):
-    """The login page. The password is checked (a deliberately slow hash) before any write,
-    and the session is then written in one short transaction: on SQLite, a transaction holds
-    the whole database, and twenty people logging in at once must not queue behind the hashes
-    of the others."""
-
-    template_name = "core/login.html"
-    redirect_authenticated_user = True
-
-    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        with transaction.atomic():
-            return super().form_valid(form)
 
 
 def _health_response(state: health.Health) -> JsonResponse:

@@ -72,6 +72,10 @@ SLOTS = {
     ("assises", "pk"): "forum",
     ("ingenierie", "pk"): "engineering",
     ("generations", "pk"): "generation",
+    # Links received by e-mail: an unknown one answers a French page saying so.
+    ("mot-de-passe/nouveau", "uidb64"): ["MQ", "OTg3NjU0MzIxMDk4NzY1NDMyMTA5ODc2NTQzMjE"],
+    ("mot-de-passe/nouveau/*", "token"): ["set-password", "jeton-inconnu"],
+    ("invitation", "token"): ["jeton-inconnu"],
     # API paths
     ("api/territoire/intercommunalites", "siren"): "epci_siren",
     ("api/territoire/communes", "insee_code"): "commune_code",

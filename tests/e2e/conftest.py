@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.accounts.support import pass_second_factor
 from tests.e2e.a11y import AXE_JS, assert_no_axe_violations
 from tests.factories import TEST_PASSWORD
 
@@ -176,6 +177,7 @@ def login(page):
         page.get_by_label("Identifiant").fill(f"test-{role}")
         page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
+        pass_second_factor(page, f"test-{role}")  # administrator, finance
         expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
         return page
 

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pacte.core.french import format_date, format_money
+from tests.accounts.support import pass_second_factor
 from tests.e2e.a11y import assert_no_axe_violations
 from tests.factories import TEST_PASSWORD
 
@@ -168,6 +169,7 @@ def sign_in(page, username: str):
     page.get_by_label("Identifiant").fill(username)
     page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    pass_second_factor(page, username)  # finance
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
 
 

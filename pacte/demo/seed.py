@@ -8,11 +8,17 @@ import datetime
 import secrets
 from pathlib import Path
 
+import pyotp
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from pacte.accounts.models import SecondFactor
+from pacte.accounts.services import second_factor_enrol, second_factor_reset
 from pacte.contracts.models import Partner
 from pacte.contracts.services import partners_create_from_epcis
+from pacte.core import policy
 from pacte.core.models import User
 from pacte.core.roles import Role
 from pacte.demo import contracts as contracts_demo
@@ -55,13 +61,55 @@ DEMO_USERS = [
 ]
 
 
+def _acceptable(password: str) -> bool:
+    """Whether the password policy (AUTH_PASSWORD_VALIDATORS) accepts `password`."""
+    try:
+        validate_password(password)
+    except ValidationError:
+        return False
+    return True
+
+
 def demo_password() -> str:
-    """One password for every demo login, drawn at first start and kept under var/."""
+    """One password for every demo login, drawn at first start and kept under var/; drawn again
+    if the one kept no longer passes the password policy (12 characters at least…)."""
     path = Path(settings.VAR_DIR) / "demo-password"
+    if path.exists() and _acceptable(path.read_text().strip()):
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(12)
+    while not _acceptable(password):
+        password = secrets.token_urlsafe(12)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(password)
+    return password
+
+
+def demo_totp_key() -> str:
+    """The second factor's key (TOTP, base 32) of the demo's administrator and finance users,
+    drawn at first start and kept under var/: the demo command prints it, to add to an
+    authenticator application, and `manage.py demo_totp` prints its current code."""
+    path = Path(settings.VAR_DIR) / "demo-totp-key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(9))
+        path.write_text(pyotp.random_base32(32))
     return path.read_text().strip()
+
+
+@transaction.atomic
+def seed_second_factors(users: list[User], key: str) -> list[User]:
+    """Enrol the demo users who need a second factor with the demo's key (again, if it was
+    reset or replaced); return them."""
+    enrolled = []
+    for user in users:
+        if not policy.requires_second_factor(user):
+            continue
+        current = SecondFactor.objects.filter(user=user).first()
+        if current is None or current.secret != key:
+            if current is not None:
+                second_factor_reset(actor=None, user=user)
+            second_factor_enrol(actor=None, user=user, secret=key)
+        enrolled.append(user)
+    return enrolled
 
 
 @transaction.atomic
@@ -152,6 +200,7 @@ def seed_demo() -> tuple[list[User], str]:
     partners_create_from_epcis(actor=None, is_demo=False)
     password = demo_password()
     users = seed_users(password)
+    seed_second_factors(users, demo_totp_key())
     seed_signatories()
     generation = contracts_demo.seed_generations()
     contracts_demo.seed_partners()

@@ -2,7 +2,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from pacte.demo.seed import seed_demo
+from pacte.accounts.services.second_factor import grouped
+from pacte.core import policy
+from pacte.demo.seed import demo_totp_key, seed_demo
 from pacte.documents.pki import ensure_demo_ca
 from pacte.territory.models import Department
 
@@ -25,4 +27,12 @@ class Command(BaseCommand):
             extra = f" — {user.partner.name}" if user.partner_id else ""
             if user.username == "signataire":
                 extra = " — signe pour le Département, par délégation"
+            if policy.requires_second_factor(user):
+                extra += " — second facteur (voir ci-dessous)"
             self.stdout.write(f"  {user.username:<12} {user.get_role_display()}{extra}")
+        self.stdout.write(
+            "Second facteur des comptes administrateur et finances (TOTP) : ajoutez cette clé à "
+            "une application d'authentification (FreeOTP, Aegis…), ou affichez le code du "
+            "moment avec « uv run python manage.py demo_totp » :"
+        )
+        self.stdout.write(f"  {grouped(demo_totp_key())}")

@@ -33,6 +33,9 @@ if not SECRET_KEY:
     raise ImproperlyConfigured(
         "La variable d'environnement SECRET_KEY est obligatoire (voir docs/deploiement.md)."
     )
+# A key being replaced: the former ones, still accepted for what they signed (sessions, reset
+# links) until they are dropped (docs/deploiement.md, « Renouveler les secrets »).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

@@ -38,6 +38,7 @@ if not SECRET_KEY:
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "pacte.core.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

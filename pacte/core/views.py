@@ -156,3 +156,18 @@ def _admin_history_url(row: AuditEvent) -> str:
         return reverse(f"admin:{app_label}_{model_name}_history", args=[row.object_id])
     except NoReverseMatch:
         return ""
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form whose CSRF check failed (an expired page, cookies refused): said in French, on
+    Pacte's own page (Django's default one is in English and styled inline)."""
+    return render(
+        request,
+        "403.html",
+        {
+            "exception": "Ce formulaire a expiré ou n'a pas pu être vérifié : rechargez la page, "
+            "puis envoyez-le à nouveau. Si cela se reproduit, vérifiez que votre navigateur "
+            "accepte les cookies de ce site."
+        },
+        status=403,
+    )

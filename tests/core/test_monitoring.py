@@ -95,3 +95,16 @@ def test_pages_are_compressed(client):
     response = client.get("/connexion/", HTTP_ACCEPT_ENCODING="gzip, deflate")
     assert response["Content-Encoding"] == "gzip"
     assert "Connexion" in gzip.decompress(response.content).decode()
+
+
+@pytest.mark.django_db
+def test_a_form_that_failed_its_csrf_check_is_answered_in_french():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/connexion/", {"username": "x", "password": "y"}
+    )
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Ce formulaire a expiré ou n&#x27;a pas pu être vérifié" in page
+    assert "<style" not in page

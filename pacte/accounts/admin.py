@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from pacte.core.errors import error_texts
@@ -27,7 +28,12 @@ else:
 
 def _admin_login(request: HttpRequest, extra_context: object = None) -> HttpResponse:
     """The administration's own login page would skip the throttling and the second factor:
-    it sends to Pacte's login page instead."""
+    it sends visitors to Pacte's login page instead, and refuses (403) someone logged in whom
+    the policy keeps out (Pacte's login page would send them back here)."""
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return redirect(reverse("admin:index"))
+        raise PermissionDenied("Votre rôle ne permet pas d'entrer dans l'administration de Pacte.")
     return redirect_to_login(
         request.GET.get("next") or reverse("admin:index"), login_url=reverse("login")
     )

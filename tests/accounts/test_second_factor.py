@@ -176,6 +176,13 @@ def test_the_administration_login_page_sends_to_pactes(client):
     assert client.get("/admin/").status_code == 302
 
 
+@pytest.mark.parametrize("role", ["partner", "agent", "finance"])
+def test_the_administration_refuses_those_logged_in_without_the_right(client_for, role):
+    response = client_for(role).get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert "Votre rôle ne permet pas d'entrer dans l'administration" in text(response)
+
+
 def test_an_administrator_resets_a_lost_second_factor(client, users, make_user):
     finance = make_user(username="finances-perdu", role=Role.FINANCE)
     from pacte.accounts.services import second_factor_enrol

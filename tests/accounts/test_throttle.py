@@ -153,3 +153,11 @@ def test_an_empty_form_counts_nothing(client):
     assert response.status_code == 200
     assert "Saisissez votre identifiant et votre mot de passe" in text(response)
     assert not LoginThrottle.objects.exists()
+
+
+def test_keys_quiet_for_a_day_are_deleted(client):
+    for n in range(3):
+        attempt(client, username=f"ancien-{n}")
+    LoginThrottle.objects.update(last_failure_at=timezone.now() - datetime.timedelta(days=2))
+    attempt(client, username="nouveau")
+    assert set(LoginThrottle.objects.values_list("key", flat=True)) == {"nouveau", "127.0.0.1"}

@@ -6,7 +6,8 @@ each failure locks the key: 1 minute, then 2, 4… up to 1 hour (PACTE_LOGIN_LOC
 PACTE_LOGIN_LOCK_MAX_MINUTES). While a key is locked, attempts are refused before the password
 is even checked — the right one too — with a French message saying when to retry. A successful
 login forgets its username's failures; a key without failure for a day (an hour for an address)
-starts afresh. Each lock leaves an audit row; an administrator may unlock a key.
+starts afresh, and is deleted a day after its last failure. Each lock leaves an audit row; an
+administrator may unlock a key.
 
 Each write is its own short transaction: the login page checks a password (a slow hash) before
 any write, and never holds the database's write lock while it does.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from pacte.core import policy
@@ -131,6 +133,11 @@ def failure(*, scope: str, key: object) -> Lock | None:
             row.locked_until = now + lock_delay(row.lockouts)
             lock = Lock(scope, row.locked_until)
         row.save()
+        # Keys quiet for longer than any forgetting delay and not locked go: the table holds
+        # about a day of failures, whatever usernames are tried.
+        LoginThrottle.objects.filter(last_failure_at__lt=now - max(FORGET.values())).filter(
+            Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+        ).delete()
         if lock is not None:
             audit(
                 actor=None,

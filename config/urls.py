@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
 from pacte.accounts import views as accounts_views
@@ -7,6 +6,7 @@ from pacte.api import api
 from pacte.core import policy
 from pacte.core import views as core_views
 from pacte.core.converters import IdConverter
+from pacte.oidc import views as oidc_views
 
 register_converter(IdConverter, "id")
 
@@ -25,7 +25,7 @@ urlpatterns = [
     ),
     path(
         "deconnexion/",
-        policy.page(post="session.logout")(auth_views.LogoutView.as_view()),
+        policy.page(post="session.logout")(oidc_views.LogoutView.as_view()),
         name="logout",
     ),
     path("compte/", core_views.account, name="account"),
@@ -35,6 +35,7 @@ urlpatterns = [
     path("compte/jetons/<id:pk>/revoquer/", core_views.token_revoke, name="token_revoke"),
     path("reglages/historique/", core_views.settings_history_page, name="settings_history"),
     path("", include("pacte.accounts.urls")),
+    path("", include("pacte.oidc.urls")),
     path("territoire/", include("pacte.territory.urls")),
     path("operations/", include("pacte.operations.urls")),
     path("finances/", include("pacte.finance.urls")),

@@ -11,6 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from pacte.core.monitoring import init_error_reports
+from pacte.oidc.environment import providers_from_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("PACTE_VAR_DIR", BASE_DIR / "var"))
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "pacte.history",
     "pacte.pilotage",
     "pacte.accounts",
+    "pacte.oidc",
     "pacte.demo",
 ]
 
@@ -167,6 +169,15 @@ PACTE_LOGIN_LOCK_MAX_MINUTES = int(os.environ.get("PACTE_LOGIN_LOCK_MAX_MINUTES"
 # Reverse proxies in front of Pacte that append the client's address to X-Forwarded-For (0: the
 # connection's address is the client's): the login throttling counts per client address.
 PACTE_PROXY_COUNT = int(os.environ.get("PACTE_PROXY_COUNT", "0"))
+# OpenID Connect login (pacte.oidc, docs/connexion.md): the Département's identity server for its
+# agents (PACTE_OIDC_AGENTS_*), ProConnect for partners' staff (PACTE_OIDC_PARTNERS_*), each on
+# when its client id is set. A first login may take over the local account with the same e-mail
+# only for the providers listed here (off by default); Pacte asks its own second factor after
+# the provider's login unless told the provider checks one.
+PACTE_OIDC_PROVIDERS = providers_from_environment(os.environ)
+PACTE_OIDC_LINK_BY_EMAIL = env_list("PACTE_OIDC_LINK_BY_EMAIL", "")
+PACTE_OIDC_TRUST_PROVIDER_SECOND_FACTOR = env_bool("PACTE_OIDC_TRUST_PROVIDER_SECOND_FACTOR", False)
+PACTE_OIDC_TIMEOUT = int(os.environ.get("PACTE_OIDC_TIMEOUT", "10"))
 # The name authenticator applications show next to Pacte's codes (second factor).
 PACTE_TOTP_ISSUER = os.environ.get("PACTE_TOTP_ISSUER", "Pacte")
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PACTE_PASSWORD_RESET_HOURS", "24")) * 3600

@@ -1,6 +1,7 @@
 """PAdES signatures with pyHanko, from certificates that the Département's signing authority
 issues to each signer. Any PDF reader that trusts that authority validates them."""
 
+import asyncio
 import contextlib
 import datetime
 import logging
@@ -11,6 +12,7 @@ from io import BytesIO
 from pathlib import Path
 
 from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -18,6 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
@@ -26,13 +29,20 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.ades.report import AdESIndeterminate
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import constants as signer_constants
 from pyhanko.sign.timestamps import TimestampRequestError
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import generic_cms
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
+
+from pacte.core.french import format_date, format_time
 
 from .pki import Authority, authority, utc_now
 from .timestamping import timestamper
@@ -40,8 +50,18 @@ from .timestamping import timestamper
 logger = logging.getLogger(__name__)
 
 
-def issue(ca: Authority, *, common_name: str, organisation: str):
-    """A signing certificate for one person, valid three years, with a fresh key."""
+CERTIFICATE_VALIDITY = datetime.timedelta(days=3 * 365)
+
+
+def issue(
+    ca: Authority,
+    *,
+    common_name: str,
+    organisation: str,
+    valid_for: datetime.timedelta = CERTIFICATE_VALIDITY,
+):
+    """A signing certificate for one person, valid three years (`valid_for`), with a fresh
+    key."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = utc_now()
     cert = (
@@ -59,7 +79,7 @@ def issue(ca: Authority, *, common_name: str, organisation: str):
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=3 * 365))
+        .not_valid_after(now + valid_for)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
@@ -198,18 +218,29 @@ def _reusable(path: Path, passphrase: bytes | None, *, common_name: str, organis
     )
 
 
-def _validation_context(ca: Authority) -> ValidationContext:
-    """The signing authority, and the timestamp authority's root when it is another
-    (PACTE_TSA_CA_CERT: a qualified provider's), are the trusted roots."""
+def _roots(ca: Authority) -> list:
+    """The trusted roots: the signing authority, and the timestamp authority's root when it
+    is another (PACTE_TSA_CA_CERT: a qualified provider's)."""
     roots = [ca.asn1]
     if settings.PACTE_TSA_CA_CERT:
         from asn1crypto import pem
-        from asn1crypto import x509 as asn1_x509
 
         data = Path(settings.PACTE_TSA_CA_CERT).read_bytes()
         for _, _, der in pem.unarmor(data, multiple=True) if pem.detect(data) else []:
             roots.append(asn1_x509.Certificate.load(der))
-    return ValidationContext(trust_roots=roots, crls=[revocation_list(ca)], allow_fetching=False)
+    return roots
+
+
+def _revocation_lists(ca: Authority) -> list[asn1_crl.CertificateList]:
+    return [revocation_list(ca)]
+
+
+def _validation_context(ca: Authority) -> ValidationContext:
+    """What a new signature's certificate is checked against, and whose validation data the
+    file then carries."""
+    return ValidationContext(
+        trust_roots=_roots(ca), crls=_revocation_lists(ca), allow_fetching=False
+    )
 
 
 # The font of the signatures' appearance, embedded in the document (PDF/A): DejaVu Sans, its
@@ -344,6 +375,14 @@ def sign_pdf(
             "Le service d'horodatage ne répond pas : la signature n'est pas enregistrée. "
             "Réessayez dans un moment."
         ) from exc
+    except SigningError as exc:
+        # The signer's certificate is not one the trusted authorities vouch for now: revoked,
+        # expired, or of another authority.
+        raise ValidationError(
+            f"Le certificat de signature de {signer_name} n'est pas valide aujourd'hui "
+            "(révoqué, expiré ou d'une autorité non reconnue) : rien n'a été signé. "
+            "Prévenez l'administrateur."
+        ) from exc
     return output.getvalue()
 
 
@@ -360,16 +399,36 @@ AFTER_A_SIGNATURE = {ModificationLevel.NONE, ModificationLevel.LTA_UPDATES}
 BEFORE_A_LATER_SIGNATURE = AFTER_A_SIGNATURE | {ModificationLevel.FORM_FILLING}
 
 
+class TrustProblem:
+    """Why a signature's certificate is not trusted at the time it is checked at."""
+
+    NONE = ""
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    UNKNOWN_AUTHORITY = "unknown_authority"
+    OTHER = "other"
+
+
 @dataclass
 class SignatureCheck:
-    """One signature of a PDF, as pyHanko validates it against the signing authority."""
+    """One signature of a PDF, as pyHanko validates it against the signing authority: its
+    certificate checked at the time its timestamp certifies (with the validation data the
+    file carries), or now when it has no trusted timestamp."""
 
     field: str
     signer: str = ""
     readable: bool = True
     intact: bool = False
     valid: bool = False
+    # The certificate, checked (only when the signature itself is valid: `valid`).
     trusted: bool = False
+    trust_problem: str = TrustProblem.NONE
+    certificate_from: datetime.datetime | None = None
+    certificate_until: datetime.datetime | None = None
+    revoked_at: datetime.datetime | None = None
+    # When the certificate was checked at: the timestamp's time, None for now.
+    checked_at: datetime.datetime | None = None
     covers_whole_file: bool = False
     changed_after: bool = False
     signed_at: datetime.datetime | None = None
@@ -401,16 +460,61 @@ class SignatureCheck:
         if not self.valid:
             return [f"{name} n'est pas valide (signature cryptographique incorrecte)."]
         if not self.trusted:
-            found.append(
-                f"{name} émane d'un certificat qu'aucune autorité reconnue par le Département "
-                "n'a délivré."
-            )
+            found.append(self._trust_text(name))
         if not self.timestamp_trusted:
             found.append(
                 f"L'horodatage de la signature « {self.field} » n'est pas valide ou n'émane "
                 "pas d'une autorité d'horodatage reconnue : sa date n'est pas certifiée."
             )
         return found
+
+    def _trust_text(self, name: str) -> str:
+        """What is wrong with the certificate, as it is: an expired certificate is not one of
+        an unknown authority."""
+        when = (
+            f"le {_moment(self.checked_at)}, date de son horodatage"
+            if self.checked_at
+            else "aujourd'hui, faute d'horodatage reconnu"
+        )
+        if self.trust_problem == TrustProblem.REVOKED:
+            return (
+                f"{name} a été faite avec un certificat révoqué le {_moment(self.revoked_at)}, "
+                f"avant la signature (vérifiée {when}) : elle ne vaut pas signature."
+            )
+        if self.trust_problem == TrustProblem.EXPIRED:
+            if self.checked_at:
+                return (
+                    f"{name} a été faite le {_moment(self.checked_at)} (horodatage) avec un "
+                    f"certificat expiré depuis le {_moment(self.certificate_until)}."
+                )
+            return (
+                f"Le certificat de la signature « {self.field} » a expiré le "
+                f"{_moment(self.certificate_until)} et la signature n'est pas horodatée par "
+                "une autorité reconnue : rien n'atteste qu'elle a été faite pendant la validité "
+                "du certificat."
+            )
+        if self.trust_problem == TrustProblem.NOT_YET_VALID:
+            return (
+                f"{name} a été vérifiée {when}, avant le début de validité de son certificat "
+                f"({_moment(self.certificate_from)})."
+            )
+        if self.trust_problem == TrustProblem.UNKNOWN_AUTHORITY:
+            return (
+                f"{name} émane d'un certificat qu'aucune autorité reconnue par le Département "
+                "n'a délivré."
+            )
+        return (
+            f"Le certificat de la signature « {self.field} » n'a pas pu être validé (chaîne de "
+            "certification incomplète, usage non permis ou algorithme refusé)."
+        )
+
+
+def _moment(value: datetime.datetime | None) -> str:
+    """« 30/11/2026 à 18 h 32 », in Paris time."""
+    if value is None:
+        return "?"
+    local = timezone.localtime(value)
+    return f"{format_date(local)} à {format_time(local)}"
 
 
 @dataclass
@@ -471,9 +575,92 @@ def _field_name(signature) -> str:
         return "?"
 
 
-def _check(signature, context: ValidationContext, *, last: bool) -> SignatureCheck:
+@dataclass(frozen=True)
+class _Trust:
+    """What signatures are checked against: the trusted roots, the revocation lists Pacte
+    knows now (its authority's, when it keeps one), and the validation data the file carries
+    in its document security store (certificates, revocation lists, OCSP responses)."""
+
+    roots: list
+    crls: list
+    dss: DocumentSecurityStore | None
+
+    def context(self, moment: datetime.datetime | None = None) -> ValidationContext:
+        """A context at `moment` (now when None). At a past moment, revocation information
+        issued later is taken into account (a revocation dated after the moment does not
+        count against it: `retroactive_revinfo`); nothing is fetched."""
+        kwargs: dict = {
+            "trust_roots": self.roots,
+            "crls": list(self.crls),
+            "allow_fetching": False,
+        }
+        if moment is not None:
+            kwargs.update(moment=moment, retroactive_revinfo=True)
+        if self.dss is not None:
+            return self.dss.as_validation_context(kwargs)
+        return ValidationContext(**kwargs)
+
+
+async def _validate(signature, trust: _Trust):
+    """Validate the signature's timestamp first (now, against the trusted roots); then the
+    signature, its certificate checked at the time that timestamp certifies when it is
+    trusted (PAdES B-LT: a certificate that expired since still holds), at the present time
+    otherwise."""
+    timestamps = trust.context()
+    timing = await generic_cms.collect_timing_info(
+        signature.signer_info, timestamps, raw_digest=signature.compute_digest
+    )
+    token = timing.get("timestamp_validity")
+    moment = (
+        token.timestamp
+        if token is not None and token.intact and token.valid and token.trusted
+        else None
+    )
+    status = await async_validate_pdf_signature(signature, trust.context(moment), timestamps)
+    return status, moment
+
+
+def _trust_problem(status, moment: datetime.datetime | None) -> str:
+    if status.validation_path is not None and status.trust_problem_indic is None:
+        return TrustProblem.NONE
+    if status.revoked:
+        return TrustProblem.REVOKED
+    at = moment or utc_now()
+    cert = status.signing_cert
+    if at > cert.not_valid_after:
+        return TrustProblem.EXPIRED
+    if at < cert.not_valid_before:
+        return TrustProblem.NOT_YET_VALID
+    if status.trust_problem_indic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
+        return TrustProblem.UNKNOWN_AUTHORITY
+    return TrustProblem.OTHER
+
+
+def _check(signature, trust: _Trust, *, last: bool) -> SignatureCheck:
     try:
-        status = validate_pdf_signature(signature, context)
+        status, moment = asyncio.run(_validate(signature, trust))
+        timestamp = status.timestamp_validity
+        problem = _trust_problem(status, moment) if status.valid else TrustProblem.NONE
+        revocation = status.revocation_details
+        return SignatureCheck(
+            field=signature.field_name,
+            signer=_subject(status.signing_cert) if status.signing_cert else "",
+            intact=status.intact,
+            valid=status.valid,
+            # Checked only when the signature is valid; independent of what it covers.
+            trusted=status.valid and problem == TrustProblem.NONE,
+            trust_problem=problem,
+            certificate_from=status.signing_cert.not_valid_before,
+            certificate_until=status.signing_cert.not_valid_after,
+            revoked_at=revocation.revocation_date if revocation is not None else None,
+            checked_at=moment,
+            covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+            changed_after=_changed_after(status, last=last),
+            signed_at=status.signer_reported_dt,
+            timestamped_at=timestamp.timestamp if timestamp is not None else None,
+            timestamp_trusted=timestamp is None
+            or bool(timestamp.intact and timestamp.valid and timestamp.trusted),
+        )
     except Exception as exc:  # noqa: BLE001 — see UNREADABLE
         logger.info("Signature illisible (%s) : %s", type(exc).__name__, exc)
         return SignatureCheck(
@@ -481,27 +668,22 @@ def _check(signature, context: ValidationContext, *, last: bool) -> SignatureChe
             readable=False,
             problem="son certificat ou ses données sont altérés ou absents.",
         )
-    timestamp = status.timestamp_validity
-    timestamp_trusted = timestamp is None or bool(
-        timestamp.intact and timestamp.valid and timestamp.trusted
-    )
-    return SignatureCheck(
-        field=signature.field_name,
-        signer=_subject(status.signing_cert) if status.signing_cert else "",
-        intact=status.intact,
-        valid=status.valid,
-        trusted=status.trusted,
-        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-        changed_after=_changed_after(status, last=last),
-        signed_at=status.signer_reported_dt,
-        timestamped_at=timestamp.timestamp if timestamp is not None else None,
-        timestamp_trusted=timestamp_trusted,
-    )
+
+
+def _embedded_validation_data(reader: PdfFileReader) -> DocumentSecurityStore | None:
+    try:
+        return DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        return None
+    except Exception as exc:  # noqa: BLE001 — see UNREADABLE: checked without it
+        logger.info("Données de validation illisibles (%s) : %s", type(exc).__name__, exc)
+        return None
 
 
 def verify_pdf(pdf: bytes) -> Verification:
-    """Check every signature of a PDF against the signing authority, and whether anything was
-    changed after the last one. Never raises for a broken file: the verdict says so."""
+    """Check every signature of a PDF against the signing authority, each at the time of its
+    timestamp with the validation data the file carries, and whether anything was changed
+    after the last one. Never raises for a broken file: the verdict says so."""
     ca = authority()
     try:
         reader = PdfFileReader(BytesIO(pdf))
@@ -511,10 +693,12 @@ def verify_pdf(pdf: bytes) -> Verification:
         return Verification(
             [], unreadable="Le fichier n'est pas un PDF lisible : il est tronqué ou altéré."
         )
-    context = _validation_context(ca)
+    trust = _Trust(
+        roots=_roots(ca), crls=_revocation_lists(ca), dss=_embedded_validation_data(reader)
+    )
     return Verification(
         [
-            _check(signature, context, last=index == len(signatures) - 1)
+            _check(signature, trust, last=index == len(signatures) - 1)
             for index, signature in enumerate(signatures)
         ]
     )

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from pacte.core import files, policy
+from pacte.core.french import format_date, format_time
 from pacte.core.ids import valid_id
 from pacte.operations.models import Operation
 from pacte.operations.selectors import operation_get
@@ -82,19 +84,27 @@ def download_name(document: Document) -> str:
     )
 
 
+def _side(step: SignatureStep) -> str:
+    """« le Département », « le partenaire »."""
+    label = str(step.get_signer_display())
+    return label[:1].lower() + label[1:]
+
+
 @dataclass
 class DocumentVerdict:
     """What « Vérifier les signatures » tells: each signature as checked, whether anything
-    changed after the last one, and whether the stored file is still the one recorded when it
-    was last signed."""
+    changed after the last one, whether every signature recorded is still in the file, and
+    whether the stored file is still the one recorded when it was last signed (or generated)."""
 
     verification: signing.Verification
     hash_matches: bool
     missing: bool = False
-    # The signatures recorded, by field (« Signature1 »): who signs (« Le partenaire ») and in
+    # The signatures recorded, by field (« Signature1 »): who signs (« le partenaire ») and in
     # what quality; and the signers still awaited, in their order.
     recorded: dict[str, tuple[str, str]] = field(default_factory=dict)
     awaited: list[str] = field(default_factory=list)
+    # The signatures recorded that the file no longer carries (« la signature n°2 … »).
+    lost: list[str] = field(default_factory=list)
 
     @property
     def awaited_text(self) -> str:
@@ -124,10 +134,15 @@ class DocumentVerdict:
             return [files.MISSING]
         found = []
         if not self.hash_matches:
+            when = "lors de la dernière signature" if self.recorded else "lors de sa génération"
             found.append(
-                "Le fichier stocké ne correspond plus à l'empreinte SHA-256 enregistrée lors "
-                "de la dernière signature : il a été remplacé ou altéré."
+                f"Le fichier stocké ne correspond plus à l'empreinte SHA-256 enregistrée {when} : "
+                "il a été remplacé ou altéré."
             )
+        found += self.lost
+        if not self.recorded:
+            # Nothing signed yet: the file is judged by its hash alone.
+            return found
         return found + self.verification.problems
 
     @property
@@ -140,12 +155,9 @@ def document_verdict(document: Document) -> DocumentVerdict:
     last = signed_step(document)
     stored, recorded = (last.file, last.sha256) if last else (document.file, document.sha256)
     steps = list(document.signatures.order_by("order"))
-    signed = {
-        f"Signature{s.order}": (s.get_signer_display(), s.signed_as)
-        for s in steps
-        if s.signed_at is not None
-    }
-    awaited = [s.get_signer_display().lower() for s in steps if s.signed_at is None]
+    done = [s for s in steps if s.signed_at is not None]
+    signed = {f"Signature{s.order}": (_side(s), s.signed_as) for s in done}
+    awaited = [_side(s) for s in steps if s.signed_at is None]
     try:
         with stored.open("rb") as handle:
             content = handle.read()
@@ -154,13 +166,19 @@ def document_verdict(document: Document) -> DocumentVerdict:
             signing.Verification([]), hash_matches=False, missing=True, awaited=awaited
         )
     hash_matches = hashlib.sha256(content).hexdigest() == recorded
-    if not signed and hash_matches:
-        return DocumentVerdict(signing.Verification([]), hash_matches=True, awaited=awaited)
+    if not signed:
+        return DocumentVerdict(signing.Verification([]), hash_matches=hash_matches, awaited=awaited)
+    verification = signing.verify_pdf(content)
+    present = {check.field for check in verification.signatures}
+    lost = [
+        f"La signature n°{s.order} ({_side(s)}, enregistrée le {format_date(s.signed_at)} à "
+        f"{format_time(timezone.localtime(s.signed_at))}) ne figure plus dans le fichier : il "
+        "a été ramené à une version antérieure ou altéré."
+        for s in done
+        if f"Signature{s.order}" not in present and not verification.unreadable
+    ]
     return DocumentVerdict(
-        signing.verify_pdf(content),
-        hash_matches=hash_matches,
-        recorded=signed,
-        awaited=awaited,
+        verification, hash_matches=hash_matches, recorded=signed, awaited=awaited, lost=lost
     )
 
 

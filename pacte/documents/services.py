@@ -308,12 +308,22 @@ def current_file(document: Document) -> bytes:
     """The document as last signed (or as generated), checked against the hash recorded then:
     nothing is signed on top of a file that changed since."""
     last = document.signatures.filter(signed_at__isnull=False).order_by("-order").first()
+    since = "sa dernière signature" if last is not None else "sa génération"
     try:
         if last is not None:
             return files.read_checked(last.file, last.sha256)
         return files.read_checked(document.file, document.sha256)
     except files.StoredFileError as exc:
-        raise ValidationError(exc.message) from exc
+        if exc.status == 404:
+            raise ValidationError(
+                "Le fichier à signer est introuvable sur le serveur : rien n'a été signé. "
+                "Signalez-le à l'administrateur."
+            ) from exc
+        raise ValidationError(
+            f"Le fichier à signer a changé depuis {since} : son empreinte SHA-256 n'est plus "
+            "celle enregistrée alors (il a été remplacé ou altéré). Rien n'a été signé ; "
+            "signalez-le à l'administrateur."
+        ) from exc
 
 
 @transaction.atomic

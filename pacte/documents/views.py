@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from pacte.core import files, policy
 from pacte.core.errors import flash_refusal
@@ -17,6 +18,10 @@ GENERATORS = {
     "agreement": services.agreement_generate,
     "agreement_docx": services.agreement_docx_generate,
 }
+
+
+def _documents_of(operation_pk: int) -> str:
+    return reverse("operations:operation_detail", args=[operation_pk]) + "#documents"
 
 
 @policy.page(post="document.generate")
@@ -46,9 +51,17 @@ def document_download(request, pk: int, document_pk: int):
     return files.serve(request, stored, sha256, filename=name, content_type=document.content_type)
 
 
-@policy.page(post="document.prepare_signature")
+@policy.page(get="document.read", post="document.prepare_signature")
 def signing_start(request, pk: int, document_pk: int):
     document = selectors.document_get(user=request.user, operation_pk=pk, pk=document_pk)
+    if request.method != "POST":
+        # The signature is opened by the form of the operation's page: an address followed
+        # from elsewhere leads there.
+        messages.info(
+            request,
+            "La signature s'ouvre depuis la page de l'opération, rubrique « Documents ».",
+        )
+        return redirect(_documents_of(pk))
     order = request.POST.get("order", "department,partner").split(",")
     try:
         services.signing_start(actor=request.user, document=document, order=order)

@@ -155,7 +155,7 @@ def test_the_verification_tells_unsigned_half_signed_and_signed_apart(
     services.document_sign(actor=users["test-agent"], document=document)
     page = agent.get(url).content.decode()
     assert "Document intègre." in page and "attend encore" not in page
-    assert "2 — le département" in page
+    assert "2 — le Département" in page
     assert f"{stem}-signe.pdf" in agent.get(download)["Content-Disposition"]
 
 

@@ -121,7 +121,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "timeout": 20,
+        "timeout": int(os.environ.get("PACTE_SQLITE_TIMEOUT", "20")),
     }
 # Writes are transactions (each service, and each page or API write as a whole: see
 # pacte.core.policy.page and endpoint); reads are not, so that on SQLite they never wait for the

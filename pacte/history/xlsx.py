@@ -15,9 +15,10 @@ import itertools
 import posixpath
 import re
 import zipfile
+from array import array
 from collections.abc import Iterator
 from typing import BinaryIO
-from xml.etree.ElementTree import Element, XMLPullParser, fromstring
+from xml.etree.ElementTree import Element, XMLPullParser
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
@@ -34,8 +35,15 @@ RELATIONSHIPS = (
 PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 CHUNK = 1 << 20  # bytes of a sheet decompressed and parsed at a time
-SMALL_PART = 16 << 20  # the workbook, its relationships and its styles
-MAX_SHARED_STRINGS = 256 << 20  # bytes of the shared strings table, once decompressed
+SMALL_PART = 4 << 20  # the workbook, its relationships and its styles
+SMALL_PART_ELEMENTS = 300_000  # elements of such a part (Excel keeps 64 000 cell styles at most)
+SMALL_PART_DEPTH = 64  # elements within elements, in such a part
+MAX_SHARED_STRINGS = 64 << 20  # bytes of the shared strings table, once decompressed
+MAX_SHARED_STRINGS_COUNT = 2_000_000  # texts of the table: a few per row of a 100 000-row file
+# Bytes the parser may take in without meeting the start or end of an element: text (or blank
+# space) between two elements that the parser would hold whole, far beyond a cell's 32 767
+# characters.
+MAX_QUIET = 8 << 20
 MAX_SHEET = 1 << 30  # bytes of the sheet, once decompressed (100 000 rows take about 0,2 Gio)
 MAX_CELLS_IN_A_ROW = 20_000  # elements of a row held at a time, far beyond any real table
 MAX_TEXT = 32_767  # characters of a cell: Excel's own limit
@@ -62,12 +70,53 @@ TEXT, RUN = (_tags(n) for n in ("t", "r"))
 SHEET_DATA = _tags("sheetData")
 
 
-def _read_part(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+def _small_tree(archive: zipfile.ZipFile, name: str) -> Element:
+    """A small part (the workbook, relationships, styles) as a tree, bounded in size, in
+    elements and in depth: a few kilobytes compressed may not make a tree of gigabytes."""
+    parser = XMLPullParser(events=("start", "end"))
+    root: Element | None = None
+    depth = elements = 0
     with archive.open(name) as stream:
-        content = stream.read(limit + 1)
-    if len(content) > limit:
+        content = stream.read(SMALL_PART + 1)
+    if len(content) > SMALL_PART:
         raise WorkbookTooLarge(name)
-    return content
+    for start in range(0, len(content), CHUNK):
+        parser.feed(content[start : start + CHUNK])
+        for event, element in parser.read_events():
+            if event == "start":
+                root = element if root is None else root
+                depth += 1
+                elements += 1
+                if depth > SMALL_PART_DEPTH or elements > SMALL_PART_ELEMENTS:
+                    raise WorkbookTooLarge(name)
+            else:
+                depth -= 1
+    parser.close()
+    if root is None:
+        raise ValueError(f"{name} holds no element.")
+    return root
+
+
+class _Strings:
+    """The shared strings, packed: their UTF-8 bytes end to end and where each one ends (two
+    million short texts take 16 Mio of positions and their bytes, not 60 Mio of objects). A
+    text is decoded when a cell asks for it."""
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("Q")
+
+    def append(self, text: str) -> None:
+        self._data += text.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._data))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, index: int) -> str:
+        end = self._ends[index]
+        start = self._ends[index - 1] if index else 0
+        return self._data[start:end].decode("utf-8", "surrogatepass")
 
 
 def _local(tag: str) -> str:
@@ -90,7 +139,7 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, 
     if rels not in archive.NameToInfo:
         return {}
     found = {}
-    for item in fromstring(_read_part(archive, rels, SMALL_PART)):
+    for item in _small_tree(archive, rels):
         if item.tag != f"{{{PACKAGE_RELATIONSHIPS}}}Relationship":
             continue
         target = item.get("Target", "")
@@ -131,24 +180,31 @@ def _unescaped(match: re.Match) -> str:
     return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
-def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
+def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> _Strings:
+    strings = _Strings()
     if part is None or part not in archive.NameToInfo:
-        return []
-    strings: list[str] = []
+        return strings
     parser = XMLPullParser(events=("start", "end"))
     root: Element | None = None
-    read = 0
+    read = quiet = 0
     with archive.open(part) as stream:
-        while chunk := stream.read(CHUNK):
+        # A quarter of a chunk at a time: a megabyte of short texts makes 200 000 events.
+        while chunk := stream.read(CHUNK // 4):
             read += len(chunk)
             if read > MAX_SHARED_STRINGS:
                 raise WorkbookTooLarge(part)
             parser.feed(chunk)
+            quiet += len(chunk)
             for event, element in parser.read_events():
+                quiet = 0
                 if root is None:
                     root = element
                 elif event == "end" and _local(element.tag) == "si":
                     strings.append(_text(element))
+                    if len(strings) > MAX_SHARED_STRINGS_COUNT:
+                        raise WorkbookTooLarge(part)
+            if quiet > MAX_QUIET:
+                raise WorkbookTooLarge(part)
             if root is not None and len(root) > 1:
                 del root[:-1]  # the items read: only the one being parsed is kept
             if root is not None and len(root) and _too_big(root[-1]):
@@ -168,7 +224,7 @@ def _date_styles(archive: zipfile.ZipFile, part: str | None) -> frozenset[int]:
     """The indices of the cell styles whose number format shows a date."""
     if part is None or part not in archive.NameToInfo:
         return frozenset()
-    root = fromstring(_read_part(archive, part, SMALL_PART))
+    root = _small_tree(archive, part)
     formats = dict(BUILTIN_FORMATS)
     dated = set()
     for element in root:
@@ -207,7 +263,7 @@ class _Sheet:
     """What a cell's value needs: the shared strings, the date styles, the epoch, and the
     names of the cells' elements in the sheet's vocabulary."""
 
-    def __init__(self, strings: list[str], dated: frozenset[int], epoch: datetime.datetime):
+    def __init__(self, strings: _Strings, dated: frozenset[int], epoch: datetime.datetime):
         self.strings, self.dated, self.epoch = strings, dated, epoch
         self.cell = self.value_tag = self.inline = self.row = ""
 
@@ -259,7 +315,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None,
         (t for kind, t in _relationships(archive, "").values() if kind == "officeDocument"),
         "xl/workbook.xml",
     )
-    workbook = fromstring(_read_part(archive, office, SMALL_PART))
+    workbook = _small_tree(archive, office)
     relationships = _relationships(archive, office)
     sheet_id = date1904 = None
     for element in workbook:
@@ -312,7 +368,7 @@ def _rows(source: BinaryIO, max_columns: int) -> Iterator[tuple[int, list]]:
         root: Element | None = None
         data: Element | None = None
         previous = 0
-        read = text_read = 0
+        read = text_read = quiet = 0
         with archive.open(part) as stream:
             while True:
                 chunk = stream.read(CHUNK)
@@ -323,6 +379,10 @@ def _rows(source: BinaryIO, max_columns: int) -> Iterator[tuple[int, list]]:
                     parser.feed(chunk)
                 else:
                     parser.close()
+                # Elements started in this chunk, if any; else the parser holds what it read.
+                quiet = 0 if events else quiet + len(chunk)
+                if quiet > MAX_QUIET:
+                    raise WorkbookTooLarge(part)
                 if data is None:
                     for _, element in parser.read_events():
                         root = element if root is None else root

@@ -319,3 +319,86 @@ def test_a_short_text_repeated_in_every_cell_cannot_make_gigabytes_of_rows():
     assert _refusal(_package(sheet, shared=shared)).startswith(
         "Ce classeur XLSX est trop volumineux"
     )
+
+
+def _with_part(data: bytes, name: str, content: str) -> bytes:
+    """The workbook with one part replaced (or added)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.namelist():
+            if item != name:
+                archive.writestr(item, source.read(item))
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+HEADER_ROW = (
+    f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
+    "intitule</t></is></c></row>"
+)
+
+
+def test_blank_space_by_the_megabyte_between_rows_is_refused_in_bounded_memory():
+    # A few kilobytes once compressed; the parser would hold all of it before the next tag.
+    sheet = HEADER_ROW + " " * (xlsx.MAX_QUIET + 4 * xlsx.CHUNK) + "</sheetData></worksheet>"
+    data = _package(sheet)
+    tracemalloc.start()
+    message = _refusal(data)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert message.startswith("Ce classeur XLSX est trop volumineux")
+    assert peak < (xlsx.MAX_QUIET + 4 * xlsx.CHUNK) * 2, peak
+
+
+def test_a_text_by_the_megabyte_in_the_shared_strings_is_refused():
+    shared = f'<sst xmlns="{SPREADSHEET}"><si><t>' + " " * (xlsx.MAX_QUIET + 2 * xlsx.CHUNK)
+    shared += "</t></si></sst>"
+    sheet = HEADER_ROW + "</sheetData></worksheet>"
+    assert _refusal(_package(sheet, shared=shared)).startswith(
+        "Ce classeur XLSX est trop volumineux"
+    )
+
+
+def test_shared_strings_are_packed_and_counted(monkeypatch):
+    shared = f'<sst xmlns="{SPREADSHEET}">' + "<si><t>ab</t></si>" * 1_000_000 + "</sst>"
+    sheet = (
+        f'<worksheet xmlns="{SPREADSHEET}"><sheetData><row r="1"><c r="A1" t="s"><v>999999</v>'
+        "</c></row></sheetData></worksheet>"
+    )
+    data = _package(sheet, shared=shared)
+    tracemalloc.start()
+    assert list(xlsx.rows(io.BytesIO(data), 61)) == [(1, ["ab"])]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # A million texts as objects would take some 60 Mio; packed, their bytes and positions.
+    assert peak < 30 * 1024 * 1024, peak
+    monkeypatch.setattr(xlsx, "MAX_SHARED_STRINGS_COUNT", 999_999)
+    assert _refusal(data).startswith("Ce classeur XLSX est trop volumineux")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("xl/workbook.xml", f'<workbook xmlns="{SPREADSHEET}">' + "<a>" * 100_000),
+        (
+            "xl/styles.xml",
+            f'<styleSheet xmlns="{SPREADSHEET}"><cellXfs>' + "<xf/>" * 400_000 + "</cellXfs>"
+            "</styleSheet>",
+        ),
+    ],
+    ids=["workbook-nested", "styles-by-the-hundred-thousand"],
+)
+def test_small_parts_that_would_make_huge_trees_are_refused(name, content):
+    sheet = HEADER_ROW + "</sheetData></worksheet>"
+    data = _with_part(_package(sheet), name, content)
+    if name.endswith("styles.xml"):  # reached through the workbook's relationships
+        data = _with_part(
+            data,
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{PACKAGE}"><Relationship Id="s1" '
+            f'Type="{RELATIONSHIPS}/worksheet" Target="/xl/worksheets/feuille.xml"/>'
+            f'<Relationship Id="s3" Type="{RELATIONSHIPS}/styles" Target="styles.xml"/>'
+            "</Relationships>",
+        )
+    assert _refusal(data).startswith(("Ce classeur XLSX est trop volumineux", "Ce fichier"))

@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from pacte.core.media import storage_setting as media_storage_setting
 from pacte.core.monitoring import init_error_reports
 from pacte.oidc.environment import providers_from_environment
 
@@ -178,6 +179,13 @@ PACTE_OIDC_PROVIDERS = providers_from_environment(os.environ)
 PACTE_OIDC_LINK_BY_EMAIL = env_list("PACTE_OIDC_LINK_BY_EMAIL", "")
 PACTE_OIDC_TRUST_PROVIDER_SECOND_FACTOR = env_bool("PACTE_OIDC_TRUST_PROVIDER_SECOND_FACTOR", False)
 PACTE_OIDC_TIMEOUT = int(os.environ.get("PACTE_OIDC_TIMEOUT", "10"))
+# With the agents' provider on, PACTE_OIDC_AGENTS_PASSWORD_LOGIN=0 refuses the password of the
+# Département's staff (administrators excepted: their way in when the identity server is down).
+PACTE_OIDC_AGENTS_PASSWORD_LOGIN = env_bool("PACTE_OIDC_AGENTS_PASSWORD_LOGIN", True)
+AUTHENTICATION_BACKENDS = [
+    "pacte.oidc.backends.AgentsPasswordPolicyBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 # The name authenticator applications show next to Pacte's codes (second factor).
 PACTE_TOTP_ISSUER = os.environ.get("PACTE_TOTP_ISSUER", "Pacte")
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PACTE_PASSWORD_RESET_HOURS", "24")) * 3600
@@ -195,8 +203,11 @@ USE_THOUSAND_SEPARATOR = False
 STATIC_URL = "/static/"
 # Collected static files: under var/, or where the container image keeps them.
 STATIC_ROOT = Path(os.environ.get("PACTE_STATIC_ROOT", VAR_DIR / "static"))
+# The stored files (attachments, generated and signed documents, published acts, imported
+# files, batch archives): the folder MEDIA_ROOT, or the bucket of an S3-compatible object
+# storage named by PACTE_MEDIA_S3_BUCKET, shared by several web servers (docs/reglages.md).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage_setting(os.environ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"

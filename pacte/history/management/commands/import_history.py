@@ -1,12 +1,50 @@
+import contextlib
+import logging
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from pacte.core import policy
 from pacte.core.french import plural_suffix
 from pacte.history.selectors import history_importer, past_generation
 from pacte.history.services import MAX_FILE_BYTES, history_import_file
+
+BUSY = (
+    "La base de données n'a pas pu enregistrer l'import ({error}) : si un autre import est en "
+    "cours d'écriture, attendez qu'il finisse, puis relancez celui-ci. Rien n'a été enregistré."
+)
+
+
+class _WithoutTraceback(logging.Filter):
+    """The command says what went wrong in French: the log lines keep their message, not the
+    traceback (shown with --verbosity 2 or more)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+@contextlib.contextmanager
+def _quiet_tracebacks(verbosity: int):
+    if verbosity >= 2:
+        yield
+        return
+    quiet = _WithoutTraceback()
+    loggers = [logging.getLogger(name) for name in ("pacte.history", "pacte.core")]
+    for logger in loggers:
+        logger.addFilter(quiet)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(quiet)
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(quiet)
 
 
 class Command(BaseCommand):
@@ -66,21 +104,26 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Import de « {path.name} » dans la génération {generation}…")
         try:
-            result = history_import_file(
-                actor=actor,
-                generation=generation,
-                data=path.read_bytes(),
-                name=path.name,
-                progress=progress,
-            )
+            with _quiet_tracebacks(options["verbosity"]):
+                result = history_import_file(
+                    actor=actor,
+                    generation=generation,
+                    data=path.read_bytes(),
+                    name=path.name,
+                    progress=progress,
+                )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
+        except DatabaseError as exc:
+            raise CommandError("\n" + BUSY.format(error=type(exc).__name__)) from exc
         except KeyboardInterrupt as exc:  # Ctrl+C: the transaction rolled back
             raise CommandError(
                 "\nImport interrompu : rien n'a été enregistré. La page de l'import le dit "
                 "« interrompu » ; relancez-le quand vous voudrez."
             ) from exc
         self.stdout.write("")
+        if result.interrupted_at is not None:
+            raise CommandError(f"Import interrompu. {result.interruption_text}")
         if result.error_count:
             shown = "\n".join(result.error_texts)
             more = result.error_count - len(result.errors)

@@ -123,6 +123,19 @@ def _apply(
         user.email = email
 
 
+def _invited(user: User, partner: Partner | None) -> bool:
+    """A partner's staff member invited by an agent (pacte.accounts) for this very partner, who
+    has never logged in: the invitation named this address for this partner, so ProConnect's
+    identity with the same address and the partner's SIRET may take the account."""
+    return (
+        partner is not None
+        and user.role == Role.PARTNER
+        and user.partner_id == partner.pk
+        and user.last_login is None
+        and not user.has_usable_password()
+    )
+
+
 def _link_local(
     provider: Provider, *, email: str, role: str, partner: Partner | None
 ) -> User | None:
@@ -132,7 +145,7 @@ def _link_local(
     if not local:
         return None
     name = "ProConnect" if provider.is_partners else "le serveur d’identité du Département"
-    if not conf.link_by_email(provider) or len(local) > 1:
+    if len(local) > 1 or not (conf.link_by_email(provider) or _invited(local[0], partner)):
         raise _refuse(EMAIL_TAKEN.format(email=email, name=name), "email_taken")
     user = local[0]
     same_side = (

@@ -54,12 +54,12 @@ PROVIDER_ERROR = (
 
 
 def _refusal(
-    request: HttpRequest, provider: Provider | None, message: str, *, status: int, what: str = ""
+    request: HttpRequest, provider: Provider | None, message: str, *, status: int
 ) -> HttpResponse:
     response = render(
         request,
         "oidc/refused.html",
-        {"message": message, "provider": provider, "what": what},
+        {"message": message, "provider": provider},
         status=status,
     )
     add_never_cache_headers(response)
@@ -171,7 +171,7 @@ def callback(request: HttpRequest, provider: str) -> HttpResponse:
         user = services.oidc_login(provider=found, issuer=issuer, claims=merged)
     except ValidationError as exc:
         logger.info("OpenID Connect %s: login refused (%s)", found.key, exc.code)
-        return _refusal(request, found, " ".join(error_texts(exc)), status=403, what="role")
+        return _refusal(request, found, " ".join(error_texts(exc)), status=403)
     backend = "django.contrib.auth.backends.ModelBackend"
     if conf.trust_provider_second_factor():
         response = sessions.complete_login(request, user, backend=backend, redirect_to=flow["next"])

@@ -261,3 +261,51 @@ def test_the_next_page_is_kept_through_the_providers_login(client, agents):
     other = client.__class__()
     url = start(other, next="https://ailleurs.example/")
     assert other.get(log_in_at_provider(url, "claire.agent"))["Location"] == "/"
+
+
+def test_agents_passwords_may_be_turned_off_when_the_departements_server_is_on(
+    client, agents, settings
+):
+    from tests.factories import TEST_PASSWORD
+
+    def password_login(username):
+        client.logout()
+        return client.post("/connexion/", {"username": username, "password": TEST_PASSWORD})
+
+    assert password_login("test-agent").status_code == 302  # on by default
+    settings.PACTE_OIDC_AGENTS_PASSWORD_LOGIN = False
+    refused = password_login("test-agent")
+    assert refused.status_code == 200 and client.get("/").status_code == 302
+    assert password_login("test-partner").status_code == 302  # partners keep theirs
+    # Administrators too: their way in when the identity server is down (then the second factor).
+    assert password_login("test-admin")["Location"] == "/second-facteur/"
+    settings.PACTE_OIDC_PROVIDERS = {}  # no identity server: passwords are the only way
+    assert password_login("test-agent").status_code == 302
+
+
+def test_a_partners_invited_account_is_taken_by_its_first_proconnect_login(client, both, make_user):
+    lens = Partner.objects.get(siren="246200364")
+    invited = make_user(
+        username="lea.partenaire@interco.test",
+        email="lea.partenaire@interco.test",
+        role="partner",
+        partner=lens,
+    )
+    invited.set_unusable_password()
+    invited.last_login = None
+    invited.save()
+    assert login(client, "lea.partenaire", "proconnect").status_code == 302
+    assert OidcIdentity.objects.get().user == invited
+    assert AuditEvent.objects.filter(action="oidc.link", object_id=str(invited.pk)).exists()
+
+
+def test_an_account_invited_for_another_partner_is_not_taken(client, both, make_user):
+    arras = Partner.objects.get(siren="200033579")
+    invited = make_user(email="lea.partenaire@interco.test", role="partner", partner=arras)
+    invited.set_unusable_password()
+    invited.last_login = None
+    invited.save()
+    response = login(client, "lea.partenaire", "proconnect")
+    assert response.status_code == 403 and not OidcIdentity.objects.exists()
+    invited.refresh_from_db()
+    assert invited.partner == arras

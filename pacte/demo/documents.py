@@ -82,6 +82,7 @@ def representative(partner: Partner, user: User) -> Signatory:
         name=name,
         quality=quality,
         starts_on=Signatory.objects.filter(side=Signatory.Side.DEPARTMENT)
+        .exclude(delegation="")
         .order_by("starts_on")
         .values_list("starts_on", flat=True)
         .first(),
@@ -89,8 +90,10 @@ def representative(partner: Partner, user: User) -> Signatory:
 
 
 def _delegate() -> User:
+    """The Président's delegate, who signs the demo's conventions for the Département."""
     right = (
         Signatory.objects.filter(side=Signatory.Side.DEPARTMENT)
+        .exclude(delegation="")
         .select_related("user")
         .order_by("starts_on", "pk")
         .first()

@@ -56,6 +56,7 @@ DEMO_USERS = [
     ("assemblee", Role.ASSEMBLY, "Adèle", "Assemblées", None),
     ("finances", Role.FINANCE, "Fabien", "Finances", None),
     ("elu", Role.ELECTED, "Élise", "Conseillère", None),
+    ("president", Role.ELECTED, "Jean-Claude", "Leroy", None),
     ("partenaire", Role.PARTNER, "Paul", "Partenaire", "246200364"),
     ("partenaire2", Role.PARTNER, "Pauline", "Partenaire", "200033579"),
 ]
@@ -159,11 +160,22 @@ def seed_users(password: str) -> list[User]:
 
 @transaction.atomic
 def seed_signatories() -> None:
-    """Who signs the demo's conventions: for the Département, a delegate of the Président by a
-    (fictitious) arrêté; for each demo partner, its legal representative. The instructing
-    agent prepares the documents but holds no delegation: he does not sign."""
+    """Who signs the demo's conventions: for the Département, its Président (an elected
+    member, who signs by his office) and a delegate of the Président by a (fictitious) arrêté;
+    for each demo partner, its legal representative. The instructing agent prepares the
+    documents but holds no delegation: he does not sign."""
     from pacte.documents.models import Signatory
 
+    Signatory.objects.get_or_create(
+        user=User.objects.get(username="president"),
+        side=Signatory.Side.DEPARTMENT,
+        defaults={
+            "name": "M. Jean-Claude LEROY",
+            "quality": "Président du Conseil départemental",
+            "is_president": True,
+            "starts_on": datetime.date(2021, 7, 1),
+        },
+    )
     start = datetime.date(2023, 1, 2)
     delegate = User.objects.get(username="signataire")
     Signatory.objects.get_or_create(

@@ -11,13 +11,14 @@ class SignatoryAdmin(HistoryAdmin):
         "name",
         "quality",
         "side",
+        "is_president",
         "partner",
         "delegation",
         "max_amount",
         "starts_on",
         "ends_on",
     ]
-    list_filter = ["side"]
+    list_filter = ["side", "is_president"]
     search_fields = ["name", "quality", "delegation", "user__username"]
     autocomplete_fields = ["partner"]
     raw_id_fields = ["user"]

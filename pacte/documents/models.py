@@ -129,6 +129,12 @@ class Signatory(models.Model):
         related_name="signatories",
         help_text="Pour un signataire du partenaire.",
     )
+    is_president = models.BooleanField(
+        "Président(e) du Conseil départemental",
+        default=False,
+        help_text="Titulaire de la fonction : signe pour le Département en vertu de celle-ci, "
+        "sans arrêté de délégation. Un seul droit de Président en cours à la fois.",
+    )
     name = models.CharField("nom tel qu'il signe", max_length=150)
     quality = models.CharField(
         "qualité", max_length=150, help_text="« Président du Conseil départemental », « Maire »…"
@@ -213,20 +219,54 @@ class Signatory(models.Model):
                     "indiquez l'arrêté qui la fixe, ou laissez le montant vide."
                 }
             )
-        if (
-            self.side == self.Side.DEPARTMENT
-            and not self.delegation.strip()
-            and "président" not in self.quality.lower()
-        ):
+        if self.is_president:
+            self._clean_president()
+        elif self.side == self.Side.DEPARTMENT and not self.delegation.strip():
+            # The quality is free text (« Vice-président chargé des finances »…): only the
+            # field says who holds the office.
             raise ValidationError(
                 {
                     "delegation": "Sans arrêté de délégation, seul le Président du Conseil "
                     "départemental signe pour le Département : indiquez l'arrêté qui délègue "
-                    "la signature."
+                    "la signature, ou cochez « Président(e) du Conseil départemental » pour le "
+                    "titulaire de la fonction."
                 }
             )
-        if self.ends_on and self.ends_on < self.starts_on:
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": "La fin précède le début."})
+
+    def _clean_president(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.side != self.Side.DEPARTMENT:
+            raise ValidationError(
+                {"is_president": "Le Président du Conseil départemental signe pour le Département."}
+            )
+        if self.delegation.strip():
+            raise ValidationError(
+                {
+                    "delegation": "Le Président signe en vertu de sa fonction : pas d'arrêté de "
+                    "délégation pour lui."
+                }
+            )
+        if self.starts_on is None:
+            return
+        overlapping = Signatory.objects.filter(is_president=True).exclude(pk=self.pk)
+        overlapping = overlapping.filter(
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=self.starts_on)
+        )
+        if self.ends_on is not None:
+            overlapping = overlapping.filter(starts_on__lte=self.ends_on)
+        other = overlapping.order_by("starts_on").first()
+        if other is not None:
+            until = f" jusqu'au {other.ends_on:%d/%m/%Y}" if other.ends_on else ""
+            raise ValidationError(
+                {
+                    "is_president": f"Un seul Président à la fois : {other.name} l'est déjà "
+                    f"à partir du {other.starts_on:%d/%m/%Y}{until}. Terminez d'abord ce "
+                    "droit (« jusqu'au »)."
+                }
+            )
 
 
 class SignatureStep(models.Model):

@@ -238,13 +238,20 @@ def _rights(side: str, partner_id: int | None, day: datetime.date) -> QuerySet[S
     )
     if side == Signatory.Side.PARTNER:
         rights = rights.filter(partner__isnull=False, partner__pk=partner_id or 0)
+    else:
+        # For the Département: its Président, or a delegate by arrêté; no one else.
+        rights = rights.filter(Q(is_president=True) | ~Q(delegation=""))
     return rights.order_by("-starts_on", "-pk")
 
 
 def _party_signatory(side: str, partner_id: int | None) -> Signatory | None:
-    """The holder of the office who signs for a party (no delegation): the Président, or the
-    partner's legal representative, as recorded today."""
-    return _rights(side, partner_id, timezone.localdate()).filter(delegation="").first()
+    """The holder of the office who signs for a party (no delegation): the Président (the
+    right marked so, whatever its quality says), or the partner's legal representative, as
+    recorded today."""
+    rights = _rights(side, partner_id, timezone.localdate()).filter(delegation="")
+    if side == Signatory.Side.DEPARTMENT:
+        rights = rights.filter(is_president=True)
+    return rights.first()
 
 
 def _closed_operation(document: Document) -> str:

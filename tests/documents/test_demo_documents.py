@@ -73,3 +73,24 @@ def test_without_an_authority_set_the_demo_serves_its_own(settings):
     with demo_documents.timestamping():
         assert settings.PACTE_TSA_URL.startswith("http://127.0.0.1:")
     assert settings.PACTE_TSA_URL == ""
+
+
+def test_the_demo_has_its_president_and_his_delegate(settings, tmp_path):
+    """The Président (an elected member's login) is printed in the conventions; his delegate
+    signs them."""
+    from pacte.core.roles import Role
+    from pacte.demo import seed
+    from pacte.documents import services
+
+    settings.VAR_DIR = tmp_path
+    seed.seed_users(seed.demo_password())
+    seed.seed_signatories()
+    president = Signatory.objects.select_related("user").get(user__username="president")
+    assert president.is_president and president.user.role == Role.ELECTED
+    assert president.signs_as == "M. Jean-Claude LEROY, Président du Conseil départemental"
+    for right in Signatory.objects.filter(user__username__in=["president", "signataire"]):
+        right.full_clean()
+    assert services._party_signatory(Signatory.Side.DEPARTMENT, None) == president
+    delegate = demo_documents._delegate()  # the first delegate (the session's agent, here)
+    assert delegate != president.user
+    assert Signatory.objects.get(user=delegate).delegation

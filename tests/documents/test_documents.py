@@ -475,6 +475,7 @@ def test_the_convention_names_who_represents_each_party(voted, users):
         side=Signatory.Side.DEPARTMENT,
         name="M. Jean DUPONT",
         quality="Président du Conseil départemental",
+        is_president=True,
         starts_on=voted.voted_on,
     )
     document = services.agreement_generate(actor=users["test-agent"], operation=voted)

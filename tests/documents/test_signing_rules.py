@@ -172,9 +172,13 @@ def test_without_a_delegation_only_the_president_signs_for_the_department(users)
         right.full_clean()
     assert refused.value.message_dict["delegation"] == [
         "Sans arrêté de délégation, seul le Président du Conseil départemental signe pour le "
-        "Département : indiquez l'arrêté qui délègue la signature."
+        "Département : indiquez l'arrêté qui délègue la signature, ou cochez « Président(e) du "
+        "Conseil départemental » pour le titulaire de la fonction."
     ]
     right.quality = "Président du Conseil départemental"
+    with pytest.raises(ValidationError):  # a quality is a text, not the office
+        right.full_clean()
+    right.is_president = True
     right.full_clean()  # the Président signs by his office
 
 
@@ -206,6 +210,7 @@ def test_an_amount_limit_is_that_of_a_delegation(users):
         side=Signatory.Side.DEPARTMENT,
         name="M. Jean-Claude LEROY",
         quality="Président du Conseil départemental",
+        is_president=True,
         max_amount=Decimal("1000.00"),
         starts_on=datetime.date(2023, 1, 2),
     )

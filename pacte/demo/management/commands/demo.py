@@ -27,6 +27,8 @@ class Command(BaseCommand):
             extra = f" — {user.partner.name}" if user.partner_id else ""
             if user.username == "signataire":
                 extra = " — signe pour le Département, par délégation"
+            elif user.username == "president":
+                extra = " — Président du Conseil départemental : signe pour le Département"
             if policy.requires_second_factor(user):
                 extra += " — second facteur (voir ci-dessous)"
             self.stdout.write(f"  {user.username:<12} {user.get_role_display()}{extra}")

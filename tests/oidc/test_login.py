@@ -309,3 +309,18 @@ def test_an_account_invited_for_another_partner_is_not_taken(client, both, make_
     assert response.status_code == 403 and not OidcIdentity.objects.exists()
     invited.refresh_from_db()
     assert invited.partner == arras
+
+
+def test_administrators_see_the_links_in_the_admin_and_may_remove_one(client, agents, users):
+    login(client, "claire.agent")
+    identity = OidcIdentity.objects.get()
+    client.logout()
+    client.force_login(users["test-admin"])
+    listing = client.get("/admin/oidc/oidcidentity/")
+    assert listing.status_code == 200 and identity.subject in text(listing)
+    page = client.get(f"/admin/oidc/oidcidentity/{identity.pk}/change/")
+    assert page.status_code == 200 and agents.issuer in text(page)
+    assert client.get("/admin/oidc/oidcidentity/add/").status_code == 403
+    deleted = client.post(f"/admin/oidc/oidcidentity/{identity.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302 and not OidcIdentity.objects.exists()
+    assert AuditEvent.objects.filter(action="admin.delete", object_id=str(identity.pk)).exists()

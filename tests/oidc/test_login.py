@@ -324,3 +324,16 @@ def test_administrators_see_the_links_in_the_admin_and_may_remove_one(client, ag
     deleted = client.post(f"/admin/oidc/oidcidentity/{identity.pk}/delete/", {"post": "yes"})
     assert deleted.status_code == 302 and not OidcIdentity.objects.exists()
     assert AuditEvent.objects.filter(action="admin.delete", object_id=str(identity.pk)).exists()
+
+
+def test_a_state_serves_once_even_when_its_login_failed(client, agents):
+    back = log_in_at_provider(start(client), "claire.agent")
+    parts = urlsplit(back)
+    state = parse_qs(parts.query)["state"][0]
+    wrong_code = client.get(f"{parts.path}?code=code-invente&state={state}")
+    assert wrong_code.status_code == 400  # the provider refuses the code
+    assert "a refusé de confirmer la connexion" in text(wrong_code)
+    # The state is spent: the right code with it no longer logs anyone in.
+    response = client.get(back)
+    assert response.status_code == 400 and "aucune connexion en cours" in text(response)
+    assert not User.objects.filter(email="claire.agent@departement.test").exists()

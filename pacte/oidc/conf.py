@@ -66,7 +66,9 @@ class Provider:
             return self.discovery_url
         if self.authorization_endpoint and self.token_endpoint and self.jwks_uri:
             return ""
-        return f"{self.issuer}/.well-known/openid-configuration" if self.issuer else ""
+        if not self.issuer:
+            return ""
+        return f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
 
 
 def _provider(key: str, values: dict[str, Any]) -> Provider:
@@ -77,8 +79,6 @@ def _provider(key: str, values: dict[str, Any]) -> Provider:
             kwargs[name] = tuple(kwargs[name])
     if "roles" in kwargs:
         kwargs["roles"] = tuple((str(g), str(r)) for g, r in kwargs["roles"])
-    if kwargs.get("issuer"):
-        kwargs["issuer"] = str(kwargs["issuer"]).rstrip("/")
     return Provider(key=key, **kwargs)
 
 

@@ -51,7 +51,7 @@ def provider_from_environment(key: str, environ: Mapping[str, str]) -> dict[str,
     if not client_id:
         return None
     provider: dict[str, Any] = {
-        "issuer": get("ISSUER").rstrip("/"),
+        "issuer": get("ISSUER"),
         "discovery_url": get("DISCOVERY_URL"),
         "client_id": client_id,
         "client_secret": get("CLIENT_SECRET"),

@@ -142,8 +142,10 @@ def metadata(provider: Provider) -> dict[str, Any]:
             with _lock:
                 _metadata[url] = cached
         document = cached[1]
-        issuer = str(document.get("issuer", "")).rstrip("/")
-        if provider.issuer and issuer != provider.issuer:
+        # The issuer exactly as the provider writes it (a final « / » included): its tokens'
+        # `iss` must be that very string.
+        issuer = str(document.get("issuer", ""))
+        if provider.issuer and issuer.rstrip("/") != provider.issuer.rstrip("/"):
             # OpenID Connect Discovery 1.0, 4.3: the document is the issuer's own.
             raise OidcError(
                 _text(MISCONFIGURED, provider, detail=f"émetteur annoncé « {issuer} »"),
@@ -151,7 +153,7 @@ def metadata(provider: Provider) -> dict[str, Any]:
                 reason="issuer mismatch in discovery",
             )
         found.update(document)
-        found["issuer"] = provider.issuer or issuer
+        found["issuer"] = issuer
     for endpoint in (
         "authorization_endpoint",
         "token_endpoint",

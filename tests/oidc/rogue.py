@@ -44,6 +44,7 @@ class RogueProvider:
         self.userinfo: dict[str, Any] | None = None  # JSON claims, or None: no endpoint
         self.userinfo_jwt = False
         self.token_error: str | None = None
+        self.issuer_suffix = ""  # "/": an issuer written with a final slash
 
     def close(self) -> None:
         self.server.shutdown()
@@ -51,7 +52,7 @@ class RogueProvider:
 
     @property
     def issuer(self) -> str:
-        return self.base
+        return self.base + self.issuer_suffix
 
     def settings(self, **extra: Any) -> dict[str, Any]:
         return {

@@ -49,6 +49,16 @@ def test_a_faithful_answer_logs_in(client, agents):
     assert ("POST", "/token") in agents.requests
 
 
+def test_an_issuer_written_with_a_final_slash_is_matched_exactly(client, settings, agents):
+    agents.issuer_suffix = "/"
+    settings.PACTE_OIDC_PROVIDERS = {"agents": agents.settings()}
+    assert journey(client)["Location"] == "/"
+    agents.claims = {"iss": agents.base}  # the same without its slash: another issuer
+    client.logout()
+    refused_login = journey(client)
+    assert refused_login.status_code == 400
+
+
 def test_an_es256_signature_is_accepted(client, agents):
     agents.sign_with = "ec"
     assert journey(client)["Location"] == "/"

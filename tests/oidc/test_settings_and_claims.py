@@ -25,7 +25,7 @@ def test_a_provider_is_on_when_its_client_id_is_set():
         }
     )
     agents, partners = found["agents"], found["partners"]
-    assert agents["issuer"] == "https://sso.departement.test/realms/agents"
+    assert agents["issuer"] == "https://sso.departement.test/realms/agents/"
     assert agents["roles"] == [("pacte-admin", "admin"), ("pacte-instructeurs", "agent")]
     assert agents["roles_claim"] == "realm_access.roles"
     assert agents["scopes"] == ["openid", "email", "profile"]
@@ -37,6 +37,8 @@ def test_a_provider_is_on_when_its_client_id_is_set():
 def test_the_discovery_address_follows_the_issuer_unless_every_endpoint_is_given():
     provider = conf.Provider(key="agents", client_id="c", issuer="https://sso.test/realms/a")
     assert provider.discovery == "https://sso.test/realms/a/.well-known/openid-configuration"
+    slash = conf.Provider(key="agents", client_id="c", issuer="https://tenant.example/")
+    assert slash.discovery == "https://tenant.example/.well-known/openid-configuration"
     explicit = conf.Provider(
         key="agents",
         client_id="c",

@@ -212,7 +212,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("PACTE_STATIC_ROOT", VAR_DIR / "static"))
 # The stored files (attachments, generated and signed documents, published acts, imported
 # files, batch archives): the folder MEDIA_ROOT, or the bucket of an S3-compatible object
-# storage named by PACTE_MEDIA_S3_BUCKET, shared by several web servers (docs/reglages.md).
+# storage named by PACTE_MEDIA_S3_BUCKET, shared by several web servers (docs/deploiement.md).
 STORAGES = {
     "default": media_storage_setting(os.environ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -17,7 +17,7 @@ os.environ.setdefault("PACTE_LOG_FORMAT", "json")
 from .base import *  # noqa: E402,F403
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405 — the media's, from the environment
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

@@ -5,7 +5,9 @@ An archive (a `.tar.gz`) holds everything an installation cannot rebuild:
   from a consistent snapshot while the site keeps running — on PostgreSQL a REPEATABLE READ
   transaction, on SQLite a copy made by SQLite's own backup interface;
 - `media/…`: the stored files (attachments, generated and signed documents, published acts,
-  imported files, batch archives);
+  imported files, batch archives), from the media folder or, when they are objects of a bucket
+  (pacte.core.media), read through the storage — the same names, the same manifest: an archive
+  made with one restores into the other;
 - `pki/…` and `signataires/…`: the signing material (the signing authority Pacte manages under
   var/pki/, and the signatories' PKCS#12 files of PACTE_SIGNATORIES_DIR if set);
 - `manifest.json`: the archive's format, when and from what it was made (the migrations of
@@ -14,8 +16,9 @@ An archive (a `.tar.gz`) holds everything an installation cannot rebuild:
 The restore goes into an empty installation (no user, no stored file): it reads the whole
 archive into a staging folder and checks it against its manifest before anything is written;
 it refuses an archive made by another version of Pacte; the database is loaded in one
-transaction and the files moved into place only if it succeeds; then every stored document is
-checked against the hash recorded when it was written. A failure at any step leaves the
+transaction and the files moved into place (or written to the bucket, which must be empty too)
+only if it succeeds; then every stored document is checked against the hash recorded when it
+was written. A failure at any step leaves the
 installation as it was, and says why in French."""
 
 from __future__ import annotations
@@ -37,12 +40,15 @@ from typing import Any, cast
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from . import media
 from .files import StoredFileError, read_checked
 
 FORMAT = 1
@@ -94,11 +100,21 @@ def stored_files() -> Iterator[tuple[type[models.Model], str, str]]:
 def _folders() -> dict[str, Path | None]:
     """The archive's folders and where they live in this installation."""
     signatories = getattr(settings, "PACTE_SIGNATORIES_DIR", "")
-    return {
+    folders: dict[str, Path | None] = {
         "media": Path(settings.MEDIA_ROOT),
         "pki": Path(settings.VAR_DIR) / "pki",
         "signataires": Path(signatories) if signatories else None,
     }
+    if not media.is_local():
+        del folders["media"]  # objects of a bucket, read and written through the storage
+    return folders
+
+
+def _unreachable(exc: Exception, outcome: str) -> BackupError:
+    return BackupError(
+        f"Le stockage des documents ({media.where()}) ne répond pas ou refuse l'accès "
+        f"({type(exc).__name__} : {exc}) : {outcome}"
+    )
 
 
 def _by_app(names: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -186,6 +202,40 @@ def _files_of(name: str, root: Path | None) -> Iterator[tuple[str, Path]]:
             yield f"{name}/{path.relative_to(root).as_posix()}", path
 
 
+class _Hashing:
+    """A file read through, its SHA-256 computed on the way."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = cast(bytes, self._stream.read(size))
+        self.digest.update(chunk)
+        return chunk
+
+
+def _add_object(tar: tarfile.TarFile, arcname: str, name: str) -> dict[str, Any]:
+    """The stored object `name` added to `tar` as it is read from the storage (one read); its
+    manifest entry."""
+    stream = getattr(default_storage, "stream", None)
+    with stream(name) if stream else default_storage.open(name, "rb") as handle:
+        info = tarfile.TarInfo(arcname)
+        info.size = handle.size
+        info.mtime = int(datetime.datetime.now(tz=datetime.UTC).timestamp())
+        info.mode = 0o600
+        hashing = _Hashing(handle)
+        tar.addfile(info, fileobj=hashing)
+    return {"sha256": hashing.digest.hexdigest(), "size": info.size}
+
+
+def _stored_objects() -> Iterator[tuple[str, str]]:
+    """The stored files when they are objects of a bucket: their member name and their name."""
+    if not media.is_local():
+        for name in media.names():
+            yield f"media/{name}", name
+
+
 def write_backup(target: Path, progress: Progress | None = None) -> Report:
     """Write the archive `target` (refused if it exists); only readable by its owner."""
     say = progress or (lambda _: None)
@@ -196,18 +246,26 @@ def write_backup(target: Path, progress: Progress | None = None) -> Report:
     with tempfile.TemporaryDirectory(dir=settings.VAR_DIR) as folder:
         say("Copie de la base de données…")
         database, report.objects = _dump(Path(folder))
-        members: list[tuple[str, Path]] = [(DATABASE, database)]
+        members: list[tuple[str, Path | str]] = [(DATABASE, database)]
         for name, root in _folders().items():
             members.extend(_files_of(name, root))
-        entries = {}
+        try:
+            members.extend(_stored_objects())
+        except media.object_storage_errors() as exc:
+            raise _unreachable(exc, "aucune archive n'a été écrite.") from exc
+        entries: dict[str, dict[str, Any]] = {}
         say(f"Archivage de {len(members) - 1} fichiers…")
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-                for arcname, path in members:
-                    size = path.stat().st_size
-                    entries[arcname] = {"sha256": _sha256(path), "size": size}
-                    tar.add(path, arcname=arcname, recursive=False)
+                for arcname, source in members:
+                    if isinstance(source, Path):
+                        size = source.stat().st_size
+                        entries[arcname] = {"sha256": _sha256(source), "size": size}
+                        tar.add(source, arcname=arcname, recursive=False)
+                    else:
+                        entries[arcname] = _add_object(tar, arcname, source)
+                        size = entries[arcname]["size"]
                     report.files += 1
                     report.bytes += size
                 manifest = json.dumps(
@@ -229,6 +287,9 @@ def write_backup(target: Path, progress: Progress | None = None) -> Report:
                 info.mode = 0o600
                 tar.addfile(info, fileobj=io.BytesIO(manifest))
             partial.rename(target)
+        except media.object_storage_errors() as exc:
+            partial.unlink(missing_ok=True)
+            raise _unreachable(exc, "aucune archive n'a été écrite.") from exc
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -318,6 +379,17 @@ def _check_target(manifest: dict[str, Any]) -> None:
                 f"Le dossier « {root} » contient déjà des fichiers : une sauvegarde se restaure "
                 "dans une installation neuve. Rien n'a été restauré."
             )
+    if not media.is_local():
+        try:
+            empty = media.is_empty()
+        except media.object_storage_errors() as exc:
+            raise _unreachable(exc, "rien n'a été restauré.") from exc
+        if not empty:
+            raise BackupError(
+                f"Le stockage des documents ({media.where()}) contient déjà des fichiers : une "
+                "sauvegarde se restaure dans une installation neuve (un compartiment vide, ou un "
+                "préfixe encore inutilisé). Rien n'a été restauré."
+            )
 
 
 def _move_into_place(staging: Path) -> list[tuple[Path, Path | None]]:
@@ -346,6 +418,42 @@ def _put_back(moved: list[tuple[Path, Path | None]]) -> None:
         shutil.rmtree(root, ignore_errors=True)
         if aside is not None:
             aside.rename(root)
+
+
+def _upload(staging: Path) -> list[str]:
+    """The staged files written to the bucket, under their own names, when the documents are
+    objects of a bucket; the names written. A failure removes what was written."""
+    source = staging / "media"
+    if media.is_local() or not source.is_dir():
+        return []
+    written: list[str] = []
+    try:
+        for path in sorted(source.rglob("*")):
+            if not path.is_file():
+                continue
+            name = path.relative_to(source).as_posix()
+            with path.open("rb") as handle:
+                saved = default_storage.save(name, File(handle))
+            written.append(saved)
+            if saved != name:  # someone else writes to this bucket
+                raise BackupError(
+                    f"Le stockage des documents ({media.where()}) a déjà « {name} » : un autre "
+                    "que cette restauration y écrit. Rien n'a été restauré."
+                )
+    except BaseException as exc:
+        _remove(written)
+        if isinstance(exc, media.object_storage_errors()):
+            raise _unreachable(exc, "rien n'a été restauré.") from exc
+        raise
+    return written
+
+
+def _remove(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except media.storage_errors():
+            pass  # the storage unreachable: media_orphans lists what is left
 
 
 def _verify_documents() -> tuple[int, list[str]]:
@@ -377,10 +485,16 @@ def restore_backup(archive: Path, progress: Progress | None = None) -> Report:
         say("Restauration des fichiers et de la base…")
         moved = _move_into_place(staging)
         try:
+            uploaded = _upload(staging)
+        except BaseException:
+            _put_back(moved)
+            raise
+        try:
             with transaction.atomic():
                 call_command("loaddata", str(staging / DATABASE), verbosity=0)
         except Exception as exc:
             _put_back(moved)
+            _remove(uploaded)
             raise BackupError(
                 f"La base n'a pas pu être chargée ({type(exc).__name__} : {exc}). Rien n'a été "
                 "restauré."

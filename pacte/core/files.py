@@ -44,9 +44,11 @@ class _Keep:
 def _discard_unless_kept(storage: Storage, name: str, state: dict[str, bool]) -> None:
     if state["kept"]:
         return
+    from .media import storage_errors
+
     try:
         storage.delete(name)
-    except OSError:  # already gone, or the storage unreachable: media_orphans will tell
+    except storage_errors():  # the storage unreachable: media_orphans will tell
         logger.warning("Fichier d'une transaction annulée non supprimé : %s", name)
 
 
@@ -85,11 +87,21 @@ class StoredFileError(Exception):
         self.message = message
 
 
+def read(field_file: FieldFile) -> bytes:
+    """The stored file's bytes: from an object storage in one request (its `stream`,
+    pacte.core.object_storage), else through the file field."""
+    stream = getattr(field_file.storage, "stream", None)
+    if stream is not None and field_file.name:
+        with stream(field_file.name) as handle:
+            return cast(bytes, handle.read())
+    with field_file.open("rb") as handle:
+        return cast(bytes, handle.read())
+
+
 def read_checked(field_file: FieldFile, sha256: str) -> bytes:
     """The file's bytes, if they still hash to the SHA-256 recorded when it was written."""
     try:
-        with field_file.open("rb") as handle:
-            content = cast(bytes, handle.read())
+        content = read(field_file)
     except (FileNotFoundError, ValueError) as exc:  # ValueError: a row without its file
         logger.error("Fichier absent du stockage : %s", field_file.name)
         raise StoredFileError(404, MISSING) from exc

@@ -1,12 +1,14 @@
 """Pacte's state of health, as a load balancer and a monitoring system poll it (`/sante/`).
 
-Four checks, each « ok » or not with its figures:
+Four or five checks, each « ok » or not with its figures:
 - **the database** answers a query (and how long it took);
 - **the background worker** is alive: at least one `pacte_worker` gave a sign of life within
   PACTE_TASK_STALE_SECONDS;
 - **the queue** of background tasks does not lag: the oldest task waiting to run has been due
   for less than PACTE_HEALTH_QUEUE_MAX_WAIT seconds (mails waiting for a retry are counted apart);
-- **the disk** that holds the documents keeps PACTE_HEALTH_MIN_FREE_MB free.
+- **the disk** that holds the documents keeps PACTE_HEALTH_MIN_FREE_MB free;
+- with the documents in an object storage (pacte.core.media), **the storage** answers, and the
+  disk checked is that of var/.
 
 `web_health` is the part a load balancer needs to know whether a web process can serve: its
 database. `health` is the whole, for monitoring."""
@@ -17,13 +19,14 @@ import datetime
 import shutil
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from . import staleness
+from . import media, staleness
 from .models import OutgoingMail, WorkerProcess
 
 QUEUE_MAX_WAIT_DEFAULT = 600  # seconds
@@ -109,11 +112,20 @@ def _queue(now: datetime.datetime) -> Check:
 
 
 def _disk() -> Check:
-    folder = settings.MEDIA_ROOT
+    """The disk of the documents; with the documents in a bucket, that of var/ (temporary
+    files, backups)."""
+    local = media.is_local()
+    folder = settings.MEDIA_ROOT if local else settings.VAR_DIR
+    what = "le disque des documents" if local else "le disque de var/"
     try:
         usage = shutil.disk_usage(folder)
     except OSError:
-        return Check(False, "le dossier des documents est inaccessible.")
+        return Check(
+            False,
+            "le dossier des documents est inaccessible."
+            if local
+            else f"le dossier « {folder} » est inaccessible.",
+        )
     free_mb = usage.free // (1024 * 1024)
     figures = {
         "libre_mio": free_mb,
@@ -123,10 +135,25 @@ def _disk() -> Check:
     if free_mb < minimum:
         return Check(
             False,
-            f"il reste {free_mb} Mio sur le disque des documents (moins de {minimum} Mio).",
+            f"il reste {free_mb} Mio sur {what} (moins de {minimum} Mio).",
             figures,
         )
-    return Check(True, f"{free_mb} Mio libres sur le disque des documents.", figures)
+    return Check(True, f"{free_mb} Mio libres sur {what}.", figures)
+
+
+def _object_storage() -> Check:
+    """The bucket of the documents answers to Pacte's keys."""
+    started = time.perf_counter()
+    try:
+        cast(Any, default_storage).check_bucket()  # pacte.core.object_storage
+    except media.object_storage_errors() as exc:
+        return Check(
+            False,
+            f"le stockage des documents ({media.where()}) ne répond pas ou refuse l'accès : "
+            f"{type(exc).__name__}.",
+        )
+    elapsed = round((time.perf_counter() - started) * 1000, 1)
+    return Check(True, "le stockage des documents répond.", {"duree_ms": elapsed})
 
 
 def web_health() -> Health:
@@ -147,5 +174,7 @@ def health() -> Health:
             checks["base"] = Check(
                 False, f"la base de données a cessé de répondre : {type(exc).__name__}."
             )
+    if not media.is_local():
+        checks["stockage"] = _object_storage()
     checks["disque"] = _disk()
     return Health(checks)

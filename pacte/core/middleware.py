@@ -1,5 +1,6 @@
 """Requests refused before any view runs, the same way for pages and the API."""
 
+import logging
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
@@ -9,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.template.loader import render_to_string
 
 from .french import format_integer
+from .media import object_storage_errors
 
 NUL_REFUSED = (
     "L'adresse contient un caractère nul (%00), qu'aucune page ni aucun champ de Pacte "
@@ -93,6 +95,21 @@ def busy(request: HttpRequest) -> HttpResponse:
     return response
 
 
+STORAGE_UNREACHABLE = (
+    "Le stockage des documents ne répond pas ou refuse l'accès : le fichier n'a pu être ni lu "
+    "ni enregistré (une écriture en cours a été annulée). Réessayez dans quelques minutes ; si "
+    "cela dure, signalez-le à l'administrateur."
+)
+
+
+def storage_unreachable(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """The object storage failed (pacte.core.media): 503, and the cause in the logs."""
+    logging.getLogger(__name__).error("Stockage des documents en échec : %s", exc, exc_info=exc)
+    response = refusal(request, 503, STORAGE_UNREACHABLE)
+    response["Retry-After"] = "60"
+    return response
+
+
 def too_big(request: HttpRequest) -> HttpResponse:
     limit = _mebibytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     return refusal(request, 413, TOO_BIG.format(limit=limit))
@@ -101,7 +118,8 @@ def too_big(request: HttpRequest) -> HttpResponse:
 class ExceptionsMiddleware:
     """What the database or the request's size refuse is answered in French, not with a server
     error: a database busy beyond its timeout (503, to retry, nothing written since the write's
-    transaction rolled back), form fields beyond their limit (413)."""
+    transaction rolled back), form fields beyond their limit (413), an object storage that
+    does not answer (503, likewise)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -116,6 +134,8 @@ class ExceptionsMiddleware:
             return busy(request)
         if isinstance(exc, RequestDataTooBig):
             return too_big(request)
+        if isinstance(exc, object_storage_errors()):
+            return storage_unreachable(request, exc)
         return None
 
 

@@ -159,8 +159,7 @@ def document_verdict(document: Document) -> DocumentVerdict:
     signed = {f"Signature{s.order}": (_side(s), s.signed_as) for s in done}
     awaited = [_side(s) for s in steps if s.signed_at is None]
     try:
-        with stored.open("rb") as handle:
-            content = handle.read()
+        content = files.read(stored)
     except (FileNotFoundError, ValueError):
         return DocumentVerdict(
             signing.Verification([]), hash_matches=False, missing=True, awaited=awaited

@@ -1,14 +1,16 @@
-"""Files of the media folder that no row references (written by a transaction whose process was
-killed before it ended): listed, and removed with --delete."""
+"""Stored files that no row references (written by a transaction whose process was killed before
+it ended): listed, and removed with --delete. The files of the media folder or the objects of
+the bucket, whichever stores them (pacte.core.media)."""
 
 import datetime
-from pathlib import Path
 
 from django.apps import apps
-from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand, CommandError
 from django.db import models
 from django.utils import timezone
+
+from pacte.core import media
 
 
 def referenced_names() -> set[str]:
@@ -23,27 +25,23 @@ def referenced_names() -> set[str]:
     return names
 
 
-def orphans(older_than: datetime.timedelta) -> list[Path]:
-    """Files of MEDIA_ROOT no row names, last modified more than `older_than` ago (a file
-    younger than that may belong to a transaction still running)."""
-    root = Path(settings.MEDIA_ROOT)
-    if not root.is_dir():
-        return []
+def orphans(older_than: datetime.timedelta) -> list[str]:
+    """Stored files no row names, last modified more than `older_than` ago (a file younger
+    than that may belong to a transaction still running)."""
     known = referenced_names()
-    limit = (timezone.now() - older_than).timestamp()
-    return sorted(
-        path
-        for path in root.rglob("*")
-        if path.is_file()
-        and path.relative_to(root).as_posix() not in known
-        and path.stat().st_mtime < limit
-    )
+    limit = timezone.now() - older_than
+    return [
+        name
+        for name in media.names()
+        if name not in known and default_storage.get_modified_time(name) < limit
+    ]
 
 
 class Command(BaseCommand):
     help = (
-        "Liste les fichiers du dossier des médias qu'aucun enregistrement ne référence "
-        "(écrits par une transaction interrompue) ; --delete les supprime."
+        "Liste les fichiers stockés (dossier des médias ou compartiment du stockage objet) "
+        "qu'aucun enregistrement ne référence (écrits par une transaction interrompue) ; "
+        "--delete les supprime."
     )
 
     def add_arguments(self, parser):
@@ -56,11 +54,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, delete=False, older_than=60, **options):
-        found = orphans(datetime.timedelta(minutes=max(older_than, 0)))
-        root = Path(settings.MEDIA_ROOT)
-        for path in found:
-            self.stdout.write(str(path.relative_to(root)))
-            if delete:
-                path.unlink(missing_ok=True)
+        try:
+            found = orphans(datetime.timedelta(minutes=max(older_than, 0)))
+            for name in found:
+                self.stdout.write(name)
+                if delete:
+                    default_storage.delete(name)
+        except media.storage_errors() as exc:
+            raise CommandError(
+                f"Le stockage des documents ({media.where()}) ne répond pas ou refuse l'accès "
+                f"({type(exc).__name__} : {exc})."
+            ) from exc
         verb = "supprimé(s)" if delete else "sans enregistrement"
         self.stdout.write(self.style.SUCCESS(f"{len(found)} fichier(s) {verb}."))

@@ -63,6 +63,10 @@ class Capability:
     own_only: bool = False
     # Open to visitors who are not logged in.
     anonymous: bool = False
+    # Held by a person, not given by a role: a right recorded for them (a right to sign),
+    # whatever their role. The application that records such rights says who holds one
+    # (`register_holding`); it counts for a user only when no role's capability does.
+    held: bool = False
 
     def __str__(self) -> str:
         return self.label
@@ -97,6 +101,13 @@ RUN_SITTINGS = Capability(
 ADMINISTER = Capability(
     "administer", "administre Pacte : comptes, référentiel, réglages", frozenset({Role.ADMIN})
 )
+SIGNATORY = Capability(
+    "signatory",
+    "détient un droit de signer en cours (le Président, un délégataire par arrêté, le "
+    "représentant légal d'un partenaire), quel que soit son rôle",
+    frozenset(Role),
+    held=True,
+)
 
 # Those who administer Pacte or move its money log in with a second factor (TOTP) after their
 # password (pacte.accounts).
@@ -111,6 +122,7 @@ CAPABILITIES = (
     MANAGE_FUND,
     RUN_SITTINGS,
     ADMINISTER,
+    SIGNATORY,
 )
 
 # --- Kinds -------------------------------------------------------------------------------
@@ -332,7 +344,9 @@ POLICY: dict[tuple[str, str], Rule] = {
             ("read", R),
             ("generate", INSTRUCT, "générer une fiche ou une convention"),
             ("prepare_signature", INSTRUCT, "ouvrir le circuit de signature"),
-            ("sign", (INSTRUCT, OWN_ORGANISATION), "signer une convention"),
+            # A signatory signs whatever his role (the Président from an elected member's
+            # account); whose turn it is and by what right, documents.services says.
+            ("sign", (INSTRUCT, OWN_ORGANISATION, SIGNATORY), "signer une convention"),
         ),
         *_rules(
             "batch",
@@ -525,16 +539,39 @@ def is_own(user: Viewer, kind: str, obj: Model) -> bool:
     return partner_id is not None and owner_partner_id(kind, obj) == partner_id
 
 
-def _matching(user: Viewer, rule_: Rule) -> list[Capability]:
+# Who holds a capability held by a person (`Capability.held`), by its name: a predicate of
+# the user and of the object acted on (None: any), registered by the application that records
+# such rights.
+_HOLDINGS: dict[str, Callable[[User, Model | None], bool]] = {}
+
+
+def register_holding(capability: Capability, holds: Callable[[User, Model | None], bool]) -> None:
+    if not capability.held:
+        raise ValueError(f"{capability.name} is a role's capability, not one held by a person")
+    _HOLDINGS[capability.name] = holds
+
+
+def _matching(user: Viewer, rule_: Rule, obj: Model | None = None) -> list[Capability]:
     if not _active(user):
         return [c for c in rule_.capabilities if c.anonymous]
-    return [c for c in rule_.capabilities if user.role in c.roles]
+    by_role = [c for c in rule_.capabilities if user.role in c.roles and not c.held]
+    if by_role:
+        return by_role
+    return [
+        c
+        for c in rule_.capabilities
+        if c.held and user.role in c.roles and _HOLDINGS.get(c.name, _holds_nothing)(user, obj)
+    ]
+
+
+def _holds_nothing(user: User, obj: Model | None) -> bool:
+    return False
 
 
 def decide(user: Viewer, kind: str, action: str, obj: Model | None = None) -> str:
     """ "allow", "deny" (403: the role may not) or "hide" (404: not theirs to know of)."""
     rule_ = rule(kind, action)
-    matching = _matching(user, rule_)
+    matching = _matching(user, rule_, obj)
     if not matching:
         return "deny"
     if obj is None:
@@ -756,9 +793,11 @@ def table() -> list[dict[str, Any]]:
 
 
 def _role_cell(role: str, capabilities: Iterable[Capability], kind: Kind) -> str:
-    matching = [c for c in capabilities if role in c.roles]
+    capabilities = list(capabilities)
+    matching = [c for c in capabilities if role in c.roles and not c.held]
     if not matching:
-        return ""
+        held = [c for c in capabilities if role in c.roles and c.held]
+        return f"si `{held[0].name}`" if held else ""
     if all(c.own_only for c in matching) and kind.partner_path is not None:
         return "les siens"
     return "oui"

@@ -7,4 +7,10 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Documents"
 
     def ready(self):
+        from pacte.core import policy
+
         from . import fragments  # noqa: F401  (registers what the app shows elsewhere)
+        from .services import holds_a_right_to_sign
+
+        # Who holds a right to sign, whatever their role (the Président's elected account).
+        policy.register_holding(policy.SIGNATORY, holds_a_right_to_sign)

@@ -231,11 +231,26 @@ def active_signatory(
     return _rights(side, partner_id, day or timezone.localdate()).filter(user_id=user_id).first()
 
 
+def holds_a_right_to_sign(user: User, obj: Any = None) -> bool:
+    """Whether `user` holds a right to sign in force today: for the Département, or for the
+    partner of the document `obj` when there is one (any partner when `obj` is None)."""
+    day = timezone.localdate()
+    rights = _rights(Signatory.Side.DEPARTMENT, None, day)
+    operation = getattr(obj, "operation", None) if isinstance(obj, Document) else None
+    if operation is not None:
+        rights = rights | _rights(Signatory.Side.PARTNER, operation.contract.partner_id, day)
+    elif obj is None:
+        rights = rights | _in_force(Signatory.objects.filter(side=Signatory.Side.PARTNER), day)
+    return rights.filter(user_id=user.pk).exists()
+
+
+def _in_force(rights: QuerySet[Signatory], day: datetime.date) -> QuerySet[Signatory]:
+    return rights.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
 def _rights(side: str, partner_id: int | None, day: datetime.date) -> QuerySet[Signatory]:
     """The rights to sign for `side` (the partner `partner_id`) in force on `day`."""
-    rights = Signatory.objects.filter(side=side, starts_on__lte=day).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=day)
-    )
+    rights = _in_force(Signatory.objects.filter(side=side), day)
     if side == Signatory.Side.PARTNER:
         rights = rights.filter(partner__isnull=False, partner__pk=partner_id or 0)
     else:

@@ -139,3 +139,58 @@ def test_the_migration_marks_the_office_only(users):
         "Président du Conseil départemental",
         "Présidente du Conseil départemental du Pas-de-Calais",
     }
+
+
+def _opened(operation, users):
+    document = services.agreement_generate(actor=users["test-agent"], operation=operation)
+    services.signing_start(
+        actor=users["test-agent"], document=document, order=["department", "partner"]
+    )
+    return document
+
+
+def test_the_president_signs_from_an_elected_members_account(voted, users, client_for):  # noqa: F811
+    president = _right(users["test-elected"], is_president=True)
+    president.full_clean()
+    president.save()
+    document = _opened(voted, users)
+    elected = client_for("elected")
+    url = f"/documents/{voted.pk}/{document.pk}/signer/"
+    operation_page = elected.get(f"/operations/{voted.pk}/").content.decode()
+    assert url in operation_page  # the « Signer » button
+    page = elected.get(url)
+    assert page.status_code == 200
+    assert "M. Jean-Claude LEROY, Président du Conseil départemental" in page.content.decode()
+    assert elected.post(url, {"confirm": "1"}).status_code == 302
+    step = document.signatures.get(order=1)
+    assert step.signed_by == users["test-elected"]
+    assert step.signed_as == "M. Jean-Claude LEROY, Président du Conseil départemental"
+    # The partner's step is not his; and his right to sign makes him write nothing else.
+    with pytest.raises(PermissionDenied, match="C'est au tour du partenaire de signer."):
+        services.document_sign(actor=users["test-elected"], document=document)
+    with pytest.raises(PermissionDenied, match="Votre rôle ne permet pas de générer"):
+        services.agreement_generate(actor=users["test-elected"], operation=voted)
+    assert elected.post(f"/documents/{voted.pk}/generer/sheet/").status_code == 403
+    assert elected.post(f"/documents/{voted.pk}/{document.pk}/signature/").status_code == 403
+
+
+def test_an_elected_member_without_a_right_to_sign_does_not_sign(voted, users, client_for):  # noqa: F811
+    document = _opened(voted, users)
+    url = f"/documents/{voted.pk}/{document.pk}/signer/"
+    elected = client_for("elected")
+    assert elected.get(url).status_code == 403
+    assert elected.post(url, {"confirm": "1"}).status_code == 403
+    with pytest.raises(PermissionDenied, match="Votre rôle ne permet pas de signer une convention"):
+        services.document_sign(actor=users["test-elected"], document=document)
+    # A right that has ended is none.
+    Signatory.objects.create(
+        user=users["test-elected"],
+        side=Signatory.Side.DEPARTMENT,
+        name="M. Jean-Claude LEROY",
+        quality="Président du Conseil départemental",
+        is_president=True,
+        starts_on=START,
+        ends_on=datetime.date(2024, 6, 30),
+    )
+    assert elected.get(url).status_code == 403
+    assert not document.signatures.filter(signed_at__isnull=False).exists()

@@ -6,11 +6,13 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.template.loader import render_to_string
 
-from .french import format_integer
+from .french import format_decimal, format_integer
 from .media import object_storage_errors
+from .schemas import CONTROL
 
 NUL_REFUSED = (
     "L'adresse contient un caractère nul (%00), qu'aucune page ni aucun champ de Pacte "
@@ -39,11 +41,40 @@ class RefuseNulMiddleware:
         query = unquote_to_bytes(request.META.get("QUERY_STRING", ""))
         if b"\x00" in query or "\x00" in request.path:
             return refusal(request, 400, NUL_REFUSED)
+        if request.method == "POST" and _is_form(request):
+            try:
+                fields = list(request.POST.lists())
+            except SuspiciousOperation:
+                raise  # too many fields…: Django's own 400
+            except Exception:  # noqa: BLE001 — a body no parser reads
+                return refusal(
+                    request, 400, "Le formulaire envoyé est illisible. Rien n'a été enregistré."
+                )
+            for name, values in fields:
+                for value in (name, *values):
+                    found = CONTROL.search(value)
+                    if found:
+                        return refusal(
+                            request,
+                            400,
+                            f"Le formulaire envoyé contient un caractère de contrôle "
+                            f"(U+{ord(found.group()):04X}), qu'aucun champ de Pacte n'accepte : "
+                            "retirez-le et recommencez. Rien n'a été enregistré.",
+                        )
         return self.get_response(request)
 
 
+def _is_form(request: HttpRequest) -> bool:
+    kind = request.META.get("CONTENT_TYPE", "")
+    return kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
 def _mebibytes(size: int) -> str:
-    return format_integer(max(1, round(size / (1024 * 1024))))
+    """« 2,5 » for 2,5 Mio, « 25 » for 25: a tenth where it tells a size from its limit."""
+    value = size / (1024 * 1024)
+    if value >= 10 or value == int(value):
+        return format_integer(max(1, round(value)))
+    return format_decimal(value, 1)
 
 
 class BodyLimitMiddleware:

@@ -1,7 +1,8 @@
 """What the API accepts, and how it says no, in French.
 
 `Input` is the base of every request body: no text in it may hold a NUL character (PostgreSQL
-refuses one in any text, and no field of Pacte means one) nor a lone surrogate (half of a UTF-16
+refuses one in any text, and no field of Pacte means one), another control character (tab and
+line breaks aside) nor a lone surrogate (half of a UTF-16
 pair, which JSON can spell `\\ud800` but no database can store). What reaches the database
 declares its bounds: `Id` (64 bits), `IdFilter` (a list's filter, ignored beyond them), `Amount`
 (money: 14 digits, 2 of them decimals), `column` (a text as long as its column at most);
@@ -10,6 +11,7 @@ of a request into the API's 422 answer: `detail` a French sentence, `errors` the
 list (`loc`, `message`); `error_responses` documents every refusal of an operation."""
 
 import datetime
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
@@ -155,6 +157,18 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
+# Control characters that no text of Pacte means (tab, line feed and carriage return aside):
+# typed by no keyboard, they break documents and spreadsheets downstream.
+CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_message(character: str) -> str:
+    return (
+        f"ce texte contient un caractère de contrôle (U+{ord(character):04X}), qu'aucun champ de "
+        "Pacte n'accepte"
+    )
+
+
 def unreadable_text(value: Any) -> str | None:
     """Why a text (or a text inside a list or a dict) cannot be stored, or None."""
     texts = _texts(value)
@@ -162,6 +176,10 @@ def unreadable_text(value: Any) -> str | None:
         return NUL_MESSAGE
     if any(_has_surrogate(text) for text in texts):
         return SURROGATE_MESSAGE
+    for text in texts:
+        found = CONTROL.search(text)
+        if found:
+            return control_message(found.group())
     return None
 
 

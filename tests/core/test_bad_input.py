@@ -124,6 +124,53 @@ def test_a_nul_character_in_a_message_is_refused_by_the_api(client, users, lens)
     assert not Message.objects.filter(operation=operation).exists()
 
 
+def test_a_control_character_is_refused_by_the_api_and_the_forms(client, client_for, users, lens):
+    before = Operation.objects.count()
+    answer = client.post(
+        "/api/operations",
+        {
+            "contract_id": lens.pk,
+            "title": "ctl \u0001\u001b[31m x",
+            "description": "ligne 1\r\nligne 2\tfin",
+            "stake_ids": [],
+            "commune_codes": [],
+        },
+        content_type="application/json",
+        **bearer(users["test-partner"]),
+    )
+    assert answer.status_code == 422, answer.content
+    assert "caractère de contrôle (U+0001)" in answer.json()["detail"]
+    operation = make_operation(lens, users["test-partner"])
+    page = client_for("partner").post(
+        f"/operations/{operation.pk}/messages/", {"body": "Bonjour \x1b[31m"}
+    )
+    assert page.status_code == 400
+    assert "caractère de contrôle (U+001B)" in html.unescape(page.content.decode())
+    assert not Message.objects.filter(operation=operation).exists()
+    assert Operation.objects.count() == before + 1  # the one made by the test, not the API's
+
+
+def test_a_message_longer_than_a_letter_is_refused(client, client_for, users, lens):
+    operation = make_operation(lens, users["test-partner"])
+    long = "é" * (Message.MAX_LENGTH + 1)
+    answer = client.post(
+        f"/api/operations/{operation.pk}/messages",
+        {"body": long},
+        content_type="application/json",
+        **bearer(users["test-partner"]),
+    )
+    assert answer.status_code == 422
+    assert "texte trop long (10000 caractères au plus)" in answer.json()["detail"]
+    page = client_for("partner").post(f"/operations/{operation.pk}/messages/", {"body": long})
+    assert page.status_code in (200, 302)
+    assert not Message.objects.filter(operation=operation).exists()
+    from pacte.operations import services
+
+    with pytest.raises(ValidationError) as refused:
+        services.message_post(actor=users["test-partner"], operation=operation, body=long)
+    assert "tient en 10\u202f000 caractères au plus" in refused.value.messages[0]
+
+
 def test_a_nul_character_in_a_new_operation_is_refused_by_the_api(client, users, lens):
     before = Operation.objects.count()
     answer = client.post(

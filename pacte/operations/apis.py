@@ -16,7 +16,7 @@ from pacte.core.workflow import TransitionRefused
 
 from . import selectors, services
 from .financing import summarise
-from .models import Expense, Operation, Resource
+from .models import Expense, Message, Operation, Resource
 
 router = Router(tags=["Opérations"])
 
@@ -184,7 +184,7 @@ class PlanIn(Input):
 
 
 class MessageIn(Input):
-    body: str
+    body: str = Field(max_length=Message.MAX_LENGTH)
 
 
 class TransitionIn(Input):

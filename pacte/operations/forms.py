@@ -4,7 +4,7 @@ from pacte.contracts.forms import DATE_WIDGET
 from pacte.core import fragments
 from pacte.core.forms import FrenchDecimalField, IdChoiceField, IdMultipleChoiceField
 
-from .models import Attachment, Operation, ReciprocalCommitment, Resource
+from .models import Attachment, Message, Operation, ReciprocalCommitment, Resource
 from .selectors import commune_choices
 
 
@@ -95,12 +95,16 @@ def rows(formset, key: str) -> list[dict]:
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(label="Type de pièce", choices=Attachment.Kind.choices)
     file = forms.FileField(
-        label="Fichier", help_text="PDF, image ou document bureautique, 10 Mo au plus."
+        label="Fichier", help_text="PDF, image ou document bureautique, 10 Mio au plus."
     )
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(label="Votre message", widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label="Votre message",
+        max_length=Message.MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class SheetForm(forms.ModelForm):

@@ -332,6 +332,9 @@ class Attachment(models.Model):
 class Message(models.Model):
     """A message of the upstream dialogue between the partner and the Département."""
 
+    # Characters of a message, at most: a long letter (a document goes as an attachment).
+    MAX_LENGTH = 10_000
+
     operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

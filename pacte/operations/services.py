@@ -20,7 +20,7 @@ from pacte.contracts.models import Contract, PriorityStake
 from pacte.core import files, ids, mail, policy
 from pacte.core.audit import audit
 from pacte.core.bulk import insert_many
-from pacte.core.french import format_money
+from pacte.core.french import format_decimal, format_integer, format_money
 from pacte.core.models import User
 from pacte.core.money import MONEY_MAX_DIGITS
 from pacte.core.workflow import HistoryRow
@@ -384,7 +384,9 @@ def attachment_add(
     if not size:
         raise ValidationError("Le fichier est vide.")
     if size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(f"Le fichier pèse {size // (1024 * 1024)} Mo : 10 Mo au plus.")
+        raise ValidationError(
+            f"Le fichier pèse {format_decimal(size / (1024 * 1024), 1)} Mio : 10 Mio au plus."
+        )
     digest = hashlib.sha256()
     head = b""
     for chunk in upload.chunks():
@@ -427,6 +429,11 @@ def message_post(
     body = body.strip()
     if not body:
         raise ValidationError("Le message est vide.")
+    if len(body) > Message.MAX_LENGTH:
+        raise ValidationError(
+            f"Un message tient en {format_integer(Message.MAX_LENGTH)} caractères au plus "
+            f"(celui-ci en a {format_integer(len(body))}) : joignez un document pour le reste."
+        )
     message = Message.objects.create(
         operation=operation, author=actor, body=body, is_information_request=is_information_request
     )

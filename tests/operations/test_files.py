@@ -54,7 +54,7 @@ def test_bad_files_are_refused(lens_contract, users, name, content, message):
 def test_too_large_file_is_refused(lens_contract, users):
     operation = make_operation(lens_contract, users["test-partner"], complete=False)
     big = SimpleUploadedFile("gros.pdf", PDF + b"0" * (10 * 1024 * 1024))
-    with pytest.raises(ValidationError, match="10 Mo au plus"):
+    with pytest.raises(ValidationError, match="10 Mio au plus"):
         services.attachment_add(
             actor=users["test-partner"], operation=operation, kind="plan", upload=big
         )

@@ -18,6 +18,7 @@ from django.db import models, transaction
 from . import policy
 from .audit import audit_event, audit_many
 from .bulk import insert_many
+from .french import of
 
 if TYPE_CHECKING:
     from .models import AuditEvent, User
@@ -111,7 +112,7 @@ class Workflow:
         current: str = getattr(locked, self.state_field)
         if current not in transition.sources:
             raise TransitionRefused(
-                f"Impossible de {transition.label.lower()} : l'état actuel est "
+                f"Impossible {of(transition.label.lower())} : l'état actuel est "
                 f"« {self.state_label(current)} »."
             )
         model = type(locked)

@@ -22,7 +22,15 @@ from pacte.territory.models import Commune, Epci
 from .columns import AMOUNT_COLUMNS, COLUMN_NAMES, MAX_STORED_ERRORS, REQUIRED
 from .reading import FileRefused, read_table
 from .spool import Spool
-from .values import CellError, parse_amount, parse_category, parse_date, parse_text, shown
+from .values import (
+    CellError,
+    parse_amount,
+    parse_category,
+    parse_date,
+    parse_text,
+    quoted,
+    shown,
+)
 
 ZERO = Decimal("0.00")
 
@@ -131,7 +139,7 @@ def _siren_and_siret(number: str, raw) -> tuple[str, str]:
         if not stdnum_siren.is_valid(number):
             raise CellError(f"« {number} » n'est pas un SIREN valide (clé de contrôle).")
         return number, ""
-    raise CellError(f"« {shown(raw)} » n'est ni un SIREN, ni un SIRET, ni un numéro RNA.")
+    raise CellError(f"« {quoted(raw)} » n'est ni un SIREN, ni un SIRET, ni un numéro RNA.")
 
 
 class RowChecker:

@@ -36,6 +36,12 @@ def shown(raw) -> str:
     return str(raw).strip()
 
 
+def quoted(raw) -> str:
+    """A cell's value as an error message quotes it: a number of 300 digits is cut."""
+    text = shown(raw)
+    return text if len(text) <= 60 else f"{text[:57]}…"
+
+
 def parse_amount(raw) -> Decimal:
     """1 250 000,00 €, 1250000.00, 1.250.000,00 or a spreadsheet number → Decimal, to the cent."""
     if isinstance(raw, bool):
@@ -52,15 +58,15 @@ def parse_amount(raw) -> Decimal:
     else:
         value = _amount_from_text(raw)
     if not value.is_finite():
-        raise CellError(f"« {shown(raw)} » n'est pas un montant.")
+        raise CellError(f"« {quoted(raw)} » n'est pas un montant.")
     if abs(value) >= MONEY_LIMIT:
         raise CellError(
-            f"« {shown(raw)} » : montant hors de portée (moins de 1 000 milliards d'euros)."
+            f"« {quoted(raw)} » : montant hors de portée (moins de 1 000 milliards d'euros)."
         )
     if value < 0:
-        raise CellError(f"« {shown(raw)} » : un montant ne peut pas être négatif.")
+        raise CellError(f"« {quoted(raw)} » : un montant ne peut pas être négatif.")
     if value != value.quantize(CENT):
-        raise CellError(f"« {shown(raw)} » : un montant s'écrit au centime près.")
+        raise CellError(f"« {quoted(raw)} » : un montant s'écrit au centime près.")
     return value.quantize(CENT)
 
 
@@ -74,18 +80,18 @@ def _amount_from_text(raw) -> Decimal:
     else:
         text = text.replace(",", ".")
     if not re.fullmatch(r"-?\d+(\.\d+)?", text):
-        raise CellError(f"« {shown(raw)} » n'est pas un montant.")
+        raise CellError(f"« {quoted(raw)} » n'est pas un montant.")
     try:
         return Decimal(text)
     except InvalidOperation as exc:
-        raise CellError(f"« {shown(raw)} » n'est pas un montant.") from exc
+        raise CellError(f"« {quoted(raw)} » n'est pas un montant.") from exc
 
 
 def parse_date(raw) -> datetime.date:
     day = _date(raw)
     if not EARLIEST <= day <= LATEST:
         raise CellError(
-            f"« {shown(raw)} » : une date entre le {format_date(EARLIEST)} et le "
+            f"« {quoted(raw)} » : une date entre le {format_date(EARLIEST)} et le "
             f"{format_date(LATEST)} est attendue."
         )
     return day
@@ -104,7 +110,7 @@ def _date(raw) -> datetime.date:
             return datetime.date(year, month, day)
         except ValueError:
             pass
-    raise CellError(f"« {shown(raw)} » n'est pas une date (JJ/MM/AAAA).")
+    raise CellError(f"« {quoted(raw)} » n'est pas une date (JJ/MM/AAAA).")
 
 
 def parse_text(raw) -> str:
@@ -134,4 +140,4 @@ def parse_category(raw) -> str:
     if key in CATEGORIES:
         return CATEGORIES[key]
     codes = ", ".join(Operation.Category.values)
-    raise CellError(f"« {shown(raw)} » n'est pas une catégorie connue (codes : {codes}).")
+    raise CellError(f"« {quoted(raw)} » n'est pas une catégorie connue (codes : {codes}).")

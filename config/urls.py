@@ -50,3 +50,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
+
+handler500 = "pacte.core.views.server_error"

@@ -186,13 +186,6 @@ AUTHENTICATION_BACKENDS = [
     "pacte.oidc.backends.AgentsPasswordPolicyBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# With the agents' provider on, PACTE_OIDC_AGENTS_PASSWORD_LOGIN=0 refuses the password of the
-# Département's staff (administrators excepted: their way in when the identity server is down).
-PACTE_OIDC_AGENTS_PASSWORD_LOGIN = env_bool("PACTE_OIDC_AGENTS_PASSWORD_LOGIN", True)
-AUTHENTICATION_BACKENDS = [
-    "pacte.oidc.backends.AgentsPasswordPolicyBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
 # The name authenticator applications show next to Pacte's codes (second factor).
 PACTE_TOTP_ISSUER = os.environ.get("PACTE_TOTP_ISSUER", "Pacte")
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PACTE_PASSWORD_RESET_HOURS", "24")) * 3600

@@ -171,3 +171,36 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         },
         status=403,
     )
+
+
+DATABASE_DOWN = (
+    "La base de données de Pacte ne répond pas pour le moment : rien n'a été enregistré. "
+    "Réessayez dans un instant."
+)
+UNEXPECTED = (
+    "Pacte a rencontré une erreur imprévue : rien n'a été enregistré. L'équipe d'exploitation en "
+    "est avertie ; réessayez dans un instant."
+)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """What an error no view could answer gets (Django's `handler500`): a database that does
+    not answer is a 503 to retry, anything else a 500 — in French, as JSON under /api/, on a
+    page that needs neither the database nor a signed-in user."""
+    import sys
+
+    from django.db import DatabaseError
+    from django.template import loader
+
+    error = sys.exc_info()[1]
+    down = isinstance(error, DatabaseError)
+    status, message = (503, DATABASE_DOWN) if down else (500, UNEXPECTED)
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message}, status=status)
+    else:
+        title = "Service momentanément indisponible" if down else "Erreur du serveur"
+        page = loader.get_template("500.html").render({"title": title, "message": message})
+        response = HttpResponse(page, status=status)
+    if down:
+        response["Retry-After"] = "30"
+    return response

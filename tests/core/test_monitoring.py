@@ -108,3 +108,65 @@ def test_a_form_that_failed_its_csrf_check_is_answered_in_french():
     page = response.content.decode()
     assert "Ce formulaire a expiré ou n&#x27;a pas pu être vérifié" in page
     assert "<style" not in page
+
+
+def test_a_database_that_does_not_answer_is_a_french_503_page_and_json():
+    """A real server whose PostgreSQL does not answer (nothing listens on its port)."""
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed, port = probe.getsockname()[1], None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PACTE_TEST_DB"}
+    }
+    environment.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=f"postgres://pacte@127.0.0.1:{closed}/pacte",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        answers = {}
+        deadline = time.monotonic() + 60
+        for path in ("/operations/", "/api/operations"):
+            while True:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}{path}",
+                    headers={
+                        "Authorization": "Bearer inconnu",  # looked up in the database
+                        "Cookie": "sessionid=inconnue",  # the session too
+                        "Accept-Encoding": "identity",
+                    },
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        raise AssertionError(f"{path} : {response.status} sans base de données")
+                except urllib.error.HTTPError as error:
+                    answers[path] = (error.code, error.headers, error.read().decode())
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.3)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    status, headers, page = answers["/operations/"]
+    assert status == 503 and headers["Retry-After"] == "30"
+    assert "La base de données de Pacte ne répond pas pour le moment" in page
+    assert '<html lang="fr">' in page
+    status, headers, body = answers["/api/operations"]
+    assert status == 503 and headers["Content-Type"] == "application/json"
+    assert json.loads(body)["detail"].startswith("La base de données de Pacte ne répond pas")

@@ -258,7 +258,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The fonts subset into each signature's appearance: a line per glyph at INFO.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 # Error reports to Sentry or a compatible service, when SENTRY_DSN is set.
 init_error_reports()

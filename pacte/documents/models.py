@@ -148,10 +148,20 @@ class Signatory(models.Model):
     )
     starts_on = models.DateField("à partir du")
     ends_on = models.DateField("jusqu'au", null=True, blank=True)
+    class Scope(models.TextChoices):
+        """What a right signs in Pacte: only what Pacte has signed so far."""
+
+        FIT_AGREEMENTS = (
+            "fit_agreements",
+            "Conventions de subvention du Fonds d'Innovation Territorial",
+        )
+
     scope = models.CharField(
         "objet",
-        max_length=200,
-        default="Conventions de subvention du Fonds d'Innovation Territorial",
+        max_length=40,
+        choices=Scope.choices,
+        default=Scope.FIT_AGREEMENTS,
+        help_text="Ce que ce droit permet de signer dans Pacte.",
     )
     max_amount = MoneyField(
         "subvention au plus (€)",
@@ -170,6 +180,10 @@ class Signatory(models.Model):
                 name="signatory_partner_iff_partner_side",
                 condition=(models.Q(side="partner") & models.Q(partner__isnull=False))
                 | (~models.Q(side="partner") & models.Q(partner__isnull=True)),
+            ),
+            models.CheckConstraint(
+                name="signatory_scope_known",
+                condition=models.Q(scope__in=["fit_agreements"]),
             ),
             models.CheckConstraint(
                 name="signatory_ends_after_it_starts",

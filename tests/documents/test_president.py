@@ -160,7 +160,11 @@ def test_the_president_signs_from_an_elected_members_account(voted, users, clien
     assert url in operation_page  # the « Signer » button
     page = elected.get(url)
     assert page.status_code == 200
-    assert "M. Jean-Claude LEROY, Président du Conseil départemental" in page.content.decode()
+    text = page.content.decode()
+    assert "M. Jean-Claude LEROY, Président du Conseil départemental" in text
+    assert (
+        "<dt>Par</dt><dd>sa fonction (Président du Conseil départemental), sans délégation" in text
+    )
     assert elected.post(url, {"confirm": "1"}).status_code == 302
     step = document.signatures.get(order=1)
     assert step.signed_by == users["test-elected"]

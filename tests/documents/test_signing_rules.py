@@ -238,3 +238,37 @@ def test_no_generate_button_once_the_signature_has_started(voted, users, client_
     after = agent.get(f"/operations/{voted.pk}/").content.decode()
     assert "Générer la convention" not in after and "Convention en DOCX modifiable" not in after
     assert "La signature de la convention a commencé" in after
+
+
+def test_a_right_signs_what_pacte_signs_and_the_sign_page_says_it(voted, users, client_for):  # noqa: F811
+    from django.db import IntegrityError, transaction
+
+    right = Signatory.objects.get(user=users["test-agent"], side=Signatory.Side.DEPARTMENT)
+    right.scope = "Marchés publics de travaux"
+    with pytest.raises(ValidationError) as refused:
+        right.full_clean()
+    assert "scope" in refused.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Signatory.objects.filter(pk=right.pk).update(scope="Marchés publics de travaux")
+    right.refresh_from_db()
+    assert right.get_scope_display() == (
+        "Conventions de subvention du Fonds d'Innovation Territorial"
+    )
+    right.max_amount = Decimal("200000.00")
+    right.save()
+    document = _opened(voted, users)
+    services.document_sign(actor=users["test-partner"], document=document)
+    text = client_for("agent").get(f"/documents/{voted.pk}/{document.pk}/signer/")
+    text = text.content.decode()
+    assert (
+        "<dt>Objet du droit de signer</dt><dd>Conventions de subvention du Fonds d&#x27;Innovation "
+        "Territorial</dd>"
+    ) in text
+    assert "subventions jusqu'à 200\u202f000,00\xa0€" in text
+    assert "délégation (arrêté n°2023-001 du 2 janvier 2023), en vigueur depuis le 02/01/2023" in (
+        text
+    )
+    right.max_amount = None
+    right.save()
+    text = client_for("agent").get(f"/documents/{voted.pk}/{document.pk}/signer/")
+    assert "sans limite de montant" in text.content.decode()

@@ -276,6 +276,8 @@ _REFUSALS = {
     "404": "Introuvable : l'objet n'existe pas, ou vous ne pouvez pas le voir.",
     "413": "Requête trop lourde.",
     "422": "Requête refusée : un champ invalide (`errors`) ou une règle de gestion.",
+    "503": "Base de données occupée par une longue écriture, ou qui ne répond pas : rien n'a "
+    "été enregistré ; réessayez après le délai de l'en-tête `Retry-After`.",
 }
 
 

@@ -57,6 +57,8 @@ class Document(models.Model):
     # Set on the documents that `selectors.document_list` returns, for the reader at hand.
     next_step: "SignatureStep | None"
     can_prepare_signature: bool
+    # Why its signature cannot open yet (a side without a signatory), said before the button.
+    missing_signatories: str
     can_sign: bool
 
     class Meta:
@@ -148,6 +150,7 @@ class Signatory(models.Model):
     )
     starts_on = models.DateField("à partir du")
     ends_on = models.DateField("jusqu'au", null=True, blank=True)
+
     class Scope(models.TextChoices):
         """What a right signs in Pacte: only what Pacte has signed so far."""
 

@@ -16,7 +16,7 @@ from pacte.operations.selectors import operation_get
 
 from . import signing
 from .models import Document, DocumentBatch, Signatory, SignatureStep
-from .services import active_signatory, signing_refusal
+from .services import active_signatory, missing_signatories, signing_refusal
 
 
 def _in_range(pk: object) -> bool:
@@ -39,6 +39,9 @@ def document_list(*, user: policy.Viewer, operation: Operation) -> list[Document
             document.kind == Document.Kind.AGREEMENT
             and not document.frozen
             and policy.allows(user, "document", "prepare_signature", document)
+        )
+        document.missing_signatories = (
+            missing_signatories(document) if document.can_prepare_signature else ""
         )
         document.can_sign = document.next_step is not None and not signing_refusal(
             user, document, document.next_step

@@ -204,6 +204,9 @@ def signing_start(
     ).exists()
     if newer:
         raise ValidationError("Une version plus récente de ce document existe.")
+    unsigned = missing_signatories(document)
+    if unsigned:
+        raise ValidationError(unsigned)
     document.frozen = True
     document.save(update_fields=["frozen"])
     steps = [
@@ -218,6 +221,34 @@ def signing_start(
         + " puis ".join(str(SignatureStep.Signer(signer).label).lower() for signer in order),
     )
     return steps
+
+
+def missing_signatories(document: Document) -> str:
+    """Why the signature of `document` cannot open yet ("" when it can): a side for which no
+    one holds a right to sign today, whose step no one could ever sign."""
+    operation = document.operation
+    if operation is None:
+        return ""
+    partner = operation.contract.partner
+    today = timezone.localdate()
+    missing = []
+    if not _rights(Signatory.Side.DEPARTMENT, None, today).exists():
+        missing.append(
+            "pour le Département, son Président (droit « Président(e) du Conseil "
+            "départemental ») ou un délégataire désigné par arrêté"
+        )
+    if not _rights(Signatory.Side.PARTNER, partner.pk, today).exists():
+        missing.append(
+            f"pour {partner.name}, son représentant légal (nom et qualité), parmi les "
+            "utilisateurs du partenaire"
+        )
+    if not missing:
+        return ""
+    return (
+        "La signature ne peut pas s'ouvrir : personne n'est enregistré pour la signer "
+        f"{' ni '.join(missing)}. Un administrateur l'enregistre d'abord (administration, "
+        "« Signataires »)."
+    )
 
 
 def active_signatory(

@@ -272,3 +272,52 @@ def test_a_right_signs_what_pacte_signs_and_the_sign_page_says_it(voted, users, 
     right.save()
     text = client_for("agent").get(f"/documents/{voted.pk}/{document.pk}/signer/")
     assert "sans limite de montant" in text.content.decode()
+
+
+def test_no_signature_opens_while_a_side_has_no_signatory(voted, users, client_for):  # noqa: F811
+    """A partner without a recorded legal representative: its step could never be signed."""
+    document = services.agreement_generate(actor=users["test-agent"], operation=voted)
+    representative = Signatory.objects.get(user=users["test-partner"])
+    Signatory.objects.filter(pk=representative.pk).update(ends_on=datetime.date(2024, 12, 31))
+    partner = voted.contract.partner.name
+    expected = (
+        "La signature ne peut pas s'ouvrir : personne n'est enregistré pour la signer pour "
+        f"{partner}, son représentant légal (nom et qualité), parmi les utilisateurs du "
+        "partenaire. Un administrateur l'enregistre d'abord (administration, « Signataires »)."
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.signing_start(
+            actor=users["test-agent"], document=document, order=["department", "partner"]
+        )
+    assert refused.value.messages == [expected]
+    document.refresh_from_db()
+    assert not document.frozen and not document.signatures.exists()
+    # The operation's page says it before the button.
+    agent = client_for("agent")
+    page = agent.get(f"/operations/{voted.pk}/").content.decode()
+    documents = page.split('id="documents"')[1]
+    assert expected.replace("'", "&#x27;") in documents
+    assert documents.index("ne peut pas s&#x27;ouvrir") < documents.index("Ouvrir la signature")
+    response = agent.post(
+        f"/documents/{voted.pk}/{document.pk}/signature/",
+        {"order": "department,partner"},
+        follow=True,
+    )
+    assert response.redirect_chain[0][1] == 302 and response.status_code == 200
+    document.refresh_from_db()
+    assert not document.frozen
+    # Neither for the Département, without its Président or a delegate.
+    Signatory.objects.filter(side=Signatory.Side.DEPARTMENT).update(
+        ends_on=datetime.date(2024, 12, 31)
+    )
+    with pytest.raises(ValidationError, match="pour le Département, son Président") as refused:
+        services.signing_start(
+            actor=users["test-agent"], document=document, order=["department", "partner"]
+        )
+    assert f"ni pour {partner}" in refused.value.messages[0]
+    # Recorded again: the signature opens, and the page says nothing more.
+    Signatory.objects.update(ends_on=None)
+    assert "ne peut pas s&#x27;ouvrir" not in agent.get(f"/operations/{voted.pk}/").content.decode()
+    services.signing_start(
+        actor=users["test-agent"], document=document, order=["department", "partner"]
+    )

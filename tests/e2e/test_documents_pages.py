@@ -30,6 +30,16 @@ def documents(django_db_setup, django_db_blocker):
         partner = Partner.objects.get(siren="246200844")  # CC de la Région d'Audruicq
         contract = signed_contract(generation, partner.siren, agent)
         contact = UserFactory(username="e2e-audruicq", role="partner", partner=partner)
+        from pacte.documents.models import Signatory
+
+        Signatory.objects.create(  # its legal representative: the signature can open
+            user=contact,
+            side=Signatory.Side.PARTNER,
+            partner=partner,
+            name="M. Jean AUDRUICQ",
+            quality="Président de la Communauté de communes de la Région d'Audruicq",
+            starts_on=D(2023, 1, 2),
+        )
         voted = make_operation(contract, contact, title="Maison France Services d'Audruicq")
         draft = make_operation(contract, contact, title="Projet encore en brouillon")
         operation_services.operation_submit(actor=contact, operation=voted)
@@ -82,7 +92,7 @@ def test_agent_signs_then_verifies_the_convention(page, login, documents):
     expect(section.get_by_text("1. Le Département : signé le")).to_be_visible()
     section.get_by_role("link", name="Vérifier les signatures de Convention v1").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Vérification des signatures")
-    row = page.get_by_role("row", name="1 — le département")
+    row = page.get_by_role("row", name="1 — le Département")
     expect(row).to_contain_text("Département du Pas-de-Calais")
     expect(row.get_by_role("cell", name="oui", exact=True)).to_have_count(3)
     assert_no_axe_violations(page)

@@ -17,6 +17,7 @@ class SignatoryAdmin(HistoryAdmin):
         "max_amount",
         "starts_on",
         "ends_on",
+        "revoked_at",
     ]
     list_filter = ["side", "is_president"]
     search_fields = ["name", "quality", "delegation", "user__username"]

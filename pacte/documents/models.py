@@ -2,8 +2,11 @@
 from, its hash, who generated it and when. Signing never overwrites: each signature adds a
 new file, and a signed document is frozen (a change is a new version)."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from pacte.core.models import SupervisedWork
 from pacte.core.money import MoneyField
@@ -150,6 +153,14 @@ class Signatory(models.Model):
     )
     starts_on = models.DateField("à partir du")
     ends_on = models.DateField("jusqu'au", null=True, blank=True)
+    revoked_at = models.DateTimeField(
+        "révoqué le",
+        null=True,
+        blank=True,
+        help_text="Un droit révoqué (départ, clé perdue ou compromise…) ne signe plus à partir "
+        "de ce moment, et le certificat que Pacte lui a délivré est inscrit dans la liste de "
+        "révocation de l'autorité : une signature postérieure est dite faite après révocation.",
+    )
 
     class Scope(models.TextChoices):
         """What a right signs in Pacte: only what Pacte has signed so far."""
@@ -197,6 +208,21 @@ class Signatory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.quality}"
+
+    @property
+    def revocation(self) -> datetime.datetime | None:
+        """From when the right no longer signs, and its certificate is revoked: the time an
+        administrator revoked it, or the end of its last day (Paris time); None while it
+        stands."""
+        moments = []
+        if self.revoked_at is not None:
+            moments.append(self.revoked_at)
+        if self.ends_on is not None:
+            end = datetime.datetime.combine(
+                self.ends_on + datetime.timedelta(days=1), datetime.time()
+            )
+            moments.append(timezone.make_aware(end))
+        return min(moments) if moments else None
 
     @property
     def signs_as(self) -> str:
@@ -284,6 +310,49 @@ class Signatory(models.Model):
                     "droit (« jusqu'au »)."
                 }
             )
+
+
+class SigningCertificate(models.Model):
+    """A certificate that Pacte's signing authority issued for a right to sign, recorded when
+    it signs: once the right ends or is revoked, its serial number goes on the authority's
+    revocation list."""
+
+    signatory = models.ForeignKey(
+        Signatory,
+        verbose_name="signataire",
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    serial = models.CharField("numéro de série", max_length=64, unique=True)
+    not_after = models.DateTimeField("valide jusqu'au")
+    recorded_at = models.DateTimeField("enregistré le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "certificat de signature"
+        verbose_name_plural = "certificats de signature"
+        ordering = ["signatory", "-not_after"]
+
+    def __str__(self) -> str:
+        return f"{self.signatory.name} — n°{self.serial}"
+
+
+def revoked_certificates(
+    now: datetime.datetime | None = None,
+) -> list[tuple[int, datetime.datetime]]:
+    """The certificates Pacte issued whose right has ended or been revoked by `now`, with the
+    moment of their revocation: the entries of the authority's revocation list."""
+    now = now or timezone.now()
+    rights = Signatory.objects.filter(
+        models.Q(revoked_at__lte=now) | models.Q(ends_on__lt=timezone.localdate(now))
+    )
+    entries = []
+    for certificate in SigningCertificate.objects.filter(signatory__in=rights).select_related(
+        "signatory"
+    ):
+        revoked = certificate.signatory.revocation
+        if revoked is not None and revoked <= now:
+            entries.append((int(certificate.serial), revoked))
+    return entries
 
 
 class SignatureStep(models.Model):

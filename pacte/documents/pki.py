@@ -1,6 +1,10 @@
 """The signing authority of the Département: its certificate and key (PEM files set by
 PACTE_SIGNING_CA_CERT and PACTE_SIGNING_CA_KEY, or the demo's test authority created once under
-var/pki/), which issues the signatories' and the timestamp authority's certificates."""
+var/pki/), which issues the signatories' and the timestamp authority's certificates.
+
+When the signatories' certificates come from a certification provider (PKCS#12 files of
+PACTE_SIGNATORIES_DIR, or a PKCS#11 token), Pacte issues none: PACTE_SIGNING_CA_CERT is then the
+provider's root, which the verification trusts, and no key is needed."""
 
 import datetime
 from dataclasses import dataclass
@@ -86,23 +90,49 @@ def write_pem(cert_path: Path, cert: x509.Certificate, key_path: Path, key: Any)
 @dataclass
 class Authority:
     cert: x509.Certificate
-    key: ec.EllipticCurvePrivateKey
+    # None when a certification provider issues the certificates (`from_provider`).
+    key: Any | None
 
     @property
     def asn1(self) -> asn1_x509.Certificate:
         return asn1_x509.Certificate.load(self.cert.public_bytes(serialization.Encoding.DER))
 
+    @property
+    def issues_certificates(self) -> bool:
+        """Whether Pacte issues (and revokes) the signatories' certificates with this
+        authority's key."""
+        return self.key is not None
+
+    def signing_key(self) -> Any:
+        if self.key is None:
+            raise ImproperlyConfigured(
+                "Les certificats des signataires viennent d'un prestataire "
+                "(PACTE_SIGNATORIES_DIR ou PACTE_PKCS11_MODULE) : Pacte n'en délivre pas."
+            )
+        return self.key
+
+
+def from_provider() -> bool:
+    """Whether the signatories' certificates come from a certification provider: its PKCS#12
+    files (PACTE_SIGNATORIES_DIR) or a PKCS#11 token (PACTE_PKCS11_MODULE)."""
+    return bool(settings.PACTE_SIGNATORIES_DIR or settings.PACTE_PKCS11_MODULE)
+
 
 def authority() -> Authority:
     cert_file, key_file = settings.PACTE_SIGNING_CA_CERT, settings.PACTE_SIGNING_CA_KEY
-    if not cert_file or not key_file:
+    if not cert_file or (not key_file and not from_provider()):
         if not settings.DEBUG and not getattr(settings, "PACTE_ALLOW_TEST_SIGNING", False):
             raise ImproperlyConfigured(
-                "Configurez PACTE_SIGNING_CA_CERT et PACTE_SIGNING_CA_KEY pour signer."
+                "Configurez PACTE_SIGNING_CA_CERT et PACTE_SIGNING_CA_KEY pour signer (la clé "
+                "n'est pas nécessaire quand les certificats viennent d'un prestataire : "
+                "PACTE_SIGNATORIES_DIR ou PACTE_PKCS11_MODULE)."
             )
         cert_file, key_file = ensure_demo_ca()
+    cert = x509.load_pem_x509_certificate(Path(cert_file).read_bytes())
+    if not key_file:
+        return Authority(cert=cert, key=None)
     passphrase = settings.PACTE_SIGNING_CA_PASSPHRASE.encode() or None
     return Authority(
-        cert=x509.load_pem_x509_certificate(Path(cert_file).read_bytes()),
+        cert=cert,
         key=serialization.load_pem_private_key(Path(key_file).read_bytes(), password=passphrase),
     )

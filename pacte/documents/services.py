@@ -22,7 +22,14 @@ from pacte.operations.workflows import OPERATION_WORKFLOW, SIGN_AGREEMENT
 
 from . import rendering, signing, tasks
 from .docx import agreement_docx
-from .models import FILE_NAMES, Document, DocumentBatch, Signatory, SignatureStep
+from .models import (
+    FILE_NAMES,
+    Document,
+    DocumentBatch,
+    Signatory,
+    SignatureStep,
+    SigningCertificate,
+)
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -276,7 +283,12 @@ def holds_a_right_to_sign(user: User, obj: Any = None) -> bool:
 
 
 def _in_force(rights: QuerySet[Signatory], day: datetime.date) -> QuerySet[Signatory]:
-    return rights.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+    """The rights in force on `day`: started, not ended, not revoked (by now)."""
+    return (
+        rights.filter(starts_on__lte=day)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=timezone.now()))
+    )
 
 
 def _rights(side: str, partner_id: int | None, day: datetime.date) -> QuerySet[Signatory]:
@@ -441,6 +453,13 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
             signer_name=right.name,
             location=location,
             reason=f"Convention {operation.reference}, signée par {right.signs_as}"[:250],
+        )
+        certificate = signer.signing_cert
+    if certificate is not None and signing.issued_by_pacte(certificate):
+        # Known to the authority from now on: revoked with the right.
+        SigningCertificate.objects.get_or_create(
+            serial=str(certificate.serial_number),
+            defaults={"signatory": right, "not_after": certificate.not_valid_after},
         )
     step.signed_by = actor
     step.signed_as = right.signs_as[:400]

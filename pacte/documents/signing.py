@@ -41,6 +41,11 @@ from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
 
 from pacte.core.french import format_date, format_time
 
@@ -94,23 +99,39 @@ def issue(
             ),
             critical=True,
         )
-        .sign(ca.key, hashes.SHA256())
+        .sign(ca.signing_key(), hashes.SHA256())
     )
     return cert, key
 
 
-def revocation_list(ca: Authority) -> asn1_crl.CertificateList:
-    """The authority's list of revoked certificates (none revoked), valid a week: embedded
-    with each signature, it lets the signature be checked later without the authority."""
+def revocation_list(
+    ca: Authority, revoked: list[tuple[int, datetime.datetime]] | None = None
+) -> asn1_crl.CertificateList:
+    """The authority's list of revoked certificates (`revoked`: serial number and moment of
+    each revocation), valid a week: embedded with each signature, it lets the signature be
+    checked later without the authority."""
     now = utc_now()
-    crl = (
+    builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca.cert.subject)
         .last_update(now - datetime.timedelta(minutes=5))
         .next_update(now + datetime.timedelta(days=7))
-        .sign(ca.key, hashes.SHA256())
     )
+    for serial, moment in revoked or []:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(serial)
+            .revocation_date(moment.astimezone(datetime.UTC))
+            .build()
+        )
+    crl = builder.sign(ca.signing_key(), hashes.SHA256())
     return asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))
+
+
+def issued_by_pacte(cert: asn1_x509.Certificate) -> bool:
+    """Whether Pacte's own authority issued `cert` (and keeps its revocation list)."""
+    ca = authority()
+    return ca.issues_certificates and cert.issuer == ca.asn1.subject
 
 
 def _signatory_file(key_id: str) -> Path:
@@ -232,14 +253,38 @@ def _roots(ca: Authority) -> list:
 
 
 def _revocation_lists(ca: Authority) -> list[asn1_crl.CertificateList]:
-    return [revocation_list(ca)]
+    """Pacte's authority's list, the certificates of rights ended or revoked on it; none when
+    a provider issues the certificates (its own lists and OCSP answers are the file's)."""
+    if not ca.issues_certificates:
+        return []
+    from .models import revoked_certificates
+
+    return [revocation_list(ca, revoked_certificates())]
+
+
+def _revocation_policy(ca: Authority, *, retroactive: bool = False) -> CertRevTrustPolicy:
+    """How a signer's certificate is checked for revocation. The certificates Pacte issues
+    name no distribution point: their revocation is always looked up, in the authority's list
+    (which every check has). A provider's certificates name theirs: checked where declared."""
+    if ca.issues_certificates:
+        rules = RevocationCheckingPolicy(
+            ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
+            intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
+        )
+    else:
+        rules = RevocationCheckingPolicy.from_legacy("soft-fail")
+    return CertRevTrustPolicy(rules, retroactive_revinfo=retroactive)
 
 
 def _validation_context(ca: Authority) -> ValidationContext:
     """What a new signature's certificate is checked against, and whose validation data the
-    file then carries."""
+    file then carries: Pacte's revocation list, or, for a provider's certificate, the
+    provider's revocation information fetched from the addresses its certificates give."""
     return ValidationContext(
-        trust_roots=_roots(ca), crls=_revocation_lists(ca), allow_fetching=False
+        trust_roots=_roots(ca),
+        crls=_revocation_lists(ca),
+        allow_fetching=not ca.issues_certificates,
+        revinfo_policy=_revocation_policy(ca),
     )
 
 
@@ -584,18 +629,28 @@ class _Trust:
     roots: list
     crls: list
     dss: DocumentSecurityStore | None
+    authority: Authority
 
-    def context(self, moment: datetime.datetime | None = None) -> ValidationContext:
-        """A context at `moment` (now when None). At a past moment, revocation information
-        issued later is taken into account (a revocation dated after the moment does not
-        count against it: `retroactive_revinfo`); nothing is fetched."""
+    def context(
+        self, moment: datetime.datetime | None = None, *, signer: bool = True
+    ) -> ValidationContext:
+        """A context at `moment` (now when None), for a signer's certificate or a timestamp's.
+        At a past moment, revocation information issued later is taken into account (a
+        revocation dated after the moment does not count against it: `retroactive_revinfo`);
+        nothing is fetched."""
         kwargs: dict = {
             "trust_roots": self.roots,
             "crls": list(self.crls),
             "allow_fetching": False,
         }
+        if signer:
+            kwargs["revinfo_policy"] = _revocation_policy(
+                self.authority, retroactive=moment is not None
+            )
+        elif moment is not None:
+            kwargs["retroactive_revinfo"] = True
         if moment is not None:
-            kwargs.update(moment=moment, retroactive_revinfo=True)
+            kwargs["moment"] = moment
         if self.dss is not None:
             return self.dss.as_validation_context(kwargs)
         return ValidationContext(**kwargs)
@@ -606,7 +661,7 @@ async def _validate(signature, trust: _Trust):
     signature, its certificate checked at the time that timestamp certifies when it is
     trusted (PAdES B-LT: a certificate that expired since still holds), at the present time
     otherwise."""
-    timestamps = trust.context()
+    timestamps = trust.context(signer=False)
     timing = await generic_cms.collect_timing_info(
         signature.signer_info, timestamps, raw_digest=signature.compute_digest
     )
@@ -694,7 +749,10 @@ def verify_pdf(pdf: bytes) -> Verification:
             [], unreadable="Le fichier n'est pas un PDF lisible : il est tronqué ou altéré."
         )
     trust = _Trust(
-        roots=_roots(ca), crls=_revocation_lists(ca), dss=_embedded_validation_data(reader)
+        roots=_roots(ca),
+        crls=_revocation_lists(ca),
+        dss=_embedded_validation_data(reader),
+        authority=ca,
     )
     return Verification(
         [

@@ -84,7 +84,7 @@ def ensure_demo_tsa() -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=3650))
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(ca.key, hashes.SHA256())
+        .sign(ca.signing_key(), hashes.SHA256())
     )
     write_pem(cert_path, cert, key_path, key)
     return cert, key

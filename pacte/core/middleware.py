@@ -6,7 +6,7 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.template.loader import render_to_string
 
@@ -44,6 +44,8 @@ class RefuseNulMiddleware:
         if request.method == "POST" and _is_form(request):
             try:
                 fields = list(request.POST.lists())
+            except RequestDataTooBig:
+                return too_big(request)
             except SuspiciousOperation:
                 raise  # too many fields…: Django's own 400
             except Exception:  # noqa: BLE001 — a body no parser reads

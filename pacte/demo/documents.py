@@ -89,6 +89,20 @@ def representative(partner: Partner, user: User) -> Signatory:
     )
 
 
+def waiting_plan(candidates: list[tuple[Operation, User]], signatures: list[int]) -> dict[int, int]:
+    """Which voted operations' conventions wait for a signature, and how many signatures each
+    already has (`signatures`, one count per convention): first the operations of the partners
+    whose users log in to the demo (« partenaire », « partenaire2 »), waiting for their own
+    signature so that a partner's signing can be shown; then the others, in their order.
+    `candidates` are the voted operations with the partner's user who signs for it."""
+    logins = [operation for operation, user in candidates if user.has_usable_password()]
+    others = [operation for operation, user in candidates if not user.has_usable_password()]
+    return {
+        operation.pk: count
+        for operation, count in zip(logins + others, sorted(signatures), strict=False)
+    }
+
+
 def _delegate() -> User:
     """The Président's delegate, who signs the demo's conventions for the Département."""
     right = (

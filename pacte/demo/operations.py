@@ -245,19 +245,19 @@ def seed_operations(generation) -> int:
         voted_on = operation.planned_start - datetime.timedelta(days=rng.randrange(30, 120))
         votes.setdefault(_monthly_sitting(voted_on), []).append(operation)
     hold_demo_standing_committees(admin, votes)
-    waiting = 0
+    # A few conventions wait: for the partner's signature (among them, one of a partner whose
+    # user logs in to the demo), then for the Département's.
+    waiting = demo_documents.waiting_plan(
+        [(operation, contact) for operation, target, contact, _ in to_vote if target == "voted"],
+        WAITING_SIGNATURES,
+    )
     with demo_documents.timestamping():
         for operation, target, contact, _fund in to_vote:
             operation.refresh_from_db()
-            if target == "voted" and waiting < len(WAITING_SIGNATURES):
-                # A few conventions wait: for the partner's signature, then for the Département's.
+            if operation.pk in waiting:
                 demo_documents.convention(
-                    operation,
-                    agent=agent,
-                    partner_user=contact,
-                    signatures=WAITING_SIGNATURES[waiting],
+                    operation, agent=agent, partner_user=contact, signatures=waiting[operation.pk]
                 )
-                waiting += 1
             _after_vote(operation, target, contact, agent, completed)
     seed_upcoming_standing_committee(
         admin,

@@ -94,3 +94,36 @@ def test_the_demo_has_its_president_and_his_delegate(settings, tmp_path):
     delegate = demo_documents._delegate()  # the first delegate (the session's agent, here)
     assert delegate != president.user
     assert Signatory.objects.get(user=delegate).delegation
+
+
+def test_a_partner_who_logs_in_to_the_demo_has_a_convention_waiting_for_it(
+    lens_contract, users, ap, delegate
+):
+    """« partenaire2 » (or « partenaire ») finds a convention waiting for its own signature;
+    the demo's other partners' contacts cannot log in."""
+    from pacte.core.models import User
+
+    ours, _ = voted_operation(lens_contract, users, sign=False)
+    others = [voted_operation(lens_contract, users, sign=False)[0] for _ in range(2)]
+    contact = User.objects.create(
+        username="contact-x", role="partner", partner=ours.contract.partner
+    )
+    contact.set_unusable_password()
+    contact.save()
+    plan = demo_documents.waiting_plan(
+        [(others[0], contact), (others[1], contact), (ours, users["test-partner"])], [1, 0, 1]
+    )
+    assert plan == {ours.pk: 0, others[0].pk: 1, others[1].pk: 1}
+    with demo_documents.timestamping():
+        convention = demo_documents.convention(
+            ours, agent=users["test-agent"], partner_user=users["test-partner"], signatures=0
+        )
+    convention.refresh_from_db()
+    from pacte.documents.selectors import document_list
+
+    (document,) = [
+        d
+        for d in document_list(user=users["test-partner"], operation=ours)
+        if d.pk == convention.pk
+    ]
+    assert document.next_step.signer == "partner" and document.can_sign

@@ -114,3 +114,33 @@ def test_batch_page_shows_progress_failures_and_archive(page, login, documents):
     expect(skipped).to_contain_text("La convention v1 est en cours de signature")
     expect(page.get_by_text("Aucun document n'a été généré")).to_be_visible()
     assert_no_axe_violations(page)
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _no_sideways_scroll(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} : {width} px de large sur un écran de 390 px"
+
+
+def test_the_operation_and_its_documents_fit_a_phone(page, login, documents):
+    """At 390 pixels, the wide tables (pièces, ressources, documents) scroll within their own
+    region: the page does not scroll sideways, and the documents' actions are reachable."""
+    page.set_viewport_size(PHONE)
+    login("agent")
+    page.goto(f"/operations/{documents['operation']}/")
+    _no_sideways_scroll(page)
+    region = page.get_by_role("region", name="Documents générés")
+    verify = region.get_by_role("link", name="Vérifier les signatures de Convention v1")
+    verify.scroll_into_view_if_needed()
+    expect(verify).to_be_in_viewport()
+    for name in ["Tableau des pièces", "Ressources du plan de financement"]:
+        expect(page.get_by_role("region", name=name)).to_be_visible()
+    assert_no_axe_violations(page)
+    verify.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Vérification des signatures")
+    _no_sideways_scroll(page)
+    assert_no_axe_violations(page)
+    page.goto(f"/documents/lots/{documents['batch']}/")
+    _no_sideways_scroll(page)

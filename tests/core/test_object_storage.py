@@ -346,6 +346,19 @@ def test_a_backup_of_a_bucket_restores_into_another_bucket_with_every_document_c
     )
     assert made.returncode == 0, made.stderr[-3000:]
     assert "Sauvegarde écrite" in made.stdout
+    # A bucket that does not answer: a French message, and no archive.
+    down = Bucket(f"http://127.0.0.1:{_closed_port()}", source_bucket.name, source_bucket.prefix)
+    failed = _manage(
+        "pacte_backup",
+        str(tmp_path / "echec.tar.gz"),
+        database_url=database_url(),
+        var_dir=source,
+        bucket=down,
+    )
+    assert failed.returncode != 0 and "Traceback" not in failed.stderr
+    assert "ne répond pas ou refuse l'accès" in failed.stderr
+    assert "aucune archive n'a été écrite" in failed.stderr
+    assert list(tmp_path.glob("echec*")) == []
     with tarfile.open(archive) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
         for name, digest in stored.items():

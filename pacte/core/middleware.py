@@ -67,7 +67,7 @@ class RefuseNulMiddleware:
 
 
 def _is_form(request: HttpRequest) -> bool:
-    kind = request.META.get("CONTENT_TYPE", "")
+    kind = str(request.META.get("CONTENT_TYPE", ""))
     return kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
 
 

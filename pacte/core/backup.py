@@ -149,6 +149,11 @@ def _sha256(path: Path) -> str:
 def _snapshot() -> Iterator[str]:
     """A database alias that reads one consistent state of the data while others write."""
     connection = connections[DEFAULT_DB_ALIAS]
+    if connection.in_atomic_block:
+        # Called within a transaction (a test, a caller's own): that transaction is the state
+        # read (SQLite could not copy a database its own connection is writing).
+        yield DEFAULT_DB_ALIAS
+        return
     if connection.vendor == "sqlite":
         with tempfile.TemporaryDirectory(dir=settings.VAR_DIR) as folder:
             copy = Path(folder) / "instantane.sqlite3"

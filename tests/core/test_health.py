@@ -69,9 +69,7 @@ def test_a_lagging_queue_and_a_full_disk_are_said(client, settings):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_real_worker_makes_the_service_healthy_and_its_death_is_seen(
-    client, tmp_path, settings
-):
+def test_a_real_worker_makes_the_service_healthy_and_its_death_is_seen(client, tmp_path, settings):
     settings.PACTE_TASK_STALE_SECONDS = STALE_SECONDS
     worker = Worker(tmp_path)
     try:

@@ -72,9 +72,9 @@ MISSING = (
     "Signalez-le à l'administrateur (les fichiers se restaurent avec la base)."
 )
 ALTERED = (
-    "Le fichier de ce document ne correspond plus à l'empreinte SHA-256 enregistrée à sa "
-    "création : il a été remplacé ou altéré, et n'est pas servi. Signalez-le à "
-    "l'administrateur."
+    "Le fichier de ce document ne correspond plus à l'empreinte SHA-256 enregistrée quand il a "
+    "été écrit (déposé, généré ou signé) : il a été remplacé ou altéré, et n'est pas servi. "
+    "Signalez-le à l'administrateur."
 )
 
 

@@ -24,6 +24,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
+from django.db.models import Case, DateTimeField, F, When
 from django.utils import timezone
 
 from . import media, staleness
@@ -95,8 +96,14 @@ def _queue(now: datetime.datetime) -> Check:
 
     waiting = DBTaskResult.objects.ready()
     count = waiting.count()
-    # A task is due from its `run_after` (a task queued for later does not lag before then).
-    oldest = waiting.order_by("run_after").values_list("run_after", flat=True).first()
+    # A task is due from its `run_after` when it was queued for later, else from its queuing
+    # (django-tasks-db writes the largest date as the `run_after` of a task without delay).
+    due = Case(
+        When(run_after__lte=now, then=F("run_after")),
+        default=F("enqueued_at"),
+        output_field=DateTimeField(),
+    )
+    oldest = waiting.annotate(due=due).order_by("due").values_list("due", flat=True).first()
     wait = _seconds_since(oldest, now)
     mails = OutgoingMail.objects.filter(sent_at__isnull=True, abandoned_at__isnull=True).count()
     figures = {"taches_en_attente": count, "attente_max_s": wait, "courriels_a_envoyer": mails}

@@ -104,6 +104,11 @@ class MessageForm(forms.Form):
         label="Votre message",
         max_length=Message.MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Le message est vide.",
+            "max_length": "Un message tient en 10\u202f000 caractères au plus (celui-ci en a "
+            "%(show_value)s) : joignez un document pour le reste.",
+        },
     )
 
 

@@ -422,7 +422,7 @@ def message_post(request, pk: int):
         else:
             messages.success(request, "Le message est envoyé.")
     else:
-        messages.error(request, "Le message est vide.")
+        flash_form_errors(request, form)
     return redirect("operations:operation_detail", pk=pk)
 
 

@@ -49,12 +49,15 @@ def test_without_a_live_worker_the_service_is_said_at_fault(client, settings):
 def test_a_lagging_queue_and_a_full_disk_are_said(client, settings):
     WorkerProcess.objects.create(worker_id="vivant", pid=1)
     settings.PACTE_HEALTH_QUEUE_MAX_WAIT = 600
+    from django_tasks_db.models import get_date_max
+
     due = timezone.now() - datetime.timedelta(minutes=20)
+    # A task queued without delay, as django-tasks-db writes it (the largest date to run after).
     task = DBTaskResult.objects.create(
         task_path="pacte.core.tasks.inexistante",
         args_kwargs={"args": [], "kwargs": {}},
         backend_name="default",
-        run_after=due,
+        run_after=get_date_max(),
     )
     DBTaskResult.objects.filter(pk=task.pk).update(enqueued_at=due)
     status, body = _get(client, "/sante/")

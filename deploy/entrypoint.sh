@@ -17,6 +17,14 @@ root="$(dirname "$here")"
 cd "$root"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.production}"
 python="${PACTE_PYTHON:-$root/.venv/bin/python}"
+if [ "$DJANGO_SETTINGS_MODULE" = config.settings.production ]; then
+  for variable in SECRET_KEY DATABASE_URL ALLOWED_HOSTS; do
+    if [ -z "${!variable:-}" ]; then
+      echo "La variable d'environnement $variable est obligatoire en production (voir docs/deploiement.md)." >&2
+      exit 78
+    fi
+  done
+fi
 manage() { "$python" manage.py "$@"; }
 
 daily() {

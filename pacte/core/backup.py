@@ -333,11 +333,10 @@ def _staged(archive: Path, folder: Path) -> dict[str, Any]:
             "L'archive n'a pas de manifeste lisible (manifest.json) : elle est incomplète ou "
             "n'a pas été faite par Pacte. Rien n'a été restauré."
         ) from exc
+    # Every file but the manifest at the archive's root (a stored file may be named like it).
     found = {
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if path.is_file() and path.name != MANIFEST
-    }
+        path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()
+    } - {MANIFEST}
     problems = sorted(
         [f"« {name} » manque" for name in set(members) - found]
         + [f"« {name} » n'est pas au manifeste" for name in found - set(members)]

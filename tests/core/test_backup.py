@@ -170,6 +170,15 @@ def test_broken_archives_are_refused_before_anything_is_written(tmp_path, settin
     members = {"base.jsonl": b"", "media/a.pdf": b"%PDF-1.7 un"}
     assert "une autre version de Pacte" in _refusal(_archive(tmp_path, members, older))
 
+    # A file named like the manifest, deeper in the archive, is a file like another.
+    hidden = _archive(tmp_path, {"base.jsonl": b""})
+    with tarfile.open(hidden) as tar:
+        manifest_only = json.load(tar.extractfile("manifest.json"))
+    smuggled = _archive(
+        tmp_path, {"base.jsonl": b"", "media/x/manifest.json": b"{}"}, manifest_only
+    )
+    assert "« media/x/manifest.json » n'est pas au manifeste" in _refusal(smuggled)
+
     link = tmp_path / "lien.tar.gz"
     with tarfile.open(link, "w:gz") as tar:
         info = tarfile.TarInfo("media/../../etc/passwd")

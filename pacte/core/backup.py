@@ -27,6 +27,7 @@ import datetime
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -50,6 +51,8 @@ from django.utils import timezone
 
 from . import media
 from .files import StoredFileError, read_checked
+
+logger = logging.getLogger(__name__)
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -457,7 +460,8 @@ def _remove(names: list[str]) -> None:
         try:
             default_storage.delete(name)
         except media.storage_errors():
-            pass  # the storage unreachable: media_orphans lists what is left
+            # The storage unreachable: said in the log; media_orphans lists what is left.
+            logger.warning("Objet non supprimé après une restauration annulée : %s", name)
 
 
 def _verify_documents() -> tuple[int, list[str]]:

@@ -167,9 +167,15 @@ PACTE_LOGIN_MAX_FAILURES_PER_ADDRESS = int(
 )
 PACTE_LOGIN_LOCK_MINUTES = int(os.environ.get("PACTE_LOGIN_LOCK_MINUTES", "1"))
 PACTE_LOGIN_LOCK_MAX_MINUTES = int(os.environ.get("PACTE_LOGIN_LOCK_MAX_MINUTES", "60"))
+# A browser in which a user logged in is recognised this long (pacte.accounts.devices).
+PACTE_LOGIN_DEVICE_DAYS = int(os.environ.get("PACTE_LOGIN_DEVICE_DAYS", "180"))
 # Reverse proxies in front of Pacte that append the client's address to X-Forwarded-For (0: the
 # connection's address is the client's): the login throttling counts per client address.
 PACTE_PROXY_COUNT = int(os.environ.get("PACTE_PROXY_COUNT", "0"))
+# The internal network (addresses or networks, comma-separated): the health checks' details
+# (/sante/) are shown to it, or to a request bearing PACTE_HEALTH_TOKEN; others get the status.
+PACTE_INTERNAL_NETWORKS = os.environ.get("PACTE_INTERNAL_NETWORKS", "")
+PACTE_HEALTH_TOKEN = os.environ.get("PACTE_HEALTH_TOKEN", "")
 # OpenID Connect login (pacte.oidc, docs/connexion.md): the Département's identity server for its
 # agents (PACTE_OIDC_AGENTS_*), ProConnect for partners' staff (PACTE_OIDC_PARTNERS_*), each on
 # when its client id is set. A first login may take over the local account with the same e-mail

@@ -37,12 +37,6 @@ def longest_lock() -> datetime.timedelta:
     return datetime.timedelta(minutes=_int("PACTE_LOGIN_LOCK_MAX_MINUTES", 60))
 
 
-def proxy_count() -> int:
-    """How many reverse proxies stand before Pacte and append to X-Forwarded-For (0: none,
-    the client address is the connection's)."""
-    return _int("PACTE_PROXY_COUNT", 0)
-
-
 def totp_issuer() -> str:
     """The name an authenticator application shows for Pacte's codes (PACTE_TOTP_ISSUER)."""
     return str(getattr(settings, "PACTE_TOTP_ISSUER", "") or "Pacte").replace(":", " ")

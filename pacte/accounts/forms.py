@@ -6,10 +6,11 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
-from . import services
+from pacte.core.network import client_address
+
+from . import devices, services
 from .models import LoginThrottle
 from .services import throttle
-from .sessions import client_address
 
 Scope = LoginThrottle.Scope
 
@@ -30,7 +31,9 @@ def _french_password_fields(form: forms.Form) -> None:
 
 class LoginForm(AuthenticationForm):
     """The password step. Before the password is checked, a locked username or client address
-    is refused (even with the right password); each failure is counted for both."""
+    is refused (even with the right password); each failure is counted for both. From a
+    browser in which this user logged in (pacte.accounts.devices), only that browser's own
+    failures count, so that nobody can lock a user out by typing wrong passwords elsewhere."""
 
     error_messages = {**AuthenticationForm.error_messages, "invalid_login": INVALID_LOGIN}
 
@@ -45,8 +48,13 @@ class LoginForm(AuthenticationForm):
         password = self.cleaned_data.get("password")
         if not (username and password):
             return self.cleaned_data
-        address = client_address(self.request) if self.request else ""
-        keys = {Scope.USERNAME: username, Scope.ADDRESS: address}
+        device = devices.recognised(self.request, username)
+        if device is not None:
+            # A browser in which this user logged in: only its own failures count.
+            keys: dict[str, object] = {Scope.DEVICE: device}
+        else:
+            address = client_address(self.request) if self.request else ""
+            keys = {Scope.USERNAME: username, Scope.ADDRESS: address}
         lock = throttle.first_lock_of(keys)
         if lock is not None:
             self.throttled = True

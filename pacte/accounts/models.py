@@ -1,7 +1,8 @@
 """Local accounts: what login by username and password needs beyond Django's user.
 
-- `LoginThrottle`: the failed attempts, per username, per client address and per second factor,
-  and the lock they lead to; in the database, so that every web process sees the same.
+- `LoginThrottle`: the failed attempts, per username, per client address, per second factor and
+  per recognised browser, and the lock they lead to; in the database, so that every web process
+  sees the same.
 - `SecondFactor` and `RecoveryCode`: a user's TOTP key (RFC 6238) and single-use recovery codes.
 - `Invitation`: a link sent by an agent to a partner's new user, to choose a password.
 """
@@ -29,6 +30,7 @@ class LoginThrottle(models.Model):
         ADDRESS = "address", "adresse du poste"
         SECOND_FACTOR = "second_factor", "code du second facteur"
         RESET = "reset", "demande de nouveau mot de passe"
+        DEVICE = "device", "navigateur reconnu"
 
     scope = models.CharField("portée", max_length=16, choices=Scope.choices)
     key = models.CharField("clé", max_length=150)

@@ -33,7 +33,7 @@ from django.urls import reverse
 
 from pacte.core import policy
 
-from . import conf
+from . import conf, devices
 from .models import LoginThrottle
 from .selectors import has_second_factor
 from .services import throttle
@@ -46,19 +46,6 @@ NEW_RECOVERY_CODES = "pacte_recovery_codes"  # shown once, by the next page
 AFTER_CODES = "pacte_after_codes"  # where the recovery codes' page leads
 PENDING_SECONDS = 600
 SEEN_PRECISION = 60
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address: the connection's, or — behind PACTE_PROXY_COUNT reverse proxies
-    that each append to X-Forwarded-For — the one the farthest trusted proxy saw."""
-    count = conf.proxy_count()
-    if count > 0:
-        forwarded = [
-            a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a
-        ]
-        if len(forwarded) >= count:
-            return forwarded[-count][:64]
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
 
 
 # --- Logging in ------------------------------------------------------------------------------
@@ -96,12 +83,19 @@ def complete_login(
     request: HttpRequest, user: Any, *, backend: str, redirect_to: str
 ) -> HttpResponse:
     """Open the authenticated session (one short transaction: the session and the last login)
-    and forget the username's failures."""
+    and forget the failures of this browser, or of the username when the browser was not yet
+    recognised (pacte.accounts.devices); the browser is recognised from now on."""
     with transaction.atomic():
         request.session.pop(PENDING, None)
         login(request, user, backend=backend)
-        throttle.success(scope=LoginThrottle.Scope.USERNAME, key=user.get_username())
-    return HttpResponseRedirect(redirect_to)
+        device = devices.recognised(request, user.get_username())
+        if device is None:
+            throttle.success(scope=LoginThrottle.Scope.USERNAME, key=user.get_username())
+        else:  # the username's failures were typed elsewhere: they stay counted
+            throttle.success(scope=LoginThrottle.Scope.DEVICE, key=device)
+    response = HttpResponseRedirect(redirect_to)
+    devices.remember(response, user.get_username())
+    return response
 
 
 def complete_pending(request: HttpRequest, user: Any, *, then: str | None = None) -> HttpResponse:

@@ -356,6 +356,7 @@ class LegalFacts:
     accessibility_plan_url: str
     statement_date: str
     dpo_contact: Contact
+    device_days: int
 
 
 def legal_facts() -> LegalFacts:
@@ -390,4 +391,5 @@ def legal_facts() -> LegalFacts:
         accessibility_plan_url=text["PACTE_ACCESSIBILITY_PLAN_URL"],
         statement_date=format_date_words(statement),
         dpo_contact=contact("PACTE_DPO_CONTACT"),
+        device_days=int(settings.PACTE_LOGIN_DEVICE_DAYS),
     )

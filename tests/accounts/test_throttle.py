@@ -161,3 +161,60 @@ def test_keys_quiet_for_a_day_are_deleted(client):
     LoginThrottle.objects.update(last_failure_at=timezone.now() - datetime.timedelta(days=2))
     attempt(client, username="nouveau")
     assert set(LoginThrottle.objects.values_list("key", flat=True)) == {"nouveau", "127.0.0.1"}
+
+
+# --- A recognised browser ------------------------------------------------------------------
+
+
+def test_a_stranger_locking_a_username_does_not_lock_out_its_owner_in_his_browser(client):
+    """Anyone may lock a username with five wrong passwords; the browser in which its owner
+    logged in before still logs in, and its own failures are counted apart."""
+    owner = Client(REMOTE_ADDR="10.0.0.5")
+    assert attempt(owner, password=TEST_PASSWORD).status_code == 302
+    assert "pacte_navigateur" in owner.cookies
+    owner.post("/deconnexion/")
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(5):
+        attempt(stranger)
+    assert "Trop d'essais de connexion pour cet identifiant" in text(
+        attempt(stranger, password=TEST_PASSWORD)
+    )
+    # The owner, from his browser: the right password logs in despite the username's lock.
+    assert attempt(owner, password=TEST_PASSWORD).status_code == 302
+    assert logged_in(owner)
+    # The username stays locked for everyone else, right password or not.
+    assert "Trop d'essais" in text(attempt(Client(REMOTE_ADDR="10.0.0.6"), password=TEST_PASSWORD))
+
+
+def test_a_recognised_browser_is_locked_by_its_own_failures(client):
+    owner = Client()
+    attempt(owner, password=TEST_PASSWORD)
+    owner.post("/deconnexion/")
+    for _ in range(4):
+        assert "Trop d'essais" not in text(attempt(owner))
+    fifth = text(attempt(owner))
+    assert "Trop d'essais de connexion depuis ce navigateur" in fifth
+    assert "Trop d'essais de connexion depuis ce navigateur" in text(
+        attempt(owner, password=TEST_PASSWORD)
+    )
+    assert not logged_in(owner)
+    # Its failures were not the username's: another browser is not locked by them.
+    assert not LoginThrottle.objects.filter(scope="username").exists()
+    assert attempt(Client(), password=TEST_PASSWORD).status_code == 302
+
+
+def test_the_cookie_counts_only_for_its_own_username_and_only_signed(client):
+    owner = Client()
+    attempt(owner, password=TEST_PASSWORD)
+    owner.post("/deconnexion/")
+    # Given for test-agent, it does nothing for test-partner: that username's lock holds.
+    for _ in range(5):
+        attempt(Client(), username="test-partner")
+    assert "pour cet identifiant" in text(attempt(owner, "test-partner", TEST_PASSWORD))
+    # A forged or altered cookie is ignored: the username's lock holds.
+    for _ in range(5):
+        attempt(Client())
+    forged = Client()
+    forged.cookies["pacte_navigateur"] = owner.cookies["pacte_navigateur"].value[:-2] + "xx"
+    assert "pour cet identifiant" in text(attempt(forged, password=TEST_PASSWORD))
+    assert attempt(owner, password=TEST_PASSWORD).status_code == 302

@@ -203,6 +203,7 @@ def test_personal_data_page_says_what_the_settings_say(client):
     assert "Répertoire national des élus" in default
     assert "CNIL, 3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07" in default
     assert "Délégué à la protection des données, Département du Pas-de-Calais" in default
+    assert "reconnaître son navigateur pendant 180 jours" in default
 
     with override_settings(
         PACTE_RETENTION_ACCOUNT_YEARS="2",
@@ -211,6 +212,7 @@ def test_personal_data_page_says_what_the_settings_say(client):
         PACTE_RETENTION_GRANT_FILE_YEARS="15",
         PACTE_DPO_CONTACT="dpd@pasdecalais.example",
         PACTE_HOST_NAME="Hébergeur Exemple SAS",
+        PACTE_LOGIN_DEVICE_DAYS=30,
     ):
         response = client.get("/donnees-personnelles/")
     text = text_of(response)
@@ -220,6 +222,7 @@ def test_personal_data_page_says_what_the_settings_say(client):
     assert "15 ans après le solde ou la clôture de l'opération" in text
     assert 'href="mailto:dpd@pasdecalais.example"' in response.content.decode()
     assert "l'hébergeur de Pacte (Hébergeur Exemple SAS)" in text
+    assert "reconnaître son navigateur pendant 30 jours" in text
 
 
 def test_header_and_login_page_name_the_department_and_show_its_logo(client, users):

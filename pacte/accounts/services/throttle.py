@@ -1,8 +1,9 @@
 """Login throttling, in the database so that every web process counts the same failures.
 
-Each key — a username (whether it exists or not), a client address, a user's second factor —
-counts its consecutive failures. From the threshold on (5 for a username, 30 for an address),
-each failure locks the key: 1 minute, then 2, 4… up to 1 hour (PACTE_LOGIN_LOCK_MINUTES,
+Each key — a username (whether it exists or not), a client address, a user's second factor, a
+recognised browser (pacte.accounts.devices) — counts its consecutive failures. From the
+threshold on (5 for a username or a browser, 30 for an address), each failure locks the key:
+1 minute, then 2, 4… up to 1 hour (PACTE_LOGIN_LOCK_MINUTES,
 PACTE_LOGIN_LOCK_MAX_MINUTES). While a key is locked, attempts are refused before the password
 is even checked — the right one too — with a French message saying when to retry. A successful
 login forgets its username's failures; a key without failure for a day (an hour for an address)
@@ -39,6 +40,7 @@ FORGET: dict[str, datetime.timedelta] = {
     Scope.ADDRESS: datetime.timedelta(hours=1),
     Scope.SECOND_FACTOR: datetime.timedelta(days=1),
     Scope.RESET: datetime.timedelta(days=1),
+    Scope.DEVICE: datetime.timedelta(days=1),
 }
 
 WHAT: dict[str, str] = {
@@ -46,6 +48,7 @@ WHAT: dict[str, str] = {
     Scope.ADDRESS: "Trop d'essais de connexion depuis votre poste",
     Scope.SECOND_FACTOR: "Trop de codes erronés pour ce compte",
     Scope.RESET: "Trop de demandes de nouveau mot de passe pour ce compte",
+    Scope.DEVICE: "Trop d'essais de connexion depuis ce navigateur",
 }
 
 

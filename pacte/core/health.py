@@ -11,23 +11,27 @@ Four or five checks, each « ok » or not with its figures:
   disk checked is that of var/.
 
 `web_health` is the part a load balancer needs to know whether a web process can serve: its
-database. `health` is the whole, for monitoring."""
+database. `health` is the whole, for monitoring. The figures are for the internal network or a
+request bearing PACTE_HEALTH_TOKEN; anyone else gets the status alone (200 or 503)."""
 
 from __future__ import annotations
 
 import datetime
+import hmac
 import shutil
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 from django.db.models import Case, DateTimeField, F, When
+from django.http import HttpRequest
 from django.utils import timezone
 
-from . import media, staleness
+from . import media, network, staleness
 from .models import OutgoingMail, WorkerProcess
 
 QUEUE_MAX_WAIT_DEFAULT = 600  # seconds
@@ -52,12 +56,28 @@ class Health:
     def ok(self) -> bool:
         return all(check.ok for check in self.checks.values())
 
-    def as_dict(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
+        """The status alone, as anyone may see it."""
         return {
             "statut": "ok" if self.ok else "en défaut",
             "date": timezone.localtime().isoformat(timespec="seconds"),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.summary(),
             "verifications": {name: check.as_dict() for name, check in self.checks.items()},
         }
+
+
+def may_see_details(request: HttpRequest) -> bool:
+    """The checks' details are for the internal network (PACTE_INTERNAL_NETWORKS) or for a
+    request with `Authorization: Bearer <PACTE_HEALTH_TOKEN>`."""
+    if network.is_internal(request):
+        return True
+    token = str(getattr(settings, "PACTE_HEALTH_TOKEN", "") or "")
+    given = request.META.get("HTTP_AUTHORIZATION", "")
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
 
 def _database() -> Check:
@@ -124,8 +144,12 @@ def _disk() -> Check:
     local = media.is_local()
     folder = settings.MEDIA_ROOT if local else settings.VAR_DIR
     what = "le disque des documents" if local else "le disque de var/"
+    # A fresh installation has no documents folder yet: its disk is that of its parent.
+    existing = Path(folder)
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
     try:
-        usage = shutil.disk_usage(folder)
+        usage = shutil.disk_usage(existing)
     except OSError:
         return Check(
             False,

@@ -90,22 +90,25 @@ def token_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     return redirect("account")
 
 
-def _health_response(state: health.Health) -> JsonResponse:
-    response = JsonResponse(state.as_dict(), status=200 if state.ok else 503)
+def _health_response(request: HttpRequest, state: health.Health) -> JsonResponse:
+    """200 when every check is ok, 503 otherwise; the checks' details (queue, disk, worker) only
+    for the internal network or a request bearing the health token, the status for others."""
+    body = state.as_dict() if health.may_see_details(request) else state.summary()
+    response = JsonResponse(body, status=200 if state.ok else 503)
     add_never_cache_headers(response)
     return response
 
 
 @policy.page(get="health.read")
 def health_page(request: HttpRequest) -> JsonResponse:
-    """Every check, for monitoring: 200 when all are ok, 503 otherwise."""
-    return _health_response(health.health())
+    """Every check, for monitoring."""
+    return _health_response(request, health.health())
 
 
 @policy.page(get="health.read")
 def web_health_page(request: HttpRequest) -> JsonResponse:
     """A web process's fitness to serve, for the load balancer: its database answers."""
-    return _health_response(health.web_health())
+    return _health_response(request, health.web_health())
 
 
 SETTINGS_HISTORY_PER_PAGE = 50

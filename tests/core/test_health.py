@@ -29,6 +29,34 @@ def test_the_web_check_needs_no_login_and_asks_the_database_only(client):
 
 
 @pytest.mark.django_db
+def test_outside_the_internal_network_only_the_status_is_told(client, settings):
+    """The figures (queue, disk, worker) are for the internal network or the health token;
+    from elsewhere, the status alone, with the same code."""
+    settings.PACTE_TASK_STALE_SECONDS = 60
+    outside = {"REMOTE_ADDR": "203.0.113.7"}
+    for url in ["/sante/", "/sante/web/"]:
+        response = client.get(url, **outside)
+        assert set(response.json()) == {"statut", "date"}, url
+    assert client.get("/sante/", **outside).status_code == 503  # no worker: at fault
+    # With the token, the details; with a wrong one or none configured, not.
+    settings.PACTE_HEALTH_TOKEN = "jeton-de-supervision"
+    right = client.get("/sante/", HTTP_AUTHORIZATION="Bearer jeton-de-supervision", **outside)
+    assert "processus_de_fond" in right.json()["verifications"]
+    wrong = client.get("/sante/", HTTP_AUTHORIZATION="Bearer autre", **outside)
+    assert "verifications" not in wrong.json()
+    # Behind a reverse proxy, the forwarded address counts, and the networks are a setting.
+    settings.PACTE_PROXY_COUNT = 1
+    forwarded = client.get("/sante/web/", HTTP_X_FORWARDED_FOR="192.168.4.2")
+    assert "verifications" in forwarded.json()
+    settings.PACTE_INTERNAL_NETWORKS = "10.20.0.0/16"
+    assert (
+        "verifications" not in client.get("/sante/web/", HTTP_X_FORWARDED_FOR="192.168.4.2").json()
+    )
+    assert "verifications" in client.get("/sante/web/", HTTP_X_FORWARDED_FOR="10.20.3.4").json()
+    assert "verifications" not in client.get("/sante/web/", HTTP_X_FORWARDED_FOR="n'importe").json()
+
+
+@pytest.mark.django_db
 def test_without_a_live_worker_the_service_is_said_at_fault(client, settings):
     settings.PACTE_TASK_STALE_SECONDS = 60
     WorkerProcess.objects.create(

@@ -51,6 +51,7 @@ from django.utils import timezone
 
 from . import media
 from .files import StoredFileError, read_checked
+from .french import format_mebibytes
 
 logger = logging.getLogger(__name__)
 
@@ -308,6 +309,30 @@ def write_backup(target: Path, progress: Progress | None = None) -> Report:
 # --- Restore -------------------------------------------------------------------------------
 
 
+# What a restore leaves free on the disk of var/ while it unpacks an archive.
+RESTORE_RESERVE = 256 * 1024 * 1024
+
+
+def shown_name(name: str) -> str:
+    """A member's name as a message quotes it: printable, and not a page long."""
+    printable = "".join(c if c.isprintable() else "?" for c in name)
+    return printable if len(printable) <= 120 else printable[:117] + "…"
+
+
+def _check_room(folder: Path, member: tarfile.TarInfo) -> None:
+    """Refuse a member that would leave less than RESTORE_RESERVE free: an archive announcing
+    more than the disk holds stops before it fills it."""
+    free = shutil.disk_usage(folder).free
+    if member.size > free - RESTORE_RESERVE:
+        raise BackupError(
+            f"L'archive contient « {shown_name(member.name)} » "
+            f"({format_mebibytes(member.size)} Mio), plus que la place libre sur le disque de "
+            f"var/ ({format_mebibytes(max(free - RESTORE_RESERVE, 0))} Mio, en gardant "
+            f"{format_mebibytes(RESTORE_RESERVE)} Mio de réserve) : libérez de la place ou "
+            "restaurez ailleurs. Rien n'a été restauré."
+        )
+
+
 def _staged(archive: Path, folder: Path) -> dict[str, Any]:
     """The archive unpacked into `folder` and checked against its manifest: its manifest."""
     try:
@@ -315,12 +340,18 @@ def _staged(archive: Path, folder: Path) -> dict[str, Any]:
             for member in tar:
                 if not (member.isfile() or member.isdir()):
                     raise BackupError(
-                        f"L'archive contient « {member.name} », qui n'est pas un fichier : "
-                        "elle n'a pas été faite par Pacte. Rien n'a été restauré."
+                        f"L'archive contient « {shown_name(member.name)} », qui n'est pas un "
+                        "fichier : elle n'a pas été faite par Pacte. Rien n'a été restauré."
                     )
+                _check_room(folder, member)
                 tar.extract(member, folder, filter="data")
     except BackupError:
         raise
+    except tarfile.FilterError as exc:
+        raise BackupError(
+            f"L'archive contient « {shown_name(exc.tarinfo.name)} », dont le chemin sort du "
+            "dossier de restauration : elle n'a pas été faite par Pacte. Rien n'a été restauré."
+        ) from exc
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
         raise BackupError(
             f"L'archive « {archive.name} » est illisible ou tronquée ({type(exc).__name__}) : "

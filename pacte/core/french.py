@@ -78,6 +78,15 @@ def format_decimal(value: Number, places: int = 2) -> str:
     return sign + (f"{text},{fraction}" if places else text)
 
 
+def format_mebibytes(size: int) -> str:
+    """A size in bytes as Mio: « 2,5 » for 2,5 Mio, « 25 » for 25 — a tenth where it tells a
+    size from its limit."""
+    value = size / (1024 * 1024)
+    if value >= 10 or value == int(value):
+        return format_integer(max(1, round(value)))
+    return format_decimal(value, 1)
+
+
 def format_money(value: Number) -> str:
     """1250000 → '1 250 000,00 €' (narrow no-break spaces, as the Imprimerie nationale writes)."""
     if value is None or value == "":

@@ -10,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.template.loader import render_to_string
 
-from .french import format_decimal, format_integer
+from .french import format_mebibytes
 from .media import object_storage_errors
 from .schemas import CONTROL
 
@@ -71,14 +71,6 @@ def _is_form(request: HttpRequest) -> bool:
     return kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
 
 
-def _mebibytes(size: int) -> str:
-    """« 2,5 » for 2,5 Mio, « 25 » for 25: a tenth where it tells a size from its limit."""
-    value = size / (1024 * 1024)
-    if value >= 10 or value == int(value):
-        return format_integer(max(1, round(value)))
-    return format_decimal(value, 1)
-
-
 class BodyLimitMiddleware:
     """A request body is refused (413) from its declared length, before a byte of it is read:
     files (multipart) up to PACTE_MAX_UPLOAD_BYTES — above the largest file Pacte accepts —,
@@ -99,8 +91,8 @@ class BodyLimitMiddleware:
             return refusal(
                 request,
                 413,
-                f"{what} pèse {_mebibytes(length)} Mio : {_mebibytes(limit)} Mio au plus. "
-                "Rien n'a été enregistré.",
+                f"{what} pèse {format_mebibytes(length)} Mio : "
+                f"{format_mebibytes(limit)} Mio au plus. Rien n'a été enregistré.",
             )
         return self.get_response(request)
 
@@ -144,7 +136,7 @@ def storage_unreachable(request: HttpRequest, exc: BaseException) -> HttpRespons
 
 
 def too_big(request: HttpRequest) -> HttpResponse:
-    limit = _mebibytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    limit = format_mebibytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     return refusal(request, 413, TOO_BIG.format(limit=limit))
 
 

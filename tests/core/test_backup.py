@@ -186,6 +186,26 @@ def test_broken_archives_are_refused_before_anything_is_written(tmp_path, settin
         info.linkname = "/etc/passwd"
         tar.addfile(info)
     assert "n'est pas un fichier" in _refusal(link)
+
+    # A file whose path leaves the restore's folder is named, not called « tronquée ».
+    escape = tmp_path / "evasion.tar.gz"
+    with tarfile.open(escape, "w:gz") as tar:
+        info = tarfile.TarInfo("media/../../evasion.txt")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"abc"))
+    message = _refusal(escape)
+    assert "« media/../../evasion.txt », dont le chemin sort du dossier de restauration" in message
+    assert "tronquée" not in message and not (Path(settings.VAR_DIR) / "evasion.txt").exists()
+
+    # A member announcing more than the disk holds is refused before a byte of it is written.
+    huge = tmp_path / "enorme.tar"
+    header = tarfile.TarInfo("media/enorme.bin")
+    header.size = 2**50
+    huge.write_bytes(header.tobuf(format=tarfile.PAX_FORMAT) + b"\0" * 4096)
+    message = _refusal(huge)
+    size = "1\u202f073\u202f741\u202f824 Mio"
+    assert f"« media/enorme.bin » ({size}), plus que la place libre" in message
+    assert "Rien n'a été restauré" in message
     assert not (Path(settings.MEDIA_ROOT) / "a.pdf").exists()
 
 

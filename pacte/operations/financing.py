@@ -4,7 +4,7 @@ Every figure is Decimal to the cent; nothing is rounded here but the percentages
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from pacte.core.french import format_decimal, format_money
 from pacte.core.money import percent
@@ -13,6 +13,13 @@ from .models import Operation, Resource
 
 ZERO = Decimal("0.00")
 MIN_OWNER_SHARE = Decimal("20")  # CGCT L1111-10 III, in % of the total public funding
+# Urban renewal and European territorial cooperation are exceptions of the law itself; the
+# others are granted by an arrêté of the préfet, whose reference the plan records.
+PREFECT_DEROGATIONS = frozenset(Operation.Derogation.values) - {
+    "",
+    Operation.Derogation.URBAN_RENEWAL,
+    Operation.Derogation.FEDER,
+}
 
 
 @dataclass
@@ -83,7 +90,12 @@ def summarise(operation: Operation, expenses=None, resources=None) -> FinancingS
     owner_amount = by_funder.get(Resource.Funder.SELF, ZERO)
     others_public = sum((a for f, a in by_funder.items() if f in Resource.PUBLIC_FUNDERS), ZERO)
     public_total = others_public + owner_amount
-    required = (public_total * MIN_OWNER_SHARE / 100).quantize(Decimal("0.01"))
+    # Never rounded in the owner's favour: 20 % of 100 000,02 € is 20 000,004 €, so 20 000,01 €
+    # is the least the owner pays; the check compares exact amounts, not the rounded one.
+    required = (public_total * MIN_OWNER_SHARE / 100).quantize(
+        Decimal("0.01"), rounding=ROUND_CEILING
+    )
+    reaches_minimum = owner_amount * 100 >= public_total * MIN_OWNER_SHARE
     applies = operation.owner_is_local_authority
     derogation = operation.get_derogation_display() if operation.derogation else ""
     owner = OwnerContribution(
@@ -93,7 +105,7 @@ def summarise(operation: Operation, expenses=None, resources=None) -> FinancingS
         required_amount=required,
         share=percent(owner_amount, public_total),
         derogation=derogation,
-        compliant=(not applies) or owner_amount >= required or bool(operation.derogation),
+        compliant=(not applies) or reaches_minimum or bool(operation.derogation),
     )
     summary = FinancingSummary(
         basis_label="hors taxes" if operation.vat_recovered else "toutes taxes comprises",
@@ -142,6 +154,6 @@ def summarise(operation: Operation, expenses=None, resources=None) -> FinancingS
             f"(CGCT L1111-10) : {owner.explanation} Augmentez l'autofinancement ou indiquez "
             "la dérogation et l'arrêté du préfet."
         )
-    if operation.derogation and not operation.derogation_order.strip():
+    if operation.derogation in PREFECT_DEROGATIONS and not operation.derogation_order.strip():
         problems.append("Indiquez la référence de l'arrêté du préfet qui accorde la dérogation.")
     return summary

@@ -73,6 +73,10 @@ class Operation(models.Model):
         WATER = "water", "Eau potable et assainissement (dérogation du préfet)"
         WASTE = "waste", "Déchets (dérogation du préfet)"
         FOREST_FIRE = "forest_fire", "Défense contre les incendies de forêt (dérogation du préfet)"
+        FIRE_DEFENCE = (
+            "fire_defence",
+            "Défense extérieure contre l'incendie (dérogation du préfet)",
+        )
         ROADS = "roads", "Voirie communale et ponts (dérogation du préfet)"
         BIODIVERSITY = "biodiversity", "Biodiversité (dérogation du préfet)"
 

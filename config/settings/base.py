@@ -172,6 +172,12 @@ PACTE_LOGIN_DEVICE_DAYS = int(os.environ.get("PACTE_LOGIN_DEVICE_DAYS", "180"))
 # Reverse proxies in front of Pacte that append the client's address to X-Forwarded-For (0: the
 # connection's address is the client's): the login throttling counts per client address.
 PACTE_PROXY_COUNT = int(os.environ.get("PACTE_PROXY_COUNT", "0"))
+# A8: days of notice of the reports before a sitting — the law's 12 for the conseil
+# départemental (CGCT L3121-19), the règlement intérieur's for the commission permanente.
+PACTE_NOTICE_DAYS_COUNCIL = int(os.environ.get("PACTE_NOTICE_DAYS_COUNCIL", "12"))
+PACTE_NOTICE_DAYS_STANDING_COMMITTEE = int(
+    os.environ.get("PACTE_NOTICE_DAYS_STANDING_COMMITTEE", "12")
+)
 # The internal network (addresses or networks, comma-separated): the health checks' details
 # (/sante/) are shown to it, or to a request bearing PACTE_HEALTH_TOKEN; others get the status.
 PACTE_INTERNAL_NETWORKS = os.environ.get("PACTE_INTERNAL_NETWORKS", "")

@@ -5,7 +5,7 @@ service)."""
 import datetime
 
 from django.core.exceptions import ValidationError
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from pacte.core import policy
@@ -228,6 +228,43 @@ def deliberations(request, annee: int | None = None, q: str = ""):
     )
 
 
+class OpenIn(Input):
+    heure: ClockTime
+    demandes_scrutin_public: int = Field(0, ge=0, le=500)
+
+
+class QuorumOut(Schema):
+    atteint: bool
+    explication: str
+    scrutin_public: bool
+
+
+@router.post(
+    "/rapports/{pk}/ouverture",
+    response=QuorumOut,
+    summary="Ouvrir l'examen d'un point à son heure (quorum de ce moment, demande de scrutin "
+    "public)",
+)
+@policy.endpoint("report.proceed")
+def open_item(request, pk: int, payload: OpenIn):
+    item = selectors.report_get(user=request.user, pk=pk, action="proceed")
+    try:
+        quorum = services.item_open(
+            actor=request.user,
+            report=item,
+            at=payload.heure,
+            roll_call_requested_by=payload.demandes_scrutin_public,
+        )
+    except ValidationError as exc:
+        api_refusal(exc)
+    item.refresh_from_db(fields=["vote_mode"])
+    return {
+        "atteint": quorum.reached,
+        "explication": quorum.explanation,
+        "scrutin_public": item.vote_mode == "roll_call",
+    }
+
+
 class GroupCountIn(Input):
     group: str
     votes_for: int = 0
@@ -252,6 +289,11 @@ def vote(request, pk: int, payload: VoteIn):
     item = selectors.report_get(user=request.user, pk=pk, action="proceed")
     try:
         if item.vote_mode == "roll_call":
+            if payload.groups and not payload.ballots:
+                raise ValidationError(
+                    f"Le point n°{item.number} se vote au scrutin public, par appel nominal : "
+                    "envoyez le vote de chaque membre (ballots), pas ceux des groupes."
+                )
             members = {a.pk: a for a in item.sitting.attendances.all()}
             unknown = set(payload.ballots) - set(members)
             if unknown:

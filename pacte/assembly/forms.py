@@ -107,6 +107,14 @@ class OpinionForm(forms.Form):
 
 class OpenItemForm(forms.Form):
     at = forms.TimeField(label="Heure d'examen du point", widget=TIME_WIDGET)
+    roll_call_requested_by = forms.IntegerField(
+        label="Membres demandant le scrutin public",
+        min_value=0,
+        max_value=500,
+        required=False,
+        help_text="Un sixième des membres présents qui le demandent impose le vote par appel "
+        "nominal.",
+    )
 
 
 class ProxyForm(forms.Form):
@@ -128,4 +136,11 @@ class TransmitForm(forms.Form):
     sent_on = forms.DateField(label="Transmise au préfet le", widget=DATE_WIDGET)
     acknowledged_on = forms.DateField(
         label="Accusé de réception du", widget=DATE_WIDGET, required=False
+    )
+    actes_id = forms.CharField(
+        label="Identifiant @CTES de l'accusé de réception",
+        max_length=80,
+        required=False,
+        help_text="Tel que l'accusé de réception (ARActe) le donne ; vide : celui que le "
+        "protocole ACTES construit pour cet acte.",
     )

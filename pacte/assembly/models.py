@@ -195,6 +195,12 @@ class Report(models.Model):
     vote_mode = models.CharField(
         "mode de vote", max_length=10, choices=VoteMode.choices, default=VoteMode.GROUPS
     )
+    roll_call_requested_by = models.PositiveSmallIntegerField(
+        "membres demandant le scrutin public",
+        default=0,
+        help_text="Un sixième des membres présents qui le demandent impose le scrutin public "
+        "(CGCT L3121-15).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

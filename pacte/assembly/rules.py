@@ -130,14 +130,26 @@ def check_vote_counts(
     return problems
 
 
-REPORT_NOTICE_DAYS = 12
+def roll_call_required(*, requested_by: int, present: int) -> bool:
+    """A7 (CGCT L3121-15): a public roll call when one sixth of the members present ask."""
+    return requested_by > 0 and requested_by * 6 >= present
+
+
+REPORT_NOTICE_DAYS = 12  # CGCT L3121-19, the conseil départemental
 
 
 def report_sending_warning(
-    *, sitting_day: datetime.date, sent_on: datetime.date | None, urgency: bool
+    *,
+    sitting_day: datetime.date,
+    sent_on: datetime.date | None,
+    urgency: bool,
+    body: str = COUNCIL,
+    notice_days: int = REPORT_NOTICE_DAYS,
 ) -> str:
-    """A8 (CGCT L3121-19): reports reach members twelve days before the sitting; in urgency the
-    notice may be shorter, but never less than one clear day. Empty when the rule is met."""
+    """A8: reports reach members `notice_days` before the sitting — twelve for the conseil
+    départemental (CGCT L3121-19), what the règlement intérieur sets for the commission
+    permanente; in urgency the notice may be shorter, but never less than one clear day. Empty
+    when the rule is met."""
     if sent_on is None:
         return "Rapport non encore envoyé aux élus."
     notice = (sitting_day - sent_on).days
@@ -148,9 +160,10 @@ def report_sending_warning(
                 "urgence, un jour franc au moins est requis."
             )
         return ""
-    if notice < REPORT_NOTICE_DAYS:
+    if notice < notice_days:
+        source = "CGCT L3121-19" if body == COUNCIL else "règlement intérieur"
         return (
             f"Envoyé tardivement : le {sent_on:%d/%m/%Y}, {notice} jour(s) avant la séance au lieu "
-            f"de {REPORT_NOTICE_DAYS} (CGCT L3121-19) ; l'urgence n'est pas déclarée."
+            f"de {notice_days} ({source}) ; l'urgence n'est pas déclarée."
         )
     return ""

@@ -4,7 +4,7 @@ deliberations — from their publication date, not before. A `*_get` answers « 
 (404) whatever the reason: an unknown id, an id out of range, or an object not to be seen."""
 
 import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
@@ -291,6 +291,43 @@ def presence_at(
         if p.holder_id in present_ids and p.giver_id not in present_ids
     ]
     return present, proxies
+
+
+def notice_days(body: str) -> int:
+    """A8: the days of notice of a body's reports — PACTE_NOTICE_DAYS_COUNCIL (12, the law)
+    and PACTE_NOTICE_DAYS_STANDING_COMMITTEE (the règlement intérieur's; 12 by default)."""
+    name = (
+        "PACTE_NOTICE_DAYS_COUNCIL"
+        if body == rules.COUNCIL
+        else "PACTE_NOTICE_DAYS_STANDING_COMMITTEE"
+    )
+    return int(getattr(settings, name, rules.REPORT_NOTICE_DAYS))
+
+
+def sending_warning(report: Report, sitting: Sitting) -> str:
+    return rules.report_sending_warning(
+        sitting_day=sitting.held_on,
+        sent_on=report.sent_on,
+        urgency=report.urgency,
+        body=sitting.body,
+        notice_days=notice_days(sitting.body),
+    )
+
+
+def voted_presence(sitting: Sitting) -> dict[int, tuple[Any, ...]]:
+    """For each item of the sitting already voted: who was present, whose proxies counted and
+    the quorum, as they were at its opening. What an adopted act rests on: it must not change."""
+    voted = sitting.reports.filter(deliberation__isnull=False).order_by("number")
+    snapshot: dict[int, tuple[Any, ...]] = {}
+    for report in voted:
+        present, proxies = presence_at(sitting, report.opened_at)
+        quorum = sitting_quorum(sitting, report.opened_at)
+        snapshot[report.pk] = (
+            frozenset(a.pk for a in present),
+            frozenset((p.giver_id, p.holder_id) for p in proxies),
+            quorum.explanation,  # counted, required, reached, reconvened
+        )
+    return snapshot
 
 
 def sitting_quorum(sitting: Sitting, at: datetime.time | None = None) -> rules.Quorum:

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from pacte.contracts.models import Generation
 from pacte.core import mail, policy, settings_history
@@ -259,18 +260,49 @@ def cp_set(
 # --- Commitment at the vote ----------------------------------------------------------------
 
 
+def amount_voted_on(authorisation: ProgrammeAuthorisation, day: datetime.date) -> Decimal | None:
+    """The AP's amount as voted on that day: that of its latest revision voted that day or
+    before; None if it was not voted yet."""
+    amount: Decimal | None = (
+        authorisation.revisions.filter(voted_on__lte=day)
+        .order_by("-voted_on", "-number")
+        .values_list("amount", flat=True)
+        .first()
+    )
+    return amount
+
+
 def check_commitment_fits(
-    *, authorisation: ProgrammeAuthorisation, amounts: Iterable[Amount]
+    *,
+    authorisation: ProgrammeAuthorisation,
+    amounts: Iterable[Amount],
+    on: datetime.date | None = None,
 ) -> None:
-    """Refuse, with the figures, a set of subsidies that would exceed the AP. No write."""
+    """Refuse, with the figures, a set of subsidies that would exceed the AP. With `on` (the
+    day of the sitting that commits), the AP is taken as voted that day: a sitting allocates
+    only within an AP already voted (CGCT L3211-2, L3312-4). No write."""
     total = sum((Decimal(a) for a in amounts), ZERO)
+    voted = authorisation.amount
+    if on is not None:
+        as_voted = amount_voted_on(authorisation, on)
+        if as_voted is None:
+            first = authorisation.revisions.order_by("voted_on").first()
+            raise ValidationError(
+                f"L'autorisation de programme « {authorisation} » n'était pas encore votée le "
+                f"{format_date(on)}"
+                + (f" (elle l'a été le {format_date(first.voted_on)})" if first else "")
+                + " : une séance n'engage de subventions que dans une autorisation de programme "
+                "déjà votée (CGCT L3211-2, L3312-4)."
+            )
+        voted = min(voted, as_voted)
     committed = committed_total(authorisation)
-    remaining = authorisation.amount - committed
+    remaining = voted - committed
     if total > remaining:
+        when = f" au {format_date(on)}" if on is not None and voted != authorisation.amount else ""
         raise ValidationError(
             f"L'autorisation de programme ne suffit pas : {format_money(total)} à engager, "
-            f"{format_money(remaining)} disponibles ({format_money(authorisation.amount)} "
-            f"votés, {format_money(committed)} déjà engagés)."
+            f"{format_money(remaining)} disponibles ({format_money(voted)} votés{when}, "
+            f"{format_money(committed)} déjà engagés)."
         )
 
 
@@ -303,7 +335,7 @@ def commit_subsidy(
             f"On ne vote que la subvention d'une opération inscrite à une séance ; celle-ci est "
             f"« {locked.get_state_display().lower()} »."
         )
-    check_commitment_fits(authorisation=ap, amounts=[amount])
+    check_commitment_fits(authorisation=ap, amounts=[amount], on=voted_on)
     commitment = Commitment.objects.create(
         authorisation=ap,
         operation=operation,
@@ -584,6 +616,33 @@ def commitment_extend_start(
     return commitment
 
 
+def _check_lapse_due(commitment: Commitment, on: datetime.date) -> None:
+    """A lapse is recorded once a deadline has passed, on a day between it and today: works
+    not started by the start deadline, or the operation not completed by its completion
+    deadline."""
+    today = timezone.localdate()
+    if on > today:
+        raise ValidationError(
+            f"Caducité au {format_date(on)} : cette date est à venir (nous sommes le "
+            f"{format_date(today)})."
+        )
+    dates = deadlines(commitment)
+    started = commitment.operation.works_started_on
+    start_missed = (started is None or started > dates["start"]) and on > dates["start"]
+    if start_missed or on > dates["completion"]:
+        return
+    raise ValidationError(
+        f"Aucun délai n'est dépassé le {format_date(on)} : les travaux "
+        + (
+            f"ont commencé le {format_date(started)}"
+            if started
+            else f"peuvent commencer jusqu'au {format_date(dates['start'])}"
+        )
+        + f" et l'opération doit s'achever au plus tard le {format_date(dates['completion'])}. "
+        "La caducité ne se constate qu'après l'un de ces délais."
+    )
+
+
 @transaction.atomic
 def commitment_lapse(
     *, actor: User | None, commitment: Commitment, reason: str, on: datetime.date
@@ -597,6 +656,7 @@ def commitment_lapse(
     )
     if pending.exists():
         raise ValidationError("Des demandes de paiement sont en cours : traitez-les d'abord.")
+    _check_lapse_due(commitment, on)
     remainder = commitment.amount - paid_total(commitment=commitment)
     COMMITMENT_WORKFLOW.apply(
         commitment, "lapse", actor=actor, reason=reason, lapsed_amount=remainder, lapsed_on=on

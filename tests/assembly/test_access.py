@@ -30,6 +30,7 @@ def sitting(users):
 def _adopted(sitting, users, number=40) -> Deliberation:
     report = Report.objects.create(
         sitting=sitting,
+        opened_at=datetime.time(10, 0),
         number=number,
         kind="framework",
         title=f"Rapport {number}",
@@ -120,6 +121,7 @@ def test_a_correction_dated_later_is_not_announced_on_the_public_page(sitting, u
     original = sitting.reports.get().deliberation
     report = Report.objects.create(
         sitting=sitting,
+        opened_at=datetime.time(10, 0),
         number=41,
         kind="framework",
         title="Rectification",

@@ -1,5 +1,6 @@
 """Two items adopted at the same moment never get the same deliberation number."""
 
+import datetime
 import threading
 
 import pytest
@@ -30,6 +31,7 @@ def test_concurrent_adoptions_get_distinct_sequential_numbers():
     reports = [
         Report.objects.create(
             sitting=sitting,
+            opened_at=datetime.time(10, 0),
             number=n,
             kind="framework",
             title=f"Rapport {n}",

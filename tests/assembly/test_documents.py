@@ -307,7 +307,7 @@ def test_published_copy_carries_the_stamp_and_the_adopted_hash(actor, deliberati
         f"{adopted.sha256}" in text
     )
     assert "Auteur de l'acte : Jean-Claude LEROY, Président du Conseil départemental." in text
-    assert "(@CTES 062-226200012-20220929-2022-317-DE)" in text
+    assert "(@CTES 062-226200012-20220926-2022_317-DE)" in text
     # The source gives neither date nor identifier: the demo's are said to be so.
     assert (
         "Dates de mise en ligne et de transmission, et identifiant @CTES, de démonstration : "

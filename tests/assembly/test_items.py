@@ -353,7 +353,9 @@ def test_two_months_online_and_the_enforceable_date(standing_committee, users):
     )
     deliberation.refresh_from_db()
     assert deliberation.enforceable_on == D(2025, 1, 3)
-    assert deliberation.actes_id == f"062-226200012-20250102-{deliberation.number}-DE"
+    sitting_day = standing_committee.held_on.strftime("%Y%m%d")
+    internal = deliberation.number.replace("-", "_")
+    assert deliberation.actes_id == f"062-226200012-{sitting_day}-{internal}-DE"
 
 
 def test_members_holding_a_proxy_or_absent_cannot_be_given_times(standing_committee, users):

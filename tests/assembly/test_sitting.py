@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -60,8 +62,13 @@ def test_proxy_rules_are_enforced(sitting, users):
         services.proxy_record(actor=actor, sitting=sitting, giver=absent, holder=holder)
     with pytest.raises(PermissionDenied):
         services.proxy_record(actor=users["test-agent"], sitting=sitting, giver=absent, holder=free)
-    services.proxy_record(actor=actor, sitting=sitting, giver=absent, holder=free)
-    assert selectors.sitting_quorum(sitting).represented == 16
+    with pytest.raises(ValidationError, match="à lui-même"):
+        services.proxy_record(actor=actor, sitting=sitting, giver=absent, holder=absent)
+    # 2022-317 was voted on this attendance: a proxy that would change it is refused.
+    with pytest.raises(ValidationError, match=r"présences au vote du point n°18 \(délibération"):
+        services.proxy_record(actor=actor, sitting=sitting, giver=absent, holder=free)
+    assert selectors.sitting_quorum(sitting).represented == 15
+    assert not Proxy.objects.filter(giver=absent).exists()
 
 
 def test_deliberation_2022_317_as_the_seed_records_it(sitting):
@@ -87,6 +94,7 @@ def _report(sitting, number):
 
     return Report.objects.create(
         sitting=sitting,
+        opened_at=datetime.time(10, 0),
         number=number,
         kind="framework",
         title=f"Rapport {number}",
@@ -171,6 +179,7 @@ def test_adopting_a_subsidies_report_commits_each_operation(sitting, users, lens
     voted = [_scheduled(lens_contract, users, f"Projet {i}") for i in range(2)]
     report = Report.objects.create(
         sitting=sitting,
+        opened_at=datetime.time(10, 0),
         number=30,
         kind="subsidies",
         title="Fonds d'Innovation Territorial",
@@ -190,6 +199,7 @@ def test_adopting_a_subsidies_report_commits_each_operation(sitting, users, lens
     rejected = _scheduled(lens_contract, users, "Projet rejeté")
     report = Report.objects.create(
         sitting=sitting,
+        opened_at=datetime.time(10, 0),
         number=31,
         kind="subsidies",
         title="Rejet",
@@ -209,7 +219,8 @@ def test_publication_transmission_and_open_data(client, sitting):
     import io
 
     deliberation = sitting.reports.get().deliberation
-    assert deliberation.actes_id == "062-226200012-20220929-2022-317-DE"
+    # A13: the date of the decision and the internal number 2022_317, as the AR gives them.
+    assert deliberation.actes_id == "062-226200012-20220926-2022_317-DE"
     assert deliberation.enforceable_on.isoformat() == "2022-09-30"
     page = client.get("/deliberations/")
     assert page.status_code == 200  # public, no login

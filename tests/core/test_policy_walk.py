@@ -440,7 +440,7 @@ def _example(schema, root, name=""):
         return "2026-03-02"
     if schema.get("format") == "date-time":
         return "2026-03-02T10:00:00+01:00"
-    if schema.get("format") == "time":
+    if schema.get("format") == "time" or schema.get("pattern", "").startswith("^([01][0-9]"):
         return "10:00"
     if schema.get("format") == "binary":
         return policy_world.upload()

@@ -255,7 +255,7 @@ def test_an_elected_member_reads_the_sitting_of_26_september_2022(page, sitting_
     expect(page.locator(".panel")).to_contain_text("Délibération n°2022-317 — adoptée")
     assert_no_axe_violations(page)
     page.get_by_role("link", name="Publication et transmission").click()
-    expect(page.locator("dl.facts")).to_contain_text("062-226200012-20220929-2022-317-DE")
+    expect(page.locator("dl.facts")).to_contain_text("062-226200012-20220926-2022_317-DE")
     assert_no_axe_violations(page)
     deliberation_pdf = page.request.get(
         f"/actes/{sitting_2022_317['deliberation']}/deliberation.pdf"

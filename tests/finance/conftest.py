@@ -24,14 +24,16 @@ def media_root(settings, tmp_path):
 
 
 def open_fund(generation, finance, *, amount="1000000.00", yearly="300000.00"):
-    """The fund's AP voted in January 2023, with its CP for 2023 to 2027."""
+    """The fund's AP, voted with the framework deliberation on 26/09/2022 (so that the tests'
+    sittings, some dated from today back to four years ago, allocate within an AP already
+    voted), with its CP for 2023 to 2027."""
     authorisation = services.ap_create(
         actor=finance,
         generation=generation,
         label="FIT 2023-2026",
         amount=Decimal(amount),
-        deliberation_number="2023-001",
-        voted_on=D(2023, 1, 30),
+        deliberation_number="2022-317",
+        voted_on=D(2022, 9, 26),
     )
     for year in range(2023, 2028):
         services.cp_set(

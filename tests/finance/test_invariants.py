@@ -1,9 +1,11 @@
 """The fund's invariants, one test each, and the figures of the AP."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from pacte.finance import selectors, services
 from pacte.finance.models import Commitment, PaymentRequest
@@ -224,6 +226,22 @@ def test_only_finance_pays_and_mandates_are_unique(op, users):
         services.payment_pay(
             actor=users["test-finance"], payment=other, mandate_number="M-1", paid_on=D(2025, 1, 10)
         )
+
+
+def test_a_lapse_is_recorded_only_once_a_deadline_has_passed(op, users):
+    operation, commitment = op  # voted on 25/03/2024: works to start by 25/03/2026
+    for day, message in [
+        (D(2025, 6, 1), "Aucun délai n'est dépassé le 01/06/2025"),
+        (D(2026, 3, 25), "peuvent commencer jusqu'au 25/03/2026"),
+        (timezone.localdate() + datetime.timedelta(days=1), "cette date est à venir"),
+    ]:
+        with refused(message):
+            services.commitment_lapse(
+                actor=users["test-finance"], commitment=commitment, reason="Retard", on=day
+            )
+    commitment.refresh_from_db()
+    assert commitment.state == "active" and commitment.lapsed_amount == 0
+    assert Operation.objects.get(pk=operation.pk).state != "lapsed"
 
 
 def test_lapse_returns_the_unpaid_remainder_to_the_ap(op, users, ap):

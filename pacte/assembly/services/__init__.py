@@ -2,7 +2,6 @@
 one transaction and leaves an audit row. Reads (presence, quorum) are in `selectors`."""
 
 from .acts import (
-    actes_identifier,
     deliberation_acknowledge,
     deliberation_publish,
     deliberation_transmit,
@@ -31,7 +30,6 @@ from .votes import (
 )
 
 __all__ = [
-    "actes_identifier",
     "deliberation_publish",
     "deliberation_acknowledge",
     "deliberation_transmit",

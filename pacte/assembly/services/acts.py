@@ -5,7 +5,6 @@ audit row."""
 import datetime
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -19,6 +18,7 @@ from pacte.finance.services import check_commitment_fits, commit_subsidy
 from pacte.operations.workflows import OPERATION_WORKFLOW
 
 from .. import rules
+from ..actes import ACTES_ID, expected_actes_identifier
 from ..documents import deliberation_documents_generate, published_document_generate
 from ..models import (
     Deliberation,
@@ -70,6 +70,13 @@ def report_adopt(
         raise ValidationError("Ce rapport a déjà sa délibération : elle ne change plus.")
     sitting = report.sitting
     check_report(report, sitting)
+    if report.opened_at is None and sequence is None:
+        # Only an act recorded from its minutes (its number given) rests on the attendance
+        # the minutes list; any other is voted at the time its item was opened (A2).
+        raise ValidationError(
+            f"Le point n°{report.number} n'a pas été ouvert : ouvrez d'abord son examen, à son "
+            "heure ; le quorum et les votants sont ceux de ce moment."
+        )
     quorum = sitting_quorum(sitting, report.opened_at)
     if not quorum.reached:
         opened = f" à l'ouverture du point ({report.opened_at:%H:%M})" if report.opened_at else ""
@@ -99,7 +106,9 @@ def report_adopt(
             generation=operations[0].contract.generation
         )
         check_commitment_fits(
-            authorisation=ap, amounts=[o.proposed_subsidy_amount or 0 for o in operations]
+            authorisation=ap,
+            amounts=[o.proposed_subsidy_amount or 0 for o in operations],
+            on=sitting.held_on,
         )
     year = sitting.held_on.year
     if sequence is not None:
@@ -173,11 +182,23 @@ def deliberation_publish(
     return deliberation
 
 
-def actes_identifier(
-    deliberation: Deliberation, department_code: str, siren: str, sent_on: datetime.date
-) -> str:
-    """A13: DDD-SIREN-YYYYMMDD-<internal number>-DE."""
-    return f"{department_code.zfill(3)}-{siren}-{sent_on:%Y%m%d}-{deliberation.number}-DE"
+def _checked_actes_identifier(deliberation: Deliberation, given: str) -> str:
+    """The identifier of an acknowledgement, as typed or read: it has ACTES' form and names
+    this act (SIREN, date of the decision, internal number)."""
+    expected = expected_actes_identifier(deliberation)
+    given = given.strip() or expected
+    if not ACTES_ID.fullmatch(given):
+        raise ValidationError(
+            f"« {given[:80]} » n'est pas un identifiant @CTES : il a la forme "
+            f"{expected} (département, SIREN, date de la décision, numéro interne, nature)."
+        )
+    if given.split("-")[1:4] != expected.split("-")[1:4]:
+        raise ValidationError(
+            f"L'accusé de réception « {given} » ne désigne pas la délibération "
+            f"n°{deliberation.number} : son identifiant serait {expected} (SIREN, date de la "
+            "décision et numéro interne)."
+        )
+    return given
 
 
 @transaction.atomic
@@ -187,42 +208,43 @@ def deliberation_transmit(
     deliberation: Deliberation,
     sent_on: datetime.date,
     acknowledged_on: datetime.date | None = None,
+    actes_id: str = "",
 ) -> Deliberation:
     """A13: record the sending to the préfet (once) and, if it is known, the acknowledgement
-    (then the act is enforceable once published, A11)."""
+    with the identifier it gives the act (then the act is enforceable once published, A11)."""
     locked = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
     if locked.transmission_state != Deliberation.Transmission.NOT_SENT:
         if sent_on != locked.transmitted_on:
             raise ValidationError(
                 f"La délibération n°{locked.number} a été transmise au préfet le "
-                f"{format_date(locked.transmitted_on)} ({locked.actes_id}) : cette transmission "
-                "ne se réécrit pas."
+                f"{format_date(locked.transmitted_on)} : cette transmission ne se réécrit pas."
             )
     else:
-        TRANSMISSION_WORKFLOW.apply(
-            deliberation,
-            TRANSMIT,
-            actor=actor,
-            transmitted_on=sent_on,
-            actes_id=actes_identifier(
-                deliberation,
-                settings.PACTE_DEPARTMENT_CODE,
-                settings.PACTE_COLLECTIVITY_SIREN,
-                sent_on,
-            ),
-        )
+        TRANSMISSION_WORKFLOW.apply(deliberation, TRANSMIT, actor=actor, transmitted_on=sent_on)
     if acknowledged_on is not None:
         deliberation_acknowledge(
-            actor=actor, deliberation=deliberation, acknowledged_on=acknowledged_on
+            actor=actor,
+            deliberation=deliberation,
+            acknowledged_on=acknowledged_on,
+            actes_id=actes_id,
         )
     return deliberation
 
 
 def deliberation_acknowledge(
-    *, actor: User | None, deliberation: Deliberation, acknowledged_on: datetime.date
+    *,
+    actor: User | None,
+    deliberation: Deliberation,
+    acknowledged_on: datetime.date,
+    actes_id: str = "",
 ) -> Deliberation:
-    """A11: the préfet's acknowledgement of receipt, recorded once."""
+    """A11, A13: the préfet's acknowledgement of receipt, recorded once, with the identifier
+    it returns (by default the one ACTES builds for the act)."""
     TRANSMISSION_WORKFLOW.apply(
-        deliberation, ACKNOWLEDGE, actor=actor, acknowledged_on=acknowledged_on
+        deliberation,
+        ACKNOWLEDGE,
+        actor=actor,
+        acknowledged_on=acknowledged_on,
+        actes_id=_checked_actes_identifier(deliberation, actes_id),
     )
     return deliberation

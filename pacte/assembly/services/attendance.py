@@ -1,7 +1,12 @@
 """Attendance and proxies at a sitting. Each write is one transaction and leaves an
-audit row."""
+audit row. Once an item is voted, the attendance and proxies it rests on no longer change: a
+change that would alter who was present, represented or counted for the quorum at a voted
+item is refused (later departures may still be recorded)."""
 
 import datetime
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,8 +20,35 @@ from ..models import (
     Attendance,
     Ballot,
     Proxy,
+    Report,
     Sitting,
 )
+from ..selectors import voted_presence
+
+
+@contextmanager
+def votes_unchanged(sitting: Sitting) -> Any:
+    """Run a change of attendance, then refuse it (the transaction rolls back) if it alters what
+    a voted item rests on."""
+    before = voted_presence(sitting)
+    yield
+    if not before:
+        return
+    after = voted_presence(sitting)
+    changed = [pk for pk, facts in before.items() if after.get(pk) != facts]
+    if changed:
+        report = Report.objects.select_related("deliberation").get(pk=changed[0])
+        raise ValidationError(
+            f"Ce changement modifierait les présences au vote du point n°{report.number} "
+            f"(délibération n°{report.deliberation.number}) : une délibération votée ne change "
+            "plus, ni les présences et les pouvoirs sur lesquels elle repose. Seuls les départs "
+            "postérieurs au dernier vote s'enregistrent encore."
+        )
+
+
+def _guarded(sitting: Sitting, change: Callable[[], Any]) -> Any:
+    with votes_unchanged(sitting):
+        return change()
 
 
 @transaction.atomic
@@ -56,7 +88,10 @@ def attendance_record(
     attendance.status = status
     attendance.arrived_at = arrived_at
     attendance.left_at = left_at
-    attendance.save(update_fields=["status", "arrived_at", "left_at"])
+    _guarded(
+        attendance.sitting,
+        lambda: attendance.save(update_fields=["status", "arrived_at", "left_at"]),
+    )
     audit(
         actor=actor,
         action="assembly.attendance",
@@ -72,9 +107,12 @@ def attendance_record(
 def attendance_mark_all_present(*, actor: User | None, sitting: Sitting) -> int:
     """The roll call: everyone not yet recorded (absent) is present."""
     policy.require(actor, "sitting", "change", sitting)
-    count = sitting.attendances.filter(
-        status=Attendance.Status.ABSENT, proxy_given__isnull=True
-    ).update(status=Attendance.Status.PRESENT)
+    count: int = _guarded(
+        sitting,
+        lambda: sitting.attendances.filter(
+            status=Attendance.Status.ABSENT, proxy_given__isnull=True
+        ).update(status=Attendance.Status.PRESENT),
+    )
     audit(
         actor=actor,
         action="assembly.attendance",
@@ -100,6 +138,11 @@ def proxy_record(
     holder = Attendance.objects.select_for_update().get(pk=holder.pk)
     if giver.sitting_id != sitting.pk or holder.sitting_id != sitting.pk:
         raise ValidationError("Les deux membres sont ceux de cette séance.")
+    if giver.pk == holder.pk:
+        raise ValidationError(
+            f"{giver} ne peut se donner pouvoir à lui-même : un pouvoir se donne à un autre "
+            "membre (CGCT L3121-16)."
+        )
     if giver.status == Attendance.Status.PRESENT and not giver.left_at:
         raise ValidationError(
             f"{giver} est présent : il ne donne pas de pouvoir (sauf en partant, heure de départ "
@@ -107,6 +150,11 @@ def proxy_record(
         )
     if holder.status != Attendance.Status.PRESENT:
         raise ValidationError(f"{holder} n'est pas présent : il ne peut recevoir de pouvoir.")
+    if giver.left_at and holder.left_at and holder.left_at <= giver.left_at:
+        raise ValidationError(
+            f"{holder} est parti à {holder.left_at:%H:%M}, avant le départ de {giver} "
+            f"({giver.left_at:%H:%M}) : il ne peut recevoir son pouvoir."
+        )
     if Proxy.objects.filter(giver=giver).exists():
         raise ValidationError(f"{giver} a déjà donné son pouvoir.")
     limit = rules.max_proxies_held(sitting.held_on)
@@ -116,8 +164,11 @@ def proxy_record(
             f"{holder} détient déjà {held} pouvoir{'s' if held > 1 else ''} : "
             f"{limit} au plus par membre."
         )
-    proxy = Proxy.objects.create(
-        sitting=sitting, giver=giver, holder=holder, is_demo=is_demo, recorded_by=actor
+    proxy: Proxy = _guarded(
+        sitting,
+        lambda: Proxy.objects.create(
+            sitting=sitting, giver=giver, holder=holder, is_demo=is_demo, recorded_by=actor
+        ),
     )
     audit(actor=actor, action="assembly.proxy", obj=sitting, summary=f"Pouvoir : {proxy}")
     return proxy
@@ -131,4 +182,4 @@ def proxy_remove(*, actor: User | None, proxy: Proxy) -> None:
     audit(
         actor=actor, action="assembly.proxy", obj=proxy.sitting, summary=f"Pouvoir retiré : {proxy}"
     )
-    proxy.delete()
+    _guarded(proxy.sitting, proxy.delete)

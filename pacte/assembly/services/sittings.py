@@ -16,6 +16,7 @@ from ..models import (
     Attendance,
     Sitting,
 )
+from .attendance import votes_unchanged
 
 
 def _member_label(councillor: Councillor) -> str:
@@ -106,10 +107,11 @@ def sitting_update(
     unknown = set(fields) - set(SittingChanges.__annotations__)
     if unknown:
         raise ValidationError(f"Champs non modifiables : {', '.join(sorted(unknown))}.")
-    for name, value in fields.items():
-        setattr(sitting, name, value)
-    if sitting.opened_at and sitting.closed_at and sitting.closed_at <= sitting.opened_at:
-        raise ValidationError("La clôture suit l'ouverture de la séance.")
-    sitting.save(update_fields=list(fields))
+    with votes_unchanged(sitting):  # the opening time and the reconvening count for quorum
+        for name, value in fields.items():
+            setattr(sitting, name, value)
+        if sitting.opened_at and sitting.closed_at and sitting.closed_at <= sitting.opened_at:
+            raise ValidationError("La clôture suit l'ouverture de la séance.")
+        sitting.save(update_fields=list(fields))
     audit(actor=actor, action="assembly.sitting", obj=sitting, summary=f"{sitting} modifiée")
     return sitting

@@ -14,6 +14,7 @@ from pacte.core.audit import audit
 from pacte.core.french import format_date
 from pacte.core.models import User
 from pacte.territory.models import PoliticalGroup
+from pacte.territory.text import normalize
 
 from .. import rules
 from ..models import (
@@ -30,8 +31,16 @@ from .reports import ensure_editable
 
 
 @transaction.atomic
-def item_open(*, actor: User | None, report: Report, at: datetime.time) -> rules.Quorum:
-    """Open the examination of an item at a time: its quorum is the one of that time."""
+def item_open(
+    *,
+    actor: User | None,
+    report: Report,
+    at: datetime.time,
+    roll_call_requested_by: int = 0,
+) -> rules.Quorum:
+    """Open the examination of an item at a time: its quorum is the one of that time. When
+    one sixth of the members present ask for it (`roll_call_requested_by`), the item is voted
+    by public roll call (A7)."""
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
     policy.require(actor, "report", "proceed", report)
     ensure_editable(report)
@@ -46,8 +55,19 @@ def item_open(*, actor: User | None, report: Report, at: datetime.time) -> rules
         raise ValidationError("Un point s'examine après l'ouverture de la séance.")
     if sitting.closed_at and at > sitting.closed_at:
         raise ValidationError("Un point s'examine avant la clôture de la séance.")
+    present, _ = presence_at(sitting, at)
+    if roll_call_requested_by < 0 or roll_call_requested_by > len(present):
+        raise ValidationError(
+            f"{roll_call_requested_by} membres demandant le scrutin public, pour "
+            f"{len(present)} présents à {at:%H:%M} : c'est impossible."
+        )
     report.opened_at = at
-    report.save(update_fields=["opened_at"])
+    report.roll_call_requested_by = roll_call_requested_by
+    fields = ["opened_at", "roll_call_requested_by"]
+    if rules.roll_call_required(requested_by=roll_call_requested_by, present=len(present)):
+        report.vote_mode = Report.VoteMode.ROLL_CALL
+        fields.append("vote_mode")
+    report.save(update_fields=fields)
     quorum = sitting_quorum(sitting, at)
     audit(
         actor=actor,
@@ -58,9 +78,24 @@ def item_open(*, actor: User | None, report: Report, at: datetime.time) -> rules
     return quorum
 
 
-def _president_attendance(sitting: Sitting) -> Attendance | None:
-    label = sitting.president.split(" ", 1)[-1] if " " in sitting.president else sitting.president
-    return sitting.attendances.filter(name=label).first()
+CIVILITIES = {"m", "mme", "mlle", "monsieur", "madame", "mademoiselle", "le", "la", "president"}
+
+
+def _name_key(text: str) -> str:
+    """A name without civility, case, accents or punctuation: « M. Jean-Claude LEROY »,
+    « Jean-Claude Leroy » and « jean claude leroy » are the same member."""
+    words = normalize(text).split()
+    while words and words[0] in CIVILITIES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def president_attendance(sitting: Sitting) -> Attendance | None:
+    """The member who presides the sitting: the one whose name is the président's, whatever
+    the civility, the case or the accents; None if none or several are."""
+    key = _name_key(sitting.president)
+    found = [a for a in sitting.attendances.all() if key and _name_key(a.name) == key]
+    return found[0] if len(found) == 1 else None
 
 
 @transaction.atomic
@@ -75,6 +110,16 @@ def item_vote_by_group(
     report = Report.objects.select_for_update().select_related("sitting").get(pk=report.pk)
     policy.require(actor, "report", "proceed", report)
     ensure_editable(report)
+    if report.opened_at is not None:
+        present, _ = presence_at(report.sitting, report.opened_at)
+        if rules.roll_call_required(
+            requested_by=report.roll_call_requested_by, present=len(present)
+        ):
+            raise ValidationError(
+                f"{report.roll_call_requested_by} des {len(present)} membres présents ont demandé "
+                "le scrutin public, un sixième au moins : le point se vote par appel nominal "
+                "(CGCT L3121-15)."
+            )
     totals = [0, 0, 0, 0]
     positions: dict[str, list[str]] = {"for": [], "against": [], "abstention": []}
     rows = []
@@ -154,10 +199,18 @@ def item_vote_roll_call(
     tally: dict[str, list[Ballot]] = {c: [] for c in Ballot.Choice.values}
     for ballot in ballots:
         tally[ballot.choice].append(ballot)
-    president = _president_attendance(sitting)
+    president = president_attendance(sitting)
     president_choice = next(
         (b.choice for b in ballots if president and b.member_id == president.pk), None
     )
+    tie = len(tally["for"]) == len(tally["against"]) and tally["for"]
+    if tie and president is None:
+        raise ValidationError(
+            f"Partage égal des voix ({len(tally['for'])} pour, {len(tally['against'])} contre) : "
+            f"la voix du président décide (CGCT L3121-15), mais « {sitting.president} », "
+            "président de séance, n'est pas l'un des membres inscrits à l'appel. Corrigez le "
+            "président de la séance, puis votez."
+        )
     return report_adopt(
         actor=actor,
         report=report,

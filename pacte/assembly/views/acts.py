@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from pacte.core import files, policy
 
-from .. import forms, selectors, services
+from .. import actes, forms, selectors, services
 from ..workflows import ACKNOWLEDGE, STEP_NAMES, TRANSMIT, P, T
 from .reports import post_form
 
@@ -36,6 +36,7 @@ def deliberation_manage(request, pk: int):
             ],
             "can_correct": policy.allows(user, "report", "create"),
             "is_public": selectors.is_public(deliberation),
+            "expected_actes_id": actes.expected_actes_identifier(deliberation),
             "publish_form": forms.PublishForm(auto_id="publication-%s"),
             "transmit_form": forms.TransmitForm(
                 initial={"acknowledged_on": deliberation.acknowledged_on},

@@ -8,7 +8,7 @@ from pacte.core import policy
 from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.workflow import TransitionRefused
 
-from .. import forms, rules, selectors, services
+from .. import forms, selectors, services
 from ..documents import subsidies_annex
 from ..models import Ballot
 
@@ -120,9 +120,7 @@ def report_detail(request, pk: int):
             "ap_rows": list(zip(annex["ap"]["header"], annex["ap"]["values"], strict=True))
             if annex and annex["ap"]
             else [],
-            "sending_warning": rules.report_sending_warning(
-                sitting_day=sitting.held_on, sent_on=report.sent_on, urgency=report.urgency
-            ),
+            "sending_warning": selectors.sending_warning(report, sitting),
             "quorum": selectors.sitting_quorum(sitting, report.opened_at),
             "can_hold": policy.allows(user, "report", "proceed", report),
             "can_edit": policy.allows(user, "report", "change", report),

@@ -11,7 +11,7 @@ from pacte.core.exports import export_response
 from pacte.core.french import format_date
 from pacte.documents.services import batch_start
 
-from .. import forms, rules, selectors, services
+from .. import forms, selectors, services
 from ..documents import minutes_pdf
 from ..models import Attendance, Sitting
 
@@ -81,9 +81,7 @@ def sitting_create(request):
 def _agenda(user, sitting):
     reports = list(selectors.sitting_reports(user=user, sitting=sitting))
     for report in reports:
-        report.sending_warning = rules.report_sending_warning(
-            sitting_day=sitting.held_on, sent_on=report.sent_on, urgency=report.urgency
-        )
+        report.sending_warning = selectors.sending_warning(report, sitting)
         report.quorum = selectors.sitting_quorum(sitting, report.opened_at)
     return reports
 

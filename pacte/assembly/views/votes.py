@@ -21,7 +21,12 @@ def report_open(request, pk: int):
         flash_form_errors(request, form)
         return redirect("assembly:report_detail", pk=pk)
     try:
-        quorum = services.item_open(actor=request.user, report=report, at=form.cleaned_data["at"])
+        quorum = services.item_open(
+            actor=request.user,
+            report=report,
+            at=form.cleaned_data["at"],
+            roll_call_requested_by=form.cleaned_data["roll_call_requested_by"] or 0,
+        )
     except ValidationError as exc:
         flash_refusal(request, exc)
     else:

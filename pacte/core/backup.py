@@ -84,6 +84,8 @@ class Report:
     objects: int = 0
     checked_documents: int = 0
     notes: list[str] = field(default_factory=list)
+    # Stored documents that no longer match the hash recorded when they were made.
+    altered: list[str] = field(default_factory=list)
 
 
 # --- What an installation holds ------------------------------------------------------------
@@ -303,6 +305,10 @@ def write_backup(target: Path, progress: Progress | None = None) -> Report:
             partial.unlink(missing_ok=True)
             raise
     report.files -= 1  # the database is not one of the stored files
+    # The archive holds the documents as they are; one that no longer matches its recorded
+    # hash is said, so that the operator restores it from an older backup.
+    say("Vérification des documents contre leur empreinte…")
+    report.checked_documents, report.altered = _verify_documents()
     return report
 
 
@@ -311,6 +317,9 @@ def write_backup(target: Path, progress: Progress | None = None) -> Report:
 
 # What a restore leaves free on the disk of var/ while it unpacks an archive.
 RESTORE_RESERVE = 256 * 1024 * 1024
+# An archive unpacks to at most this many times its own size (and at least to 256 Mio): a
+# backup's database compresses ten times or so, its PDFs hardly; a « zip bomb » far more.
+RESTORE_MAX_RATIO = 100
 
 
 def shown_name(name: str) -> str:
@@ -319,9 +328,17 @@ def shown_name(name: str) -> str:
     return printable if len(printable) <= 120 else printable[:117] + "…"
 
 
-def _check_room(folder: Path, member: tarfile.TarInfo) -> None:
-    """Refuse a member that would leave less than RESTORE_RESERVE free: an archive announcing
-    more than the disk holds stops before it fills it."""
+def _check_room(folder: Path, member: tarfile.TarInfo, unpacked: int, archive_size: int) -> None:
+    """Refuse a member that would leave less than RESTORE_RESERVE free, or that would unpack the
+    archive beyond RESTORE_MAX_RATIO times its size: an archive announcing more than the disk
+    holds, or a small one that swells, stops before it fills the disk."""
+    limit = max(archive_size * RESTORE_MAX_RATIO, RESTORE_RESERVE)
+    if unpacked + member.size > limit:
+        raise BackupError(
+            f"L'archive se décompresserait en plus de {format_mebibytes(limit)} Mio, "
+            f"{RESTORE_MAX_RATIO} fois sa taille, dès « {shown_name(member.name)} » : ce n'est "
+            "pas une sauvegarde de Pacte. Rien n'a été restauré."
+        )
     free = shutil.disk_usage(folder).free
     if member.size > free - RESTORE_RESERVE:
         raise BackupError(
@@ -336,6 +353,7 @@ def _check_room(folder: Path, member: tarfile.TarInfo) -> None:
 def _staged(archive: Path, folder: Path) -> dict[str, Any]:
     """The archive unpacked into `folder` and checked against its manifest: its manifest."""
     try:
+        archive_size, unpacked = archive.stat().st_size, 0
         with tarfile.open(archive, mode="r:*") as tar:
             for member in tar:
                 if not (member.isfile() or member.isdir()):
@@ -343,7 +361,8 @@ def _staged(archive: Path, folder: Path) -> dict[str, Any]:
                         f"L'archive contient « {shown_name(member.name)} », qui n'est pas un "
                         "fichier : elle n'a pas été faite par Pacte. Rien n'a été restauré."
                     )
-                _check_room(folder, member)
+                _check_room(folder, member, unpacked, archive_size)
+                unpacked += member.size
                 tar.extract(member, folder, filter="data")
     except BackupError:
         raise
@@ -362,6 +381,8 @@ def _staged(archive: Path, folder: Path) -> dict[str, Any]:
         members = manifest["members"]
         if manifest.get("format") != FORMAT or not isinstance(members, dict):
             raise ValueError
+        if not all(isinstance(entry, dict) for entry in members.values()):
+            raise ValueError
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BackupError(
             "L'archive n'a pas de manifeste lisible (manifest.json) : elle est incomplète ou "
@@ -372,10 +393,10 @@ def _staged(archive: Path, folder: Path) -> dict[str, Any]:
         path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()
     } - {MANIFEST}
     problems = sorted(
-        [f"« {name} » manque" for name in set(members) - found]
-        + [f"« {name} » n'est pas au manifeste" for name in found - set(members)]
+        [f"« {shown_name(name)} » manque" for name in set(members) - found]
+        + [f"« {shown_name(name)} » n'est pas au manifeste" for name in found - set(members)]
         + [
-            f"« {name} » n'a pas l'empreinte du manifeste"
+            f"« {shown_name(name)} » n'a pas l'empreinte du manifeste"
             for name in sorted(found & set(members))
             if (folder / name).stat().st_size != members[name].get("size")
             or _sha256(folder / name) != members[name].get("sha256")
@@ -508,6 +529,21 @@ def _verify_documents() -> tuple[int, list[str]]:
     return checked, problems
 
 
+def altered_message(altered: list[str], *, restored: bool) -> str:
+    """The operator's message when stored documents no longer match their recorded hash."""
+    shown = " ; ".join(altered[:5]) + (" ; …" if len(altered) > 5 else "")
+    done = (
+        "La restauration est faite, mais"
+        if restored
+        else "L'archive est écrite, mais dans l'installation"
+    )
+    return (
+        f"{done} {len(altered)} document(s) ne correspondent plus à l'empreinte enregistrée à "
+        f"leur création ({shown}) : reprenez-les d'une sauvegarde antérieure et cherchez ce qui "
+        "les a modifiés (code de sortie 2)."
+    )
+
+
 def restore_backup(archive: Path, progress: Progress | None = None) -> Report:
     say = progress or (lambda _: None)
     if not archive.is_file():
@@ -534,9 +570,11 @@ def restore_backup(archive: Path, progress: Progress | None = None) -> Report:
         except Exception as exc:
             _put_back(moved)
             _remove(uploaded)
+            logger.error("Restauration : la base de l'archive n'a pas pu être chargée : %r", exc)
             raise BackupError(
-                f"La base n'a pas pu être chargée ({type(exc).__name__} : {exc}). Rien n'a été "
-                "restauré."
+                "La base de l'archive (base.jsonl) n'a pas pu être chargée : elle est endommagée "
+                "ou ne correspond pas au schéma de cette version (le détail technique est au "
+                "journal). Rien n'a été restauré."
             ) from exc
         for root, aside in moved:
             if aside is not None:
@@ -549,6 +587,5 @@ def restore_backup(archive: Path, progress: Progress | None = None) -> Report:
     report.objects = int(manifest.get("objects", 0))
     report.files = len(manifest["members"]) - 1
     say("Vérification des documents restaurés…")
-    report.checked_documents, problems = _verify_documents()
-    report.notes.extend(problems)
+    report.checked_documents, report.altered = _verify_documents()
     return report

@@ -117,6 +117,30 @@ def test_a_backup_restores_into_an_empty_installation_with_every_document_intact
     assert "Cette installation n'est pas vide" in again.stderr
     assert "Traceback" not in again.stderr
 
+    # A stored document altered since it was made: the backup is written but says so (code 2),
+    # and its restore too.
+    altered = Path(settings.MEDIA_ROOT) / Document.objects.first().file.name
+    original = altered.read_bytes()
+    altered.write_bytes(original + b"%% ajout")
+    try:
+        second = tmp_path / "avec-altere.tar.gz"
+        made = _manage("pacte_backup", str(second), database_url=database_url(), var_dir=source)
+    finally:
+        altered.write_bytes(original)
+    assert made.returncode == 2, made.stderr[-3000:]
+    assert "Sauvegarde écrite" in made.stdout
+    assert "L'archive est écrite, mais dans l'installation 1 document(s)" in made.stderr
+    elsewhere = tmp_path / "autre"
+    restored = _manage(
+        "pacte_restore",
+        str(second),
+        database_url=f"sqlite:///{elsewhere / 'pacte.sqlite3'}",
+        var_dir=elsewhere,
+    )
+    assert restored.returncode == 2, restored.stderr[-3000:]
+    assert "La restauration est faite, mais 1 document(s) ne correspondent plus" in restored.stderr
+    assert "Traceback" not in restored.stderr
+
 
 def _archive(tmp_path: Path, members: dict[str, bytes], manifest: dict | None = None) -> Path:
     """An archive written by hand: its members, and a manifest (made right unless given)."""
@@ -197,16 +221,76 @@ def test_broken_archives_are_refused_before_anything_is_written(tmp_path, settin
     assert "« media/../../evasion.txt », dont le chemin sort du dossier de restauration" in message
     assert "tronquée" not in message and not (Path(settings.VAR_DIR) / "evasion.txt").exists()
 
-    # A member announcing more than the disk holds is refused before a byte of it is written.
+    # A member announcing a petabyte is refused before a byte of it is written.
     huge = tmp_path / "enorme.tar"
     header = tarfile.TarInfo("media/enorme.bin")
     header.size = 2**50
     huge.write_bytes(header.tobuf(format=tarfile.PAX_FORMAT) + b"\0" * 4096)
     message = _refusal(huge)
-    size = "1\u202f073\u202f741\u202f824 Mio"
-    assert f"« media/enorme.bin » ({size}), plus que la place libre" in message
+    assert "« media/enorme.bin » : ce n'est pas une sauvegarde de Pacte" in message
     assert "Rien n'a été restauré" in message
+
+    # A small archive that would swell past a hundred times its size: refused as it unpacks.
+    bomb = tmp_path / "bombe.tar.gz"
+    with tarfile.open(bomb, "w:gz", compresslevel=1) as tar:
+        info = tarfile.TarInfo("media/zeros.bin")
+        info.size = 300 * 1024 * 1024
+        tar.addfile(info, _Zeros(info.size))
+    message = _refusal(bomb)
+    assert "se décompresserait en plus de 256 Mio, 100 fois sa taille" in message
+    assert not list(Path(settings.VAR_DIR).glob("tmp*/media/zeros.bin"))
+
+    # A manifest whose entries are not what Pacte writes, and names that would print escape
+    # sequences: French messages, printable names, no traceback.
+    odd = _archive(tmp_path, {"base.jsonl": b""})
+    with tarfile.open(odd) as tar:
+        manifest_odd = json.load(tar.extractfile("manifest.json"))
+    manifest_odd["members"]["base.jsonl"] = 5
+    assert "pas de manifeste lisible" in _refusal(
+        _archive(tmp_path, {"base.jsonl": b""}, manifest_odd)
+    )
+    hidden = _archive(tmp_path, {"base.jsonl": b""})
+    with tarfile.open(hidden) as tar:
+        manifest_plain = json.load(tar.extractfile("manifest.json"))
+    escape_name = "media/\x1b[31mrouge\nligne"
+    message = _refusal(_archive(tmp_path, {"base.jsonl": b"", escape_name: b"x"}, manifest_plain))
+    assert "« media/?[31mrouge?ligne » n'est pas au manifeste" in message
+    assert "\x1b" not in message and "\n" not in message
     assert not (Path(settings.MEDIA_ROOT) / "a.pdf").exists()
+
+
+class _Zeros(io.RawIOBase):
+    """`size` zero bytes, read without holding them."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = min(len(buffer), self.left)
+        buffer[:count] = bytes(count)
+        self.left -= count
+        return count
+
+
+@pytest.mark.django_db
+def test_only_the_dated_archives_rotate(tmp_path):
+    folder = tmp_path / "sauvegardes"
+    folder.mkdir()
+    for name in ["pacte-20250101-050000.tar.gz", "pacte-20250102-050000.tar.gz"]:
+        (folder / name).write_bytes(b"ancienne")
+    manual = folder / "pacte-avant-mise-a-jour.tar.gz"
+    manual.write_bytes(b"a la main")
+    out = io.StringIO()
+    call_command("pacte_backup", str(folder / "pacte-20991231-050000.tar.gz"), keep=2, stdout=out)
+    assert "1 sauvegarde(s) plus ancienne(s) supprimée(s)" in out.getvalue()
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "pacte-20250102-050000.tar.gz",
+        "pacte-20991231-050000.tar.gz",
+        "pacte-avant-mise-a-jour.tar.gz",
+    ]
 
 
 @pytest.mark.django_db

@@ -1,13 +1,17 @@
 """`manage.py pacte_backup [archive]`: the whole installation in one archive (pacte.core.backup)."""
 
+import re
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from pacte.core.backup import BackupError, write_backup
+from pacte.core.backup import BackupError, altered_message, write_backup
 from pacte.core.french import format_decimal, format_integer
+
+# The archives the command names itself, and rotates with --keep.
+DATED = re.compile(r"pacte-\d{8}-\d{6}\.tar\.gz")
 
 
 class Command(BaseCommand):
@@ -26,8 +30,9 @@ class Command(BaseCommand):
             "--keep",
             type=int,
             default=0,
-            help="ne garder que ce nombre de sauvegardes pacte-*.tar.gz dans le dossier de "
-            "l'archive, les plus récentes (0 : toutes)",
+            help="ne garder que ce nombre de sauvegardes datées (pacte-AAAAMMJJ-HHMMSS.tar.gz) "
+            "dans le dossier de l'archive, les plus récentes (0 : toutes) ; une archive nommée "
+            "autrement n'est jamais supprimée",
         )
 
     def handle(self, *args, archive=None, keep=0, **options):
@@ -44,7 +49,9 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             raise CommandError("Sauvegarde interrompue : aucune archive n'a été écrite.") from None
         if keep > 0:
-            older = sorted(target.parent.glob("pacte-*.tar.gz"))[:-keep]
+            # Only the dated archives this command names rotate; an archive named by hand stays.
+            dated = [p for p in target.parent.glob("pacte-*.tar.gz") if DATED.fullmatch(p.name)]
+            older = sorted(dated)[:-keep]
             for path in older:
                 path.unlink(missing_ok=True)
             if older:
@@ -56,3 +63,5 @@ class Command(BaseCommand):
                 f"{format_decimal(report.bytes / 1048576, 1)} Mio avant compression)."
             )
         )
+        if report.altered:
+            raise CommandError(altered_message(report.altered, restored=False), returncode=2)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pacte.core.backup import BackupError, restore_backup
+from pacte.core.backup import BackupError, altered_message, restore_backup
 from pacte.core.french import format_integer
 
 
@@ -38,3 +38,5 @@ class Command(BaseCommand):
                 "empreinte."
             )
         )
+        if report.altered:
+            raise CommandError(altered_message(report.altered, restored=True), returncode=2)

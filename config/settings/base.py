@@ -152,6 +152,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "pacte.accounts.validators.FrenchPasswordValidator"},
 ]
 
 # Local accounts (pacte.accounts, docs/deploiement.md): a session ends after 30 minutes unused or

@@ -16,9 +16,9 @@ Scope = LoginThrottle.Scope
 
 INVALID_LOGIN = "Identifiant ou mot de passe incorrect. Vérifiez les majuscules et réessayez."
 PASSWORD_HELP = (
-    "12 caractères au moins ; ni un mot de passe courant, ni seulement des chiffres, ni proche "
-    "de votre nom, de votre identifiant ou de votre adresse. Une phrase de plusieurs mots "
-    "convient bien."
+    "12 caractères au moins ; ni un mot de passe courant, ni seulement des chiffres, ni un mot "
+    "usuel ou un nom de commune suivi de chiffres, ni votre nom, votre identifiant ou votre "
+    "adresse. Une phrase de plusieurs mots convient bien."
 )
 
 

@@ -2,6 +2,7 @@
 asks the current password; a reset goes by a mail of the outbox, with an absolute link valid 24
 hours and once; a used, expired or mangled link gets a French page."""
 
+import datetime
 import re
 from urllib.parse import urlsplit
 
@@ -10,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import mail as django_mail
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import timezone
 
 from pacte.accounts.models import LoginThrottle
 from pacte.core import mail
@@ -36,6 +38,45 @@ def test_the_policy_refuses_weak_passwords_in_french(password, message):
     with pytest.raises(ValidationError) as caught:
         validate_password(password)
     assert any(message in m for m in caught.value.messages), caught.value.messages
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "motdepasse123",
+        "azertyuiop12",
+        "azertyuiopqsdf",
+        "aaaaaaaaaaaa",
+        "pasdecalais62",
+        "PasDeCalais2026",
+        "Departement62!",
+        "Motdepasse2026",
+        "bonjour123456",
+        "Pacte2026!!!",
+        "Lievin622026",
+        "Noeux-les-Mines62",
+    ],
+)
+def test_the_policy_refuses_what_is_guessed_first_in_french(password):
+    with pytest.raises(ValidationError):
+        validate_password(password)
+
+
+def test_the_policy_refuses_a_password_holding_the_name_or_the_address(make_user):
+    user = make_user(
+        username="invite.adv16@exemple.fr",
+        email="invite.adv16@exemple.fr",
+        first_name="Présidente",
+        last_name="Dupont",
+    )
+    for password in ["invite.adv16", "presidentepresidente", "Dupont-Dupont-2026"]:
+        with pytest.raises(ValidationError) as caught:
+            validate_password(password, user)
+        messages = " ".join(caught.value.messages)
+        assert "contient votre identifiant, votre nom" in messages or "trop semblable" in messages
+    # A phrase of words, or a random string, passes.
+    for good in [NEW, "Vélo du canal 2026 !", "x7#Qm2!pLw9z"]:
+        validate_password(good, user)
 
 
 def test_the_policy_refuses_a_password_close_to_the_name(users):
@@ -221,9 +262,28 @@ def test_a_mailbox_is_not_flooded(client, users):
     assert OutgoingMail.objects.filter(kind="password_reset").count() == 3
 
 
-def test_an_invited_user_without_password_gets_no_reset(client, make_user):
+def test_a_user_without_password_gets_no_reset_link(client, make_user, users):
+    """Without a password (an account of the identity server), nothing is sent; invited and
+    no password chosen yet, the mail says to ask for the invitation again, and by whom."""
     user = make_user(username="sans-mot-de-passe", email="sans@exemple.fr")
     user.set_unusable_password()
     user.save()
     request_reset(client, "sans@exemple.fr")
     assert not OutgoingMail.objects.exists()
+    from pacte.accounts.models import Invitation
+    from pacte.contracts.models import Partner
+
+    agent = users["test-agent"]
+    Invitation.objects.create(
+        user=user,
+        partner=Partner.objects.first(),
+        invited_by=agent,
+        digest="0" * 64,
+        expires_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    request_reset(client, "sans@exemple.fr")
+    sent = OutgoingMail.objects.get()
+    assert sent.kind == "invitation_pending"
+    assert "Ce compte n'a pas encore de mot de passe" in sent.body
+    assert f"demandez à {agent.get_full_name()} de vous renvoyer l'invitation" in sent.body
+    assert "/mot-de-passe/" not in sent.body  # no reset link

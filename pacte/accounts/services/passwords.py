@@ -68,12 +68,12 @@ def password_change(*, actor: User, user: User, current_password: str, new_passw
 
 
 def reset_candidates(email: str) -> list[User]:
-    """The active accounts of an address that have a password (an invited user who has not
-    chosen one yet gets a new invitation from the agent instead)."""
+    """The active accounts of an address that have a password, or that were invited and have
+    not chosen one yet (they are told to ask for a new invitation)."""
     if not email.strip():
         return []
     users = User.objects.filter(email__iexact=email.strip(), is_active=True)
-    return [u for u in users if u.has_usable_password()]
+    return [u for u in users if u.has_usable_password() or u.invitations.exists()]
 
 
 @transaction.atomic
@@ -86,6 +86,18 @@ def password_reset_request(*, email: str) -> int:
         if throttle.lock_of(LoginThrottle.Scope.RESET, user.pk) is not None:
             continue
         throttle.failure(scope=LoginThrottle.Scope.RESET, key=user.pk)
+        if not user.has_usable_password():
+            # Invited, no password chosen yet: the invitation, not a reset, gives one.
+            invitation = user.invitations.select_related("invited_by", "partner").first()
+            mail.mail_queue(
+                kind="invitation_pending",
+                recipients=[user.email],
+                subject=mail.subject_line("", "Votre invitation à Pacte"),
+                template="accounts/mail/invitation_pending.txt",
+                context={"user": user, "invitation": invitation},
+            )
+            sent += 1
+            continue
         validity = conf.reset_validity()
         mail.mail_queue(
             kind="password_reset",

@@ -1,0 +1,115 @@
+"""What Django's validators miss in French: the password policy (12 characters, not common,
+not numeric, not close to the name) completed for the people who use Pacte.
+
+- A password that **contains** the username, the e-mail address's local part, the first or
+  the last name (four letters at least) is refused — « invite.adv16 » for the account
+  `invite.adv16@exemple.fr` was not « similar enough » for Django's ratio.
+- A password whose letters, once digits, signs, case and accents are set aside, are only a
+  common French word, a keyboard row or the name of a commune of the département is refused:
+  « Departement62! », « motdepasse123 », « azertyuiop12 », « Lievin622026 ».
+- A password of fewer than six different characters (« aaaaaaaaaaaa ») is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Value
+from django.db.models.functions import Replace
+
+from pacte.territory.models import Commune
+from pacte.territory.text import normalize
+
+# Words that, alone or repeated with digits and signs, make the first passwords tried.
+_WORDS = """
+    motdepasse motdepass password passwort contrasena admin administrateur utilisateur
+    bonjour bonsoir salut coucou soleil chocolat doudou chouchou loulou cheri cherie amour
+    jetaime toto titi tata tutu azerty qwerty qwertz azertyuiop qwertyuiop qsdfghjklm asdfghjkl
+    wxcvbn zxcvbn abcdef abcdefgh abcdefghijkl secret secrete confidentiel bienvenue
+    departement departemental pasdecalais nord picardie hautsdefrance france francais
+    mairie commune conseil conseildepartemental prefecture region pacte contrat subvention
+    fonds arras lens lievin calais boulogne bethune liberte egalite fraternite marianne
+    printemps ete automne hiver janvier fevrier mars avril mai juin juillet aout septembre
+    octobre novembre decembre lundi mardi mercredi jeudi vendredi samedi dimanche football
+    marseille paris lille nicolas julien thomas camille marie sophie
+    """
+COMMON_WORDS = frozenset(_WORDS.split())
+KEYBOARD_ROWS = ("azertyuiop", "qsdfghjklm", "wxcvbn", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+MIN_DISTINCT = 6
+MIN_PART = 4
+
+
+def letters(text: str) -> str:
+    """The letters of a text, lower case and without accents: « Département-62! » → departement."""
+    return re.sub(r"[^a-z]", "", normalize(text))
+
+
+@lru_cache(maxsize=256)
+def _only_common(base: str) -> bool:
+    """Is `base` made of common words and keyboard runs only (« motdepassemotdepasse »)?"""
+    if not base:
+        return True
+    for size in range(len(base), 2, -1):
+        head = base[:size]
+        known = head in COMMON_WORDS or any(
+            len(head) >= MIN_PART and head in row for row in KEYBOARD_ROWS
+        )
+        if known and _only_common(base[size:]):
+            return True
+    return False
+
+
+def _is_commune(base: str) -> bool:
+    code = str(getattr(settings, "PACTE_DEPARTMENT_CODE", "") or "")
+    compact = Replace("search_name", Value(" "), Value(""))
+    return (
+        Commune.objects.filter(department__code=code)
+        .annotate(compact=compact)
+        .filter(compact=base)
+        .exists()
+    )
+
+
+class FrenchPasswordValidator:
+    def validate(self, password: str, user: Any = None) -> None:
+        base = letters(password)
+        if len(set(password)) < MIN_DISTINCT:
+            raise ValidationError(
+                "Ce mot de passe répète trop les mêmes caractères.", code="password_repetitive"
+            )
+        if user is not None:
+            email = str(getattr(user, "email", "") or "")
+            parts = [
+                str(getattr(user, "username", "") or ""),
+                email.split("@", 1)[0],
+                str(getattr(user, "first_name", "") or ""),
+                str(getattr(user, "last_name", "") or ""),
+            ]
+            folded = letters(password)
+            for part in parts:
+                key = letters(part)
+                if len(key) >= MIN_PART and key in folded:
+                    raise ValidationError(
+                        "Ce mot de passe contient votre identifiant, votre nom ou votre adresse "
+                        "électronique.",
+                        code="password_contains_user",
+                    )
+        if not base or len(base) > 64:
+            return  # no letters, or a long passphrase: the other validators judge it
+        if _only_common(base) or (len(base) >= MIN_PART and _is_commune(base)):
+            raise ValidationError(
+                "Ce mot de passe est trop facile à deviner : un mot courant, une suite de "
+                "touches ou le nom d'une commune, suivi de chiffres ou de signes, est essayé "
+                "parmi les premiers.",
+                code="password_guessable",
+            )
+
+    def get_help_text(self) -> str:
+        return (
+            "Votre mot de passe ne peut pas être un mot courant, une suite de touches ou le nom "
+            "d'une commune suivi de chiffres, ni contenir votre identifiant ou votre nom."
+        )

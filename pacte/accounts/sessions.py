@@ -128,7 +128,9 @@ def expiry_reason(session: Any, now: float) -> str | None:
         return "ancienne"
     if now - opened > conf.session_max_age().total_seconds():
         return "durée"
-    if now - seen > conf.session_idle().total_seconds():
+    # The last visit is recorded to the minute (SEEN_PRECISION): a session ends once it has
+    # been idle for the whole delay, never before, at most a minute after.
+    if now - seen > conf.session_idle().total_seconds() + SEEN_PRECISION:
         return "inactivité"
     return None
 

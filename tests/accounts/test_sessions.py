@@ -50,6 +50,17 @@ def test_a_session_in_use_goes_on(client):
     assert client.get("/compte/").status_code == 200
 
 
+def test_a_use_within_the_minute_of_the_last_recorded_one_counts(client, settings):
+    """The last visit is recorded once a minute: a session used 45 s ago but recorded 85 s ago
+    does not end after a one-minute delay (never early; at most a minute late)."""
+    settings.PACTE_SESSION_IDLE_MINUTES = 1
+    log_in(client)
+    age(client, opened=85, seen=85)
+    assert client.get("/compte/").status_code == 200
+    age(client, opened=200, seen=121)
+    assert client.get("/compte/").status_code == 302
+
+
 def test_a_session_ends_twelve_hours_after_its_login_however_used(client):
     log_in(client)
     age(client, opened=12 * 3600 + 1, seen=10)

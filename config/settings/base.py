@@ -173,6 +173,9 @@ PACTE_LOGIN_DEVICE_DAYS = int(os.environ.get("PACTE_LOGIN_DEVICE_DAYS", "180"))
 # Reverse proxies in front of Pacte that append the client's address to X-Forwarded-For (0: the
 # connection's address is the client's): the login throttling counts per client address.
 PACTE_PROXY_COUNT = int(os.environ.get("PACTE_PROXY_COUNT", "0"))
+# The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated; `*`:
+# any), as gunicorn's forwarded_allow_ips (deploy/gunicorn.conf.py).
+PACTE_PROXY_IPS = os.environ.get("PACTE_PROXY_IPS", "127.0.0.1")
 # A8: days of notice of the reports before a sitting — the law's 12 for the conseil
 # départemental (CGCT L3121-19), the règlement intérieur's for the commission permanente.
 PACTE_NOTICE_DAYS_COUNCIL = int(os.environ.get("PACTE_NOTICE_DAYS_COUNCIL", "12"))

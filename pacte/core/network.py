@@ -12,11 +12,27 @@ from django.http import HttpRequest
 DEFAULT_INTERNAL_NETWORKS = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
 
+def _from_proxy(request: HttpRequest) -> bool:
+    """Does the connection come from a proxy whose X-Forwarded-For is believed
+    (PACTE_PROXY_IPS, `*` for any)?"""
+    spec = str(getattr(settings, "PACTE_PROXY_IPS", "127.0.0.1") or "127.0.0.1").strip()
+    if spec == "*":
+        return True
+    try:
+        address = ipaddress.ip_address(str(request.META.get("REMOTE_ADDR", "")).split("%")[0])
+        networks = _networks(spec)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
 def client_address(request: HttpRequest) -> str:
     """The client's address: the connection's, or — behind PACTE_PROXY_COUNT reverse proxies
-    that each append to X-Forwarded-For — the one the farthest trusted proxy saw."""
+    that each append to X-Forwarded-For, reached from one of PACTE_PROXY_IPS — the one the
+    farthest trusted proxy saw. A client that reaches Pacte directly is its own address,
+    whatever X-Forwarded-For it sends."""
     count = int(getattr(settings, "PACTE_PROXY_COUNT", 0))
-    if count > 0:
+    if count > 0 and _from_proxy(request):
         forwarded = [
             a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a
         ]

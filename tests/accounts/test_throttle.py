@@ -99,6 +99,7 @@ def test_a_client_address_is_locked_after_thirty_failures_across_usernames(clien
 
 def test_behind_a_reverse_proxy_the_forwarded_address_is_counted(client, settings):
     settings.PACTE_PROXY_COUNT = 1
+    settings.PACTE_PROXY_IPS = "10.0.0.1"
     settings.PACTE_LOGIN_MAX_FAILURES_PER_ADDRESS = 3
     for n in range(3):
         attempt(
@@ -114,6 +115,15 @@ def test_behind_a_reverse_proxy_the_forwarded_address_is_counted(client, setting
         Client(), password=TEST_PASSWORD, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.6"
     )
     assert response.status_code == 302
+    # A client that comes directly (not from the proxy) cannot choose its address.
+    for n in range(3):
+        attempt(
+            Client(),
+            username=f"direct-{n}",
+            REMOTE_ADDR="192.0.2.44",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    assert LoginThrottle.objects.get(scope="address", key="192.0.2.44").is_locked
 
 
 def test_the_lock_is_audited_and_an_administrator_lifts_it(client, users):

@@ -54,6 +54,12 @@ def test_outside_the_internal_network_only_the_status_is_told(client, settings):
     )
     assert "verifications" in client.get("/sante/web/", HTTP_X_FORWARDED_FOR="10.20.3.4").json()
     assert "verifications" not in client.get("/sante/web/", HTTP_X_FORWARDED_FOR="n'importe").json()
+    # A client that reaches Pacte directly, not through the proxy, is its own address.
+    direct = client.get("/sante/web/", HTTP_X_FORWARDED_FOR="10.20.3.4", REMOTE_ADDR="203.0.113.7")
+    assert "verifications" not in direct.json()
+    settings.PACTE_PROXY_IPS = "203.0.113.0/24"
+    via = client.get("/sante/web/", HTTP_X_FORWARDED_FOR="10.20.3.4", REMOTE_ADDR="203.0.113.7")
+    assert "verifications" in via.json()
 
 
 @pytest.mark.django_db

@@ -97,6 +97,20 @@ def test_the_footer_of_a_public_page_and_of_an_error_page_links_them_too(client)
         assert footer_link(response, "Données personnelles") == "/donnees-personnelles/", url
 
 
+def test_the_administration_and_the_api_documentation_link_them_too(client_for):
+    admin = client_for("admin")
+    for url in ["/admin/", "/admin/core/user/", "/api/docs"]:
+        response = admin.get(url)
+        assert response.status_code == 200, url
+        for text, target in [
+            ("Accessibilité", "/accessibilite/"),
+            ("Mentions légales", "/mentions-legales/"),
+            ("Données personnelles", "/donnees-personnelles/"),
+        ]:
+            assert footer_link(response, text) == target, url
+    assert parse(admin.get("/api/docs")).h1 == "Documentation de l'API Pacte"
+
+
 @pytest.mark.parametrize(
     "date,rate,status",
     [

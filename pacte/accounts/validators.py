@@ -32,7 +32,7 @@ _WORDS = """
     wxcvbn zxcvbn abcdef abcdefgh abcdefghijkl secret secrete confidentiel bienvenue
     departement departemental pasdecalais nord picardie hautsdefrance france francais
     mairie commune conseil conseildepartemental prefecture region pacte contrat subvention
-    fonds arras lens lievin calais boulogne bethune liberte egalite fraternite marianne
+    fonds arras lens lievin calais boulogne bethune liberte egalite fraternite
     printemps ete automne hiver janvier fevrier mars avril mai juin juillet aout septembre
     octobre novembre decembre lundi mardi mercredi jeudi vendredi samedi dimanche football
     marseille paris lille nicolas julien thomas camille marie sophie

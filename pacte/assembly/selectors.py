@@ -330,6 +330,24 @@ def voted_presence(sitting: Sitting) -> dict[int, tuple[Any, ...]]:
     return snapshot
 
 
+def group_presence(sitting: Sitting, moment: datetime.time | None) -> dict[int, tuple[int, int]]:
+    """For each political group: its members present at that time and those represented (a
+    proxy's vote is its giver's, so it counts in the giver's group). Empty when the members of
+    the sitting belong to no group (the groups' figures are not known)."""
+    present, proxies = presence_at(sitting, moment)
+    group_of = dict(sitting.attendances.values_list("pk", "councillor__political_group_id"))
+    if not any(group_of.values()):
+        return {}
+    figures: dict[int, list[int]] = {}
+    for attendance in present:
+        if group_of.get(attendance.pk):
+            figures.setdefault(group_of[attendance.pk], [0, 0])[0] += 1
+    for proxy in proxies:
+        if group_of.get(proxy.giver_id):
+            figures.setdefault(group_of[proxy.giver_id], [0, 0])[1] += 1
+    return {group: (counts[0], counts[1]) for group, counts in figures.items()}
+
+
 def sitting_quorum(sitting: Sitting, at: datetime.time | None = None) -> rules.Quorum:
     """The quorum at a time of the sitting (by default its opening)."""
     moment = at or sitting.opened_at

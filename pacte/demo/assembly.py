@@ -7,7 +7,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from pacte.assembly import services
+from pacte.assembly import selectors, services
 from pacte.assembly.models import Attendance, CommissionOpinion, Report, Sitting, ThematicCommission
 from pacte.territory.models import Councillor, PoliticalGroup
 from pacte.territory.text import normalize
@@ -220,10 +220,14 @@ def hold_demo_standing_committees(actor, votes: dict) -> int:
             actor, sitting, votes[day], sent_on=day - datetime.timedelta(days=14)
         )
         services.item_open(actor=actor, report=report, at=datetime.time(10, 30))
+        # Every member present or represented votes for, group by group.
+        figures = selectors.group_presence(sitting, report.opened_at)
         deliberation = services.item_vote_by_group(
             actor=actor,
             report=report,
-            counts={g: (n, 0, 0, 0) for g, n in zip(groups, DEMO_GROUP_VOTES, strict=False) if n},
+            counts={g: (sum(figures[g.pk]), 0, 0, 0) for g in groups if g.pk in figures}
+            if figures
+            else {g: (n, 0, 0, 0) for g, n in zip(groups, DEMO_GROUP_VOTES, strict=False) if n},
         )
         # The dates below are plausible, not recorded: marked as demo (the stamp says so).
         deliberation.__class__.objects.filter(pk=deliberation.pk).update(publication_is_demo=True)

@@ -26,7 +26,7 @@ from pacte.demo.assembly import seed_sitting_2022_317
 from pacte.demo.finance import seed_ap
 from pacte.demo.history import seed_history
 from pacte.demo.operations import seed_operations
-from pacte.territory.models import Department, Epci, PoliticalGroup, Territory
+from pacte.territory.models import Councillor, Department, Epci, PoliticalGroup, Territory
 
 # The five political groups named in deliberation 2022-317, in the seed's order.
 POLITICAL_GROUPS_62 = [
@@ -121,6 +121,31 @@ def seed_political_groups(department: Department) -> None:
         )
 
 
+# Demo sizes of the five groups (78 members in all): plausible, not the assembly's real ones.
+DEMO_GROUP_SIZES = [44, 9, 14, 9, 2]
+
+
+@transaction.atomic
+def seed_group_memberships(department: Department) -> None:
+    """Put the councillors in office in the five groups, marked as demo memberships: the
+    président and the vice-présidents first, then by name, filling each group in turn."""
+    groups = list(PoliticalGroup.objects.filter(department=department).order_by("position"))
+    rank = {"PRE": 0, "VPE": 1}
+    councillors = sorted(
+        Councillor.objects.filter(canton__department=department, in_office=True).distinct(),
+        key=lambda c: (rank.get(c.function, 2), c.function_rank or 99, c.last_name, c.first_name),
+    )
+    slots = [
+        group for group, size in zip(groups, DEMO_GROUP_SIZES, strict=False) for _ in range(size)
+    ]
+    for index, councillor in enumerate(councillors):
+        group = slots[index] if index < len(slots) else groups[-1]
+        if councillor.political_group_id is None or councillor.group_is_fictitious:
+            councillor.political_group = group
+            councillor.group_is_fictitious = True
+            councillor.save(update_fields=["political_group", "group_is_fictitious"])
+
+
 @transaction.atomic
 def seed_territories(department: Department) -> None:
     for name, sirens in TERRITORIES_62.items():
@@ -208,6 +233,7 @@ def seed_signatories() -> None:
 def seed_demo() -> tuple[list[User], str]:
     department = Department.objects.get(code="62")
     seed_political_groups(department)
+    seed_group_memberships(department)
     seed_territories(department)
     partners_create_from_epcis(actor=None, is_demo=False)
     password = demo_password()

@@ -250,3 +250,33 @@ def test_through_the_api_an_item_is_opened_then_voted(client_for, council):
     by_group = client.post(f"/api/rapports/{report.pk}/vote", vote, content_type="application/json")
     assert by_group.status_code == 422 and "appel nominal" in by_group.json()["detail"]
     assert not Deliberation.objects.filter(report=report).exists()
+
+
+def test_group_votes_never_exceed_the_groups_members_present_or_represented(
+    council, actor, client_for
+):
+    first, second = _groups()[:2]
+    members = list(council.attendances.order_by("position").select_related("councillor"))
+    for index, member in enumerate(members):
+        member.councillor.political_group = first if index < 30 else second
+        member.councillor.save(update_fields=["political_group"])
+    # Present: the first 41 (30 of the first group, 11 of the second); one of the second
+    # leaves at 10:00 and gives his proxy to a member of the first group.
+    services.attendance_record(actor=actor, attendance=members[40], status="present")
+    leaving = members[35]
+    services.attendance_record(actor=actor, attendance=leaving, status="present", left_at=T(10))
+    services.proxy_record(actor=actor, sitting=council, giver=leaving, holder=members[0])
+    report = _report(council, actor)
+    services.item_open(actor=actor, report=report, at=T(10, 30))
+    assert selectors.group_presence(council, T(10, 30)) == {first.pk: (30, 0), second.pk: (10, 1)}
+    with pytest.raises(ValidationError, match=r"31 voix pour 30 membre\(s\) présent\(s\) et 0"):
+        services.item_vote_by_group(
+            actor=actor, report=report, counts={first: (31, 0, 0, 0), second: (10, 0, 0, 0)}
+        )
+    assert not Deliberation.objects.filter(report=report).exists()
+    page = client_for("assembly").get(f"/rapports/{report.pk}/").content.decode()
+    assert "30 présents" in page and "10 présents, 1 pouvoir" in page
+    deliberation = services.item_vote_by_group(
+        actor=actor, report=report, counts={first: (30, 0, 0, 0), second: (9, 2, 0, 0)}
+    )
+    assert (deliberation.votes_for, deliberation.votes_against) == (39, 2)

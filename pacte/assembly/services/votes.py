@@ -25,7 +25,7 @@ from ..models import (
     Report,
     Sitting,
 )
-from ..selectors import presence_at, sitting_quorum
+from ..selectors import group_presence, presence_at, sitting_quorum
 from .acts import report_adopt
 from .reports import ensure_editable
 
@@ -123,6 +123,7 @@ def item_vote_by_group(
     totals = [0, 0, 0, 0]
     positions: dict[str, list[str]] = {"for": [], "against": [], "abstention": []}
     rows = []
+    figures = group_presence(report.sitting, report.opened_at)
     for group, typed in counts.items():
         numbers = [int(n or 0) for n in typed]
         if min(numbers) < 0:
@@ -132,6 +133,13 @@ def item_vote_by_group(
             raise ValidationError(
                 f"{group} : {sum(numbers)} voix pour {members} membres en fonction : c'est trop."
             )
+        if figures:
+            in_person, represented = figures.get(group.pk, (0, 0))
+            if sum(numbers) > in_person + represented:
+                raise ValidationError(
+                    f"{group} : {sum(numbers)} voix pour {in_person} membre(s) présent(s) et "
+                    f"{represented} représenté(s) à ce point : c'est trop."
+                )
         if not any(numbers):
             continue
         rows.append(

@@ -105,6 +105,9 @@ def report_detail(request, pk: int):
     present, proxies = selectors.presence_at(sitting, report.opened_at)
     represented = {p.giver_id: p.holder for p in proxies}
     groups = list(selectors.political_groups(user=user))
+    figures = selectors.group_presence(sitting, report.opened_at)
+    for group in groups:
+        group.present, group.represented = figures.get(group.pk, (None, None))
     voters = [a for a in sitting.attendances.order_by("position") if a in present] + [
         p.giver for p in proxies
     ]

@@ -69,9 +69,10 @@ Progress = Callable[[str], None]
 class BackupError(Exception):
     """A backup or a restore that cannot be made; its message is French."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.detail = detail  # technical, for `-v 2`
 
 
 @dataclass
@@ -335,8 +336,9 @@ def _check_room(folder: Path, member: tarfile.TarInfo, unpacked: int, archive_si
     limit = max(archive_size * RESTORE_MAX_RATIO, RESTORE_RESERVE)
     if unpacked + member.size > limit:
         raise BackupError(
-            f"L'archive se décompresserait en plus de {format_mebibytes(limit)} Mio, "
-            f"{RESTORE_MAX_RATIO} fois sa taille, dès « {shown_name(member.name)} » : ce n'est "
+            f"L'archive se décompresserait en plus de {format_mebibytes(limit)} Mio dès "
+            f"« {shown_name(member.name)} » (une sauvegarde se décompresse en {RESTORE_MAX_RATIO} "
+            f"fois sa taille au plus, {format_mebibytes(RESTORE_RESERVE)} Mio au moins) : ce n'est "
             "pas une sauvegarde de Pacte. Rien n'a été restauré."
         )
     free = shutil.disk_usage(folder).free
@@ -383,7 +385,9 @@ def _staged(archive: Path, folder: Path) -> dict[str, Any]:
             raise ValueError
         if not all(isinstance(entry, dict) for entry in members.values()):
             raise ValueError
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if not isinstance(manifest.get("objects", 0), int):
+            raise ValueError
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise BackupError(
             "L'archive n'a pas de manifeste lisible (manifest.json) : elle est incomplète ou "
             "n'a pas été faite par Pacte. Rien n'a été restauré."
@@ -570,11 +574,11 @@ def restore_backup(archive: Path, progress: Progress | None = None) -> Report:
         except Exception as exc:
             _put_back(moved)
             _remove(uploaded)
-            logger.error("Restauration : la base de l'archive n'a pas pu être chargée : %r", exc)
             raise BackupError(
                 "La base de l'archive (base.jsonl) n'a pas pu être chargée : elle est endommagée "
-                "ou ne correspond pas au schéma de cette version (le détail technique est au "
-                "journal). Rien n'a été restauré."
+                "ou ne correspond pas au schéma de cette version (relancez avec -v 2 pour le "
+                "détail technique). Rien n'a été restauré.",
+                detail=repr(exc),
             ) from exc
         for root, aside in moved:
             if aside is not None:

@@ -122,13 +122,18 @@ def test_a_backup_restores_into_an_empty_installation_with_every_document_intact
     altered = Path(settings.MEDIA_ROOT) / Document.objects.first().file.name
     original = altered.read_bytes()
     altered.write_bytes(original + b"%% ajout")
+    older = tmp_path / "pacte-20200101-000000.tar.gz"
+    older.write_bytes(b"une sauvegarde plus ancienne")
     try:
         second = tmp_path / "avec-altere.tar.gz"
-        made = _manage("pacte_backup", str(second), database_url=database_url(), var_dir=source)
+        made = _manage(
+            "pacte_backup", str(second), "--keep", "1", database_url=database_url(), var_dir=source
+        )
     finally:
         altered.write_bytes(original)
     assert made.returncode == 2, made.stderr[-3000:]
     assert "Sauvegarde écrite" in made.stdout
+    assert older.exists() and "Les sauvegardes plus anciennes sont gardées" in made.stdout
     assert "L'archive est écrite, mais dans l'installation 1 document(s)" in made.stderr
     elsewhere = tmp_path / "autre"
     restored = _manage(
@@ -227,7 +232,7 @@ def test_broken_archives_are_refused_before_anything_is_written(tmp_path, settin
     header.size = 2**50
     huge.write_bytes(header.tobuf(format=tarfile.PAX_FORMAT) + b"\0" * 4096)
     message = _refusal(huge)
-    assert "« media/enorme.bin » : ce n'est pas une sauvegarde de Pacte" in message
+    assert "dès « media/enorme.bin » (une sauvegarde se décompresse" in message
     assert "Rien n'a été restauré" in message
 
     # A small archive that would swell past a hundred times its size: refused as it unpacks.
@@ -237,7 +242,7 @@ def test_broken_archives_are_refused_before_anything_is_written(tmp_path, settin
         info.size = 300 * 1024 * 1024
         tar.addfile(info, _Zeros(info.size))
     message = _refusal(bomb)
-    assert "se décompresserait en plus de 256 Mio, 100 fois sa taille" in message
+    assert "se décompresserait en plus de 256 Mio dès « media/zeros.bin »" in message
     assert not list(Path(settings.VAR_DIR).glob("tmp*/media/zeros.bin"))
 
     # A manifest whose entries are not what Pacte writes, and names that would print escape
@@ -246,6 +251,20 @@ def test_broken_archives_are_refused_before_anything_is_written(tmp_path, settin
     with tarfile.open(odd) as tar:
         manifest_odd = json.load(tar.extractfile("manifest.json"))
     manifest_odd["members"]["base.jsonl"] = 5
+    assert "pas de manifeste lisible" in _refusal(
+        _archive(tmp_path, {"base.jsonl": b""}, dict(manifest_odd, members={}, objects="beaucoup"))
+    )
+    deep = _archive(tmp_path, {"base.jsonl": b""})
+    with tarfile.open(deep) as tar:
+        deep_manifest = tar.extractfile("manifest.json").read().decode()
+    nested = deep_manifest[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path = tmp_path / "profond.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in {"base.jsonl": b"", "manifest.json": nested.encode()}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    assert "pas de manifeste lisible" in _refusal(path)
     assert "pas de manifeste lisible" in _refusal(
         _archive(tmp_path, {"base.jsonl": b""}, manifest_odd)
     )

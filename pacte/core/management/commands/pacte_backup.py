@@ -48,9 +48,18 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         except KeyboardInterrupt:
             raise CommandError("Sauvegarde interrompue : aucune archive n'a été écrite.") from None
-        if keep > 0:
+        if keep > 0 and report.altered:
+            self.stdout.write(
+                "Les sauvegardes plus anciennes sont gardées : elles ont peut-être les bonnes "
+                "copies des documents altérés."
+            )
+        elif keep > 0:
             # Only the dated archives this command names rotate; an archive named by hand stays.
-            dated = [p for p in target.parent.glob("pacte-*.tar.gz") if DATED.fullmatch(p.name)]
+            dated = [
+                p
+                for p in target.parent.glob("pacte-*.tar.gz")
+                if DATED.fullmatch(p.name) and p.is_file()
+            ]
             older = sorted(dated)[:-keep]
             for path in older:
                 path.unlink(missing_ok=True)

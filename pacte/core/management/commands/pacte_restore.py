@@ -22,6 +22,8 @@ class Command(BaseCommand):
         try:
             report = restore_backup(Path(archive), progress=self.stdout.write)
         except BackupError as exc:
+            if exc.detail and options.get("verbosity", 1) >= 2:
+                self.stderr.write(exc.detail)
             raise CommandError(exc.message) from exc
         except KeyboardInterrupt:
             raise CommandError(

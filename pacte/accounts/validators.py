@@ -35,10 +35,24 @@ _WORDS = """
     fonds arras lens lievin calais boulogne bethune liberte egalite fraternite
     printemps ete automne hiver janvier fevrier mars avril mai juin juillet aout septembre
     octobre novembre decembre lundi mardi mercredi jeudi vendredi samedi dimanche football
-    marseille paris lille nicolas julien thomas camille marie sophie
+    marseille paris lille nicolas julien thomas camille marie sophie iloveyou love letmein
+    welcome monkey dragon sunshine princess master hello
     """
 COMMON_WORDS = frozenset(_WORDS.split())
-KEYBOARD_ROWS = ("azertyuiop", "qsdfghjklm", "wxcvbn", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+KEYBOARD_ROWS = (
+    "azertyuiop",
+    "qsdfghjklm",
+    "wxcvbn",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "abcdefghijklmnopqrstuvwxyz",
+)
+DIGIT_RUNS = ("01234567890", "09876543210")
+# Digits and signs written for letters (« P@ssw0rd », « M0tdep@sse »).
+LEET = str.maketrans(
+    {"@": "a", "4": "a", "0": "o", "1": "i", "3": "e", "5": "s", "$": "s", "7": "t"}
+)
 MIN_DISTINCT = 6
 MIN_PART = 4
 
@@ -49,18 +63,27 @@ def letters(text: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _only_common(base: str) -> bool:
-    """Is `base` made of common words and keyboard runs only (« motdepassemotdepasse »)?"""
+def _only_common(base: str, own: frozenset[str] = frozenset()) -> bool:
+    """Is `base` made of common words, keyboard runs and the user's own names only
+    (« motdepassemotdepasse », « abcdabcd », « elueluelu » for `elu`)?"""
     if not base:
         return True
-    for size in range(len(base), 2, -1):
+    for size in range(len(base), 1, -1):
         head = base[:size]
-        known = head in COMMON_WORDS or any(
-            len(head) >= MIN_PART and head in row for row in KEYBOARD_ROWS
+        known = (
+            head in COMMON_WORDS
+            or head in own
+            or any(len(head) >= MIN_PART and head in row for row in KEYBOARD_ROWS)
         )
-        if known and _only_common(base[size:]):
+        if known and _only_common(base[size:], own):
             return True
     return False
+
+
+def _has_digit_run(password: str) -> bool:
+    """Six digits or more in a row of the keyboard (« 123456 », « 987654 »)."""
+    digits = re.sub(r"[^0-9]", " ", password).split()
+    return any(len(run) >= 6 and any(run in row for row in DIGIT_RUNS) for run in digits)
 
 
 def _is_commune(base: str) -> bool:
@@ -81,6 +104,7 @@ class FrenchPasswordValidator:
             raise ValidationError(
                 "Ce mot de passe répète trop les mêmes caractères.", code="password_repetitive"
             )
+        own: frozenset[str] = frozenset()
         if user is not None:
             email = str(getattr(user, "email", "") or "")
             parts = [
@@ -90,6 +114,7 @@ class FrenchPasswordValidator:
                 str(getattr(user, "last_name", "") or ""),
             ]
             folded = letters(password)
+            own = frozenset(k for k in map(letters, parts) if len(k) >= 2)
             for part in parts:
                 key = letters(part)
                 if len(key) >= MIN_PART and key in folded:
@@ -98,9 +123,21 @@ class FrenchPasswordValidator:
                         "électronique.",
                         code="password_contains_user",
                     )
+        if _has_digit_run(password) and len(base) < MIN_PART:
+            raise ValidationError(
+                "Ce mot de passe est trop facile à deviner : une suite de chiffres du clavier "
+                "et quelques lettres sont essayées parmi les premières.",
+                code="password_guessable",
+            )
         if not base or len(base) > 64:
             return  # no letters, or a long passphrase: the other validators judge it
-        if _only_common(base) or (len(base) >= MIN_PART and _is_commune(base)):
+        # Digits among letters stand for letters; groups of digits (a year) stay digits.
+        decoded = letters(re.sub(r"\d{2,}", "", password.lower()).translate(LEET))
+        if (
+            _only_common(base, own)
+            or _only_common(decoded, own)
+            or (len(base) >= MIN_PART and _is_commune(base))
+        ):
             raise ValidationError(
                 "Ce mot de passe est trop facile à deviner : un mot courant, une suite de "
                 "touches ou le nom d'une commune, suivi de chiffres ou de signes, est essayé "

@@ -55,6 +55,11 @@ def test_the_policy_refuses_weak_passwords_in_french(password, message):
         "Pacte2026!!!",
         "Lievin622026",
         "Noeux-les-Mines62",
+        "P@ssw0rd2026!!",
+        "M0tdep@sse2026",
+        "1234567890ab",
+        "abcd1234abcd",
+        "iloveyou2026",
     ],
 )
 def test_the_policy_refuses_what_is_guessed_first_in_french(password):
@@ -69,6 +74,9 @@ def test_the_policy_refuses_a_password_holding_the_name_or_the_address(make_user
         first_name="Présidente",
         last_name="Dupont",
     )
+    short = make_user(username="elu", email="elu@exemple.fr")
+    with pytest.raises(ValidationError):
+        validate_password("elu-elu-elu-2026", short)
     for password in ["invite.adv16", "presidentepresidente", "Dupont-Dupont-2026"]:
         with pytest.raises(ValidationError) as caught:
             validate_password(password, user)

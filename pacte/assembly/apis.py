@@ -233,7 +233,7 @@ class OpenIn(Input):
     demandes_scrutin_public: int = Field(0, ge=0, le=500)
 
 
-class QuorumOut(Schema):
+class OpeningOut(Schema):
     atteint: bool
     explication: str
     scrutin_public: bool
@@ -241,7 +241,7 @@ class QuorumOut(Schema):
 
 @router.post(
     "/rapports/{pk}/ouverture",
-    response=QuorumOut,
+    response=OpeningOut,
     summary="Ouvrir l'examen d'un point à son heure (quorum de ce moment, demande de scrutin "
     "public)",
 )

@@ -129,11 +129,15 @@ class _References(HTMLParser):
     def __init__(self):
         super().__init__()
         self.references: list[str] = []
+        self.links: list[str] = []  # where the page's links lead: nothing is loaded from them
         self.inline_scripts = 0
         self._in_script: str | None = None
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
+        if tag == "a":
+            self.links.append(attributes.get("href") or "")
+            return
         for name in ("src", "href", "action", "data", "poster"):
             if attributes.get(name):
                 self.references.append(attributes[name])
@@ -164,6 +168,9 @@ def test_api_docs_load_only_pactes_own_files(client_for):
     scripts = [ref for ref in parser.references if ref.endswith(".js")]
     styles = [ref for ref in parser.references if ref.endswith(".css")]
     assert scripts and styles, parser.references
+    # The footer's links lead to Pacte's own pages (the legal pages among them).
+    assert "/accessibilite/" in parser.links
+    assert all(link.startswith("/") for link in parser.links), parser.links
     for reference in parser.references:
         assert reference.startswith("/static/"), reference
         served = client.get(reference)

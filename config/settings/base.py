@@ -173,6 +173,8 @@ PACTE_LOGIN_DEVICE_DAYS = int(os.environ.get("PACTE_LOGIN_DEVICE_DAYS", "180"))
 # Reverse proxies in front of Pacte that append the client's address to X-Forwarded-For (0: the
 # connection's address is the client's): the login throttling counts per client address.
 PACTE_PROXY_COUNT = int(os.environ.get("PACTE_PROXY_COUNT", "0"))
+# A13: the date of the version of the @CTES classification (matters) the préfecture gave.
+PACTE_ACTES_CLASSIFICATION_DATE = os.environ.get("PACTE_ACTES_CLASSIFICATION_DATE", "2023-01-01")
 # The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated; `*`:
 # any), as gunicorn's forwarded_allow_ips (deploy/gunicorn.conf.py).
 PACTE_PROXY_IPS = os.environ.get("PACTE_PROXY_IPS", "127.0.0.1")

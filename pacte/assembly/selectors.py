@@ -278,17 +278,22 @@ def deliberation_events(
 
 
 def presence_at(
-    sitting: Sitting, moment: datetime.time | None
+    sitting: Sitting,
+    moment: datetime.time | None,
+    *,
+    loaded: tuple[list[Attendance], list[Proxy]] | None = None,
 ) -> tuple[list[Attendance], list[Proxy]]:
     """(members present, proxies that count) at that time of the sitting: a proxy counts while
-    its holder is present and its giver is not."""
-    attendances = {a.pk: a for a in sitting.attendances.all()}
-    present = [a for a in attendances.values() if a.present_at(moment)]
+    its holder is present and its giver is not. `loaded`: the sitting's attendances and proxies,
+    read once by a caller that asks for several times."""
+    attendances, all_proxies = loaded or (
+        list(sitting.attendances.all()),
+        list(sitting.proxies.all()),
+    )
+    present = [a for a in attendances if a.present_at(moment)]
     present_ids = {a.pk for a in present}
     proxies = [
-        p
-        for p in sitting.proxies.all()
-        if p.holder_id in present_ids and p.giver_id not in present_ids
+        p for p in all_proxies if p.holder_id in present_ids and p.giver_id not in present_ids
     ]
     return present, proxies
 
@@ -317,11 +322,15 @@ def sending_warning(report: Report, sitting: Sitting) -> str:
 def voted_presence(sitting: Sitting) -> dict[int, tuple[Any, ...]]:
     """For each item of the sitting already voted: who was present, whose proxies counted and
     the quorum, as they were at its opening. What an adopted act rests on: it must not change."""
-    voted = sitting.reports.filter(deliberation__isnull=False).order_by("number")
+    voted = list(sitting.reports.filter(deliberation__isnull=False).order_by("number"))
+    if not voted:
+        return {}
+    # Read once, whatever the number of voted items (three queries in all).
+    loaded = (list(sitting.attendances.all()), list(sitting.proxies.all()))
     snapshot: dict[int, tuple[Any, ...]] = {}
     for report in voted:
-        present, proxies = presence_at(sitting, report.opened_at)
-        quorum = sitting_quorum(sitting, report.opened_at)
+        present, proxies = presence_at(sitting, report.opened_at, loaded=loaded)
+        quorum = sitting_quorum(sitting, report.opened_at, loaded=loaded)
         snapshot[report.pk] = (
             frozenset(a.pk for a in present),
             frozenset((p.giver_id, p.holder_id) for p in proxies),
@@ -348,10 +357,15 @@ def group_presence(sitting: Sitting, moment: datetime.time | None) -> dict[int, 
     return {group: (counts[0], counts[1]) for group, counts in figures.items()}
 
 
-def sitting_quorum(sitting: Sitting, at: datetime.time | None = None) -> rules.Quorum:
+def sitting_quorum(
+    sitting: Sitting,
+    at: datetime.time | None = None,
+    *,
+    loaded: tuple[list[Attendance], list[Proxy]] | None = None,
+) -> rules.Quorum:
     """The quorum at a time of the sitting (by default its opening)."""
     moment = at or sitting.opened_at
-    present, proxies = presence_at(sitting, moment)
+    present, proxies = presence_at(sitting, moment, loaded=loaded)
     return rules.quorum(
         body=sitting.body,
         day=sitting.held_on,

@@ -280,3 +280,22 @@ def test_group_votes_never_exceed_the_groups_members_present_or_represented(
         actor=actor, report=report, counts={first: (30, 0, 0, 0), second: (9, 2, 0, 0)}
     )
     assert (deliberation.votes_for, deliberation.votes_against) == (39, 2)
+
+
+def test_checking_the_voted_items_reads_the_sitting_once(council, actor):
+    """The guard on attendance changes costs the same whatever the number of voted items."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for minute in (0, 5, 10):
+        report = _report(council, actor)
+        services.item_open(actor=actor, report=report, at=T(10, minute))
+        services.item_vote_by_group(
+            actor=actor, report=report, counts={_groups()[0]: (40, 0, 0, 0)}
+        )
+        with CaptureQueriesContext(connection) as queries:
+            snapshot = selectors.voted_presence(council)
+        counts.append(len(queries))
+        assert len(snapshot) == minute // 5 + 1
+    assert counts[0] == counts[1] == counts[2] == 3

@@ -430,3 +430,131 @@ class DeliberationCounter(models.Model):
 
     def __str__(self):
         return f"{self.year} : {self.last}"
+
+
+class Convocation(models.Model):
+    """A councillor's convocation to a sitting (CGCT L3121-10, L3121-19): by e-mail at the
+    address he asked for (a link in it records that he received it), or by post. Whether it
+    went out, and when, is the outbox's (`OutgoingMail`): the legal notice runs from the real
+    sending, not from the clerk's click."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Courriel"
+        POST = "post", "Courrier postal"
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="convocations")
+    councillor = models.ForeignKey(
+        "territory.Councillor", on_delete=models.PROTECT, related_name="convocations"
+    )
+    channel = models.CharField("envoi", max_length=5, choices=Channel.choices)
+    address = models.EmailField("adresse", blank=True)
+    agenda = models.JSONField(
+        "rapports joints", default=list, help_text="Les rapports à l'ordre du jour à l'envoi."
+    )
+    mail = models.ForeignKey(
+        "core.OutgoingMail",
+        verbose_name="courriel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    digest = models.CharField("empreinte du lien", max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField("décidée le", auto_now_add=True)
+    posted_on = models.DateField("remise à la poste le", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("reçue par l'élu le", null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_demo = models.BooleanField("donnée de démonstration", default=False)
+
+    class Meta:
+        verbose_name = "convocation"
+        verbose_name_plural = "convocations"
+        ordering = ["sitting", "councillor__last_name", "councillor__first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sitting", "councillor"], name="convocation_unique_councillor"
+            )
+        ]
+        indexes = [models.Index(fields=["digest"])]
+
+    def __str__(self):
+        return f"Convocation de {self.councillor} — {self.sitting}"
+
+    @property
+    def sent_at(self):
+        """When it went out: the mail's sending, or the day it was posted."""
+        if self.channel == self.Channel.POST:
+            return self.posted_on
+        return self.mail.sent_at if self.mail else None
+
+    @property
+    def sent_on(self):
+        from django.utils import timezone
+
+        sent = self.sent_at
+        if sent is None or self.channel == self.Channel.POST:
+            return sent
+        return timezone.localdate(sent)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.mail and self.mail.sent_at is None and self.mail.attempts)
+
+    @property
+    def status(self) -> str:
+        if self.acknowledged_at:
+            return "reçue"
+        if self.channel == self.Channel.POST:
+            return "envoyée par courrier"
+        if self.mail is None:
+            return "à envoyer"
+        if self.mail.sent_at:
+            return "envoyée"
+        if self.mail.abandoned_at:
+            return "non remise"
+        return "en échec, nouvel essai prévu" if self.mail.attempts else "en cours d'envoi"
+
+
+class OnlineProxy(models.Model):
+    """A proxy a councillor gives from his space before the sitting (CGCT L3121-16): to
+    another member, who holds no more than the law allows. The clerk records it on the roll
+    call (it becomes a `Proxy`); until then the giver may withdraw it."""
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="online_proxies")
+    giver = models.ForeignKey(
+        Attendance, on_delete=models.CASCADE, related_name="online_proxies_given"
+    )
+    holder = models.ForeignKey(
+        Attendance, on_delete=models.CASCADE, related_name="online_proxies_received"
+    )
+    given_at = models.DateTimeField("donné le", auto_now_add=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField("retiré le", null=True, blank=True)
+    proxy = models.OneToOneField(
+        Proxy,
+        verbose_name="pouvoir enregistré",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="online",
+    )
+    is_demo = models.BooleanField("donnée de démonstration", default=False)
+
+    class Meta:
+        verbose_name = "pouvoir donné en ligne"
+        verbose_name_plural = "pouvoirs donnés en ligne"
+        ordering = ["sitting", "given_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["giver"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="online_proxy_one_per_giver",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.giver} → {self.holder} (en ligne)"

@@ -26,6 +26,16 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    councillor = models.OneToOneField(
+        "territory.Councillor",
+        verbose_name="conseiller départemental",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
+        help_text="Pour un élu : le conseiller qu'il est. Il reçoit alors ses convocations, "
+        "voit ses séances et donne ses pouvoirs en ligne.",
+    )
 
     class Meta:
         verbose_name = "utilisateur"
@@ -39,7 +49,12 @@ class User(AbstractUser):
                     "Un utilisateur partenaire est rattaché à une et une seule organisation ; "
                     "les autres rôles ne le sont à aucune."
                 ),
-            )
+            ),
+            models.CheckConstraint(
+                name="user_councillor_only_elected",
+                condition=Q(role=Role.ELECTED) | Q(councillor__isnull=True),
+                violation_error_message="Seul un élu est rattaché à un conseiller départemental.",
+            ),
         ]
 
     def clean(self) -> None:
@@ -51,6 +66,10 @@ class User(AbstractUser):
         if self.role != Role.PARTNER and self.partner_id is not None:
             raise ValidationError(
                 {"partner": "Seul un utilisateur partenaire est rattaché à une organisation."}
+            )
+        if self.role != Role.ELECTED and self.councillor_id is not None:
+            raise ValidationError(
+                {"councillor": "Seul un élu est rattaché à un conseiller départemental."}
             )
 
     @property

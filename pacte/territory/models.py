@@ -219,6 +219,12 @@ class Councillor(models.Model):
         default=False,
         help_text="Cochée quand le groupe a été attribué par les données de démonstration.",
     )
+    email = models.EmailField(
+        "adresse de convocation électronique",
+        blank=True,
+        help_text="À la demande de l'élu, ses convocations lui sont envoyées à cette adresse "
+        "(CGCT L3121-10) ; vide : l'adresse de son compte d'élu, ou le courrier postal.",
+    )
 
     objects = CouncillorQuerySet.as_manager()
 

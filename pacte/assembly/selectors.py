@@ -4,6 +4,7 @@ deliberations — from their publication date, not before. A `*_get` answers « 
 (404) whatever the reason: an unknown id, an id out of range, or an object not to be seen."""
 
 import datetime
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -18,7 +19,16 @@ from pacte.operations.models import Operation
 from pacte.territory.models import PoliticalGroup
 
 from . import rules
-from .models import Attendance, Deliberation, DeliberationEvent, Proxy, Report, Sitting
+from .models import (
+    Attendance,
+    Convocation,
+    Deliberation,
+    DeliberationEvent,
+    OnlineProxy,
+    Proxy,
+    Report,
+    Sitting,
+)
 
 MAX_YEAR = 9999
 
@@ -106,7 +116,9 @@ def sitting_get(*, user: policy.Viewer, pk: int | str) -> Sitting:
                         "councillor__political_group", "proxy_given__holder"
                     ).order_by("position"),
                 ),
-                Prefetch("proxies", queryset=Proxy.objects.select_related("giver", "holder")),
+                Prefetch(
+                    "proxies", queryset=Proxy.objects.select_related("giver", "holder", "online")
+                ),
             ),
         ),
         pk,
@@ -309,10 +321,15 @@ def notice_days(body: str) -> int:
     return int(getattr(settings, name, rules.REPORT_NOTICE_DAYS))
 
 
-def sending_warning(report: Report, sitting: Sitting) -> str:
+def sending_warning(
+    report: Report, sitting: Sitting, summary: "ConvocationSummary | None" = None
+) -> str:
     return rules.report_sending_warning(
         sitting_day=sitting.held_on,
-        sent_on=report.sent_on,
+        sent_on=report_sent_on(
+            report,
+            summary or (convocation_summary(sitting) if sitting.pk else ConvocationSummary()),
+        ),
         urgency=report.urgency,
         body=sitting.body,
         notice_days=notice_days(sitting.body),
@@ -373,4 +390,219 @@ def sitting_quorum(
         present=len(present),
         represented=len(proxies),
         reconvened=sitting.reconvened,
+    )
+
+
+# --- Convocations and the councillors' space ------------------------------------------------
+
+
+@dataclass
+class ConvocationSummary:
+    """Where a sitting's convocations stand. `sent_on`: the day the last of them really went
+    out, once every member of the roll is convoked and every mail delivered (the notice runs
+    from it); None until then."""
+
+    roll: int = 0
+    rows: list[Convocation] = field(default_factory=list)
+    by_email: int = 0
+    by_post: int = 0
+    sent: int = 0
+    pending: int = 0
+    failed: int = 0
+    acknowledged: int = 0
+    sent_on: datetime.date | None = None
+    # Reports carried by every convocation (their notice runs from `sent_on`).
+    agenda: frozenset[int] = frozenset()
+
+    @property
+    def convoked(self) -> int:
+        return len(self.rows)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.roll) and self.convoked == self.roll and self.sent == self.roll
+
+
+def convocation_summary(sitting: Sitting) -> ConvocationSummary:
+    rows = list(
+        sitting.convocations.select_related("mail", "councillor").order_by(
+            "councillor__last_name", "councillor__first_name"
+        )
+    )
+    summary = ConvocationSummary(
+        roll=sitting.attendances.filter(councillor__isnull=False).count(), rows=rows
+    )
+    days = []
+    for c in rows:
+        if c.channel == Convocation.Channel.POST:
+            summary.by_post += 1
+        else:
+            summary.by_email += 1
+        if c.sent_on is not None:
+            summary.sent += 1
+            days.append(c.sent_on)
+        elif c.mail is not None and c.mail.abandoned_at is not None:
+            summary.failed += 1
+        else:
+            summary.pending += 1
+        if c.acknowledged_at:
+            summary.acknowledged += 1
+    if rows:
+        summary.agenda = frozenset.intersection(*(frozenset(c.agenda) for c in rows))
+    if summary.complete:
+        summary.sent_on = max(days)
+    return summary
+
+
+def report_sent_on(report: Report, summary: ConvocationSummary) -> datetime.date | None:
+    """A8: when the report reached the members — with the convocations that carried it, once
+    they all really went out, or on the date the clerk recorded (the earlier)."""
+    dates = [report.sent_on] if report.sent_on else []
+    if summary.sent_on is not None and report.pk in summary.agenda:
+        dates.append(summary.sent_on)
+    return min(dates) if dates else None
+
+
+def councillor_of(user: policy.Viewer) -> int | None:
+    if not policy.allows(user, "sitting", "attend"):
+        return None
+    return getattr(user, "councillor_id", None)
+
+
+def councillor_sittings(*, user: policy.Viewer) -> list[dict[str, Any]]:
+    """The sittings the user sits in as a councillor, the coming ones first, with his place on
+    the roll, his convocation and the proxy he gave or holds."""
+    councillor_id = councillor_of(user)
+    if councillor_id is None:
+        return []
+    attendances = (
+        Attendance.objects.filter(councillor_id=councillor_id)
+        .select_related("sitting", "proxy_given__holder")
+        .prefetch_related(
+            Prefetch(
+                "online_proxies_given",
+                queryset=OnlineProxy.objects.filter(withdrawn_at__isnull=True).select_related(
+                    "holder"
+                ),
+                to_attr="online_given",
+            ),
+            Prefetch("proxies_held", queryset=Proxy.objects.select_related("giver")),
+        )
+    )
+    convocations = {
+        c.sitting_id: c
+        for c in Convocation.objects.filter(councillor_id=councillor_id).select_related("mail")
+    }
+    today = timezone.localdate()
+    rows = [
+        {
+            "sitting": a.sitting,
+            "attendance": a,
+            "convocation": convocations.get(a.sitting_id),
+            "online_given": a.online_given[0] if a.online_given else None,
+            "coming": a.sitting.held_on >= today and a.sitting.closed_at is None,
+        }
+        for a in attendances
+    ]
+    coming = sorted((r for r in rows if r["coming"]), key=lambda r: r["sitting"].held_on)
+    past = sorted(
+        (r for r in rows if not r["coming"]), key=lambda r: r["sitting"].held_on, reverse=True
+    )
+    return coming + past
+
+
+def councillor_attendance_get(*, user: policy.Viewer, sitting_pk: int | str) -> Attendance:
+    """The user's own place on a sitting's roll (404 for a sitting he does not sit in)."""
+    councillor_id, sitting_id = councillor_of(user), valid_id(sitting_pk)
+    attendance = None
+    if councillor_id and sitting_id:
+        attendance = (
+            Attendance.objects.filter(councillor_id=councillor_id, sitting_id=sitting_id)
+            .select_related("sitting", "proxy_given__holder")
+            .first()
+        )
+    if attendance is None:
+        raise Http404("Séance introuvable.")
+    return attendance
+
+
+def online_proxy_given(attendance: Attendance) -> OnlineProxy | None:
+    return (
+        attendance.online_proxies_given.filter(withdrawn_at__isnull=True)
+        .select_related("holder", "proxy")
+        .first()
+    )
+
+
+def online_proxies_received(attendance: Attendance) -> list[OnlineProxy]:
+    return list(
+        attendance.online_proxies_received.filter(withdrawn_at__isnull=True).select_related("giver")
+    )
+
+
+def proxy_holder_choices(attendance: Attendance) -> QuerySet[Attendance]:
+    """The members to whom the councillor may give his proxy: the other members of the roll,
+    but those who gave theirs."""
+    return (
+        Attendance.objects.filter(sitting_id=attendance.sitting_id, councillor__isnull=False)
+        .exclude(pk=attendance.pk)
+        .exclude(proxy_given__isnull=False)
+        .exclude(pk__in=OnlineProxy.objects.filter(withdrawn_at__isnull=True).values("giver_id"))
+        .exclude(status=Attendance.Status.EXCUSED)
+        .order_by("position")
+    )
+
+
+def pending_online_proxies(sitting: Sitting) -> list[OnlineProxy]:
+    """Proxies given online that the clerk has not recorded yet."""
+    return list(
+        sitting.online_proxies.filter(withdrawn_at__isnull=True, proxy__isnull=True)
+        .select_related("giver", "holder")
+        .order_by("given_at")
+    )
+
+
+def councillor_reports(sitting: Sitting) -> QuerySet[Report]:
+    """The sitting's agenda as a councillor reads it: each report with its opinions."""
+    return (
+        sitting.reports.select_related("deliberation")
+        .prefetch_related("opinions__commission")
+        .order_by("number")
+    )
+
+
+def calendar_sittings(councillor_id: int) -> QuerySet[Sitting]:
+    """The sittings of a councillor's calendar feed: from a year back on."""
+    since = timezone.localdate() - datetime.timedelta(days=366)
+    return (
+        Sitting.objects.filter(attendances__councillor_id=councillor_id, held_on__gte=since)
+        .prefetch_related("reports")
+        .order_by("held_on")
+    )
+
+
+def convocation_by_token(token: str) -> Convocation:
+    """The convocation whose link carries `token` (404 for any other)."""
+    from pacte.accounts.models import digest
+
+    found = None
+    if token and len(token) <= 100:
+        found = (
+            Convocation.objects.filter(digest=digest(token))
+            .exclude(digest="")
+            .select_related("sitting", "councillor")
+            .first()
+        )
+    if found is None:
+        raise Http404("Ce lien de convocation n'est pas valable.")
+    return found
+
+
+def online_proxy_get(*, user: policy.Viewer, sitting: Sitting, pk: int | str) -> OnlineProxy:
+    return get_or_404(
+        policy.scope(user, "sitting", OnlineProxy.objects.filter(sitting=sitting)).select_related(
+            "sitting", "giver", "holder"
+        ),
+        pk,
+        "Pouvoir introuvable.",
     )

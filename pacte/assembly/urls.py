@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import acts, attendance, public, reports, sittings, votes
+from .views import acts, attendance, councillors, public, reports, sittings, votes
 
 app_name = "assembly"
 urlpatterns = [
@@ -21,6 +21,25 @@ urlpatterns = [
     path("seances/<id:pk>/heures/", sittings.sitting_times, name="sitting_times"),
     path("seances/<id:pk>/presences/", attendance.sitting_attendance, name="sitting_attendance"),
     path("seances/<id:pk>/pouvoirs/", attendance.proxy_add, name="proxy_add"),
+    path(
+        "seances/<id:pk>/pouvoirs-en-ligne/<id:online_pk>/",
+        councillors.online_proxy_record,
+        name="online_proxy_record",
+    ),
+    path(
+        "seances/<id:pk>/convocations/",
+        councillors.sitting_convocations,
+        name="sitting_convocations",
+    ),
+    # The councillors' space, the convocation link and the calendar feed.
+    path("elu/", councillors.councillor_home, name="councillor_home"),
+    path("elu/seances/<id:pk>/", councillors.councillor_sitting, name="councillor_sitting"),
+    path("convocation/<str:token>/", councillors.convocation_open, name="convocation_open"),
+    path(
+        "elu/calendrier/<str:key>/seances.ics",
+        councillors.councillor_calendar,
+        name="councillor_calendar",
+    ),
     path(
         "seances/<id:pk>/pouvoirs/<id:proxy_pk>/retirer/",
         attendance.proxy_remove,

@@ -98,6 +98,12 @@ RUN_SITTINGS = Capability(
     "tient les séances et les actes de l'assemblée",
     frozenset({Role.ADMIN, Role.ASSEMBLY}),
 )
+COUNCILLOR = Capability(
+    "councillor",
+    "conseiller départemental, pour lui-même : ses séances, ses convocations, ses pouvoirs "
+    "(un élu rattaché à son mandat)",
+    frozenset({Role.ELECTED}),
+)
 ADMINISTER = Capability(
     "administer", "administre Pacte : comptes, référentiel, réglages", frozenset({Role.ADMIN})
 )
@@ -121,6 +127,7 @@ CAPABILITIES = (
     INSTRUCT,
     MANAGE_FUND,
     RUN_SITTINGS,
+    COUNCILLOR,
     ADMINISTER,
     SIGNATORY,
 )
@@ -381,6 +388,25 @@ POLICY: dict[tuple[str, str], Rule] = {
             ("export", READ_ALL),
             ("create", RUN_SITTINGS),
             ("change", RUN_SITTINGS, "tenir la séance : heures, présences, pouvoirs"),
+            ("convoke", RUN_SITTINGS, "convoquer les élus à la séance"),
+            (
+                "attend",
+                COUNCILLOR,
+                "son espace d'élu : ses séances et convocations, son pouvoir donné en ligne",
+                "seul l'élu rattaché à son mandat, pour lui-même",
+            ),
+            (
+                "acknowledge",
+                PUBLIC,
+                "accuser réception d'une convocation par le lien reçu",
+                "le lien porte un secret propre à chaque convocation",
+            ),
+            (
+                "calendar",
+                PUBLIC,
+                "lire le calendrier (iCalendar) des séances d'un élu",
+                "l'adresse porte une clé signée propre à l'élu",
+            ),
         ),
         *_rules(
             "report",

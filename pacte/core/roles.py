@@ -9,5 +9,5 @@ class Role(models.TextChoices):
     AGENT = "agent", "Agent (chargé de territoire, instructeur)"
     ASSEMBLY = "assembly", "Service des assemblées"
     FINANCE = "finance", "Finances"
-    ELECTED = "elected", "Élu (lecture)"
+    ELECTED = "elected", "Élu"
     PARTNER = "partner", "Partenaire"

@@ -49,6 +49,7 @@ def build(users) -> dict:
         name="historique.csv",
     )
     token, _ = api_token_create(user=users["test-admin"], name="jeton de l'administrateur")
+    online_proxy, convocation_token, calendar = _councillor_world(users, sitting)
     shared = {
         "generation": generation,
         "authorisation": authorisation,
@@ -56,6 +57,9 @@ def build(users) -> dict:
         "report": report,
         "deliberation": report.deliberation,
         "proxy": sitting.proxies.order_by("pk").first(),
+        "online_proxy": online_proxy,
+        "convocation_token": convocation_token,
+        "calendar_key": calendar,
         "forum": forum,
         "history_import": history_import,
         "bilan": generation,
@@ -163,3 +167,34 @@ def upload() -> SimpleUploadedFile:
 
 
 ATTACHMENT_KIND = Attachment.Kind.ESTIMATE
+
+
+def _councillor_world(users, sitting):
+    """test-elected bound to a councillor of the sitting; a convocation of his, with its link's
+    token; a proxy given online by a member without one. The sitting is past: its convocation
+    and online proxy are written as they would have been before it (the services refuse them
+    for a sitting held)."""
+    from pacte.accounts.models import digest
+    from pacte.assembly.calendar import calendar_key
+    from pacte.assembly.models import Convocation, OnlineProxy
+
+    free = list(
+        sitting.attendances.filter(
+            councillor__isnull=False, proxy_given__isnull=True, proxies_held__isnull=True
+        ).order_by("position")[:3]
+    )
+    elected = users["test-elected"]
+    elected.councillor = free[0].councillor
+    elected.save(update_fields=["councillor"])
+    token = "jeton-de-convocation"
+    Convocation.objects.create(
+        sitting=sitting,
+        councillor=free[0].councillor,
+        channel=Convocation.Channel.EMAIL,
+        address=elected.email,
+        digest=digest(token),
+    )
+    online = OnlineProxy.objects.create(
+        sitting=sitting, giver=free[1], holder=free[2], given_by=elected
+    )
+    return online, token, calendar_key(elected)

@@ -9,10 +9,18 @@ from .acts import (
     report_adopt,
 )
 from .attendance import (
+    apply_online_proxies,
     attendance_mark_all_present,
     attendance_record,
+    online_proxy_record,
     proxy_record,
     proxy_remove,
+)
+from .convocations import (
+    convocation_acknowledge,
+    convocations_send,
+    proxy_give_online,
+    proxy_withdraw_online,
 )
 from .reports import (
     opinion_record,
@@ -35,7 +43,13 @@ __all__ = [
     "deliberation_transmit",
     "next_number",
     "report_adopt",
+    "apply_online_proxies",
     "attendance_mark_all_present",
+    "online_proxy_record",
+    "convocation_acknowledge",
+    "convocations_send",
+    "proxy_give_online",
+    "proxy_withdraw_online",
     "attendance_record",
     "proxy_record",
     "proxy_remove",

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from pacte.core import policy
 from pacte.core.audit import audit
@@ -19,11 +20,12 @@ from .. import rules
 from ..models import (
     Attendance,
     Ballot,
+    OnlineProxy,
     Proxy,
     Report,
     Sitting,
 )
-from ..selectors import voted_presence
+from ..selectors import pending_online_proxies, voted_presence
 
 
 @contextmanager
@@ -105,14 +107,22 @@ def attendance_record(
 
 @transaction.atomic
 def attendance_mark_all_present(*, actor: User | None, sitting: Sitting) -> int:
-    """The roll call: everyone not yet recorded (absent) is present."""
+    """The roll call: everyone not yet recorded (absent) is present, but those who gave their
+    proxy online; then the proxies given online are recorded where their holder is present
+    (those that cannot be stay listed for the clerk, with the reason)."""
     policy.require(actor, "sitting", "change", sitting)
+    givers = OnlineProxy.objects.filter(
+        sitting=sitting, withdrawn_at__isnull=True, proxy__isnull=True
+    ).values("giver_id")
     count: int = _guarded(
         sitting,
-        lambda: sitting.attendances.filter(
-            status=Attendance.Status.ABSENT, proxy_given__isnull=True
-        ).update(status=Attendance.Status.PRESENT),
+        lambda: (
+            sitting.attendances.filter(status=Attendance.Status.ABSENT, proxy_given__isnull=True)
+            .exclude(pk__in=givers)
+            .update(status=Attendance.Status.PRESENT)
+        ),
     )
+    apply_online_proxies(actor=actor, sitting=sitting)
     audit(
         actor=actor,
         action="assembly.attendance",
@@ -182,4 +192,43 @@ def proxy_remove(*, actor: User | None, proxy: Proxy) -> None:
     audit(
         actor=actor, action="assembly.proxy", obj=proxy.sitting, summary=f"Pouvoir retiré : {proxy}"
     )
+    # Given online: withdrawn with it, not offered again on the roll call.
+    OnlineProxy.objects.filter(proxy=proxy).update(withdrawn_at=timezone.now())
     _guarded(proxy.sitting, proxy.delete)
+
+
+@transaction.atomic
+def online_proxy_record(*, actor: User | None, online: OnlineProxy) -> Proxy:
+    """The clerk records on the roll call a proxy given online: the giver is excused, the
+    holder must be present (every rule of `proxy_record` applies)."""
+    policy.require(actor, "sitting", "change", online.sitting)
+    online = (
+        OnlineProxy.objects.select_for_update()
+        .select_related("giver", "holder", "sitting")
+        .get(pk=online.pk)
+    )
+    if online.withdrawn_at is not None:
+        raise ValidationError(f"{online.giver} a retiré ce pouvoir.")
+    if online.proxy_id is not None:
+        raise ValidationError("Ce pouvoir est déjà enregistré.")
+    if online.giver.status == Attendance.Status.ABSENT:
+        attendance_record(actor=actor, attendance=online.giver, status=Attendance.Status.EXCUSED)
+    proxy = proxy_record(
+        actor=actor, sitting=online.sitting, giver=online.giver, holder=online.holder
+    )
+    online.proxy = proxy
+    online.save(update_fields=["proxy"])
+    return proxy
+
+
+def apply_online_proxies(*, actor: User | None, sitting: Sitting) -> list[str]:
+    """At the roll call: record each proxy given online whose holder is present. Returns the
+    French reasons of those that could not be (the holder absent…), left for the clerk."""
+    problems = []
+    for online in pending_online_proxies(sitting):
+        try:
+            with transaction.atomic():
+                online_proxy_record(actor=actor, online=online)
+        except ValidationError as exc:
+            problems.append(f"Pouvoir de {online.giver} à {online.holder} : {exc.messages[0]}")
+    return problems

@@ -75,6 +75,7 @@ def sitting_attendance(request, pk: int):
             "proxy_form": forms.ProxyForm(sitting=sitting, auto_id="pouvoir-%s"),
             "can_hold": policy.allows(request.user, "sitting", "change", sitting),
             "proxy_limit": rules.max_proxies_held(sitting.held_on),
+            "online_pending": selectors.pending_online_proxies(sitting),
         },
     )
 

@@ -111,6 +111,7 @@ def report_detail(request, pk: int):
     voters = [a for a in sitting.attendances.order_by("position") if a in present] + [
         p.giver for p in proxies
     ]
+    convocations = selectors.convocation_summary(sitting)
     return render(
         request,
         "assembly/report_detail.html",
@@ -123,7 +124,8 @@ def report_detail(request, pk: int):
             "ap_rows": list(zip(annex["ap"]["header"], annex["ap"]["values"], strict=True))
             if annex and annex["ap"]
             else [],
-            "sending_warning": selectors.sending_warning(report, sitting),
+            "sending_warning": selectors.sending_warning(report, sitting, convocations),
+            "notice_from": selectors.report_sent_on(report, convocations),
             "quorum": selectors.sitting_quorum(sitting, report.opened_at),
             "can_hold": policy.allows(user, "report", "proceed", report),
             "can_edit": policy.allows(user, "report", "change", report),

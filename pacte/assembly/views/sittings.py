@@ -78,10 +78,11 @@ def sitting_create(request):
     )
 
 
-def _agenda(user, sitting):
+def _agenda(user, sitting, convocations):
     reports = list(selectors.sitting_reports(user=user, sitting=sitting))
     for report in reports:
-        report.sending_warning = selectors.sending_warning(report, sitting)
+        report.notice_from = selectors.report_sent_on(report, convocations)
+        report.sending_warning = selectors.sending_warning(report, sitting, convocations)
         report.quorum = selectors.sitting_quorum(sitting, report.opened_at)
     return reports
 
@@ -92,12 +93,14 @@ def sitting_detail(request, pk: int):
     sitting = selectors.sitting_get(user=user, pk=pk)
     attendances = list(sitting.attendances.all())
     statuses = [a.status for a in attendances]
+    convocations = selectors.convocation_summary(sitting)
     return render(
         request,
         "assembly/sitting_detail.html",
         {
             "sitting": sitting,
-            "reports": _agenda(request.user, sitting),
+            "reports": _agenda(request.user, sitting, convocations),
+            "convocations": convocations,
             "quorum": selectors.sitting_quorum(sitting),
             "counts": {
                 "present": statuses.count(Attendance.Status.PRESENT),
@@ -108,6 +111,7 @@ def sitting_detail(request, pk: int):
             "movements": [a for a in attendances if a.arrived_at or a.left_at],
             "can_hold": policy.allows(user, "sitting", "change", sitting),
             "can_write_reports": policy.allows(user, "report", "create"),
+            "can_convoke": policy.allows(user, "sitting", "convoke", sitting),
             "can_batch": policy.allows(user, "batch", "create"),
             "voted_total": selectors.sitting_voted_total(user=user, sitting=sitting),
             "voted_waiting": selectors.sitting_voted_operations(user=user, sitting=sitting).count(),
@@ -123,7 +127,10 @@ def sitting_quorum(request, pk: int):
     return render(
         request,
         "assembly/_quorum.html",
-        {"sitting": sitting, "reports": _agenda(request.user, sitting)},
+        {
+            "sitting": sitting,
+            "reports": _agenda(request.user, sitting, selectors.convocation_summary(sitting)),
+        },
     )
 
 

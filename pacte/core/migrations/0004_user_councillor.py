@@ -5,22 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('contracts', '0005_generation_advance_max_percent_and_more'),
-        ('core', '0003_worker_process_outgoing_mail'),
-        ('territory', '0002_councillor_email'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contracts", "0005_generation_advance_max_percent_and_more"),
+        ("core", "0003_worker_process_outgoing_mail"),
+        ("territory", "0002_councillor_email"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='councillor',
-            field=models.OneToOneField(blank=True, help_text="Pour un élu : le conseiller qu'il est. Il reçoit alors ses convocations, voit ses séances et donne ses pouvoirs en ligne.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='user', to='territory.councillor', verbose_name='conseiller départemental'),
+            model_name="user",
+            name="councillor",
+            field=models.OneToOneField(
+                blank=True,
+                help_text="Pour un élu : le conseiller qu'il est. Il reçoit alors ses convocations, voit ses séances et donne ses pouvoirs en ligne.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="user",
+                to="territory.councillor",
+                verbose_name="conseiller départemental",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('role', 'elected'), ('councillor__isnull', True), _connector='OR'), name='user_councillor_only_elected', violation_error_message='Seul un élu est rattaché à un conseiller départemental.'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("role", "elected"), ("councillor__isnull", True), _connector="OR"
+                ),
+                name="user_councillor_only_elected",
+                violation_error_message="Seul un élu est rattaché à un conseiller départemental.",
+            ),
         ),
     ]

@@ -10,6 +10,7 @@ register.filter("money", french.format_money)
 register.filter("integer", french.format_integer)
 register.filter("frdate", french.format_date)
 register.filter("date_words", french.format_date_words)
+register.filter("frtime", french.format_time)
 
 
 @register.simple_tag(takes_context=True)

@@ -3,6 +3,7 @@ proxies, quorum, and numbered deliberations."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from pacte.core.dates import add_months
 from pacte.core.french import short_ordinal
@@ -308,6 +309,8 @@ class Deliberation(models.Model):
         NOT_SENT = "not_sent", "Non transmise"
         SENT = "sent", "Transmise au préfet"
         ACKNOWLEDGED = "acknowledged", "Accusé de réception reçu"
+        # The préfecture's AnomalieActe: the act was not received; corrected, it is sent again.
+        ANOMALY = "anomaly", "Anomalie signalée par la préfecture"
 
     report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="deliberation")
     year = models.PositiveSmallIntegerField("année")
@@ -375,6 +378,10 @@ class Deliberation(models.Model):
         default="7.5",
         help_text="7.5 : subventions ; 5.7 : intercommunalité ; 8.x : domaines de compétences…",
     )
+    # A13: the last anomaly the préfecture reported on its transmission (AnomalieActe).
+    anomaly_on = models.DateField("anomalie signalée le", null=True, blank=True)
+    anomaly_nature = models.CharField("nature de l'anomalie (code @CTES)", max_length=3, blank=True)
+    anomaly_detail = models.TextField("détail de l'anomalie", blank=True)
 
     class Meta:
         verbose_name = "délibération"
@@ -558,3 +565,61 @@ class OnlineProxy(models.Model):
 
     def __str__(self):
         return f"{self.giver} → {self.holder} (en ligne)"
+
+
+class ActesSending(models.Model):
+    """A sending of a deliberation to the préfet through the @CTES connector (A13), recorded by
+    the clerk's request and carried out by the background worker (`services.transmission`): its
+    status follows from its dates, like the outbox's mails. While `sent_at` is empty the sending
+    is tried again (`next_attempt_at`, claimed until `claimed_until`); once sent, the connector
+    is asked for the préfecture's answer (`next_poll_at`) until an acknowledgement or an anomaly
+    closes it. One open sending per deliberation at most."""
+
+    class Outcome(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged", "Accusé de réception reçu"
+        ANOMALY = "anomaly", "Anomalie signalée par la préfecture"
+
+    deliberation = models.ForeignKey(
+        Deliberation, on_delete=models.CASCADE, related_name="actes_sendings"
+    )
+    connector = models.CharField("connecteur", max_length=10)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="demandé par",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField("demandé le", auto_now_add=True)
+    message = models.TextField("message Acte (XML)")
+    attempts = models.PositiveSmallIntegerField("essais d'envoi", default=0)
+    next_attempt_at = models.DateTimeField("prochain essai", default=timezone.now)
+    claimed_until = models.DateTimeField("en cours jusqu'au", null=True, blank=True)
+    last_error = models.TextField("dernière erreur", blank=True)
+    sent_at = models.DateTimeField("remis au connecteur le", null=True, blank=True)
+    remote_id = models.CharField("référence chez le connecteur", max_length=255, blank=True)
+    abandoned_at = models.DateTimeField("abandonné le", null=True, blank=True)
+    polls = models.PositiveIntegerField("interrogations", default=0)
+    next_poll_at = models.DateTimeField("prochaine interrogation", null=True, blank=True)
+    closed_at = models.DateTimeField("réponse reçue le", null=True, blank=True)
+    outcome = models.CharField("réponse", max_length=16, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        verbose_name = "envoi au préfet"
+        verbose_name_plural = "envois au préfet"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deliberation"],
+                condition=models.Q(closed_at__isnull=True, abandoned_at__isnull=True),
+                name="actes_sending_one_open",
+            )
+        ]
+        indexes = [models.Index(fields=["closed_at", "abandoned_at", "sent_at"])]
+
+    def __str__(self):
+        return f"Envoi au préfet — {self.deliberation}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None and self.abandoned_at is None

@@ -2,7 +2,8 @@
 (DeliberationEvent): its publication online (docs/regles.md, A12) and its transmission to the
 préfet then the acknowledgement (A11, A13). An act is enforceable once both are done; neither
 is undone nor done twice, and none is dated before the sitting that adopted the act or after
-today."""
+today. The one way back: an anomaly the préfecture reports (AnomalieActe) means the act was not
+received; it is recorded as such, and the act, corrected, is sent again from there."""
 
 from django.utils import timezone
 
@@ -38,6 +39,16 @@ def _dated(label: str, field: str):
         return ""
 
     return check
+
+
+def _anomaly_after_sending(deliberation: Deliberation) -> str:
+    sent, reported = deliberation.transmitted_on, deliberation.anomaly_on
+    if sent and reported and reported < sent:
+        return (
+            f"L'anomalie du {format_date(reported)} précède la transmission du "
+            f"{format_date(sent)} : elle porte sur un autre envoi."
+        )
+    return ""
 
 
 def _acknowledged_after_sending(deliberation: Deliberation) -> str:
@@ -78,7 +89,8 @@ TRANSMISSION_WORKFLOW = Workflow(
         Transition(
             "transmit",
             "Enregistrer la transmission au préfet",
-            frozenset({T.NOT_SENT}),
+            # Sent again once corrected, after an anomaly.
+            frozenset({T.NOT_SENT, T.ANOMALY}),
             T.SENT,
             RUN_SITTINGS,
             checks=(_dated("transmission au préfet", "transmitted_on"),),
@@ -94,16 +106,29 @@ TRANSMISSION_WORKFLOW = Workflow(
                 _acknowledged_after_sending,
             ),
         ),
+        Transition(
+            "report_anomaly",
+            "Enregistrer l'anomalie signalée par la préfecture",
+            frozenset({T.SENT}),
+            T.ANOMALY,
+            RUN_SITTINGS,
+            checks=(
+                _dated("anomalie signalée par la préfecture", "anomaly_on"),
+                _anomaly_after_sending,
+            ),
+        ),
     ],
 )
 
 PUBLISH = PUBLICATION_WORKFLOW.name("publish")
 TRANSMIT = TRANSMISSION_WORKFLOW.name("transmit")
 ACKNOWLEDGE = TRANSMISSION_WORKFLOW.name("acknowledge")
+REPORT_ANOMALY = TRANSMISSION_WORKFLOW.name("report_anomaly")
 
 # How the act's page names each step of its publicity, in its history.
 STEP_NAMES = {
     PUBLISH: "mise en ligne",
     TRANSMIT: "transmission au préfet",
     ACKNOWLEDGE: "accusé de réception du préfet",
+    REPORT_ANOMALY: "anomalie signalée par la préfecture",
 }

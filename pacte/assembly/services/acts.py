@@ -210,16 +210,23 @@ def deliberation_transmit(
     acknowledged_on: datetime.date | None = None,
     actes_id: str = "",
 ) -> Deliberation:
-    """A13: record the sending to the préfet (once) and, if it is known, the acknowledgement
-    with the identifier it gives the act (then the act is enforceable once published, A11)."""
+    """A13: record the sending to the préfet (once, or again after an anomaly) and, if it is
+    known, the acknowledgement with the identifier it gives the act (then the act is enforceable
+    once published, A11). Without a connector: with one, `transmission` records the sending."""
     locked = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
-    if locked.transmission_state != Deliberation.Transmission.NOT_SENT:
+    T = Deliberation.Transmission
+    if locked.transmission_state not in (T.NOT_SENT, T.ANOMALY):
         if sent_on != locked.transmitted_on:
             raise ValidationError(
                 f"La délibération n°{locked.number} a été transmise au préfet le "
                 f"{format_date(locked.transmitted_on)} : cette transmission ne se réécrit pas."
             )
     else:
+        if locked.actes_sendings.filter(closed_at__isnull=True, abandoned_at__isnull=True).exists():
+            raise ValidationError(
+                f"La délibération n°{locked.number} est en cours d'envoi par le connecteur de "
+                "transmission : sa transmission s'enregistre d'elle-même."
+            )
         TRANSMISSION_WORKFLOW.apply(deliberation, TRANSMIT, actor=actor, transmitted_on=sent_on)
     if acknowledged_on is not None:
         deliberation_acknowledge(

@@ -175,6 +175,21 @@ PACTE_LOGIN_DEVICE_DAYS = int(os.environ.get("PACTE_LOGIN_DEVICE_DAYS", "180"))
 PACTE_PROXY_COUNT = int(os.environ.get("PACTE_PROXY_COUNT", "0"))
 # A13: the date of the version of the @CTES classification (matters) the préfecture gave.
 PACTE_ACTES_CLASSIFICATION_DATE = os.environ.get("PACTE_ACTES_CLASSIFICATION_DATE", "2023-01-01")
+# A13: how acts reach the préfet (pacte/assembly/transmission.py): "" (none: the sending and
+# the acknowledgement are recorded by hand), "depot" (files dropped for a third-party
+# transmission tool, its answers read back from a return folder) or "s2low" (a S²LOW-compatible
+# service, over HTTPS with a client certificate). The worker asks for the préfecture's answer
+# every PACTE_ACTES_POLL_SECONDS.
+PACTE_ACTES_CONNECTOR = os.environ.get("PACTE_ACTES_CONNECTOR", "")
+PACTE_ACTES_DROP_DIR = os.environ.get("PACTE_ACTES_DROP_DIR", "")
+PACTE_ACTES_RETURN_DIR = os.environ.get("PACTE_ACTES_RETURN_DIR", "")  # "": <drop>/retour
+PACTE_ACTES_POLL_SECONDS = int(os.environ.get("PACTE_ACTES_POLL_SECONDS", "600"))
+PACTE_S2LOW_URL = os.environ.get("PACTE_S2LOW_URL", "")
+PACTE_S2LOW_CERT = os.environ.get("PACTE_S2LOW_CERT", "")
+PACTE_S2LOW_KEY = os.environ.get("PACTE_S2LOW_KEY", "")
+PACTE_S2LOW_CA = os.environ.get("PACTE_S2LOW_CA", "")
+PACTE_S2LOW_LOGIN = os.environ.get("PACTE_S2LOW_LOGIN", "")
+PACTE_S2LOW_PASSWORD = os.environ.get("PACTE_S2LOW_PASSWORD", "")
 # The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated; `*`:
 # any), as gunicorn's forwarded_allow_ips (deploy/gunicorn.conf.py).
 PACTE_PROXY_IPS = os.environ.get("PACTE_PROXY_IPS", "127.0.0.1")

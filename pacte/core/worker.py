@@ -10,6 +10,10 @@
   regularly, it records the supervised work silent for too long as interrupted (its page offers
   « Relancer »), queues again the tasks of dead workers (once: a task that kills its worker
   twice is marked failed) and queues again the mails whose sending was lost.
+- **It runs the other applications' upkeep.** An application above core registers, in its
+  `AppConfig.ready`, what the worker calls at each maintenance (`register_maintenance`): the
+  assembly queues again the sendings of acts to the préfet, and the asking for their answers,
+  whose tasks were lost. One that fails is logged; the worker carries on.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -59,6 +64,16 @@ def resident_mebibytes() -> float | None:
     except (OSError, ValueError, IndexError):
         return None
     return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+
+
+# What other applications have the worker do at each maintenance (see the module's docstring).
+_MAINTENANCE: list[Callable[[], object]] = []
+
+
+def register_maintenance(job: Callable[[], object]) -> None:
+    """Have the worker call `job` at each maintenance (once, however often registered)."""
+    if job not in _MAINTENANCE:
+        _MAINTENANCE.append(job)
 
 
 class WorkerLost(Exception):
@@ -166,12 +181,19 @@ class PacteWorker(Worker):
 
     def maintain(self) -> None:
         """Record stale work as interrupted, queue again the tasks of dead workers and the lost
-        mails, forget long-dead workers."""
+        mails, run the registered upkeep, forget long-dead workers."""
         self._last_maintenance = time.monotonic()
         self._beat()
         supervision.interrupt_stale()
         self.recover_tasks()
         mail.requeue_lost()
+        for job in list(_MAINTENANCE):
+            try:
+                job()
+            except DATABASE_ERRORS:
+                raise
+            except Exception:  # noqa: BLE001 — one application's upkeep stops no other work
+                logger.exception("Entretien %s en échec", getattr(job, "__qualname__", job))
         WorkerProcess.objects.filter(seen_at__lt=timezone.now() - FORGET_WORKERS_AFTER).delete()
 
     def recover_tasks(self) -> int:

@@ -133,6 +133,12 @@ class DeliberationOut(Schema):
     acknowledged_on: datetime.date | None
     enforceable_on: datetime.date | None
     title: str
+    transmission_state: str = Field(
+        description="not_sent, sent, acknowledged, anomaly (anomalie signalée par la préfecture)"
+    )
+    anomaly_on: datetime.date | None
+    anomaly_nature: str
+    anomaly_detail: str
 
     @staticmethod
     def resolve_corrects(obj):

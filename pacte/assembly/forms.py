@@ -1,8 +1,9 @@
 from django import forms
 
 from pacte.core.forms import IdChoiceField, IdMultipleChoiceField
-from pacte.core.french import format_money
+from pacte.core.french import format_mebibytes, format_money
 
+from .actes import MAX_MESSAGE_BYTES
 from .models import CommissionOpinion, Report, Sitting, ThematicCommission
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -128,6 +129,10 @@ class ProxyForm(forms.Form):
         self.fields["holder"].queryset = members.filter(status="present")
 
 
+class MinutesDateForm(forms.Form):
+    on = forms.DateField(label="Date", widget=DATE_WIDGET)
+
+
 class PublishForm(forms.Form):
     on = forms.DateField(label="Mise en ligne le", widget=DATE_WIDGET)
 
@@ -144,3 +149,33 @@ class TransmitForm(forms.Form):
         help_text="Tel que l'accusé de réception (ARActe) le donne ; vide : celui que le "
         "protocole ACTES construit pour cet acte.",
     )
+
+
+class SendToPrefectForm(forms.Form):
+    subject_code = forms.CharField(
+        label="Matière (classification @CTES)",
+        max_length=5,
+        required=False,
+        help_text="Les niveaux de la classification des actes que la préfecture a transmise, "
+        "séparés par des points (7.5 : subventions) ; à corriger ici si la préfecture l'a "
+        "signalée en anomalie.",
+    )
+
+
+class PrefectMessageForm(forms.Form):
+    file = forms.FileField(
+        label="Déposer l'accusé de réception ou l'anomalie (XML)",
+        help_text="Le fichier que la préfecture a renvoyé pour cet acte : accusé de réception "
+        "(ARActe) ou anomalie (AnomalieActe), 1 Mio au plus.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
+    )
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_MESSAGE_BYTES:
+            raise forms.ValidationError(
+                f"Ce fichier pèse {format_mebibytes(upload.size)} Mio : un message de la "
+                "préfecture en pèse quelques kilo-octets (1 Mio au plus). Rien n'a été "
+                "enregistré."
+            )
+        return upload.read()

@@ -69,5 +69,7 @@ urlpatterns = [
         acts.deliberation_transmit,
         name="deliberation_transmit",
     ),
+    path("actes/<id:pk>/envoi/", acts.deliberation_send, name="deliberation_send"),
+    path("actes/<id:pk>/reponse/", acts.deliberation_receive, name="deliberation_receive"),
     path("actes/<id:pk>/<str:which>.pdf", acts.deliberation_file, name="deliberation_file"),
 ]

@@ -1,5 +1,9 @@
-"""The ACTES protocol (@CTES, transmission of acts to the préfet), as Pacte needs it: the
-act's internal number and the identifier the préfecture's acknowledgement gives it (A13)."""
+"""The ACTES protocol (@CTES, transmission of acts to the préfet), as Pacte needs it (A13): the
+act's internal number and the identifier the préfecture's acknowledgement gives it, the `Acte`
+message that transmits it, the préfecture's two answers read back — the acknowledgement
+(`ARActe`) and the anomaly (`AnomalieActe`) — each checked against the official schema and
+against the act, and the names of a transmission's files. The connectors that carry them are in
+`transmission.py`."""
 
 import datetime
 import re

@@ -34,6 +34,13 @@ class ThematicCommission(models.Model):
         return f"{short_ordinal(self.number, feminine=True)} commission « {self.name} »"
 
 
+class MinutesState(models.TextChoices):
+    DRAFT = "draft", "À arrêter"
+    ADOPTED = "adopted", "Arrêté"
+    SIGNED = "signed", "Signé"
+    PUBLISHED = "published", "Publié"
+
+
 class Sitting(models.Model):
     class Body(models.TextChoices):
         COUNCIL = rules.COUNCIL, "Conseil départemental"
@@ -58,6 +65,28 @@ class Sitting(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_demo = models.BooleanField("donnée de démonstration", default=False)
+    # A9: the minutes, adopted at a following sitting, signed, then published within a week.
+    minutes_state = models.CharField(
+        "procès-verbal", max_length=10, choices=MinutesState.choices, default=MinutesState.DRAFT
+    )
+    minutes_adopted_at = models.ForeignKey(
+        "self",
+        verbose_name="procès-verbal arrêté à la séance",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="minutes_adopted",
+    )
+    minutes_signed_on = models.DateField("procès-verbal signé le", null=True, blank=True)
+    minutes_published_on = models.DateField("procès-verbal publié le", null=True, blank=True)
+    minutes_document = models.ForeignKey(
+        "documents.Document",
+        verbose_name="procès-verbal arrêté (PDF)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "séance"
@@ -623,3 +652,16 @@ class ActesSending(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None and self.abandoned_at is None
+
+
+class SittingEvent(HistoryRow):
+    """A step of a sitting's minutes: adopted at a following sitting, signed, published."""
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(HistoryRow.Meta):
+        verbose_name = "étape du procès-verbal d'une séance"
+        verbose_name_plural = "étapes des procès-verbaux des séances"
+
+    def __str__(self):
+        return f"{self.transition} — {self.sitting}"

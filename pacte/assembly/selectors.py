@@ -469,9 +469,18 @@ def councillor_of(user: policy.Viewer) -> int | None:
     return getattr(user, "councillor_id", None)
 
 
-def councillor_sittings(*, user: policy.Viewer) -> list[dict[str, Any]]:
+@dataclass
+class CouncillorSitting:
+    sitting: Sitting
+    attendance: Attendance
+    convocation: Convocation | None
+    online_given: OnlineProxy | None
+    coming: bool
+
+
+def councillor_sittings(*, user: policy.Viewer) -> list[CouncillorSitting]:
     """The sittings the user sits in as a councillor, the coming ones first, with his place on
-    the roll, his convocation and the proxy he gave or holds."""
+    the roll, his convocation and the proxy he gave online."""
     councillor_id = councillor_of(user)
     if councillor_id is None:
         return []
@@ -486,7 +495,6 @@ def councillor_sittings(*, user: policy.Viewer) -> list[dict[str, Any]]:
                 ),
                 to_attr="online_given",
             ),
-            Prefetch("proxies_held", queryset=Proxy.objects.select_related("giver")),
         )
     )
     convocations = {
@@ -495,19 +503,17 @@ def councillor_sittings(*, user: policy.Viewer) -> list[dict[str, Any]]:
     }
     today = timezone.localdate()
     rows = [
-        {
-            "sitting": a.sitting,
-            "attendance": a,
-            "convocation": convocations.get(a.sitting_id),
-            "online_given": a.online_given[0] if a.online_given else None,
-            "coming": a.sitting.held_on >= today and a.sitting.closed_at is None,
-        }
+        CouncillorSitting(
+            sitting=a.sitting,
+            attendance=a,
+            convocation=convocations.get(a.sitting_id),
+            online_given=a.online_given[0] if a.online_given else None,
+            coming=a.sitting.held_on >= today and a.sitting.closed_at is None,
+        )
         for a in attendances
     ]
-    coming = sorted((r for r in rows if r["coming"]), key=lambda r: r["sitting"].held_on)
-    past = sorted(
-        (r for r in rows if not r["coming"]), key=lambda r: r["sitting"].held_on, reverse=True
-    )
+    coming = sorted((r for r in rows if r.coming), key=lambda r: r.sitting.held_on)
+    past = sorted((r for r in rows if not r.coming), key=lambda r: r.sitting.held_on, reverse=True)
     return coming + past
 
 
@@ -606,3 +612,41 @@ def online_proxy_get(*, user: policy.Viewer, sitting: Sitting, pk: int | str) ->
         pk,
         "Pouvoir introuvable.",
     )
+
+
+# --- Minutes (A9) ----------------------------------------------------------------------------
+
+
+def published_minutes(user: policy.Viewer = None) -> QuerySet[Sitting]:
+    """Public: the minutes put online, from their publication date on, newest first."""
+    return (
+        policy.scope(user, "sitting", Sitting.objects.all(), "minutes")
+        .filter(
+            minutes_published_on__isnull=False,
+            minutes_published_on__lte=timezone.localdate(),
+            minutes_document__isnull=False,
+        )
+        .select_related("minutes_adopted_at", "minutes_document")
+        .order_by("-held_on")
+    )
+
+
+def published_minutes_get(pk: int | str, user: policy.Viewer = None) -> Sitting:
+    return get_or_404(published_minutes(user), pk, "Procès-verbal introuvable.")
+
+
+def minutes_adopting_choices(sitting: Sitting) -> QuerySet[Sitting]:
+    """The sittings that may adopt a sitting's minutes: later ones of the same body, held."""
+    return Sitting.objects.filter(
+        body=sitting.body, held_on__gt=sitting.held_on, held_on__lte=timezone.localdate()
+    ).order_by("held_on")
+
+
+def minutes_deadline(sitting: Sitting) -> datetime.date | None:
+    """A9: the last day to publish the minutes — a week after the sitting that adopted them."""
+    from .workflows import MINUTES_PUBLICATION_DAYS
+
+    adopting = sitting.minutes_adopted_at
+    if adopting is None:
+        return None
+    return adopting.held_on + datetime.timedelta(days=MINUTES_PUBLICATION_DAYS)

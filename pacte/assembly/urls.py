@@ -47,6 +47,13 @@ urlpatterns = [
     ),
     path("seances/<id:pk>/proces-verbal.pdf", sittings.sitting_minutes, name="sitting_minutes"),
     path(
+        "seances/<id:pk>/proces-verbal/<str:step>/",
+        sittings.sitting_minutes_step,
+        name="sitting_minutes_step",
+    ),
+    path("proces-verbaux/", public.minutes_list, name="minutes_list"),
+    path("proces-verbaux/<id:pk>.pdf", public.minutes_file, name="minutes_file"),
+    path(
         "seances/<id:pk>/conventions/",
         sittings.sitting_agreements,
         name="sitting_agreements",

@@ -11,7 +11,7 @@ from pacte.core.french import format_date
 from pacte.core.policy import RUN_SITTINGS
 from pacte.core.workflow import Transition, Workflow
 
-from .models import Deliberation
+from .models import Deliberation, MinutesState, Sitting
 
 P = Deliberation.Publication
 T = Deliberation.Transmission
@@ -132,3 +132,94 @@ STEP_NAMES = {
     ACKNOWLEDGE: "accusé de réception du préfet",
     REPORT_ANOMALY: "anomalie signalée par la préfecture",
 }
+
+
+# --- A9: a sitting's minutes ------------------------------------------------------------------
+
+M = MinutesState
+
+
+def _adopted_at_a_following_sitting(sitting: Sitting) -> str:
+    adopting = sitting.minutes_adopted_at
+    if adopting is None:
+        return "Indiquez la séance qui arrête le procès-verbal."
+    if sitting.closed_at is None:
+        return "La séance n'est pas close : son procès-verbal s'arrête une fois la séance levée."
+    if adopting.body != sitting.body or adopting.held_on <= sitting.held_on:
+        return (
+            f"Le procès-verbal de la séance du {format_date(sitting.held_on)} s'arrête à une "
+            f"séance suivante de la même instance ({sitting.get_body_display().lower()}), pas à "
+            f"celle du {format_date(adopting.held_on)}."
+        )
+    if adopting.held_on > timezone.localdate():
+        return (
+            f"La séance du {format_date(adopting.held_on)} n'a pas encore eu lieu : le "
+            "procès-verbal s'y arrêtera."
+        )
+    return ""
+
+
+def _minutes_dated(label: str, field: str, after: str):
+    def check(sitting: Sitting) -> str:
+        day = getattr(sitting, field)
+        if day is None:
+            return f"Indiquez la date : {label}."
+        if day > timezone.localdate():
+            return f"{label[:1].upper()}{label[1:]} le {format_date(day)} : cette date est à venir."
+        floor = (
+            sitting.minutes_adopted_at.held_on
+            if after == "adopted" and sitting.minutes_adopted_at
+            else sitting.minutes_signed_on
+        )
+        if floor and day < floor:
+            what = "la séance qui l'a arrêté" if after == "adopted" else "sa signature"
+            return (
+                f"{label[:1].upper()}{label[1:]} le {format_date(day)} : c'est avant {what} "
+                f"({format_date(floor)})."
+            )
+        return ""
+
+    return check
+
+
+MINUTES_WORKFLOW = Workflow(
+    kind="sitting",
+    state_field="minutes_state",
+    states=M,
+    history_model="assembly.SittingEvent",
+    history_fk="sitting",
+    transitions=[
+        Transition(
+            "adopt_minutes",
+            "Arrêter le procès-verbal à une séance suivante",
+            frozenset({M.DRAFT}),
+            M.ADOPTED,
+            RUN_SITTINGS,
+            checks=(_adopted_at_a_following_sitting,),
+        ),
+        Transition(
+            "sign_minutes",
+            "Enregistrer la signature du procès-verbal",
+            frozenset({M.ADOPTED}),
+            M.SIGNED,
+            RUN_SITTINGS,
+            checks=(_minutes_dated("signature du procès-verbal", "minutes_signed_on", "adopted"),),
+        ),
+        Transition(
+            "publish_minutes",
+            "Publier le procès-verbal",
+            frozenset({M.SIGNED}),
+            M.PUBLISHED,
+            RUN_SITTINGS,
+            checks=(
+                _minutes_dated("publication du procès-verbal", "minutes_published_on", "signed"),
+            ),
+        ),
+    ],
+)
+
+ADOPT_MINUTES = MINUTES_WORKFLOW.name("adopt_minutes")
+SIGN_MINUTES = MINUTES_WORKFLOW.name("sign_minutes")
+PUBLISH_MINUTES = MINUTES_WORKFLOW.name("publish_minutes")
+# A9: the minutes are published within the week that follows the sitting that adopted them.
+MINUTES_PUBLICATION_DAYS = 7

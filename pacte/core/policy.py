@@ -402,6 +402,12 @@ POLICY: dict[tuple[str, str], Rule] = {
                 "le lien porte un secret propre à chaque convocation",
             ),
             (
+                "minutes",
+                PUBLIC,
+                "lire les procès-verbaux publiés",
+                "publié : par tous, à partir de sa date de publication",
+            ),
+            (
                 "calendar",
                 PUBLIC,
                 "lire le calendrier (iCalendar) des séances d'un élu",

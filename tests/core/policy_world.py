@@ -50,6 +50,7 @@ def build(users) -> dict:
     )
     token, _ = api_token_create(user=users["test-admin"], name="jeton de l'administrateur")
     online_proxy, convocation_token, calendar = _councillor_world(users, sitting)
+    _minutes_world(users, sitting)
     shared = {
         "generation": generation,
         "authorisation": authorisation,
@@ -198,3 +199,25 @@ def _councillor_world(users, sitting):
         sitting=sitting, giver=free[1], holder=free[2], given_by=elected
     )
     return online, token, calendar_key(elected)
+
+
+def _minutes_world(users, sitting):
+    """The sitting's minutes adopted at the next council, signed and published (A9)."""
+    from pacte.assembly import services as assembly_services
+
+    clerk = users["test-assembly"]
+    following = assembly_services.sitting_create(
+        actor=clerk,
+        body=sitting.body,
+        held_on=sitting.held_on + datetime.timedelta(days=21),
+        place="Arras",
+        president=sitting.president,
+    )
+    if sitting.closed_at is None:
+        assembly_services.sitting_update(
+            actor=clerk, sitting=sitting, closed_at=datetime.time(18, 0)
+        )
+    assembly_services.minutes_adopt(actor=clerk, sitting=sitting, at=following)
+    signed = following.held_on + datetime.timedelta(days=1)
+    assembly_services.minutes_sign(actor=clerk, sitting=sitting, on=signed)
+    assembly_services.minutes_publish(actor=clerk, sitting=sitting, on=signed)

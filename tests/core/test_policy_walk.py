@@ -60,6 +60,8 @@ SLOTS = {
     ("seances/*/pouvoirs", "proxy_pk"): "proxy",
     ("seances/*/pouvoirs-en-ligne", "online_pk"): "online_proxy",
     ("elu/seances", "pk"): "sitting",
+    ("seances/*/proces-verbal", "step"): lambda w: list(policy.workflow_for("sitting").transitions),
+    ("proces-verbaux", "pk"): "sitting",
     ("convocation", "token"): lambda w: [w["A"]["convocation_token"], "jeton-inconnu"],
     ("elu/calendrier", "key"): lambda w: [w["A"]["calendar_key"]],
     ("rapports", "pk"): "report",

@@ -241,7 +241,7 @@ def test_an_elected_member_reads_the_sitting_of_26_september_2022(page, sitting_
     main_nav(page).get_by_role("link", name="Séances").click()
     page.get_by_role("link", name="26/09/2022").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Conseil départemental du 26/09/2022")
-    expect(page.locator("dl.facts")).to_contain_text("63 présents, 15 excusés, 0 absents")
+    expect(page.locator("dl.facts").first).to_contain_text("63 présents, 15 excusés, 0 absents")
     expect(page.get_by_role("link", name="Inscrire un rapport")).to_have_count(0)
     assert_no_axe_violations(page)
     page.get_by_role("link", name="voir les présences").click()

@@ -108,8 +108,12 @@ def minutes_data(sitting: Sitting) -> dict:
     return french_spacing(data)
 
 
-def minutes_pdf(sitting: Sitting) -> bytes:
-    dated = local_datetime(
+def minutes_datetime(sitting: Sitting) -> datetime.datetime:
+    """The date of the minutes' PDF, whenever it is generated: the sitting's closing."""
+    return local_datetime(
         sitting.held_on, sitting.closed_at or sitting.opened_at or datetime.time(12)
     )
-    return render_pdf(MINUTES_TEMPLATE, minutes_data(sitting), dated=dated)
+
+
+def minutes_pdf(sitting: Sitting) -> bytes:
+    return render_pdf(MINUTES_TEMPLATE, minutes_data(sitting), dated=minutes_datetime(sitting))

@@ -22,6 +22,7 @@ from .convocations import (
     proxy_give_online,
     proxy_withdraw_online,
 )
+from .minutes import minutes_adopt, minutes_publish, minutes_sign
 from .reports import (
     opinion_record,
     report_save,
@@ -43,6 +44,9 @@ __all__ = [
     "deliberation_transmit",
     "next_number",
     "report_adopt",
+    "minutes_adopt",
+    "minutes_publish",
+    "minutes_sign",
     "apply_online_proxies",
     "attendance_mark_all_present",
     "online_proxy_record",

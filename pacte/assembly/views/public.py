@@ -123,3 +123,26 @@ def scdl_deliberations(request):
 
 def _write_inert(writer, row: list) -> None:
     writer.writerow([inert(cell) for cell in row])
+
+
+@policy.page(get="sitting.minutes")
+def minutes_list(request):
+    return render(
+        request,
+        "assembly/minutes_list.html",
+        {"sittings": selectors.published_minutes(request.user)},
+    )
+
+
+@policy.page(get="sitting.minutes")
+def minutes_file(request, pk: int):
+    sitting = selectors.published_minutes_get(pk, request.user)
+    document = sitting.minutes_document
+    return files.serve(
+        request,
+        document.file,
+        document.sha256,
+        filename=f"proces-verbal-{sitting.held_on:%Y-%m-%d}.pdf",
+        content_type="application/pdf",
+        inline=True,
+    )

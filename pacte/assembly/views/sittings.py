@@ -5,15 +5,19 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from pacte.core import policy
+from pacte.core import files, policy
 from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.french import format_date
+from pacte.core.ids import valid_id
 from pacte.documents.services import batch_start
 
 from .. import forms, selectors, services
 from ..documents import minutes_pdf
 from ..models import Attendance, Sitting
+from ..workflows import ADOPT_MINUTES, PUBLISH_MINUTES, SIGN_MINUTES
+
+MINUTES_STEPS = (ADOPT_MINUTES, SIGN_MINUTES, PUBLISH_MINUTES)
 
 
 @policy.page(get="sitting.read")
@@ -112,6 +116,9 @@ def sitting_detail(request, pk: int):
             "can_hold": policy.allows(user, "sitting", "change", sitting),
             "can_write_reports": policy.allows(user, "report", "create"),
             "can_convoke": policy.allows(user, "sitting", "convoke", sitting),
+            "minutes_choices": selectors.minutes_adopting_choices(sitting),
+            "minutes_deadline": selectors.minutes_deadline(sitting),
+            "minutes_history": sitting.events.order_by("at", "pk"),
             "can_batch": policy.allows(user, "batch", "create"),
             "voted_total": selectors.sitting_voted_total(user=user, sitting=sitting),
             "voted_waiting": selectors.sitting_voted_operations(user=user, sitting=sitting).count(),
@@ -154,8 +161,18 @@ def sitting_times(request, pk: int):
 
 @policy.page(get="sitting.read")
 def sitting_minutes(request, pk: int):
-    """The procès-verbal, generated from the sitting's records."""
+    """The procès-verbal: as adopted once it is, else generated from the sitting's records."""
     sitting = selectors.sitting_get(user=request.user, pk=pk)
+    if sitting.minutes_document is not None:
+        document = sitting.minutes_document
+        return files.serve(
+            request,
+            document.file,
+            document.sha256,
+            filename=f"proces-verbal-{sitting.held_on:%Y-%m-%d}.pdf",
+            content_type="application/pdf",
+            inline=True,
+        )
     response = HttpResponse(minutes_pdf(sitting), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="proces-verbal-{sitting.held_on:%Y-%m-%d}.pdf"'
@@ -186,3 +203,36 @@ def sitting_agreements(request, pk: int):
         flash_refusal(request, exc)
         return redirect("assembly:sitting_detail", pk=pk)
     return redirect("documents:batch", batch_pk=batch.pk)
+
+
+@policy.page(post="sitting.<step>", choices={"step": MINUTES_STEPS})
+def sitting_minutes_step(request, pk: int, step: str):
+    """A9: adopt the minutes at a following sitting, record their signature, publish them."""
+    sitting = selectors.sitting_row(user=request.user, pk=pk)
+    try:
+        if step == ADOPT_MINUTES:
+            at = (
+                selectors.minutes_adopting_choices(sitting)
+                .filter(pk=valid_id(request.POST.get("at")) or 0)
+                .first()
+            )
+            if at is None:
+                raise ValidationError(
+                    "Choisissez la séance suivante, déjà tenue, qui arrête le procès-verbal."
+                )
+            services.minutes_adopt(actor=request.user, sitting=sitting, at=at)
+        else:
+            form = forms.MinutesDateForm(request.POST)
+            if not form.is_valid():
+                flash_form_errors(request, form)
+                return redirect("assembly:sitting_detail", pk=pk)
+            day = form.cleaned_data["on"]
+            if step == SIGN_MINUTES:
+                services.minutes_sign(actor=request.user, sitting=sitting, on=day)
+            else:
+                services.minutes_publish(actor=request.user, sitting=sitting, on=day)
+    except ValidationError as exc:
+        flash_refusal(request, exc)
+    else:
+        messages.success(request, f"Procès-verbal : {sitting.get_minutes_state_display().lower()}.")
+    return redirect("assembly:sitting_detail", pk=pk)

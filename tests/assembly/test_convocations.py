@@ -128,7 +128,8 @@ def test_the_link_acknowledges_on_confirmation_or_when_the_councillor_opens_it(
     token = _token(elu)
     # A mail scanner following the link does not acknowledge.
     page = client.get(f"/convocation/{token}/")
-    assert page.status_code == 200 and "accuse réception de cette convocation" in page.content.decode()
+    assert page.status_code == 200
+    assert "accuse réception de cette convocation" in page.content.decode()
     convocation = Convocation.objects.get(sitting=coming, councillor=elu.councillor)
     assert convocation.acknowledged_at is None
     client.post(f"/convocation/{token}/")

@@ -6,58 +6,183 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assembly', '0010_report_roll_call_requested_by'),
-        ('core', '0003_worker_process_outgoing_mail'),
-        ('territory', '0002_councillor_email'),
+        ("assembly", "0010_report_roll_call_requested_by"),
+        ("core", "0003_worker_process_outgoing_mail"),
+        ("territory", "0002_councillor_email"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Convocation',
+            name="Convocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'Courriel'), ('post', 'Courrier postal')], max_length=5, verbose_name='envoi')),
-                ('address', models.EmailField(blank=True, max_length=254, verbose_name='adresse')),
-                ('agenda', models.JSONField(default=list, help_text="Les rapports à l'ordre du jour à l'envoi.", verbose_name='rapports joints')),
-                ('digest', models.CharField(blank=True, editable=False, max_length=64, verbose_name='empreinte du lien')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='décidée le')),
-                ('posted_on', models.DateField(blank=True, null=True, verbose_name='remise à la poste le')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name="reçue par l'élu le")),
-                ('is_demo', models.BooleanField(default=False, verbose_name='donnée de démonstration')),
-                ('councillor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='convocations', to='territory.councillor')),
-                ('mail', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.outgoingmail', verbose_name='courriel')),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sitting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='convocations', to='assembly.sitting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Courriel"), ("post", "Courrier postal")],
+                        max_length=5,
+                        verbose_name="envoi",
+                    ),
+                ),
+                ("address", models.EmailField(blank=True, max_length=254, verbose_name="adresse")),
+                (
+                    "agenda",
+                    models.JSONField(
+                        default=list,
+                        help_text="Les rapports à l'ordre du jour à l'envoi.",
+                        verbose_name="rapports joints",
+                    ),
+                ),
+                (
+                    "digest",
+                    models.CharField(
+                        blank=True, editable=False, max_length=64, verbose_name="empreinte du lien"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="décidée le")),
+                (
+                    "posted_on",
+                    models.DateField(blank=True, null=True, verbose_name="remise à la poste le"),
+                ),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reçue par l'élu le"),
+                ),
+                (
+                    "is_demo",
+                    models.BooleanField(default=False, verbose_name="donnée de démonstration"),
+                ),
+                (
+                    "councillor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="convocations",
+                        to="territory.councillor",
+                    ),
+                ),
+                (
+                    "mail",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.outgoingmail",
+                        verbose_name="courriel",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sitting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="convocations",
+                        to="assembly.sitting",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'convocation',
-                'verbose_name_plural': 'convocations',
-                'ordering': ['sitting', 'councillor__last_name', 'councillor__first_name'],
-                'indexes': [models.Index(fields=['digest'], name='assembly_co_digest_81f040_idx')],
-                'constraints': [models.UniqueConstraint(fields=('sitting', 'councillor'), name='convocation_unique_councillor')],
+                "verbose_name": "convocation",
+                "verbose_name_plural": "convocations",
+                "ordering": ["sitting", "councillor__last_name", "councillor__first_name"],
+                "indexes": [models.Index(fields=["digest"], name="assembly_co_digest_81f040_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("sitting", "councillor"), name="convocation_unique_councillor"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OnlineProxy',
+            name="OnlineProxy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_at', models.DateTimeField(auto_now_add=True, verbose_name='donné le')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='retiré le')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='donnée de démonstration')),
-                ('given_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('giver', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='online_proxies_given', to='assembly.attendance')),
-                ('holder', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='online_proxies_received', to='assembly.attendance')),
-                ('proxy', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='online', to='assembly.proxy', verbose_name='pouvoir enregistré')),
-                ('sitting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='online_proxies', to='assembly.sitting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("given_at", models.DateTimeField(auto_now_add=True, verbose_name="donné le")),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="retiré le"),
+                ),
+                (
+                    "is_demo",
+                    models.BooleanField(default=False, verbose_name="donnée de démonstration"),
+                ),
+                (
+                    "given_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "giver",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="online_proxies_given",
+                        to="assembly.attendance",
+                    ),
+                ),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="online_proxies_received",
+                        to="assembly.attendance",
+                    ),
+                ),
+                (
+                    "proxy",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="online",
+                        to="assembly.proxy",
+                        verbose_name="pouvoir enregistré",
+                    ),
+                ),
+                (
+                    "sitting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="online_proxies",
+                        to="assembly.sitting",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pouvoir donné en ligne',
-                'verbose_name_plural': 'pouvoirs donnés en ligne',
-                'ordering': ['sitting', 'given_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('giver',), name='online_proxy_one_per_giver')],
+                "verbose_name": "pouvoir donné en ligne",
+                "verbose_name_plural": "pouvoirs donnés en ligne",
+                "ordering": ["sitting", "given_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("withdrawn_at__isnull", True)),
+                        fields=("giver",),
+                        name="online_proxy_one_per_giver",
+                    )
+                ],
             },
         ),
     ]

@@ -61,7 +61,7 @@ def convocations_send(*, actor: User | None, sitting: Sitting) -> dict[str, int]
     counts = {"email": 0, "post": 0}
     today = timezone.localdate()
     for attendance in roll:
-        convocation = existing.get(attendance.councillor_id)
+        convocation = existing.get(attendance.councillor_id or 0)
         if convocation is not None and not _undelivered(convocation):
             continue
         address = _address(attendance)
@@ -188,9 +188,10 @@ def proxy_give_online(*, actor: User | None, sitting: Sitting, holder: Attendanc
     sitting = Sitting.objects.select_for_update().get(pk=sitting.pk)
     _check_ahead(sitting, "un pouvoir ne s'y donne plus en ligne")
     giver = _own_attendance(actor, sitting)
-    holder = sitting.attendances.select_for_update().filter(pk=holder.pk).first()
-    if holder is None:
+    found = sitting.attendances.select_for_update().filter(pk=holder.pk).first()
+    if found is None:
         raise ValidationError("Ce membre ne siège pas à cette séance.")
+    holder = found
     if holder.pk == giver.pk:
         raise ValidationError(
             "Un pouvoir se donne à un autre membre (CGCT L3121-16), pas à soi-même."

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('territory', '0001_initial'),
+        ("territory", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='councillor',
-            name='email',
-            field=models.EmailField(blank=True, help_text="À la demande de l'élu, ses convocations lui sont envoyées à cette adresse (CGCT L3121-10) ; vide : l'adresse de son compte d'élu, ou le courrier postal.", max_length=254, verbose_name='adresse de convocation électronique'),
+            model_name="councillor",
+            name="email",
+            field=models.EmailField(
+                blank=True,
+                help_text="À la demande de l'élu, ses convocations lui sont envoyées à cette adresse (CGCT L3121-10) ; vide : l'adresse de son compte d'élu, ou le courrier postal.",
+                max_length=254,
+                verbose_name="adresse de convocation électronique",
+            ),
         ),
     ]

@@ -258,4 +258,58 @@ def seed_upcoming_standing_committee(actor, operations) -> Sitting | None:
     day = today + datetime.timedelta(days=14 + (7 - today.weekday()) % 7)
     sitting = _standing_committee(actor, day)
     _subsidies_report(actor, sitting, operations, sent_on=today, opinion=False)
+    seed_demo_convocations(actor, sitting)
     return sitting
+
+
+def seed_demo_convocations(actor, sitting: Sitting) -> None:
+    """The convocations of the coming sitting: sent (the outbox's mails marked as sent, none
+    goes out), two in three acknowledged; the demo's élu gives her proxy online."""
+    from pacte.core.models import OutgoingMail, User
+
+    services.convocations_send(actor=actor, sitting=sitting)
+    convocations = list(sitting.convocations.order_by("councillor__last_name", "pk"))
+    now = timezone.now()
+    OutgoingMail.objects.filter(pk__in=[c.mail_id for c in convocations if c.mail_id]).update(
+        sent_at=now, attempts=1
+    )
+    sitting.convocations.update(is_demo=True)
+    for index, convocation in enumerate(convocations):
+        if index % 3 != 2:
+            convocation.acknowledged_at = now + datetime.timedelta(hours=1 + index % 20)
+            convocation.save(update_fields=["acknowledged_at"])
+    elu = User.objects.filter(username="elu", councillor__isnull=False).first()
+    if elu is None:
+        return
+    holder = (
+        sitting.attendances.exclude(councillor=elu.councillor)
+        .filter(councillor__isnull=False)
+        .order_by("position")
+        .first()
+    )
+    online = services.proxy_give_online(actor=elu, sitting=sitting, holder=holder)
+    online.__class__.objects.filter(pk=online.pk).update(is_demo=True)
+
+
+def seed_demo_minutes(actor) -> int:
+    """The minutes of the demo's commissions permanentes: each adopted at the next one, signed
+    the day after and published within the week (plausible dates, as the rest of these
+    sittings)."""
+    held = list(
+        Sitting.objects.filter(
+            body=Sitting.Body.STANDING_COMMITTEE,
+            closed_at__isnull=False,
+            held_on__lte=timezone.localdate(),
+        ).order_by("held_on")
+    )
+    count = 0
+    for sitting, following in zip(held, held[1:], strict=False):
+        if sitting.minutes_state != "draft":
+            continue
+        services.minutes_adopt(actor=actor, sitting=sitting, at=following)
+        signed = min(following.held_on + datetime.timedelta(days=1), timezone.localdate())
+        services.minutes_sign(actor=actor, sitting=sitting, on=signed)
+        published = min(following.held_on + datetime.timedelta(days=3), timezone.localdate())
+        services.minutes_publish(actor=actor, sitting=sitting, on=max(published, signed))
+        count += 1
+    return count

@@ -13,7 +13,11 @@ from pacte.contracts.models import Contract
 from pacte.core.models import User
 from pacte.core.roles import Role
 from pacte.demo import documents as demo_documents
-from pacte.demo.assembly import hold_demo_standing_committees, seed_upcoming_standing_committee
+from pacte.demo.assembly import (
+    hold_demo_standing_committees,
+    seed_demo_minutes,
+    seed_upcoming_standing_committee,
+)
 from pacte.demo.finance import seed_payments
 from pacte.operations import services
 from pacte.operations.models import Attachment, Operation, OperationEvent, Resource
@@ -245,6 +249,7 @@ def seed_operations(generation) -> int:
         voted_on = operation.planned_start - datetime.timedelta(days=rng.randrange(30, 120))
         votes.setdefault(_monthly_sitting(voted_on), []).append(operation)
     hold_demo_standing_committees(admin, votes)
+    seed_demo_minutes(admin)
     # A few conventions wait: for the partner's signature (among them, one of a partner whose
     # user logs in to the demo), then for the Département's.
     waiting = demo_documents.waiting_plan(

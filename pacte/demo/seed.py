@@ -27,6 +27,7 @@ from pacte.demo.finance import seed_ap
 from pacte.demo.history import seed_history
 from pacte.demo.operations import seed_operations
 from pacte.territory.models import Councillor, Department, Epci, PoliticalGroup, Territory
+from pacte.territory.text import normalize
 
 # The five political groups named in deliberation 2022-317, in the seed's order.
 POLITICAL_GROUPS_62 = [
@@ -230,6 +231,33 @@ def seed_signatories() -> None:
         )
 
 
+@transaction.atomic
+def seed_councillor_accounts(department: Department) -> None:
+    """Bind the demo's élus to their councillor record: « president » to the Président, « elu »
+    to a councillor in office (whose name the account then takes); the councillors in office
+    get a demo address for their convocations."""
+    in_office = Councillor.objects.filter(canton__department=department, in_office=True)
+    president = in_office.filter(function=Councillor.Function.PRESIDENT).first()
+    councillor = (
+        in_office.filter(function="", civility=Councillor.Civility.MRS)
+        .order_by("last_name", "first_name")
+        .first()
+    )
+    for username, bound in [("president", president), ("elu", councillor)]:
+        if bound is None:
+            continue
+        user = User.objects.get(username=username)
+        User.objects.filter(councillor=bound).exclude(pk=user.pk).update(councillor=None)
+        user.councillor = bound
+        if username == "elu":
+            user.first_name, user.last_name = bound.first_name, bound.last_name.title()
+        user.save(update_fields=["councillor", "first_name", "last_name"])
+    for c in in_office.filter(email=""):
+        first, last = ("-".join(normalize(n).split()) for n in (c.first_name, c.last_name))
+        c.email = f"{first}.{last}@elus.demo.pacte.invalid"
+        c.save(update_fields=["email"])
+
+
 def seed_demo() -> tuple[list[User], str]:
     department = Department.objects.get(code="62")
     seed_political_groups(department)
@@ -238,6 +266,7 @@ def seed_demo() -> tuple[list[User], str]:
     partners_create_from_epcis(actor=None, is_demo=False)
     password = demo_password()
     users = seed_users(password)
+    seed_councillor_accounts(department)
     seed_second_factors(users, demo_totp_key())
     seed_signatories()
     generation = contracts_demo.seed_generations()

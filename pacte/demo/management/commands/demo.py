@@ -27,6 +27,11 @@ class Command(BaseCommand):
             extra = f" — {user.partner.name}" if user.partner_id else ""
             if user.username == "signataire":
                 extra = " — signe pour le Département, par délégation"
+            elif user.username == "elu":
+                extra = (
+                    " — conseillère départementale : son espace d'élu (convocations, rapports, "
+                    "pouvoir en ligne)"
+                )
             elif user.username == "president":
                 extra = " — Président du Conseil départemental : signe pour le Département"
             if policy.requires_second_factor(user):

@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from pacte.assembly import selectors, services
 from pacte.assembly.models import Attendance, CommissionOpinion, Report, Sitting, ThematicCommission
+from pacte.assembly.services.transmission import deliberation_receive_message
 from pacte.territory.models import Councillor, PoliticalGroup
 from pacte.territory.text import normalize
 
 from . import seed_2022_317 as seed
+from .prefecture import demo_acknowledgement
 
 REPORT_TEXT = Path(__file__).resolve().parent / "data" / "deliberation-2022-317.txt"
 
@@ -118,11 +120,11 @@ def seed_sitting_2022_317(actor) -> Sitting:
     deliberation.subject_code = "9.2"
     deliberation.publication_is_demo = True
     deliberation.save(update_fields=["subject_code", "publication_is_demo"])
-    services.deliberation_transmit(
-        actor=actor,
-        deliberation=deliberation,
+    _transmit_and_acknowledge(
+        actor,
+        deliberation,
         sent_on=seed.SITTING_DAY + datetime.timedelta(days=3),
-        acknowledged_on=seed.SITTING_DAY + datetime.timedelta(days=4),
+        received_on=seed.SITTING_DAY + datetime.timedelta(days=4),
     )
     services.deliberation_publish(
         actor=actor, deliberation=deliberation, on=seed.SITTING_DAY + datetime.timedelta(days=3)
@@ -130,7 +132,18 @@ def seed_sitting_2022_317(actor) -> Sitting:
     return sitting
 
 
-DEMO_GROUP_VOTES = [44, 9, 14, 9, 2]  # plausible votes of the five groups, 78 in all
+DEMO_GROUP_VOTES = [44, 9, 14, 9, 2]
+
+
+def _transmit_and_acknowledge(actor, deliberation, *, sent_on, received_on) -> None:
+    """Transmitted on `sent_on`; the demo préfecture's acknowledgement (an ARActe received on
+    `received_on`) read and recorded as the clerk's upload would be. Dates marked as demo."""
+    services.deliberation_transmit(actor=actor, deliberation=deliberation, sent_on=sent_on)
+    deliberation_receive_message(
+        actor=actor,
+        deliberation=deliberation,
+        message=demo_acknowledgement(deliberation, min(received_on, timezone.localdate())),
+    )  # plausible votes of the five groups, 78 in all
 
 
 def _standing_committee(actor, day: datetime.date) -> Sitting:
@@ -231,11 +244,11 @@ def hold_demo_standing_committees(actor, votes: dict) -> int:
         )
         # The dates below are plausible, not recorded: marked as demo (the stamp says so).
         deliberation.__class__.objects.filter(pk=deliberation.pk).update(publication_is_demo=True)
-        services.deliberation_transmit(
-            actor=actor,
-            deliberation=deliberation,
+        _transmit_and_acknowledge(
+            actor,
+            deliberation,
             sent_on=day + datetime.timedelta(days=2),
-            acknowledged_on=day + datetime.timedelta(days=3),
+            received_on=day + datetime.timedelta(days=3),
         )
         # Put online three days after the sitting, or today for a sitting of these last days.
         services.deliberation_publish(

@@ -225,13 +225,16 @@ class UserAdmin(HistoryMixin, _UserAdmin):
     list_display = ["username", "last_name", "first_name", "email", "role", "partner", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]
-    autocomplete_fields = ["partner"]
+    autocomplete_fields = ["partner", "councillor"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),  # Django's own, never None
-        ("Rôle dans Pacte", {"fields": ("role", "partner")}),
+        ("Rôle dans Pacte", {"fields": ("role", "partner", "councillor")}),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
-        ("Rôle dans Pacte", {"fields": ("role", "partner", "email", "first_name", "last_name")}),
+        (
+            "Rôle dans Pacte",
+            {"fields": ("role", "partner", "councillor", "email", "first_name", "last_name")},
+        ),
     )
 
     def save_model(

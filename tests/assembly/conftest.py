@@ -41,3 +41,27 @@ def standing_committee(users):
     )
     services.attendance_mark_all_present(actor=actor, sitting=sitting)
     return sitting
+
+
+def coming_sitting(clerk, *, days=21, title="Règlement du fonds"):
+    """A commission permanente `days` ahead, at 10:00 in Arras, with one report on its agenda
+    (convocations and online proxies are for coming sittings)."""
+    from django.utils import timezone
+
+    sitting = services.sitting_create(
+        actor=clerk,
+        body="standing_committee",
+        held_on=timezone.localdate() + datetime.timedelta(days=days),
+        place="Arras",
+        president="M. Jean-Claude LEROY",
+        opened_at=T(10, 0),
+    )
+    services.report_save(
+        actor=clerk,
+        sitting=sitting,
+        kind="framework",
+        title=title,
+        text="Exposé.",
+        decision="Article unique.",
+    )
+    return sitting

@@ -15,6 +15,7 @@ from pacte.assembly.models import Attendance, Convocation, OnlineProxy, Proxy
 from pacte.core import mail
 from pacte.core.models import OutgoingMail
 from pacte.core.roles import Role
+from tests.assembly.conftest import coming_sitting
 from tests.conftest import refused
 
 pytestmark = pytest.mark.django_db
@@ -23,24 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def coming(users):
     """A commission permanente three weeks ahead, with one report on its agenda."""
-    actor = users["test-assembly"]
-    sitting = services.sitting_create(
-        actor=actor,
-        body="standing_committee",
-        held_on=timezone.localdate() + datetime.timedelta(days=21),
-        place="Arras",
-        president="M. Jean-Claude LEROY",
-        opened_at=datetime.time(10, 0),
-    )
-    services.report_save(
-        actor=actor,
-        sitting=sitting,
-        kind="framework",
-        title="Règlement du fonds",
-        text="Exposé.",
-        decision="Article unique.",
-    )
-    return sitting
+    return coming_sitting(users["test-assembly"])
 
 
 def _member(sitting, position):
@@ -274,3 +258,30 @@ def test_the_calendar_feed(users, coming, elu, client):
     elu.set_password("Un autre mot de passe 2026 !")
     elu.save()
     assert client.get(f"/elu/calendrier/{key}/seances.ics").status_code == 404
+
+
+def test_the_administrator_binds_an_elu_to_his_councillor_in_the_admin(client_for, coming):
+    from pacte.core.models import User
+
+    councillor = _member(coming, 7).councillor
+    client = client_for("admin")
+    base = {
+        "password1": "Un-mot-de-passe-solide-2026",
+        "password2": "Un-mot-de-passe-solide-2026",
+        "usable_password": "true",
+        "councillor": councillor.pk,
+    }
+    refused_page = client.post(
+        "/admin/core/user/add/", {**base, "username": "agent-elu", "role": "agent"}
+    )
+    assert refused_page.status_code == 200
+    assert "Seul un élu est rattaché à un conseiller" in refused_page.content.decode()
+    assert not User.objects.filter(username="agent-elu").exists()
+    response = client.post(
+        "/admin/core/user/add/", {**base, "username": "conseiller7", "role": "elected"}
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="conseiller7").councillor == councillor
+    # The councillor's convocation address is the administration's to set.
+    page = client.get(f"/admin/territory/councillor/{councillor.pk}/change/").content.decode()
+    assert 'name="email"' in page

@@ -7,11 +7,9 @@ The data is made once for the module by the project's services: a sitting three 
 with one report, and an élu bound to the councillor at the 5th place of its roll.
 """
 
-import datetime
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.e2e.a11y import assert_no_axe_violations
@@ -25,29 +23,14 @@ ELU = "e2e-conseillere"
 
 @pytest.fixture(scope="module")
 def coming(django_db_setup, django_db_blocker):
-    from pacte.assembly import services
     from pacte.core.models import User
     from pacte.core.roles import Role
+    from tests.assembly.conftest import coming_sitting
     from tests.factories import UserFactory
 
     with django_db_blocker.unblock():
         clerk = User.objects.get(username="test-assembly")
-        sitting = services.sitting_create(
-            actor=clerk,
-            body="standing_committee",
-            held_on=timezone.localdate() + datetime.timedelta(days=21),
-            place="Arras",
-            president="M. Jean-Claude LEROY",
-            opened_at=datetime.time(10, 0),
-        )
-        services.report_save(
-            actor=clerk,
-            sitting=sitting,
-            kind="framework",
-            title="Règlement du fonds d'innovation",
-            text="Exposé.",
-            decision="Article unique.",
-        )
+        sitting = coming_sitting(clerk, title="Règlement du fonds d'innovation")
         giver = sitting.attendances.get(position=5)
         holder = sitting.attendances.get(position=6)
         UserFactory(username=ELU, role=Role.ELECTED, councillor=giver.councillor)

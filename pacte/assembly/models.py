@@ -487,6 +487,13 @@ class Convocation(models.Model):
     agenda = models.JSONField(
         "rapports joints", default=list, help_text="Les rapports à l'ordre du jour à l'envoi."
     )
+    delivered = models.JSONField(
+        "rapports déjà remis",
+        default=dict,
+        blank=True,
+        help_text="Pour les rapports remis par un envoi antérieur à un complément d'ordre du "
+        "jour : la date de cet envoi, par rapport.",
+    )
     mail = models.ForeignKey(
         "core.OutgoingMail",
         verbose_name="courriel",
@@ -537,6 +544,15 @@ class Convocation(models.Model):
     @property
     def failed(self) -> bool:
         return bool(self.mail and self.mail.sent_at is None and self.mail.attempts)
+
+    def report_sent_on(self, report_id: int):
+        """When the report reached this councillor: with an earlier sending, or this one."""
+        import datetime
+
+        earlier = self.delivered.get(str(report_id))
+        if earlier:
+            return datetime.date.fromisoformat(earlier)
+        return self.sent_on if report_id in self.agenda else None
 
     @property
     def status(self) -> str:

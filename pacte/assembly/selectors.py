@@ -399,8 +399,8 @@ def sitting_quorum(
 @dataclass
 class ConvocationSummary:
     """Where a sitting's convocations stand. `sent_on`: the day the last of them really went
-    out, once every member of the roll is convoked and every mail delivered (the notice runs
-    from it); None until then."""
+    out, once every member of the roll is convoked and every mail delivered; `report_dates`:
+    for each report, the day it had reached every member (the notice runs from it)."""
 
     roll: int = 0
     rows: list[Convocation] = field(default_factory=list)
@@ -411,8 +411,7 @@ class ConvocationSummary:
     failed: int = 0
     acknowledged: int = 0
     sent_on: datetime.date | None = None
-    # Reports carried by every convocation (their notice runs from `sent_on`).
-    agenda: frozenset[int] = frozenset()
+    report_dates: dict[int, datetime.date] = field(default_factory=dict)
 
     @property
     def convoked(self) -> int:
@@ -447,19 +446,20 @@ def convocation_summary(sitting: Sitting) -> ConvocationSummary:
             summary.pending += 1
         if c.acknowledged_at:
             summary.acknowledged += 1
-    if rows:
-        summary.agenda = frozenset.intersection(*(frozenset(c.agenda) for c in rows))
     if summary.complete:
         summary.sent_on = max(days)
+    if rows and summary.convoked == summary.roll:
+        for report_id in set().union(*(c.agenda for c in rows)):
+            reached = [c.report_sent_on(report_id) for c in rows]
+            if all(reached):
+                summary.report_dates[report_id] = max(d for d in reached if d)
     return summary
 
 
 def report_sent_on(report: Report, summary: ConvocationSummary) -> datetime.date | None:
     """A8: when the report reached the members — with the convocations that carried it, once
-    they all really went out, or on the date the clerk recorded (the earlier)."""
-    dates = [report.sent_on] if report.sent_on else []
-    if summary.sent_on is not None and report.pk in summary.agenda:
-        dates.append(summary.sent_on)
+    every member had it, or on the date the clerk recorded (the earlier)."""
+    dates = [d for d in (report.sent_on, summary.report_dates.get(report.pk)) if d]
     return min(dates) if dates else None
 
 
@@ -636,10 +636,14 @@ def published_minutes_get(pk: int | str, user: policy.Viewer = None) -> Sitting:
 
 
 def minutes_adopting_choices(sitting: Sitting) -> QuerySet[Sitting]:
-    """The sittings that may adopt a sitting's minutes: later ones of the same body, held."""
-    return Sitting.objects.filter(
-        body=sitting.body, held_on__gt=sitting.held_on, held_on__lte=timezone.localdate()
-    ).order_by("held_on")
+    """The sitting that adopts a sitting's minutes: the next one of the same body, once held
+    (CGCT L3121-13)."""
+    following = (
+        Sitting.objects.filter(body=sitting.body, held_on__gt=sitting.held_on)
+        .order_by("held_on", "pk")
+        .values("pk")[:1]
+    )
+    return Sitting.objects.filter(pk__in=following, held_on__lte=timezone.localdate())
 
 
 def minutes_deadline(sitting: Sitting) -> datetime.date | None:

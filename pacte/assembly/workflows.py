@@ -156,6 +156,22 @@ def _adopted_at_a_following_sitting(sitting: Sitting) -> str:
             f"La séance du {format_date(adopting.held_on)} n'a pas encore eu lieu : le "
             "procès-verbal s'y arrêtera."
         )
+    following = (
+        Sitting.objects.filter(body=sitting.body, held_on__gt=sitting.held_on)
+        .order_by("held_on", "pk")
+        .first()
+    )
+    if following is not None and following.pk != adopting.pk:
+        return (
+            f"Le procès-verbal s'arrête au commencement de la séance suivante (CGCT L3121-13), "
+            f"celle du {format_date(following.held_on)}, pas à celle du "
+            f"{format_date(adopting.held_on)}."
+        )
+    if adopting.opened_at is None or not adopting.attendances.filter(status="present").exists():
+        return (
+            f"La séance du {format_date(adopting.held_on)} n'est pas ouverte (heure d'ouverture "
+            "et présences non relevées) : le procès-verbal s'arrête à son commencement."
+        )
     return ""
 
 

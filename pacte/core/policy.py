@@ -392,7 +392,8 @@ POLICY: dict[tuple[str, str], Rule] = {
             (
                 "attend",
                 COUNCILLOR,
-                "son espace d'élu : ses séances et convocations, son pouvoir donné en ligne",
+                "accéder à son espace d'élu (ses séances, ses convocations, son pouvoir donné en "
+                "ligne)",
                 "seul l'élu rattaché à son mandat, pour lui-même",
             ),
             (

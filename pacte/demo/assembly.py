@@ -284,12 +284,12 @@ def seed_demo_convocations(actor, sitting: Sitting) -> None:
     convocations = list(sitting.convocations.order_by("councillor__last_name", "pk"))
     now = timezone.now()
     OutgoingMail.objects.filter(pk__in=[c.mail_id for c in convocations if c.mail_id]).update(
-        sent_at=now, attempts=1
+        sent_at=now - datetime.timedelta(hours=1), attempts=1
     )
     sitting.convocations.update(is_demo=True)
     for index, convocation in enumerate(convocations):
         if index % 3 != 2:
-            convocation.acknowledged_at = now + datetime.timedelta(hours=1 + index % 20)
+            convocation.acknowledged_at = now - datetime.timedelta(minutes=5 + index % 50)
             convocation.save(update_fields=["acknowledged_at"])
     elu = User.objects.filter(username="elu", councillor__isnull=False).first()
     if elu is None:

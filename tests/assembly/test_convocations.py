@@ -2,6 +2,7 @@
 (L3121-16) and the calendar feed: through the services and the real pages."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from pacte.assembly import selectors, services
 from pacte.assembly.calendar import calendar_key
-from pacte.assembly.models import Attendance, Convocation, OnlineProxy, Proxy
+from pacte.assembly.models import Attendance, Convocation, OnlineProxy, Proxy, Sitting
 from pacte.core import mail
 from pacte.core.models import OutgoingMail
 from pacte.core.roles import Role
@@ -46,7 +47,7 @@ def test_convocations_go_by_mail_to_those_with_an_address_and_by_post_to_the_oth
     third.save()
     counts = services.convocations_send(actor=users["test-assembly"], sitting=coming)
     roll = coming.attendances.count()
-    assert counts == {"email": 2, "post": roll - 2}
+    assert counts == {"email": 2, "post": roll - 2, "complement": 0}
     assert Convocation.objects.filter(sitting=coming).count() == roll
     summary = selectors.convocation_summary(coming)
     # The mails are not out yet: the notice does not run.
@@ -79,7 +80,7 @@ def test_an_undelivered_mail_is_shown_and_sent_again(users, coming, elu, setting
     assert convocation.status == "non remise"
     assert selectors.convocation_summary(coming).failed == 1
     counts = services.convocations_send(actor=users["test-assembly"], sitting=coming)
-    assert counts == {"email": 1, "post": 0}
+    assert counts == {"email": 1, "post": 0, "complement": 0}
     convocation.refresh_from_db()
     assert convocation.mail.abandoned_at is None
 
@@ -182,10 +183,18 @@ def test_a_proxy_given_online_follows_the_law(users, coming, elu, make_user):
     services.proxy_give_online(actor=other, sitting=coming, holder=holder)
 
 
+def _the_day_comes(sitting):
+    Sitting.objects.filter(pk=sitting.pk).update(held_on=timezone.localdate())
+    sitting.refresh_from_db()
+
+
 def test_the_roll_call_records_the_proxies_given_online(users, coming, elu):
     clerk = users["test-assembly"]
     holder = _member(coming, 6)
     services.proxy_give_online(actor=elu, sitting=coming, holder=holder)
+    with refused("les présences et les pouvoirs se relèvent ce jour-là"):
+        services.attendance_mark_all_present(actor=clerk, sitting=coming)
+    _the_day_comes(coming)
     services.attendance_mark_all_present(actor=clerk, sitting=coming)
     giver = _member(coming, 5)
     assert giver.status == Attendance.Status.EXCUSED
@@ -200,8 +209,13 @@ def test_a_proxy_to_a_member_found_absent_stays_for_the_clerk(users, coming, elu
     clerk = users["test-assembly"]
     holder = _member(coming, 6)
     online = services.proxy_give_online(actor=elu, sitting=coming, holder=holder)
+    _the_day_comes(coming)
     services.attendance_record(actor=clerk, attendance=holder, status=Attendance.Status.EXCUSED)
-    services.attendance_mark_all_present(actor=clerk, sitting=coming)
+    response = client_for("assembly").post(
+        f"/seances/{coming.pk}/presences/", {"all_present": "1"}, follow=True
+    )
+    # The roll call says why the proxy was not recorded.
+    assert "Pouvoir donné en ligne non enregistré" in html.unescape(response.content.decode())
     assert not Proxy.objects.filter(sitting=coming).exists()
     page = client_for("assembly").get(f"/seances/{coming.pk}/presences/").content.decode()
     assert "Pouvoirs donnés en ligne" in page
@@ -285,3 +299,96 @@ def test_the_administrator_binds_an_elu_to_his_councillor_in_the_admin(client_fo
     # The councillor's convocation address is the administration's to set.
     page = client.get(f"/admin/territory/councillor/{councillor.pk}/change/").content.decode()
     assert 'name="email"' in page
+
+
+def test_a_member_holding_a_proxy_does_not_give_his_own(users, coming, elu, make_user):
+    holder = _member(coming, 6)
+    services.proxy_give_online(actor=elu, sitting=coming, holder=holder)
+    bound_holder = make_user(
+        username="elu-titulaire", role=Role.ELECTED, councillor=holder.councillor
+    )
+    with refused("Vous détenez le pouvoir de"):
+        services.proxy_give_online(actor=bound_holder, sitting=coming, holder=_member(coming, 7))
+
+
+def test_a_complement_sends_the_reports_added_and_keeps_the_dates_of_the_others(users, coming, elu):
+    clerk = users["test-assembly"]
+    services.convocations_send(actor=clerk, sitting=coming)
+    mail.send_due()
+    first = coming.reports.get()
+    # Ten days later, a report is added.
+    ten_days_ago = timezone.localdate() - datetime.timedelta(days=10)
+    Convocation.objects.filter(sitting=coming).update(posted_on=ten_days_ago)
+    OutgoingMail.objects.filter(kind="convocation").update(
+        sent_at=timezone.now() - datetime.timedelta(days=10)
+    )
+    added = services.report_save(
+        actor=clerk,
+        sitting=coming,
+        kind="framework",
+        title="Avenant au règlement",
+        text="Exposé.",
+        decision="Article unique.",
+    )
+    summary = selectors.convocation_summary(coming)
+    assert added.pk not in summary.report_dates
+    counts = services.convocations_send(actor=clerk, sitting=coming)
+    assert counts["complement"] == coming.attendances.count()
+    mail.send_due()
+    body = django_mail.outbox[-1].body
+    assert "est complété" in body and "Avenant au règlement (nouveau)" in body
+    assert "Règlement du fonds (nouveau)" not in body
+    summary = selectors.convocation_summary(coming)
+    today = timezone.localdate()
+    assert summary.report_dates[first.pk] == today - datetime.timedelta(days=10)
+    assert summary.report_dates[added.pk] == today
+    # The complement is to be received in its turn.
+    assert summary.acknowledged == 0
+
+
+def test_no_convocation_without_an_agenda(users):
+    sitting = services.sitting_create(
+        actor=users["test-assembly"],
+        body="council",
+        held_on=timezone.localdate() + datetime.timedelta(days=30),
+        place="Arras",
+        president="M. Jean-Claude LEROY",
+    )
+    with refused("Inscrivez d'abord les rapports"):
+        services.convocations_send(actor=users["test-assembly"], sitting=sitting)
+
+
+def test_the_council_convocation_reads_well(users, elu):
+    sitting = coming_sitting(users["test-assembly"])
+    Sitting.objects.filter(pk=sitting.pk).update(body="council")
+    services.convocations_send(
+        actor=users["test-assembly"], sitting=Sitting.objects.get(pk=sitting.pk)
+    )
+    mail.send_due()
+    assert any("à la séance du Conseil départemental du" in m.body for m in django_mail.outbox)
+
+
+def test_the_members_addresses_are_for_the_assembly_service(users, coming, elu, client_for):
+    services.convocations_send(actor=users["test-assembly"], sitting=coming)
+    url = f"/seances/{coming.pk}/convocations/"
+    assert elu.email in client_for("assembly").get(url).content.decode()
+    for role in ["agent", "finance", "elected"]:
+        page = client_for(role).get(url).content.decode()
+        assert elu.email not in page, role
+
+
+def test_the_space_says_the_roll_is_not_yet_taken(coming, elu, client):
+    client.force_login(elu)
+    page = client.get(f"/elu/seances/{coming.pk}/").content.decode()
+    assert "non encore relevée" in page
+
+
+def test_a_sitting_is_planned_at_most_two_years_ahead(users):
+    with refused("au plus deux ans à l'avance"):
+        services.sitting_create(
+            actor=users["test-assembly"],
+            body="council",
+            held_on=datetime.date(9999, 12, 31),
+            place="Arras",
+            president="M. Jean-Claude LEROY",
+        )

@@ -14,6 +14,7 @@ from pacte.assembly.models import Attendance, Deliberation, Report, Sitting
 from pacte.finance.models import APRevision, Commitment
 from pacte.territory.models import PoliticalGroup
 from tests.assembly.conftest import ready_operation
+from tests.conftest import refused
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -299,3 +300,22 @@ def test_checking_the_voted_items_reads_the_sitting_once(council, actor):
         counts.append(len(queries))
         assert len(snapshot) == minute // 5 + 1
     assert counts[0] == counts[1] == counts[2] == 3
+
+
+def test_the_sitting_times_frame_the_items_taken_up(standing_committee, actor):
+    """The opening is no later than the first item taken up, the closing no earlier than the
+    last."""
+    report = services.report_save(
+        actor=actor,
+        sitting=standing_committee,
+        kind="framework",
+        title="Point",
+        text="Exposé.",
+        decision="D'approuver.",
+    )
+    services.item_open(actor=actor, report=report, at=T(10, 30))
+    with refused("l'ouverture ne peut être plus tardive"):
+        services.sitting_update(actor=actor, sitting=standing_committee, opened_at=T(11, 15))
+    with refused("la clôture ne peut être plus matinale"):
+        services.sitting_update(actor=actor, sitting=standing_committee, closed_at=T(10, 15))
+    services.sitting_update(actor=actor, sitting=standing_committee, closed_at=T(12, 0))

@@ -20,8 +20,9 @@ def clerk(users):
     return users["test-assembly"]
 
 
-def _sitting(clerk, day, body="standing_committee"):
-    return services.sitting_create(
+def _sitting(clerk, day, body="standing_committee", *, held=True):
+    """A sitting at 10:00; held (its roll called) if its day has come."""
+    sitting = services.sitting_create(
         actor=clerk,
         body=body,
         held_on=day,
@@ -29,6 +30,9 @@ def _sitting(clerk, day, body="standing_committee"):
         president="M. Jean-Claude LEROY",
         opened_at=T(10),
     )
+    if held and day <= timezone.localdate():
+        services.attendance_mark_all_present(actor=clerk, sitting=sitting)
+    return sitting
 
 
 @pytest.fixture
@@ -50,6 +54,10 @@ def test_minutes_are_adopted_at_a_following_sitting_of_the_same_body(clerk, stan
             services.minutes_adopt(actor=clerk, sitting=standing_committee, at=wrong)
     with refused("n'a pas encore eu lieu"):
         services.minutes_adopt(actor=clerk, sitting=standing_committee, at=coming)
+    # Only the next sitting, once opened.
+    beyond = _sitting(clerk, D(2024, 5, 27))
+    with refused("celle du 22/04/2024, pas à celle du 27/05/2024"):
+        services.minutes_adopt(actor=clerk, sitting=standing_committee, at=beyond)
     assert Sitting.objects.get(pk=standing_committee.pk).minutes_state == "draft"
 
     services.minutes_adopt(actor=clerk, sitting=standing_committee, at=later)
@@ -83,6 +91,23 @@ def test_minutes_are_signed_then_published_with_their_dates(clerk, closed, clien
     assert pdf.status_code == 200 and pdf.getvalue().startswith(b"%PDF")
     detail = client_for("assembly").get(f"/seances/{closed.pk}/").content.decode()
     assert "publié le 25/04/2024" in detail and "hors délai" not in detail
+
+
+def test_minutes_wait_for_the_next_sitting_to_open(clerk, closed):
+    later = _sitting(clerk, D(2024, 4, 22), held=False)
+    with refused("n'est pas ouverte"):
+        services.minutes_adopt(actor=clerk, sitting=closed, at=later)
+    services.attendance_mark_all_present(actor=clerk, sitting=later)
+    adopted = services.minutes_adopt(actor=clerk, sitting=closed, at=later)
+    assert adopted.minutes_state == "adopted"
+
+
+def test_the_page_confirms_the_step_done(clerk, closed, client_for):
+    later = _sitting(clerk, D(2024, 4, 22))
+    response = client_for("assembly").post(
+        f"/seances/{closed.pk}/proces-verbal/adopt_minutes/", {"at": later.pk}, follow=True
+    )
+    assert "Procès-verbal : arrêté." in response.content.decode()
 
 
 def test_a_late_publication_is_flagged(clerk, closed, client_for):

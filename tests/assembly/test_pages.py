@@ -123,10 +123,14 @@ def test_a_sitting_held_through_the_pages(client_for):
     assert "Envoyé tardivement" in html
     client.post(f"/rapports/{report.pk}/ouverture/", {"at": "11:30"})
     groups = list(PoliticalGroup.objects.filter(department__code="62").order_by("position"))
-    page = client.post(
-        f"/rapports/{report.pk}/vote/", {f"pour-{groups[0].pk}": "deux"}, follow=True
-    ).content.decode()
-    assert "n&#x27;est pas un nombre de voix" in page
+    for bad in ["deux", "²", "٤٤", "9" * 5000, "4\x004", "-3", "1e3"]:
+        response = client.post(
+            f"/rapports/{report.pk}/vote/", {f"pour-{groups[0].pk}": bad}, follow=True
+        )
+        assert response.status_code == 200, bad
+        page = response.content.decode()
+        assert "n&#x27;est pas un nombre de voix" in page, bad
+        assert "\x00" not in page
     assert not Deliberation.objects.filter(report=report).exists()
     client.post(
         f"/rapports/{report.pk}/vote/",

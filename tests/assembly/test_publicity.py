@@ -149,8 +149,11 @@ def test_an_item_of_a_sitting_to_come_is_not_examined_nor_voted(users):
         secretary="M. Bruno COUSEIN",
         opened_at=T(10, 0),
     )
-    services.attendance_mark_all_present(actor=actor, sitting=sitting)
+    # Neither its roll is called…
+    with pytest.raises(ValidationError, match="se relèvent ce jour-là"):
+        services.attendance_mark_all_present(actor=actor, sitting=sitting)
     report = framework_report(sitting, actor)
+    # …nor an item examined.
     with pytest.raises(ValidationError, match="n'a pas encore eu lieu"):
         services.item_open(actor=actor, report=report, at=T(10, 30))
     report.refresh_from_db()

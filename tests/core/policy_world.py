@@ -212,7 +212,9 @@ def _minutes_world(users, sitting):
         held_on=sitting.held_on + datetime.timedelta(days=21),
         place="Arras",
         president=sitting.president,
+        opened_at=datetime.time(9, 30),
     )
+    assembly_services.attendance_mark_all_present(actor=clerk, sitting=following)
     if sitting.closed_at is None:
         assembly_services.sitting_update(
             actor=clerk, sitting=sitting, closed_at=datetime.time(18, 0)

@@ -10,6 +10,7 @@ with one report, and an élu bound to the councillor at the 5th place of its rol
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.e2e.a11y import assert_no_axe_violations
@@ -93,7 +94,10 @@ def test_a_councillor_is_convoked_acknowledges_and_gives_her_proxy(page, coming)
     assert_no_axe_violations(page)
     sign_out(page)
 
-    # The roll call records it.
+    # The day of the sitting, the roll call records it.
+    from pacte.assembly.models import Sitting
+
+    Sitting.objects.filter(pk=sitting).update(held_on=timezone.localdate())
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, "test-assembly")
     page.goto(f"/seances/{sitting}/presences/")

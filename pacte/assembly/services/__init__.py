@@ -15,6 +15,7 @@ from .attendance import (
     online_proxy_record,
     proxy_record,
     proxy_remove,
+    roll_call,
 )
 from .convocations import (
     convocation_acknowledge,
@@ -48,6 +49,7 @@ __all__ = [
     "minutes_publish",
     "minutes_sign",
     "apply_online_proxies",
+    "roll_call",
     "attendance_mark_all_present",
     "online_proxy_record",
     "convocation_acknowledge",

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from pacte.core import policy
 from pacte.core.audit import audit
+from pacte.core.french import format_date
 from pacte.core.models import User
 
 from .. import rules
@@ -48,6 +49,17 @@ def votes_unchanged(sitting: Sitting) -> Any:
         )
 
 
+def check_day_come(sitting: Sitting) -> None:
+    """Attendance and proxies are recorded from the sitting's day on, not before."""
+    today = timezone.localdate()
+    if sitting.held_on > today:
+        raise ValidationError(
+            f"La séance se tient le {format_date(sitting.held_on)} : les présences et les "
+            "pouvoirs se relèvent ce jour-là (les pouvoirs donnés en ligne d'ici là sont "
+            "enregistrés à l'appel)."
+        )
+
+
 def _guarded(sitting: Sitting, change: Callable[[], Any]) -> Any:
     with votes_unchanged(sitting):
         return change()
@@ -67,6 +79,7 @@ def attendance_record(
     attendance = (
         Attendance.objects.select_for_update().select_related("sitting").get(pk=attendance.pk)
     )
+    check_day_come(attendance.sitting)
     if status not in Attendance.Status.values:
         raise ValidationError("Présence inconnue.")
     if status != Attendance.Status.PRESENT:
@@ -105,12 +118,20 @@ def attendance_record(
     return attendance
 
 
-@transaction.atomic
 def attendance_mark_all_present(*, actor: User | None, sitting: Sitting) -> int:
+    """The roll call (see `roll_call`): how many members were marked present."""
+    count, _ = roll_call(actor=actor, sitting=sitting)
+    return count
+
+
+@transaction.atomic
+def roll_call(*, actor: User | None, sitting: Sitting) -> tuple[int, list[str]]:
     """The roll call: everyone not yet recorded (absent) is present, but those who gave their
-    proxy online; then the proxies given online are recorded where their holder is present
-    (those that cannot be stay listed for the clerk, with the reason)."""
+    proxy online; then the proxies given online are recorded where their holder is present.
+    Returns how many were marked present, and why each proxy given online that could not be
+    recorded was not (it stays listed for the clerk)."""
     policy.require(actor, "sitting", "change", sitting)
+    check_day_come(sitting)
     givers = OnlineProxy.objects.filter(
         sitting=sitting, withdrawn_at__isnull=True, proxy__isnull=True
     ).values("giver_id")
@@ -122,14 +143,14 @@ def attendance_mark_all_present(*, actor: User | None, sitting: Sitting) -> int:
             .update(status=Attendance.Status.PRESENT)
         ),
     )
-    apply_online_proxies(actor=actor, sitting=sitting)
+    problems = apply_online_proxies(actor=actor, sitting=sitting)
     audit(
         actor=actor,
         action="assembly.attendance",
         obj=sitting,
         summary=f"Appel : {count} membres marqués présents",
     )
-    return count
+    return count, problems
 
 
 @transaction.atomic
@@ -144,6 +165,7 @@ def proxy_record(
     """A5: a member absent gives a proxy to a member present, who holds at most one (two under
     the temporary rules of 2020-2022)."""
     policy.require(actor, "sitting", "change", sitting)
+    check_day_come(sitting)
     giver = Attendance.objects.get(pk=giver.pk)
     holder = Attendance.objects.select_for_update().get(pk=holder.pk)
     if giver.sitting_id != sitting.pk or holder.sitting_id != sitting.pk:

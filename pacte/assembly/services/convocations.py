@@ -21,7 +21,7 @@ from pacte.core.french import format_date
 from pacte.core.models import User
 
 from .. import rules
-from ..models import Attendance, Convocation, OnlineProxy, Proxy, Sitting
+from ..models import Attendance, Convocation, OnlineProxy, Proxy, Report, Sitting
 
 
 def _address(attendance: Attendance) -> str:
@@ -46,77 +46,115 @@ def _check_ahead(sitting: Sitting, what: str) -> None:
 
 @transaction.atomic
 def convocations_send(*, actor: User | None, sitting: Sitting) -> dict[str, int]:
-    """Convoke every councillor of the roll not yet convoked, or whose mail was not delivered:
-    by e-mail (with the agenda, the links to the reports and his acknowledgement link) or by
-    post (recorded as posted today). Returns the counts by channel."""
+    """Convoke every councillor of the roll not yet convoked, whose mail was not delivered, or
+    whose convocation lacks reports added to the agenda since (a complement: the whole agenda
+    again, the reports he already had keeping the date they reached him): by e-mail (with the
+    agenda, the links to the reports and his acknowledgement link) or by post (recorded as
+    posted today). Returns the counts by channel."""
     policy.require(actor, "sitting", "convoke", sitting)
     sitting = Sitting.objects.select_for_update().get(pk=sitting.pk)
     _check_ahead(sitting, "ses convocations ne partent plus")
-    reports = list(sitting.reports.filter(deliberation__isnull=True).order_by("number"))
+    reports = list(sitting.reports.order_by("number"))
+    if not reports:
+        raise ValidationError(
+            "Inscrivez d'abord les rapports à l'ordre du jour : la convocation les porte, avec "
+            "l'ordre du jour (CGCT L3121-19)."
+        )
+    agenda = [r.pk for r in reports]
     existing = {
         c.councillor_id: c
         for c in sitting.convocations.select_related("mail").select_for_update(of=("self",))
     }
     roll = sitting.attendances.filter(councillor__isnull=False).select_related("councillor__user")
-    counts = {"email": 0, "post": 0}
-    today = timezone.localdate()
+    counts = {"email": 0, "post": 0, "complement": 0}
     for attendance in roll:
         convocation = existing.get(attendance.councillor_id or 0)
-        if convocation is not None and not _undelivered(convocation):
+        complement = convocation is not None and bool(set(agenda) - set(convocation.agenda))
+        if convocation is not None and not complement and not _undelivered(convocation):
             continue
-        address = _address(attendance)
         if convocation is None:
             convocation = Convocation(sitting=sitting, councillor=attendance.councillor)
-        convocation.agenda = [r.pk for r in reports]
+        elif complement:
+            _keep_delivered(convocation)
+            convocation.acknowledged_at = None  # the complement is to be received in its turn
+            counts["complement"] += 1
+        convocation.agenda = agenda
         convocation.sent_by = actor
-        if address:
-            token = secrets.token_urlsafe(24)
-            convocation.channel = Convocation.Channel.EMAIL
-            convocation.address = address
-            convocation.digest = digest(token)
-            convocation.posted_on = None
-            convocation.save()
-            convocation.mail = mail.mail_queue(
-                kind="convocation",
-                recipients=[address],
-                subject=mail.subject_line("", f"Convocation — {sitting}"),
-                template="assembly/mail/convocation.txt",
-                context={
-                    "sitting": sitting,
-                    "attendance": attendance,
-                    "reports": [
-                        (r, mail.absolute_url(reverse("assembly:report_detail", args=[r.pk])))
-                        for r in reports
-                    ],
-                    "url": mail.absolute_url(reverse("assembly:convocation_open", args=[token])),
-                    "space_url": mail.absolute_url(
-                        reverse("assembly:councillor_sitting", args=[sitting.pk])
-                    ),
-                },
-                reference=f"Séance {sitting.held_on:%d/%m/%Y}",
-            )
-            convocation.save(update_fields=["mail"])
-            counts["email"] += 1
-        else:
-            convocation.channel = Convocation.Channel.POST
-            convocation.address = ""
-            convocation.digest = ""
-            convocation.mail = None
-            convocation.posted_on = today
-            convocation.save()
-            counts["post"] += 1
+        _send(convocation, attendance, sitting, reports, counts, complement=complement)
     if not counts["email"] and not counts["post"]:
         raise ValidationError(
-            "Chaque membre est déjà convoqué, et chaque courriel remis : rien à envoyer."
+            "Chaque membre est déjà convoqué avec tout l'ordre du jour, et chaque courriel "
+            "remis : rien à envoyer."
         )
     audit(
         actor=actor,
         action="assembly.convocations",
         obj=sitting,
-        summary=f"Convocations : {counts['email']} par courriel, {counts['post']} par courrier "
-        f"({len(reports)} rapport{'s' if len(reports) > 1 else ''} à l'ordre du jour)",
+        summary=f"Convocations : {counts['email']} par courriel, {counts['post']} par courrier, "
+        f"dont {counts['complement']} complément(s) d'ordre du jour ({len(reports)} "
+        f"rapport{'s' if len(reports) > 1 else ''} à l'ordre du jour)",
     )
     return counts
+
+
+def _keep_delivered(convocation: Convocation) -> None:
+    """Before a complement: the reports this convocation delivered keep their date."""
+    sent_on = convocation.sent_on
+    if sent_on is None:
+        return
+    for report_id in convocation.agenda:
+        convocation.delivered.setdefault(str(report_id), sent_on.isoformat())
+
+
+def _send(
+    convocation: Convocation,
+    attendance: Attendance,
+    sitting: Sitting,
+    reports: list[Report],
+    counts: dict[str, int],
+    *,
+    complement: bool,
+) -> None:
+    address = _address(attendance)
+    if not address:
+        convocation.channel = Convocation.Channel.POST
+        convocation.address = ""
+        convocation.digest = ""
+        convocation.mail = None
+        convocation.posted_on = timezone.localdate()
+        convocation.save()
+        counts["post"] += 1
+        return
+    token = secrets.token_urlsafe(24)
+    convocation.channel = Convocation.Channel.EMAIL
+    convocation.address = address
+    convocation.digest = digest(token)
+    convocation.posted_on = None
+    convocation.save()
+    what = "Complément de convocation" if complement else "Convocation"
+    convocation.mail = mail.mail_queue(
+        kind="convocation",
+        recipients=[address],
+        subject=mail.subject_line("", f"{what} — {sitting}"),
+        template="assembly/mail/convocation.txt",
+        context={
+            "sitting": sitting,
+            "attendance": attendance,
+            "complement": complement,
+            "new": set(convocation.agenda) - {int(k) for k in convocation.delivered},
+            "reports": [
+                (r, mail.absolute_url(reverse("assembly:report_detail", args=[r.pk])))
+                for r in reports
+            ],
+            "url": mail.absolute_url(reverse("assembly:convocation_open", args=[token])),
+            "space_url": mail.absolute_url(
+                reverse("assembly:councillor_sitting", args=[sitting.pk])
+            ),
+        },
+        reference=f"Séance {sitting.held_on:%d/%m/%Y}",
+    )
+    convocation.save(update_fields=["mail"])
+    counts["email"] += 1
 
 
 def _undelivered(convocation: Convocation) -> bool:
@@ -204,6 +242,18 @@ def proxy_give_online(*, actor: User | None, sitting: Sitting, holder: Attendanc
     ):
         raise ValidationError(
             "Vous avez déjà donné votre pouvoir pour cette séance : retirez-le d'abord."
+        )
+    holding = [p.giver for p in Proxy.objects.filter(holder=giver).select_related("giver")] + [
+        o.giver
+        for o in OnlineProxy.objects.filter(
+            holder=giver, withdrawn_at__isnull=True, proxy__isnull=True
+        ).select_related("giver")
+    ]
+    if holding:
+        raise ValidationError(
+            f"Vous détenez le pouvoir de {holding[0]} pour cette séance : un membre qui détient "
+            "un pouvoir assiste à la séance pour l'exercer, il ne donne pas le sien. Que "
+            f"{holding[0]} retire d'abord son pouvoir."
         )
     if (
         hasattr(holder, "proxy_given")

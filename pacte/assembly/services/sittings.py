@@ -6,9 +6,11 @@ from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from pacte.core import policy
 from pacte.core.audit import audit
+from pacte.core.french import format_date, format_time
 from pacte.core.models import User
 from pacte.territory.models import Councillor
 
@@ -17,6 +19,10 @@ from ..models import (
     Sitting,
 )
 from .attendance import votes_unchanged
+
+# A sitting is planned at most this far ahead; none before the départements' assemblies.
+AHEAD = datetime.timedelta(days=2 * 366)
+FIRST_YEAR = 1871
 
 
 def _member_label(councillor: Councillor) -> str:
@@ -44,6 +50,16 @@ def sitting_create(
     policy.require(actor, "sitting", "create")
     if not president.strip():
         raise ValidationError("Indiquez le président de séance.")
+    today = timezone.localdate()
+    if held_on > today + AHEAD:
+        raise ValidationError(
+            f"Une séance se prévoit au plus deux ans à l'avance : le {format_date(held_on)} "
+            "est trop loin."
+        )
+    if held_on.year < FIRST_YEAR:
+        raise ValidationError(f"Le {format_date(held_on)} précède l'assemblée départementale.")
+    # The roll: the councillors in office today (the register keeps no former member: a sitting
+    # recorded after the fact gets today's roll, to be corrected by hand).
     councillors = list(
         Councillor.objects.filter(
             canton__department__code=settings.PACTE_DEPARTMENT_CODE, in_office=True
@@ -85,6 +101,24 @@ def sitting_create(
     return sitting
 
 
+def _check_items_within(sitting: Sitting) -> None:
+    """The items taken up (opened) lie between the sitting's opening and its closing."""
+    times = sorted(sitting.reports.exclude(opened_at=None).values_list("opened_at", flat=True))
+    if not times:
+        return
+    first, last = times[0], times[-1]
+    if sitting.opened_at and sitting.opened_at > first:
+        raise ValidationError(
+            f"Un point a été examiné à {format_time(first)} : la séance était ouverte à cette "
+            "heure-là, l'ouverture ne peut être plus tardive."
+        )
+    if sitting.closed_at and sitting.closed_at < last:
+        raise ValidationError(
+            f"Un point a été examiné à {format_time(last)} : la séance n'était pas encore levée, "
+            "la clôture ne peut être plus matinale."
+        )
+
+
 class SittingChanges(TypedDict, total=False):
     """What of a sitting changes after its creation (see `sitting_update`)."""
 
@@ -112,6 +146,7 @@ def sitting_update(
             setattr(sitting, name, value)
         if sitting.opened_at and sitting.closed_at and sitting.closed_at <= sitting.opened_at:
             raise ValidationError("La clôture suit l'ouverture de la séance.")
+        _check_items_within(sitting)
         sitting.save(update_fields=list(fields))
     audit(actor=actor, action="assembly.sitting", obj=sitting, summary=f"{sitting} modifiée")
     return sitting

@@ -28,8 +28,14 @@ def sitting_attendance(request, pk: int):
     sitting = selectors.sitting_get(user=request.user, pk=pk)
     if request.method == "POST":
         if "all_present" in request.POST:
-            count = services.attendance_mark_all_present(actor=request.user, sitting=sitting)
+            try:
+                count, problems = services.roll_call(actor=request.user, sitting=sitting)
+            except ValidationError as exc:
+                flash_refusal(request, exc)
+                return redirect("assembly:sitting_attendance", pk=pk)
             messages.success(request, f"{count} membres marqués présents.")
+            for problem in problems:
+                messages.warning(request, f"Pouvoir donné en ligne non enregistré — {problem}")
             return redirect("assembly:sitting_attendance", pk=pk)
         changed, problems = 0, []
         for attendance in sitting.attendances.all():

@@ -82,6 +82,7 @@ def councillor_sitting(request, pk: int):
             "online": online,
             "received": selectors.online_proxies_received(attendance),
             "holders": selectors.proxy_holder_choices(attendance),
+            "roll_taken": sitting.held_on <= timezone.localdate(),
             "can_give": (
                 online is None
                 and not hasattr(attendance, "proxy_given")
@@ -161,6 +162,8 @@ def sitting_convocations(request, pk: int):
             "summary": summary,
             "notice_days": selectors.notice_days(sitting.body),
             "notice": (sitting.held_on - summary.sent_on).days if summary.sent_on else None,
+            # The members' addresses are personal data: for the assembly service alone.
+            "can_see_addresses": policy.allows(request.user, "sitting", "convoke", sitting),
             "can_convoke": policy.allows(request.user, "sitting", "convoke", sitting)
             and sitting.closed_at is None
             and sitting.held_on >= timezone.localdate(),

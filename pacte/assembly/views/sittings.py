@@ -220,7 +220,7 @@ def sitting_minutes_step(request, pk: int, step: str):
                 raise ValidationError(
                     "Choisissez la séance suivante, déjà tenue, qui arrête le procès-verbal."
                 )
-            services.minutes_adopt(actor=request.user, sitting=sitting, at=at)
+            sitting = services.minutes_adopt(actor=request.user, sitting=sitting, at=at)
         else:
             form = forms.MinutesDateForm(request.POST)
             if not form.is_valid():

@@ -1,5 +1,7 @@
 """Pages of the vote on an item: its opening and its result."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
@@ -35,6 +37,21 @@ def report_open(request, pk: int):
     return redirect("assembly:report_detail", pk=pk)
 
 
+# A count of votes: ASCII digits only (no « ² », no other script's digits), 40 at most.
+_COUNT = re.compile(r"[0-9]{1,40}")
+
+
+def _count(group, raw: str) -> int:
+    raw = raw.strip() or "0"
+    if not _COUNT.fullmatch(raw):
+        shown = "".join(c for c in raw[:12] if c.isprintable())
+        raise ValidationError(
+            f"{group.name} : « {shown}{'…' if len(raw) > 12 else ''} » n'est pas un nombre de "
+            "voix (chiffres de 0 à 9)."
+        )
+    return int(raw)
+
+
 @policy.page(post="report.proceed")
 def report_vote(request, pk: int):
     report = selectors.report_get(user=request.user, pk=pk, action="proceed")
@@ -52,12 +69,7 @@ def report_vote(request, pk: int):
             for group in selectors.political_groups(user=request.user):
                 numbers = []
                 for field in ("pour", "contre", "abstention", "npv"):
-                    raw = request.POST.get(f"{field}-{group.pk}", "").strip() or "0"
-                    if not raw.isdigit():
-                        raise ValidationError(
-                            f"{group.name} : « {raw} » n'est pas un nombre de voix."
-                        )
-                    numbers.append(int(raw))
+                    numbers.append(_count(group, request.POST.get(f"{field}-{group.pk}", "")))
                 counts[group] = numbers
             deliberation = services.item_vote_by_group(
                 actor=request.user,

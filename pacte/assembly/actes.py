@@ -16,6 +16,7 @@ from django.conf import settings
 
 from pacte.core.french import format_date
 
+from . import classification
 from .models import Deliberation
 
 # ARActe's IDActe (ACTES 1.1): DDD-SIREN-AAAAMMJJ-NUMERO-NN.
@@ -68,17 +69,17 @@ def _q(name: str) -> str:
 
 
 def matter_codes(subject_code: str) -> list[int]:
-    """« 7.5 » → [7, 5]: the classification's levels, two at least (CodeMatiere1 and 2)."""
+    """« 7.5 » → [7, 5], « 7.10.2 » → [7, 10, 2]: the classification's levels, two to five
+    (CodeMatiere1 to 5). ActesError (French) when it is not a matter."""
     try:
-        codes = [int(part) for part in subject_code.strip().split(".") if part]
-    except ValueError:
-        codes = []
-    if len(codes) < 2 or len(codes) > 5 or min(codes) < 0:
-        raise ActesError(
-            f"La matière « {subject_code} » n'est pas un code de la classification @CTES à deux "
-            "niveaux au moins (par exemple 7.5)."
-        )
-    return codes
+        return classification.levels(subject_code.strip())
+    except ValueError as exc:
+        raise ActesError(str(exc)) from exc
+
+
+# Characters that XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF): a
+# title holding one would make the message unreadable.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def acte_message(
@@ -106,7 +107,7 @@ def acte_message(
     )
     for level, code in enumerate(matter_codes(deliberation.subject_code), start=1):
         ET.SubElement(root, _q(f"CodeMatiere{level}"), {_q("CodeMatiere"): str(code)})
-    title = " ".join(report.title.split())
+    title = " ".join(NOT_XML.sub(" ", report.title).split())
     ET.SubElement(root, _q("Objet")).text = title[:497] + "…" if len(title) > 500 else title
     day = classification_date or datetime.date.fromisoformat(
         str(settings.PACTE_ACTES_CLASSIFICATION_DATE)
@@ -120,10 +121,153 @@ def acte_message(
         ET.SubElement(annex, _q("NomFichier")).text = name
     ET.SubElement(root, _q("DocumentPapier"), {f"{{{XSI}}}nil": "true"})
     message = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    problems = [str(error.reason or error) for error in schema().iter_errors(message)]
-    if problems:
-        raise ActesError("Le message Acte n'est pas conforme au schéma ACTES : " + problems[0])
+    try:
+        problem = next(iter(schema().iter_errors(message)), None)
+    except Exception as exc:  # noqa: BLE001 — not even readable XML
+        raise ActesError(
+            "Le message Acte construit pour cet acte n'est pas un document XML lisible."
+        ) from exc
+    if problem is not None:
+        raise ActesError(
+            "Le message Acte n'est pas conforme au schéma ACTES : "
+            + _after_colon(schema_problem(problem))
+        )
     return message
+
+
+# --- The schema's refusals, in French ---------------------------------------------------------
+
+ATTRIBUTE = re.compile(r"^attribute ([^\s=]+)=")
+MISSING_ATTRIBUTE = re.compile(r"^missing required attribute '([^']+)'")
+UNEXPECTED_ATTRIBUTE = re.compile(r"^'([^']+)' attribute not allowed")
+INTEGERS = {
+    "integer",
+    "nonNegativeInteger",
+    "positiveInteger",
+    "nonPositiveInteger",
+    "negativeInteger",
+    "long",
+    "int",
+    "short",
+    "byte",
+    "unsignedLong",
+    "unsignedInt",
+    "unsignedShort",
+    "unsignedByte",
+    "decimal",
+}
+DAY_SHAPE = re.compile(r"\s*-?[0-9]{4,}-[0-9]{2}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?\s*")
+
+
+def _after_colon(sentence: str) -> str:
+    """A sentence of its own, continuing another after its colon."""
+    return sentence[:1].lower() + sentence[1:]
+
+
+def _name(tag: str) -> str:
+    """`{ACTES}Objet` → « actes:Objet »; another namespace's tag by its local name and its
+    namespace."""
+    namespace, _, local = tag.rpartition("}")
+    namespace = namespace.lstrip("{")
+    if namespace == NAMESPACE:
+        return f"actes:{local}"
+    if not namespace:
+        return local
+    return f"{local} (espace de noms {namespace})"
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def schema_problem(error: Any) -> str:
+    """An error of xmlschema's validation said in French: what is wrong and where (the element's
+    path, the attribute); a general sentence naming that place when the case is not one of those
+    a message of the préfecture may show."""
+    import xmlschema
+    from xmlschema.validators import (
+        XsdAtomicBuiltin,
+        XsdEnumerationFacets,
+        XsdMaxLengthFacet,
+        XsdMinLengthFacet,
+        XsdPatternFacets,
+    )
+
+    reason = str(getattr(error, "reason", "") or "")
+    path = getattr(error, "path", None) or "/"
+    validator = getattr(error, "validator", None)
+    value = getattr(error, "obj", None)
+    found = ATTRIBUTE.match(reason)
+    attribute = found.group(1) if found else ""
+    where = f"attribut {attribute} de {path}" if attribute else f"élément {path}"
+
+    if isinstance(validator, xmlschema.XMLSchemaBase):  # the root is no element of the schema
+        tag = getattr(value, "tag", None) or getattr(getattr(error, "elem", None), "tag", "")
+        namespace, _, local = str(tag).rpartition("}")
+        namespace = namespace.lstrip("{")
+        if namespace != NAMESPACE:
+            elsewhere = (
+                f"dans l'espace de noms « {_shown(namespace)} »"
+                if namespace
+                else "sans espace de noms"
+            )
+            return (
+                f"Ce fichier n'est pas un message ACTES : son élément racine « {_shown(local)} » "
+                f"est {elsewhere}, pas dans celui d'ACTES ({NAMESPACE})."
+            )
+        return (
+            f"Ce fichier n'est pas un message ACTES : son élément racine « {_shown(local)} » "
+            "n'est pas du schéma."
+        )
+    if isinstance(error, xmlschema.XMLSchemaChildrenValidationError):
+        if error.invalid_tag is not None:
+            return (
+                f"L'élément {_name(str(error.invalid_tag))} n'est pas attendu à cet endroit de "
+                f"l'élément {path} (en position {error.index + 1})."
+            )
+        expected = [tag for tag in error.expected_tags if not tag.startswith("from ")]
+        if expected:
+            return f"Il manque l'élément {' ou '.join(expected)} dans l'élément {path}."
+        return f"Le contenu de l'élément {path} est incomplet."
+    missing = MISSING_ATTRIBUTE.match(reason)
+    if missing:
+        return f"Il manque l'attribut {_name(missing.group(1))} à l'élément {path}."
+    unexpected = UNEXPECTED_ATTRIBUTE.match(reason)
+    if unexpected:
+        return f"L'attribut {_name(unexpected.group(1))} n'est pas permis sur l'élément {path}."
+    if isinstance(error, xmlschema.XMLSchemaDecodeError) and isinstance(
+        validator, XsdAtomicBuiltin
+    ):
+        kind = str(validator.name or "").rpartition("}")[2]
+        if kind == "date":
+            if DAY_SHAPE.fullmatch(str(value)):
+                return f"La date « {_shown(value)} » ({where}) n'existe pas."
+            return f"« {_shown(value)} » ({where}) n'est pas une date de la forme AAAA-MM-JJ."
+        if kind in INTEGERS:
+            return f"« {_shown(value)} » ({where}) n'est pas un nombre entier."
+        return f"« {_shown(value)} » ({where}) n'est pas une valeur du type qu'attend le schéma."
+    if isinstance(validator, XsdPatternFacets):
+        if attribute.endswith("IDActe"):
+            return (
+                f"L'identifiant « {_shown(value)} » ({where}) n'a pas la forme ACTES : "
+                "département, SIREN, date de la décision, numéro interne et nature, séparés par "
+                "des tirets (par exemple 062-226200012-20240325-2024_017-DE)."
+            )
+        return f"« {_shown(value)} » ({where}) n'a pas la forme que le schéma ACTES demande."
+    if isinstance(validator, XsdMaxLengthFacet):
+        return (
+            f"« {_shown(value)} » ({where}) est trop long : {validator.value} caractères au plus."
+        )
+    if isinstance(validator, XsdMinLengthFacet):
+        return (
+            f"« {_shown(value)} » ({where}) est trop court : {validator.value} caractères au moins."
+        )
+    if isinstance(validator, XsdEnumerationFacets):
+        return (
+            f"« {_shown(value)} » ({where}) n'est pas une des valeurs que le schéma ACTES permet."
+        )
+    return f"Le contenu de l'{where} n'est pas conforme au schéma ACTES."
 
 
 # What the préfecture returns is small (the act's data, never its files): a larger upload is
@@ -174,13 +318,83 @@ def _parsed(message: bytes, what: str, expected: str = "ACTES") -> Any:
             "pas : il est refusé."
         )
     try:
-        errors = [str(error.reason or error) for error in schema().iter_errors(message)]
         root = ET.fromstring(message)
     except Exception as exc:  # not XML at all
         raise ActesError(f"{what} n'est pas un document XML lisible.") from exc
-    if errors:
-        raise ActesError(f"{what} n'est pas un message {expected} valide : {errors[0]}")
+    try:
+        error = next(iter(schema().iter_errors(message)), None)
+    except (ArithmeticError, ValueError, TypeError) as exc:  # e.g. a year past 2³¹
+        raise ActesError(
+            f"{what} n'est pas un message {expected} valide : une de ses valeurs dépasse ce que "
+            "le schéma ACTES sait lire (une année de plus de dix chiffres, par exemple)."
+        ) from exc
+    if error is not None:
+        problem = schema_problem(error)
+        if problem.startswith("Ce fichier n'est pas un message ACTES"):
+            raise ActesError(problem)
+        raise ActesError(f"{what} n'est pas un message {expected} valide : {_after_colon(problem)}")
     return root
+
+
+# An `xsd:date` as the schema takes it: a year of four digits or more (negative ones too), and
+# maybe a time zone, which says nothing of the calendar day that Pacte records.
+XSD_DATE = re.compile(
+    r"(?P<sign>-?)(?P<year>[0-9]{4,})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})?",
+    re.ASCII,
+)
+
+
+def xsd_day(text: str, what: str) -> datetime.date:
+    """The calendar day of an `xsd:date` (its time zone set aside); ActesError (French, naming
+    `what`) when Python's calendar does not hold it (years 1 to 9999) or it does not exist."""
+    value = text.strip()
+    found = XSD_DATE.fullmatch(value)
+    if found is None:
+        raise ActesError(f"« {_shown(value)} » ({what}) n'est pas une date de la forme AAAA-MM-JJ.")
+    year = int(found["year"]) if len(found["year"]) < 8 else 0
+    if found["sign"] or not 1 <= year <= 9999:
+        raise ActesError(
+            f"La date « {_shown(value)} » ({what}) n'est pas celle d'un message de la "
+            "préfecture : Pacte enregistre les dates des années 1 à 9999."
+        )
+    try:
+        return datetime.date(year, int(found["month"]), int(found["day"]))
+    except ValueError as exc:
+        raise ActesError(f"La date « {_shown(value)} » ({what}) n'existe pas.") from exc
+
+
+def _day_or_none(text: str) -> datetime.date | None:
+    try:
+        return xsd_day(text, "")
+    except ActesError:
+        return None
+
+
+ID_PARTS = ("département", "SIREN", "date de la décision", "numéro interne", "nature")
+
+
+def identifier_problem(deliberation: Deliberation, given: str) -> str:
+    """Why `given` is not the identifier ACTES gives this act — its form, or which of its parts
+    (département, SIREN, date of the decision, internal number, nature DE) differ —, in
+    French; "" when it is this act's."""
+    expected = expected_actes_identifier(deliberation)
+    if not ACTES_ID.fullmatch(given):
+        return (
+            f"« {_shown(given, 80)} » n'est pas un identifiant @CTES : il a la forme {expected} "
+            "(département, SIREN, date de la décision, numéro interne, nature)."
+        )
+    differ = [
+        f"{label} {mine} au lieu de {theirs}"
+        for label, mine, theirs in zip(ID_PARTS, given.split("-"), expected.split("-"), strict=True)
+        if mine != theirs
+    ]
+    if not differ:
+        return ""
+    return (
+        f"L'accusé de réception « {given} » ne désigne pas la délibération "
+        f"n°{deliberation.number} : son identifiant serait {expected} ({' ; '.join(differ)})."
+    )
 
 
 def _received_act(root: Any) -> tuple[str, str]:
@@ -189,6 +403,29 @@ def _received_act(root: Any) -> tuple[str, str]:
     if act is None:
         return "", ""
     return act.get(_q("NumeroInterne"), ""), act.get(_q("Date"), "")
+
+
+def _is_this_act(root: Any, deliberation: Deliberation) -> bool:
+    """Whether the act an answer quotes (`ActeRecu`) is this one: its internal number and the
+    date of its decision (whatever time zone that date is written with)."""
+    number, decided_on = _received_act(root)
+    return (
+        number == actes_internal_number(deliberation)
+        and _day_or_none(decided_on) == deliberation.report.sitting.held_on
+    )
+
+
+def _quoted_act(root: Any) -> str:
+    number, decided_on = _received_act(root)
+    return f"l'acte n°{_shown(number or '?', 20)} du {_french_iso(decided_on)}"
+
+
+def _this_act(deliberation: Deliberation) -> str:
+    return (
+        f"la délibération n°{deliberation.number} (numéro interne "
+        f"{actes_internal_number(deliberation)}, décidée le "
+        f"{format_date(deliberation.report.sitting.held_on)})"
+    )
 
 
 def read_acknowledgement(message: bytes, deliberation: Deliberation) -> Acknowledgement:
@@ -201,42 +438,39 @@ def read_acknowledgement(message: bytes, deliberation: Deliberation) -> Acknowle
 
 
 def _acknowledgement(root: Any, deliberation: Deliberation) -> Acknowledgement:
+    """The identifier must be the one ACTES gives this act — each of its parts — and the act the
+    acknowledgement says it received (`ActeRecu`) this act."""
     actes_id = root.get(_q("IDActe"), "")
-    expected = expected_actes_identifier(deliberation)
-    if actes_id.split("-")[1:4] != expected.split("-")[1:4]:
+    problem = identifier_problem(deliberation, actes_id)
+    if problem:
+        raise ActesError(problem)
+    if not _is_this_act(root, deliberation):
         raise ActesError(
-            f"L'accusé de réception « {actes_id} » ne désigne pas la délibération "
-            f"n°{deliberation.number} : son identifiant serait {expected}."
+            f"L'accusé de réception « {actes_id} » dit avoir reçu {_quoted_act(root)}, pas "
+            f"{_this_act(deliberation)}."
         )
-    received = datetime.date.fromisoformat(root.get(_q("DateReception"), ""))
+    received = xsd_day(
+        root.get(_q("DateReception"), ""), "date de réception de l'acte, attribut DateReception"
+    )
     return Acknowledgement(actes_id=actes_id, received_on=received)
 
 
 def _anomaly(root: Any, deliberation: Deliberation) -> Anomaly:
-    number, decided_on = _received_act(root)
-    expected = (
-        actes_internal_number(deliberation),
-        deliberation.report.sitting.held_on.isoformat(),
-    )
-    if (number, decided_on) != expected:
+    if not _is_this_act(root, deliberation):
         raise ActesError(
-            f"L'anomalie porte sur l'acte n°{number or '?'} du {_french_iso(decided_on)}, pas sur "
-            f"la délibération n°{deliberation.number} (numéro interne {expected[0]}, décidée le "
-            f"{_french_iso(expected[1])})."
+            f"L'anomalie porte sur {_quoted_act(root)}, pas sur {_this_act(deliberation)}."
         )
     detail = " ".join((root.findtext(_q("Detail")) or "").split())
     return Anomaly(
         nature=(root.findtext(_q("Nature")) or "").strip(),
         detail=detail[:2000],
-        reported_on=datetime.date.fromisoformat((root.findtext(_q("Date")) or "").strip()),
+        reported_on=xsd_day(root.findtext(_q("Date")) or "", "date de l'anomalie, élément Date"),
     )
 
 
 def _french_iso(day: str) -> str:
-    try:
-        return format_date(datetime.date.fromisoformat(day))
-    except ValueError:
-        return day or "?"
+    found = _day_or_none(day)
+    return format_date(found) if found else _shown(day or "?", 20)
 
 
 def read_anomaly(message: bytes, deliberation: Deliberation) -> Anomaly:
@@ -274,13 +508,9 @@ def reply_for(message: bytes, deliberation: Deliberation) -> bool:
         return False
     try:
         root = ET.fromstring(message)
-    except ET.ParseError:
+    except Exception:  # noqa: BLE001 — not XML, or in an encoding Python does not know
         return False
-    number, decided_on = _received_act(root)
-    return (number, decided_on) == (
-        actes_internal_number(deliberation),
-        deliberation.report.sitting.held_on.isoformat(),
-    ) and root.tag in {_q("ARActe"), _q("AnomalieActe")}
+    return root.tag in {_q("ARActe"), _q("AnomalieActe")} and _is_this_act(root, deliberation)
 
 
 # --- Files of a transmission -----------------------------------------------------------------

@@ -7,6 +7,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import field_validator
 
 from pacte.core import policy
 from pacte.core.errors import api_refusal
@@ -283,6 +284,34 @@ class VoteIn(Input):
     groups: list[GroupCountIn] = []
     president_votes_for: bool | None = None
     ballots: dict[int, str] = {}
+
+    @field_validator("groups")
+    @classmethod
+    def _each_group_once(cls, rows: list[GroupCountIn]) -> list[GroupCountIn]:
+        """A group counted twice would leave one of its counts unread: refused."""
+        seen: set[str] = set()
+        for row in rows:
+            if row.group in seen:
+                name = row.group[:80].encode("utf-8", "replace").decode("utf-8")
+                raise ValueError(f"le groupe « {name} » figure deux fois")
+            seen.add(row.group)
+        return rows
+
+    @field_validator("ballots", mode="before")
+    @classmethod
+    def _each_member_once(cls, ballots: object) -> object:
+        """Keys that name the same member (« 12 » and « 012 ») would leave one vote unread."""
+        if isinstance(ballots, dict):
+            seen: set[int] = set()
+            for key in ballots:
+                try:
+                    member = int(str(key).strip())
+                except ValueError:
+                    continue  # not a member's number: said by the field's own validation
+                if member in seen:
+                    raise ValueError(f"le membre n°{member} figure deux fois")
+                seen.add(member)
+        return ballots
 
 
 @router.post(

@@ -3,6 +3,7 @@ from django import forms
 from pacte.core.forms import IdChoiceField, IdMultipleChoiceField
 from pacte.core.french import format_mebibytes, format_money
 
+from . import classification
 from .actes import MAX_MESSAGE_BYTES
 from .models import CommissionOpinion, Report, Sitting, ThematicCommission
 
@@ -154,12 +155,23 @@ class TransmitForm(forms.Form):
 class SendToPrefectForm(forms.Form):
     subject_code = forms.CharField(
         label="Matière (classification @CTES)",
-        max_length=5,
-        required=False,
+        max_length=classification.MAX_LENGTH,
+        error_messages={
+            "required": classification.problem(""),
+            "max_length": "La matière a %(limit_value)d caractères au plus (cinq niveaux de "
+            "trois chiffres au plus, séparés par des points) ; celle-ci en a %(show_value)d.",
+        },
         help_text="Les niveaux de la classification des actes que la préfecture a transmise, "
-        "séparés par des points (7.5 : subventions) ; à corriger ici si la préfecture l'a "
-        "signalée en anomalie.",
+        "deux à cinq, séparés par des points (7.5 : subventions ; 7.10.2 : une subdivision de "
+        "la préfecture) ; à corriger ici si la préfecture l'a signalée en anomalie.",
     )
+
+    def clean_subject_code(self) -> str:
+        code = self.cleaned_data["subject_code"].strip()
+        problem = classification.problem(code)
+        if problem:
+            raise forms.ValidationError(problem)
+        return code
 
 
 class PrefectMessageForm(forms.Form):

@@ -9,7 +9,7 @@ from pacte.core.dates import add_months
 from pacte.core.french import short_ordinal
 from pacte.core.workflow import HistoryRow
 
-from . import rules
+from . import classification, rules
 
 
 class ThematicCommission(models.Model):
@@ -403,9 +403,12 @@ class Deliberation(models.Model):
     )
     subject_code = models.CharField(
         "matière (nomenclature @CTES)",
-        max_length=5,
+        max_length=classification.MAX_LENGTH,
         default="7.5",
-        help_text="7.5 : subventions ; 5.7 : intercommunalité ; 8.x : domaines de compétences…",
+        validators=[classification.validate],
+        help_text="Deux à cinq niveaux, séparés par des points (7.5 : subventions ; 5.7 : "
+        "intercommunalité ; 8.x : domaines de compétences ; 7.10.2 : une subdivision de la "
+        "préfecture).",
     )
     # A13: the last anomaly the préfecture reported on its transmission (AnomalieActe).
     anomaly_on = models.DateField("anomalie signalée le", null=True, blank=True)

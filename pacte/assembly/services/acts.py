@@ -18,7 +18,7 @@ from pacte.finance.services import check_commitment_fits, commit_subsidy
 from pacte.operations.workflows import OPERATION_WORKFLOW
 
 from .. import rules
-from ..actes import ACTES_ID, expected_actes_identifier
+from ..actes import expected_actes_identifier, identifier_problem
 from ..documents import deliberation_documents_generate, published_document_generate
 from ..models import (
     Deliberation,
@@ -184,20 +184,12 @@ def deliberation_publish(
 
 def _checked_actes_identifier(deliberation: Deliberation, given: str) -> str:
     """The identifier of an acknowledgement, as typed or read: it has ACTES' form and names
-    this act (SIREN, date of the decision, internal number)."""
-    expected = expected_actes_identifier(deliberation)
-    given = given.strip() or expected
-    if not ACTES_ID.fullmatch(given):
-        raise ValidationError(
-            f"« {given[:80]} » n'est pas un identifiant @CTES : il a la forme "
-            f"{expected} (département, SIREN, date de la décision, numéro interne, nature)."
-        )
-    if given.split("-")[1:4] != expected.split("-")[1:4]:
-        raise ValidationError(
-            f"L'accusé de réception « {given} » ne désigne pas la délibération "
-            f"n°{deliberation.number} : son identifiant serait {expected} (SIREN, date de la "
-            "décision et numéro interne)."
-        )
+    this act in each of its parts (département, SIREN, date of the decision, internal number,
+    nature DE)."""
+    given = given.strip() or expected_actes_identifier(deliberation)
+    problem = identifier_problem(deliberation, given)
+    if problem:
+        raise ValidationError(problem)
     return given
 
 

@@ -46,7 +46,7 @@ from pacte.core.french import format_date
 from pacte.core.media import storage_errors
 from pacte.core.models import User
 
-from .. import actes, tasks
+from .. import actes, classification, tasks
 from .. import transmission as connectors
 from ..models import ActesSending, Deliberation
 from ..workflows import ACKNOWLEDGE, REPORT_ANOMALY, TRANSMISSION_WORKFLOW, TRANSMIT, T
@@ -101,11 +101,12 @@ def _documents(deliberation: Deliberation) -> list[Any]:
 
 @transaction.atomic
 def deliberation_send_to_prefect(
-    *, actor: User | None, deliberation: Deliberation, subject_code: str = ""
+    *, actor: User | None, deliberation: Deliberation, subject_code: str | None = None
 ) -> ActesSending:
     """A13: have the connector transmit the act (its `Acte` message, its PDF and the report's)
-    to the préfet, in the background. `subject_code`: the matter of the classification, to
-    correct it before the sending (after an anomaly on it)."""
+    to the préfet, in the background. `subject_code`: the matter of the classification as the
+    clerk confirms or corrects it (after an anomaly on it) — given, it must be one, never
+    empty; None: the act's own."""
     policy.require(actor, "deliberation", TRANSMIT, deliberation)
     problems = connectors.configuration_problems(connectors.configured_name())
     if problems:
@@ -164,18 +165,17 @@ def deliberation_send_to_prefect(
     return sending
 
 
-def _correct_matter(actor: User | None, deliberation: Deliberation, subject_code: str) -> None:
-    code = (subject_code or "").strip()
-    if not code or code == deliberation.subject_code:
+def _correct_matter(
+    actor: User | None, deliberation: Deliberation, subject_code: str | None
+) -> None:
+    if subject_code is None:
         return
-    if len(code) > 5:
-        raise ValidationError(
-            f"La matière « {code[:20]} » est trop longue : cinq caractères au plus (7.5, 9.1.2)."
-        )
-    try:
-        actes.matter_codes(code)
-    except actes.ActesError as exc:
-        raise ValidationError(str(exc)) from exc
+    code = subject_code.strip()
+    problem = classification.problem(code)
+    if problem:
+        raise ValidationError(problem)
+    if code == deliberation.subject_code:
+        return
     before = deliberation.subject_code
     deliberation.subject_code = code
     deliberation.save(update_fields=["subject_code"])
@@ -295,7 +295,15 @@ def _package(sending: ActesSending) -> connectors.Package:
             f"Le stockage des documents n'a pas rendu le PDF de l'acte ({exc}).", retry=True
         ) from exc
     message = sending.message.encode("utf-8")
-    subject = ET.fromstring(message).findtext(f"{{{actes.NAMESPACE}}}Objet") or ""
+    # The act's data as the message recorded at the request says them (its matter may have
+    # been changed since, in the administration).
+    root = ET.fromstring(message)
+    subject = root.findtext(f"{{{actes.NAMESPACE}}}Objet") or ""
+    matters = tuple(
+        int(level.get(f"{{{actes.NAMESPACE}}}CodeMatiere", "0"))
+        for level in (root.find(f"{{{actes.NAMESPACE}}}CodeMatiere{n}") for n in range(1, 6))
+        if level is not None
+    )
     return connectors.Package(
         key=sending.pk,
         names=actes.transmission_names(deliberation, len(documents) - 1),
@@ -304,7 +312,7 @@ def _package(sending: ActesSending) -> connectors.Package:
         annexes=tuple(contents[1:]),
         internal_number=actes.actes_internal_number(deliberation),
         decided_on=deliberation.report.sitting.held_on,
-        matters=tuple(actes.matter_codes(deliberation.subject_code)),
+        matters=matters,
         subject=subject,
     )
 

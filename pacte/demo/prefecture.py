@@ -38,7 +38,8 @@ def demo_acknowledgement(deliberation: Deliberation, received_on: datetime.date)
         version.text if version is not None else "2023-01-01"
     )
     message = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    problems = [str(e.reason or e) for e in actes.schema().iter_errors(message)]
-    if problems:
-        raise actes.ActesError("ARActe de démonstration non conforme : " + problems[0])
+    for error in actes.schema().iter_errors(message):
+        raise actes.ActesError(
+            "ARActe de démonstration non conforme : " + actes.schema_problem(error)
+        )
     return message

@@ -103,7 +103,7 @@ def sitting_create(
 
 def _check_items_within(sitting: Sitting) -> None:
     """The items taken up (opened) lie between the sitting's opening and its closing."""
-    times = sorted(sitting.reports.exclude(opened_at=None).values_list("opened_at", flat=True))
+    times = sorted(t for t in sitting.reports.values_list("opened_at", flat=True) if t is not None)
     if not times:
         return
     first, last = times[0], times[-1]

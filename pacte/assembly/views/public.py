@@ -136,7 +136,11 @@ def minutes_list(request):
 
 @policy.page(get="sitting.minutes")
 def minutes_file(request, pk: int):
-    sitting = selectors.published_minutes_get(pk, request.user)
+    return serve_adopted_minutes(request, selectors.published_minutes_get(pk, request.user))
+
+
+def serve_adopted_minutes(request, sitting):
+    """The minutes' PDF as adopted (its digest checked on the way out)."""
     document = sitting.minutes_document
     return files.serve(
         request,

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from pacte.core import files, policy
+from pacte.core import policy
 from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.french import format_date
@@ -16,6 +16,7 @@ from .. import forms, selectors, services
 from ..documents import minutes_pdf
 from ..models import Attendance, Sitting
 from ..workflows import ADOPT_MINUTES, PUBLISH_MINUTES, SIGN_MINUTES
+from .public import serve_adopted_minutes
 
 MINUTES_STEPS = (ADOPT_MINUTES, SIGN_MINUTES, PUBLISH_MINUTES)
 
@@ -164,15 +165,7 @@ def sitting_minutes(request, pk: int):
     """The procès-verbal: as adopted once it is, else generated from the sitting's records."""
     sitting = selectors.sitting_get(user=request.user, pk=pk)
     if sitting.minutes_document is not None:
-        document = sitting.minutes_document
-        return files.serve(
-            request,
-            document.file,
-            document.sha256,
-            filename=f"proces-verbal-{sitting.held_on:%Y-%m-%d}.pdf",
-            content_type="application/pdf",
-            inline=True,
-        )
+        return serve_adopted_minutes(request, sitting)
     response = HttpResponse(minutes_pdf(sitting), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="proces-verbal-{sitting.held_on:%Y-%m-%d}.pdf"'

@@ -405,10 +405,27 @@ def _received_act(root: Any) -> tuple[str, str]:
     return act.get(_q("NumeroInterne"), ""), act.get(_q("Date"), "")
 
 
-def _is_this_act(root: Any, deliberation: Deliberation) -> bool:
-    """Whether the act an answer quotes (`ActeRecu`) is this one: its internal number and the
-    date of its decision (whatever time zone that date is written with)."""
+def _is_this_act(root: Any, deliberation: Deliberation, *, matters: bool = False) -> bool:
+    """Whether the act an answer quotes (`ActeRecu`) is this one: its internal number, the date
+    of its decision (whatever time zone that date is written with) and its nature (a
+    deliberation); with `matters`, the matters it was sent with too (an anomaly may quote an
+    act whose matter is what is wrong)."""
     number, decided_on = _received_act(root)
+    act = root.find(_q("ActeRecu"))
+    if act is None or act.get(_q("CodeNatureActe"), "") != str(NATURE_DELIBERATION):
+        return False
+    if matters:
+        quoted = [
+            (level.get(_q("CodeMatiere")) or "").strip()
+            for level in (act.find(_q(f"CodeMatiere{n}")) for n in range(1, 6))
+            if level is not None
+        ]
+        try:
+            sent = [str(code) for code in matter_codes(deliberation.subject_code)]
+        except ActesError:
+            return False
+        if quoted != sent:
+            return False
     return (
         number == actes_internal_number(deliberation)
         and _day_or_none(decided_on) == deliberation.report.sitting.held_on
@@ -444,10 +461,10 @@ def _acknowledgement(root: Any, deliberation: Deliberation) -> Acknowledgement:
     problem = identifier_problem(deliberation, actes_id)
     if problem:
         raise ActesError(problem)
-    if not _is_this_act(root, deliberation):
+    if not _is_this_act(root, deliberation, matters=True):
         raise ActesError(
             f"L'accusé de réception « {actes_id} » dit avoir reçu {_quoted_act(root)}, pas "
-            f"{_this_act(deliberation)}."
+            f"{_this_act(deliberation)} (numéro, date, nature et matière transmis)."
         )
     received = xsd_day(
         root.get(_q("DateReception"), ""), "date de réception de l'acte, attribut DateReception"

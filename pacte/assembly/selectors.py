@@ -413,6 +413,9 @@ class ConvocationSummary:
     sent_on: datetime.date | None = None
     report_dates: dict[int, datetime.date] = field(default_factory=dict)
 
+    # Reports on the agenda that some convocation does not carry yet (a complement is due).
+    missing: list[Report] = field(default_factory=list)
+
     @property
     def convoked(self) -> int:
         return len(self.rows)
@@ -448,6 +451,9 @@ def convocation_summary(sitting: Sitting) -> ConvocationSummary:
             summary.acknowledged += 1
     if summary.complete:
         summary.sent_on = max(days)
+    if rows:
+        carried = frozenset.intersection(*(frozenset(c.agenda) for c in rows))
+        summary.missing = [r for r in sitting.reports.order_by("number") if r.pk not in carried]
     if rows and summary.convoked == summary.roll:
         for report_id in set().union(*(c.agenda for c in rows)):
             reached = [c.report_sent_on(report_id) for c in rows]
@@ -457,10 +463,12 @@ def convocation_summary(sitting: Sitting) -> ConvocationSummary:
 
 
 def report_sent_on(report: Report, summary: ConvocationSummary) -> datetime.date | None:
-    """A8: when the report reached the members — with the convocations that carried it, once
-    every member had it, or on the date the clerk recorded (the earlier)."""
-    dates = [d for d in (report.sent_on, summary.report_dates.get(report.pk)) if d]
-    return min(dates) if dates else None
+    """A8: when the report reached the members — with the convocations Pacte sent, once every
+    member had it; else (convocations sent outside Pacte) on the date the clerk recorded. Once
+    Pacte convokes, a typed date no longer counts."""
+    if summary.rows:
+        return summary.report_dates.get(report.pk)
+    return report.sent_on
 
 
 def councillor_of(user: policy.Viewer) -> int | None:

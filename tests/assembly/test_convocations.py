@@ -392,3 +392,47 @@ def test_a_sitting_is_planned_at_most_two_years_ahead(users):
             place="Arras",
             president="M. Jean-Claude LEROY",
         )
+
+
+def test_a_complement_is_said_due_and_a_typed_date_no_longer_counts(users, coming, elu, client_for):
+    clerk = users["test-assembly"]
+    services.convocations_send(actor=clerk, sitting=coming)
+    mail.send_due()
+    added = services.report_save(
+        actor=clerk,
+        sitting=coming,
+        kind="framework",
+        title="Avenant au règlement",
+        text="Exposé.",
+        decision="Article unique.",
+    )
+    page = client_for("assembly").get(f"/seances/{coming.pk}/convocations/").content.decode()
+    assert "Complément à envoyer" in page and "Envoyer le complément" in page
+    # A date typed for the added report does not make it reach the members.
+    services.report_send(actor=clerk, report=added, sent_on=datetime.date(2020, 1, 1))
+    summary = selectors.convocation_summary(coming)
+    assert selectors.report_sent_on(added, summary) is None
+    with refused("cette date est à venir"):
+        services.report_send(
+            actor=clerk, report=added, sent_on=timezone.localdate() + datetime.timedelta(days=1)
+        )
+
+
+def test_no_proxy_online_once_the_sitting_has_opened(users, coming, elu):
+    Sitting.objects.filter(pk=coming.pk).update(
+        held_on=timezone.localdate(), opened_at=datetime.time(0, 0)
+    )
+    coming.refresh_from_db()
+    with refused("La séance est ouverte"):
+        services.proxy_give_online(actor=elu, sitting=coming, holder=_member(coming, 6))
+
+
+def test_a_holder_called_row_by_row_gets_the_proxy_given_online(users, coming, elu, client_for):
+    holder = _member(coming, 6)
+    services.proxy_give_online(actor=elu, sitting=coming, holder=holder)
+    Sitting.objects.filter(pk=coming.pk).update(held_on=timezone.localdate())
+    client_for("assembly").post(
+        f"/seances/{coming.pk}/presences/", {f"statut-{holder.pk}": "present"}
+    )
+    proxy = Proxy.objects.get(sitting=coming)
+    assert proxy.holder == holder and proxy.giver == _member(coming, 5)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from pacte.assembly import actes, selectors, services
 from pacte.assembly.models import Attendance, Deliberation, Report, Sitting
@@ -319,3 +320,29 @@ def test_the_sitting_times_frame_the_items_taken_up(standing_committee, actor):
     with refused("la clôture ne peut être plus matinale"):
         services.sitting_update(actor=actor, sitting=standing_committee, closed_at=T(10, 15))
     services.sitting_update(actor=actor, sitting=standing_committee, closed_at=T(12, 0))
+
+
+def test_the_opening_stays_once_items_are_taken_up_and_a_coming_sitting_is_not_closed(
+    standing_committee, actor, users
+):
+    report = services.report_save(
+        actor=actor,
+        sitting=standing_committee,
+        kind="framework",
+        title="Point",
+        text="Exposé.",
+        decision="D'approuver.",
+    )
+    services.item_open(actor=actor, report=report, at=T(10, 30))
+    with refused("l'heure d'ouverture de la séance reste indiquée"):
+        services.sitting_update(actor=actor, sitting=standing_committee, opened_at=None)
+    coming = services.sitting_create(
+        actor=actor,
+        body="standing_committee",
+        held_on=timezone.localdate() + datetime.timedelta(days=20),
+        place="Arras",
+        president="M. Jean-Claude LEROY",
+        opened_at=T(10),
+    )
+    with refused("sa clôture s'enregistre ce jour-là"):
+        services.sitting_update(actor=actor, sitting=coming, closed_at=T(12))

@@ -140,3 +140,10 @@ def test_the_minutes_pages_refuse_other_roles_and_bad_input(clerk, closed, clien
         assert response.status_code == 200
     assert Sitting.objects.get(pk=closed.pk).minutes_state == "adopted"
     assert assembly.post(f"/seances/{closed.pk}/proces-verbal/inconnu/").status_code == 404
+
+
+def test_the_times_of_a_sitting_whose_minutes_are_adopted_stay(clerk, closed):
+    later = _sitting(clerk, D(2024, 4, 22))
+    services.minutes_adopt(actor=clerk, sitting=closed, at=later)
+    with refused("ses heures ne changent plus"):
+        services.sitting_update(actor=clerk, sitting=closed, closed_at=T(12, 30))

@@ -101,9 +101,12 @@ def anomalie_acte(*, number, decided_on, reported_on, nature="003", detail="", *
 
 def answer_to(deliberation, kind="ar", **kw):
     """The préfecture's answer about `deliberation`, received today."""
+    deliberation.refresh_from_db()
     facts = {
         "number": actes.actes_internal_number(deliberation),
         "decided_on": deliberation.report.sitting.held_on.isoformat(),
+        # The act as it was transmitted: its matters.
+        "matters": actes.matter_codes(deliberation.subject_code),
     }
     today = timezone.localdate().isoformat()
     if kind == "ar":
@@ -782,6 +785,9 @@ def test_an_acknowledgement_must_name_this_act_in_every_part_and_quote_it(
         right.replace(f'Date="{held_on}"'.encode(), b'Date="2024-03-24"'): (
             f"dit avoir reçu l&#x27;acte n°{number} du 24/03/2024, pas la délibération"
         ),
+        # Another nature, another matter: not the act transmitted.
+        right.replace(b'CodeNatureActe="1"', b'CodeNatureActe="3"'): "nature et matière",
+        right.replace(b'actes:CodeMatiere="5"', b'actes:CodeMatiere="9"'): "nature et matière",
     }
     for content, reason in wrong.items():
         assert content != right and actes.schema().is_valid(content), reason

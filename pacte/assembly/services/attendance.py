@@ -243,11 +243,17 @@ def online_proxy_record(*, actor: User | None, online: OnlineProxy) -> Proxy:
     return proxy
 
 
-def apply_online_proxies(*, actor: User | None, sitting: Sitting) -> list[str]:
+def apply_online_proxies(
+    *, actor: User | None, sitting: Sitting, present_holders_only: bool = False
+) -> list[str]:
     """At the roll call: record each proxy given online whose holder is present. Returns the
-    French reasons of those that could not be (the holder absent…), left for the clerk."""
+    French reasons of those that could not be (the holder absent…), left for the clerk.
+    `present_holders_only`: try only those whose holder is now present (a roll called row by
+    row, whose other members are not called yet)."""
     problems = []
     for online in pending_online_proxies(sitting):
+        if present_holders_only and online.holder.status != Attendance.Status.PRESENT:
+            continue
         try:
             with transaction.atomic():
                 online_proxy_record(actor=actor, online=online)

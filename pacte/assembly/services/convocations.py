@@ -225,6 +225,12 @@ def proxy_give_online(*, actor: User | None, sitting: Sitting, holder: Attendanc
     policy.require(actor, "sitting", "attend", sitting)
     sitting = Sitting.objects.select_for_update().get(pk=sitting.pk)
     _check_ahead(sitting, "un pouvoir ne s'y donne plus en ligne")
+    now = timezone.localtime()
+    if sitting.held_on == now.date() and sitting.opened_at and now.time() >= sitting.opened_at:
+        raise ValidationError(
+            "La séance est ouverte : un pouvoir s'y donne désormais par écrit, au secrétariat "
+            "de séance."
+        )
     giver = _own_attendance(actor, sitting)
     found = sitting.attendances.select_for_update().filter(pk=holder.pk).first()
     if found is None:

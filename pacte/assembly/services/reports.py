@@ -9,10 +9,12 @@ from typing import TypedDict, Unpack
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from pacte.contracts.models import Contract
 from pacte.core import policy
 from pacte.core.audit import audit
+from pacte.core.french import format_date
 from pacte.core.models import User
 from pacte.finance.models import ProgrammeAuthorisation
 from pacte.finance.services import check_commitment_fits
@@ -183,6 +185,11 @@ def report_send(
     ensure_editable(report)
     if sent_on > report.sitting.held_on:
         raise ValidationError("Un rapport est envoyé aux élus avant la séance.")
+    if sent_on > timezone.localdate():
+        raise ValidationError(
+            f"Envoyé le {format_date(sent_on)} : cette date est à venir. Enregistrez l'envoi le "
+            "jour venu."
+        )
     report.sent_on = sent_on
     report.urgency = urgency
     report.save(update_fields=["sent_on", "urgency"])

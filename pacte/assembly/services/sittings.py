@@ -102,10 +102,27 @@ def sitting_create(
 
 
 def _check_items_within(sitting: Sitting) -> None:
-    """The items taken up (opened) lie between the sitting's opening and its closing."""
+    """The items taken up (opened) lie between the sitting's opening and its closing; a
+    sitting is closed only once its day has come, and its times stay once its minutes are
+    adopted."""
+    if sitting.closed_at and sitting.held_on > timezone.localdate():
+        raise ValidationError(
+            f"La séance se tient le {format_date(sitting.held_on)} : sa clôture s'enregistre ce "
+            "jour-là."
+        )
+    if sitting.minutes_state != "draft":
+        recorded = Sitting.objects.values_list("opened_at", "closed_at").get(pk=sitting.pk)
+        if (sitting.opened_at, sitting.closed_at) != recorded:
+            raise ValidationError(
+                "Le procès-verbal de la séance est arrêté : ses heures ne changent plus."
+            )
     times = sorted(t for t in sitting.reports.values_list("opened_at", flat=True) if t is not None)
     if not times:
         return
+    if sitting.opened_at is None:
+        raise ValidationError(
+            "Des points ont été examinés : l'heure d'ouverture de la séance reste indiquée."
+        )
     first, last = times[0], times[-1]
     if sitting.opened_at and sitting.opened_at > first:
         raise ValidationError(

@@ -67,6 +67,12 @@ def sitting_attendance(request, pk: int):
         for exc in problems:
             flash_refusal(request, exc)
         if changed:
+            # A holder now present: the proxy given to him online is recorded, or said why not.
+            for problem in services.apply_online_proxies(
+                actor=request.user, sitting=sitting, present_holders_only=True
+            ):
+                messages.warning(request, f"Pouvoir donné en ligne non enregistré — {problem}")
+        if changed:
             messages.success(request, f"{changed} présence(s) enregistrée(s).")
         elif not problems:
             messages.info(request, "Aucun changement.")

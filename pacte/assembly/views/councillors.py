@@ -147,10 +147,15 @@ def sitting_convocations(request, pk: int):
         except ValidationError as exc:
             flash_refusal(request, exc)
         else:
+            complement = (
+                f", dont {counts['complement']} complément(s) d'ordre du jour"
+                if counts["complement"]
+                else ""
+            )
             messages.success(
                 request,
                 f"Convocations : {counts['email']} par courriel (envoi en cours), "
-                f"{counts['post']} par courrier postal.",
+                f"{counts['post']} par courrier postal{complement}.",
             )
         return redirect("assembly:sitting_convocations", pk=sitting.pk)
     summary = selectors.convocation_summary(sitting)

@@ -825,8 +825,12 @@ def test_an_acknowledgement_of_another_act_dropped_back_is_set_aside(
     sending = ActesSending.objects.get()
     assert "département 999 au lieu de 062" in sending.last_error
     assert sending.closed_at is None
+    # The next poll, with nothing new, keeps the reason for the clerk.
+    assert sendings.poll_due(now=later(4)) == 0
+    sending.refresh_from_db()
+    assert "département 999 au lieu de 062" in sending.last_error
     (return_dir / "ar-2.xml").write_bytes(answer_to(adopted))
-    assert sendings.poll_due(now=later(2)) == 1
+    assert sendings.poll_due(now=later(8)) == 1
     assert state_of(adopted) == "acknowledged"
     assert adopted.actes_id == actes.expected_actes_identifier(adopted)
     assert (return_dir / "0-inconnu.xml").exists()  # about no act: left where it is

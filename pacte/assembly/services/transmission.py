@@ -348,6 +348,9 @@ def _give_up(sending: ActesSending, text: str, now: datetime.datetime) -> None:
 # --- The préfecture's answers ------------------------------------------------------------
 
 
+ANSWER_REFUSED = "La réponse reçue n'a pas pu être enregistrée"
+
+
 def poll(sending_id: int, *, now: datetime.datetime | None = None) -> bool:
     """Ask the connector whether the préfecture answered about a sent act, and record the
     answer. Whether one was recorded."""
@@ -368,7 +371,10 @@ def poll(sending_id: int, *, now: datetime.datetime | None = None) -> bool:
         _poll_later(sending, now, exc.message)
         return False
     if reply is None:
-        _poll_later(sending, now, "")
+        # A refused answer stays said until another answer comes (the clerk must see why the
+        # acknowledgement is still awaited); a connector's passing failure is forgotten.
+        kept = sending.last_error if sending.last_error.startswith(ANSWER_REFUSED) else ""
+        _poll_later(sending, now, kept)
         return False
     via = f"Reçue par le connecteur {connector.label}."
     try:
@@ -376,7 +382,9 @@ def poll(sending_id: int, *, now: datetime.datetime | None = None) -> bool:
             _receive(sending.requested_by, sending.deliberation, _answer(reply), via)
     except (ValidationError, PermissionDenied, Http404) as exc:
         connector.settle(reply, accepted=False)
-        _poll_later(sending, now, f"La réponse reçue n'a pas pu être enregistrée : {_reason(exc)}")
+        error = f"{ANSWER_REFUSED} : {_reason(exc)}"
+        logger.warning("Délibération %s : %s", sending.deliberation, error)
+        _poll_later(sending, now, error)
         return False
     connector.settle(reply, accepted=True)
     return True

@@ -112,7 +112,8 @@ def deliberation_send_to_prefect(
     if problems:
         raise ValidationError(problems[0])
     locked = (
-        Deliberation.objects.select_for_update()
+        # Its PDFs are nullable (an outer join, which PostgreSQL does not lock): the act alone.
+        Deliberation.objects.select_for_update(of=("self",))
         .select_related("report__sitting", "document", "report_document")
         .get(pk=deliberation.pk)
     )
@@ -431,7 +432,7 @@ def _receive(
     """Record `answer` (an Acknowledgement, an Anomaly, or an `_AnswerFile` to read) on the
     locked act, and close its open sending."""
     locked = (
-        Deliberation.objects.select_for_update()
+        Deliberation.objects.select_for_update(of=("self",))
         .select_related("report__sitting")
         .get(pk=deliberation.pk)
     )

@@ -10,15 +10,17 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(module: str, **env) -> subprocess.CompletedProcess:
+def _load(
+    module: str, show: str = "settings.DATABASES['default']['ENGINE']", **env: str
+) -> subprocess.CompletedProcess:
+    """Start Django with `module` and `env` (a variable given empty is removed), and print
+    `show`."""
     environment = {
         k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
     }
     environment.update(SECRET_KEY="essai", DJANGO_SETTINGS_MODULE=module, **env)
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DATABASES['default']['ENGINE'])"
-    )
+    environment = {k: v for k, v in environment.items() if v != ""}
+    code = f"import django; django.setup(); from django.conf import settings; print({show})"
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -52,3 +54,18 @@ def test_the_embedded_sqlite_waits_for_writers_instead_of_failing():
     assert options["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in options["init_command"]
     assert options["timeout"] >= 20
+
+
+def test_the_demo_shows_pactes_own_error_pages(tmp_path):
+    """The demo runs with DEBUG off (French 404 and 500 pages, no list of the site's addresses),
+    cookies over plain HTTP on 127.0.0.1, and its test signing authority."""
+    shown = "settings.DEBUG, settings.SESSION_COOKIE_SECURE, settings.PACTE_ALLOW_TEST_SIGNING"
+    result = _load(
+        "config.settings.demo",
+        PACTE_VAR_DIR=str(tmp_path),
+        DEBUG="",
+        SESSION_COOKIE_SECURE="",
+        show=shown,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "True"]

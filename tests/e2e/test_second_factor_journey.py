@@ -46,7 +46,8 @@ def test_enrolment_then_login_with_a_code(page, newcomer):
     expect(page.get_by_role("button", name="Se déconnecter")).to_have_count(0)
     qr = page.get_by_role("img", name=re.compile("Code QR de la clé du second facteur"))
     expect(qr).to_be_visible()
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    # Drawn once loaded (an image may still be arriving when it is first visible).
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle())
     assert_no_axe_violations(page)
     secret = page.locator("#cle").inner_text().replace(" ", "")
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)

@@ -540,6 +540,15 @@ def councillor_attendance_get(*, user: policy.Viewer, sitting_pk: int | str) -> 
     return attendance
 
 
+def councillor_convocation(attendance: Attendance) -> Convocation | None:
+    """The councillor's convocation to the sitting of `attendance`, if sent."""
+    if attendance.councillor_id is None:
+        return None
+    return Convocation.objects.filter(
+        sitting_id=attendance.sitting_id, councillor_id=attendance.councillor_id
+    ).first()
+
+
 def online_proxy_given(attendance: Attendance) -> OnlineProxy | None:
     return (
         attendance.online_proxies_given.filter(withdrawn_at__isnull=True)
@@ -643,15 +652,19 @@ def published_minutes_get(pk: int | str, user: policy.Viewer = None) -> Sitting:
     return get_or_404(published_minutes(user), pk, "Procès-verbal introuvable.")
 
 
-def minutes_adopting_choices(sitting: Sitting) -> QuerySet[Sitting]:
-    """The sitting that adopts a sitting's minutes: the next one of the same body, once held
-    (CGCT L3121-13)."""
-    following = (
+def next_sitting(sitting: Sitting) -> Sitting | None:
+    """The next sitting of the same body (the one that adopts its minutes, CGCT L3121-13)."""
+    return (
         Sitting.objects.filter(body=sitting.body, held_on__gt=sitting.held_on)
         .order_by("held_on", "pk")
-        .values("pk")[:1]
+        .first()
     )
-    return Sitting.objects.filter(pk__in=following, held_on__lte=timezone.localdate())
+
+
+def minutes_adopting_choices(sitting: Sitting) -> list[Sitting]:
+    """The sitting that may adopt a sitting's minutes: the next one, once its day has come."""
+    following = next_sitting(sitting)
+    return [following] if following and following.held_on <= timezone.localdate() else []
 
 
 def minutes_deadline(sitting: Sitting) -> datetime.date | None:

@@ -12,6 +12,7 @@ from pacte.core.policy import RUN_SITTINGS
 from pacte.core.workflow import Transition, Workflow
 
 from .models import Deliberation, MinutesState, Sitting
+from .selectors import next_sitting
 
 P = Deliberation.Publication
 T = Deliberation.Transmission
@@ -156,11 +157,7 @@ def _adopted_at_a_following_sitting(sitting: Sitting) -> str:
             f"La séance du {format_date(adopting.held_on)} n'a pas encore eu lieu : le "
             "procès-verbal s'y arrêtera."
         )
-    following = (
-        Sitting.objects.filter(body=sitting.body, held_on__gt=sitting.held_on)
-        .order_by("held_on", "pk")
-        .first()
-    )
+    following = next_sitting(sitting)
     if following is not None and following.pk != adopting.pk:
         return (
             f"Le procès-verbal s'arrête au commencement de la séance suivante (CGCT L3121-13), "

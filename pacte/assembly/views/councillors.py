@@ -17,7 +17,6 @@ from pacte.core.errors import flash_refusal
 from pacte.core.ids import valid_id
 
 from .. import calendar, selectors, services
-from ..models import Convocation
 
 
 @policy.page(get="sitting.attend")
@@ -64,9 +63,7 @@ def councillor_sitting(request, pk: int):
         except ValidationError as exc:
             flash_refusal(request, exc)
         return redirect("assembly:councillor_sitting", pk=sitting.pk)
-    convocation = Convocation.objects.filter(
-        sitting=sitting, councillor_id=attendance.councillor_id
-    ).first()
+    convocation = selectors.councillor_convocation(attendance)
     if convocation is not None and convocation.acknowledged_at is None:
         # Opened in his space: received.
         convocation = services.convocation_acknowledge(actor=request.user, convocation=convocation)

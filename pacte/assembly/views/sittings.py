@@ -204,10 +204,9 @@ def sitting_minutes_step(request, pk: int, step: str):
     sitting = selectors.sitting_row(user=request.user, pk=pk)
     try:
         if step == ADOPT_MINUTES:
-            at = (
-                selectors.minutes_adopting_choices(sitting)
-                .filter(pk=valid_id(request.POST.get("at")) or 0)
-                .first()
+            wanted = valid_id(request.POST.get("at"))
+            at = next(
+                (s for s in selectors.minutes_adopting_choices(sitting) if s.pk == wanted), None
             )
             if at is None:
                 raise ValidationError(

@@ -26,6 +26,20 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+
+    class NotificationMail(models.TextChoices):
+        """How the user wants his notifications by mail (pacte.core.notifications)."""
+
+        IMMEDIATE = "immediate", "à chaque événement"
+        DIGEST = "digest", "un résumé quotidien"
+        NONE = "none", "aucun courriel"
+
+    notification_mail = models.CharField(
+        "notifications par courriel",
+        max_length=16,
+        choices=NotificationMail.choices,
+        default=NotificationMail.IMMEDIATE,
+    )
     councillor = models.OneToOneField(
         "territory.Councillor",
         verbose_name="conseiller départemental",
@@ -311,3 +325,83 @@ class OutgoingMail(models.Model):
         if self.abandoned_at:
             return "abandonné"
         return "à envoyer" if not self.attempts else "à réessayer"
+
+
+class NotificationDigest(models.Model):
+    """The daily digest of a user's notifications: one row per user and day, written in the same
+    transaction as the digest's mail (an `OutgoingMail`) and the marks of the notifications it
+    lists. The uniqueness of (user, day) is the claim: a second worker, or a second run the same
+    day, cannot write another (`pacte.core.notifications.send_digests`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    day = models.DateField("jour")
+    created_at = models.DateTimeField("envoyé le", default=timezone.now)
+    count = models.PositiveIntegerField("notifications", default=0)
+
+    class Meta:
+        verbose_name = "résumé quotidien"
+        verbose_name_plural = "résumés quotidiens"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="notification_digest_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.day:%d/%m/%Y}"
+
+
+class Notification(models.Model):
+    """Something that happened and concerns a user (a deposit, a question, a vote, a payment…),
+    shown in his list of notifications (/notifications/) until he marks it read, and mailed to
+    him at once or in his daily digest, as he chose (`pacte.core.notifications`)."""
+
+    SUBJECT_MAX = 255
+    TEXT_MAX = 500
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="destinataire",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField("nature", max_length=40)
+    subject = models.CharField("objet", max_length=SUBJECT_MAX)
+    text = models.TextField("texte", blank=True)
+    url = models.CharField("lien", max_length=500)
+    reference = models.CharField("référence", max_length=64, blank=True)
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+    read_at = models.DateTimeField("lue le", null=True, blank=True)
+    # Waiting for the daily digest (the user chose it when the notification was written).
+    digest_pending = models.BooleanField("pour le résumé quotidien", default=False)
+    digest = models.ForeignKey(
+        NotificationDigest,
+        verbose_name="résumé",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+
+    class Meta:
+        verbose_name = "notification"
+        verbose_name_plural = "notifications"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(
+                fields=["digest_pending"],
+                name="notification_digest_pending",
+                condition=Q(digest_pending=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -107,6 +107,11 @@ COUNCILLOR = Capability(
 ADMINISTER = Capability(
     "administer", "administre Pacte : comptes, référentiel, réglages", frozenset({Role.ADMIN})
 )
+NOTIFIED = Capability(
+    "notified",
+    "reçoit les notifications de ce qui le concerne (liste, courriels ou résumé quotidien)",
+    frozenset({Role.ADMIN, Role.AGENT, Role.ASSEMBLY, Role.FINANCE, Role.PARTNER}),
+)
 SIGNATORY = Capability(
     "signatory",
     "détient un droit de signer en cours (le Président, un délégataire par arrêté, le "
@@ -129,6 +134,7 @@ CAPABILITIES = (
     RUN_SITTINGS,
     COUNCILLOR,
     ADMINISTER,
+    NOTIFIED,
     SIGNATORY,
 )
 
@@ -213,6 +219,7 @@ KINDS = {
         Kind("opendata", "données ouvertes"),
         Kind("legal", "pages légales"),
         Kind("account", "compte et jetons d'API", user_path="user"),
+        Kind("notification", "notification", user_path="recipient"),
         Kind("session", "connexion"),
         Kind("health", "état de service"),
         Kind("user", "utilisateur"),
@@ -335,6 +342,11 @@ POLICY: dict[tuple[str, str], Rule] = {
                 "le partenaire tant qu'il a la main ; l'agent pour la fiche détaillée",
             ),
             ("assign", INSTRUCT, "attribuer une opération à un agent"),
+            (
+                "follow",
+                (INSTRUCT, MANAGE_FUND, RUN_SITTINGS),
+                "suivre un dossier (en recevoir les notifications du Département)",
+            ),
             ("sheet", INSTRUCT, "rédiger la fiche détaillée d'une opération"),
         ),
         *_rules("financing", ("read", R), ("change", (OWN_ORGANISATION, INSTRUCT))),
@@ -468,6 +480,15 @@ POLICY: dict[tuple[str, str], Rule] = {
             ("logout", PUBLIC, "se déconnecter"),
             ("reset", PUBLIC, "demander un nouveau mot de passe par courriel"),
             ("invitation", PUBLIC, "accepter une invitation et choisir son mot de passe"),
+        ),
+        *_rules(
+            "notification",
+            ("read", NOTIFIED, "lire ses notifications"),
+            (
+                "change",
+                NOTIFIED,
+                "marquer ses notifications comme lues et choisir leur envoi par courriel",
+            ),
         ),
         *_rules("health", ("read", PUBLIC, "consulter l'état de service (supervision)")),
         *_rules("user", ("read", ADMINISTER), ("change", ADMINISTER, "gérer les comptes")),

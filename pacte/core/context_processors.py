@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from . import policy
+from . import fragments, policy
 
 
 def pacte(request: HttpRequest) -> dict[str, object]:
@@ -10,4 +10,7 @@ def pacte(request: HttpRequest) -> dict[str, object]:
         "PACTE_DEPARTMENT_CODE": settings.PACTE_DEPARTMENT_CODE,
         # The navigation offers the administration to those the policy lets in (user.change).
         "can_administer": policy.allows(user, "user", "change"),
+        # What waits for the user, counted in the menu (pacte.pilotage.todo): a callable, so that
+        # only the pages that show the menu count it.
+        "todo_count": lambda: fragments.collect("menu", user=user).get("todo_count", 0),
     }

@@ -22,9 +22,8 @@ class SignedInRequest(HttpRequest):
 
 @policy.page(get="account.read")
 def home(request: SignedInRequest) -> HttpResponse:
-    if request.user.partner_id is not None:
-        return redirect("contracts:partner_detail", pk=request.user.partner_id)
-    return render(request, "core/home.html")
+    """What waits for the user (« À traiter », from pacte.pilotage), then where to go."""
+    return render(request, "core/home.html", fragments.collect("home", user=request.user))
 
 
 def _account_page(request: SignedInRequest, form: ApiTokenForm, **context: object) -> HttpResponse:

@@ -175,6 +175,7 @@ OPERATION_WORKFLOW = Workflow(
 
 # Transition names read or applied elsewhere, checked now: a renamed transition fails at start-up.
 SUBMIT = OPERATION_WORKFLOW.name("submit")
+ANSWER = OPERATION_WORKFLOW.name("answer")
 SCHEDULE = OPERATION_WORKFLOW.name("schedule")
 GRANT = OPERATION_WORKFLOW.name("grant")
 SIGN_AGREEMENT = OPERATION_WORKFLOW.name("sign_agreement")

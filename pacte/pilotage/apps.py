@@ -10,4 +10,5 @@ class PilotageConfig(AppConfig):
         from . import (
             checks,  # noqa: F401 — registers the system checks
             dashboards,  # noqa: F401 — registers the cached figures' computations
+            fragments,  # noqa: F401 — the home page's « À traiter » and the menu's count
         )

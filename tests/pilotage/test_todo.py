@@ -1,0 +1,176 @@
+"""« À traiter »: what waits for each role, on the home page and counted in the menu."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pacte.finance import services as finance_services
+from pacte.operations import services as operation_services
+from pacte.pilotage import todo
+from tests.finance.conftest import open_fund, voted_operation
+from tests.operations.conftest import make_operation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+def _keys(user) -> dict[str, int]:
+    return {item.key: item.count for item in todo.items(user)}
+
+
+def _todo_section(html: str) -> str:
+    start = html.index('id="a-traiter"')
+    return html[start : html.index("</section>", start)]
+
+
+def _menu_count(html: str) -> int:
+    found = re.search(r'class="menu-count"[^>]*>(\d+)', html)
+    return int(found.group(1)) if found else 0
+
+
+def test_a_deposit_waits_for_the_agent_then_the_question_for_its_partner_only(
+    users, lens_contract, client_for
+):
+    partner, agent = users["test-partner"], users["test-agent"]
+    operation = make_operation(lens_contract, partner, title="Maison de santé")
+    assert "new_deposit" not in _keys(agent)  # a draft is the partner's own
+
+    operation_services.operation_submit(actor=partner, operation=operation)
+    assert _keys(agent)["new_deposit"] == 1
+    page = client_for("agent").get("/")
+    section = _todo_section(page.content.decode())
+    assert "1 nouveau dépôt à prendre en charge" in section
+    assert f'href="/operations/{operation.pk}/"' in section
+    assert "Maison de santé" in section
+
+    operation_services.operation_take_charge(actor=agent, operation=operation)
+    operation_services.operation_request_changes(
+        actor=agent, operation=operation, reason="Joignez le devis."
+    )
+    assert "new_deposit" not in _keys(agent)
+    assert _keys(partner)["information_requested"] == 1
+    # Another partner sees nothing of it.
+    assert "information_requested" not in _keys(users["test-partner2"])
+    other = client_for("partner2").get("/").content.decode()
+    assert "Maison de santé" not in other
+    assert "Rien ne vous attend pour le moment." in other
+
+    operation_services.operation_answer(actor=partner, operation=operation, body="Devis joint.")
+    assert "information_requested" not in _keys(partner)
+    assert _keys(agent)["answer_received"] == 1
+
+
+def test_the_partner_home_page_is_its_to_do_then_its_space(users, lens_contract, client_for):
+    operation = make_operation(lens_contract, users["test-partner"], title="Tiers-lieu")
+    operation_services.operation_submit(actor=users["test-partner"], operation=operation)
+    operation_services.operation_take_charge(actor=users["test-agent"], operation=operation)
+    operation_services.operation_request_changes(
+        actor=users["test-agent"], operation=operation, reason="Précisez le calendrier."
+    )
+    response = client_for("partner").get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "1 demande de compléments à laquelle répondre" in _todo_section(html)
+    assert "Mes opérations" in html and "Mon organisation" in html
+    assert _menu_count(html) == 1
+
+
+def test_payments_go_from_the_partner_to_the_agent_to_finance(
+    users, generation, lens_contract, client_for
+):
+    open_fund(generation, users["test-finance"])
+    operation, commitment = voted_operation(lens_contract, users, amount="100000.00")
+    partner, agent, finance = users["test-partner"], users["test-agent"], users["test-finance"]
+    assert _keys(partner)["payment_to_request"] == 1
+
+    payment = finance_services.payment_request_create(
+        actor=partner, operation=operation, kind="advance", amount=Decimal("10000.00")
+    )
+    assert "payment_to_request" not in _keys(partner)
+    assert _keys(agent)["payment_to_check"] == 1
+    assert "payment_to_pay" not in _keys(finance)
+
+    finance_services.payment_check(actor=agent, payment=payment)
+    assert "payment_to_check" not in _keys(agent)
+    assert _keys(finance)["payment_to_pay"] == 1
+    section = _todo_section(client_for("finance").get("/").content.decode())
+    assert "1 paiement à mandater" in section
+    assert f'href="/finances/paiements/{payment.pk}/"' in section
+
+
+def test_a_refused_payment_waits_until_a_new_request(users, generation, lens_contract):
+    open_fund(generation, users["test-finance"])
+    operation, _ = voted_operation(lens_contract, users, amount="100000.00")
+    partner, agent = users["test-partner"], users["test-agent"]
+    payment = finance_services.payment_request_create(
+        actor=partner, operation=operation, kind="advance", amount=Decimal("10000.00")
+    )
+    finance_services.payment_refuse(actor=agent, payment=payment, reason="RIB illisible.")
+    assert _keys(partner)["payment_refused"] == 1
+    finance_services.payment_request_create(
+        actor=partner, operation=operation, kind="advance", amount=Decimal("10000.00")
+    )
+    assert "payment_refused" not in _keys(partner)
+
+
+def test_the_menu_counts_what_waits_and_the_home_page_refreshes_it(
+    users, lens_contract, client_for
+):
+    partner = users["test-partner"]
+    for title in ("Halle", "Piscine"):
+        operation = make_operation(lens_contract, partner, title=title)
+        operation_services.operation_submit(actor=partner, operation=operation)
+    client = client_for("agent")
+    assert _menu_count(client.get("/operations/").content.decode()) == 2
+    operation = make_operation(lens_contract, partner, title="Gymnase")
+    operation_services.operation_submit(actor=partner, operation=operation)
+    # Kept a minute in the cache; the home page counts again.
+    assert _menu_count(client.get("/operations/").content.decode()) == 2
+    assert _menu_count(client.get("/").content.decode()) == 3
+    assert _menu_count(client.get("/operations/").content.decode()) == 3
+
+
+def test_the_home_page_names_five_and_links_to_the_rest(users, lens_contract, client_for):
+    partner = users["test-partner"]
+    for n in range(7):
+        operation = make_operation(lens_contract, partner, title=f"Opération {n}")
+        operation_services.operation_submit(actor=partner, operation=operation)
+    section = _todo_section(client_for("agent").get("/").content.decode())
+    assert "7 nouveaux dépôts à prendre en charge" in section
+    assert section.count('href="/operations/') == todo.SHOWN + 1
+    assert "Voir les 7" in section
+    assert 'href="/operations/?state=submitted"' in section
+
+
+def test_the_home_page_reads_the_same_number_of_queries_whatever_waits(
+    users, lens_contract, client_for, django_assert_max_num_queries
+):
+    partner = users["test-partner"]
+    client = client_for("agent")
+
+    def submit(count):
+        for n in range(count):
+            operation = make_operation(lens_contract, partner, title=f"Dépôt {n}")
+            operation_services.operation_submit(actor=partner, operation=operation)
+
+    submit(1)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/")
+    submit(12)
+    with django_assert_max_num_queries(len(few.captured_queries) + 1):
+        client.get("/")
+
+
+@pytest.mark.parametrize("role", ["admin", "agent", "assembly", "finance", "elected", "partner"])
+def test_every_role_has_a_home_page(role, client_for):
+    response = client_for(role).get("/")
+    assert response.status_code == 200
+    assert "À traiter" in response.content.decode()

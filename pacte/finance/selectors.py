@@ -5,15 +5,16 @@ through `ap_get` or `ap_list`."""
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypedDict
 
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from pacte.contracts.models import Pact
+from pacte.contracts.models import Pact, Partner
 from pacte.core import policy
 from pacte.core.dates import add_years
 from pacte.core.french import format_date
@@ -23,6 +24,8 @@ from pacte.operations.workflows import SIGN_AGREEMENT
 
 from .models import ZERO, Commitment, PaymentRequest, ProgrammeAuthorisation
 from .services import Deadlines, deadlines
+
+ZERO_MONEY = Value(ZERO, output_field=Commitment._meta.get_field("amount"))
 
 
 class APFigures(TypedDict):
@@ -268,23 +271,128 @@ def cofunding(ap: ProgrammeAuthorisation) -> list[FunderRow]:
     ]
 
 
+@dataclass(frozen=True)
+class CommitmentFilters:
+    """What the list of commitments is narrowed to; None or empty: no narrowing."""
+
+    partner_id: int | None = None
+    authorisation_id: int | None = None
+    pact_id: int | None = None
+    year: int | None = None
+    state: str = ""
+    query: str = ""
+
+
+class CommitmentTotals(TypedDict):
+    count: int
+    committed: Decimal
+    lapsed: Decimal
+    paid: Decimal
+    remaining: Decimal
+
+
 def commitment_list(
     *,
     user: policy.Viewer,
     authorisation: ProgrammeAuthorisation | None = None,
     action: str = "read",
+    filters: CommitmentFilters | None = None,
 ) -> QuerySet[Commitment]:
+    """The commitments `user` may read (or export), newest first, each with `paid`: what its
+    paid requests add up to (None when nothing is paid yet), and `remaining`: what is left to
+    pay of its net amount."""
     qs = policy.scope(user, "commitment", Commitment.objects.all(), action)
+    paid = (
+        PaymentRequest.objects.filter(commitment=OuterRef("pk"), state=PaymentRequest.State.PAID)
+        .order_by()
+        .values("commitment")
+        .annotate(t=Sum("paid_amount"))
+        .values("t")
+    )
     qs = qs.select_related(
         "operation__contract__partner__territory",
         "operation__contract__generation",
         "authorisation",
-    ).annotate(
-        paid=Sum("payments__paid_amount", filter=Q(payments__state=PaymentRequest.State.PAID))
-    )
+    ).annotate(paid=Subquery(paid, output_field=Commitment._meta.get_field("amount")))
+    qs = qs.annotate(remaining=F("amount") - F("lapsed_amount") - Coalesce("paid", ZERO_MONEY))
     if authorisation is not None:
         qs = qs.filter(authorisation=authorisation)
+    if filters is not None:
+        qs = _narrow(qs, filters)
     return qs.order_by("-committed_on", "-id")
+
+
+def _narrow(qs: QuerySet[Commitment], f: CommitmentFilters) -> QuerySet[Commitment]:
+    if f.partner_id:
+        qs = qs.filter(operation__contract__partner_id=f.partner_id)
+    if f.authorisation_id:
+        qs = qs.filter(authorisation_id=f.authorisation_id)
+    if f.pact_id:
+        # An operation serves a pact through its stakes: a subquery, so that an operation
+        # serving the pact by two stakes is listed (and counted in the totals) once.
+        serving = Operation.objects.filter(stakes__pacts=f.pact_id).values("pk")
+        qs = qs.filter(operation__in=serving)
+    if f.year:
+        qs = qs.filter(committed_on__year=f.year)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.query:
+        qs = qs.filter(
+            Q(operation__reference__icontains=f.query) | Q(operation__title__icontains=f.query)
+        )
+    return qs
+
+
+def commitment_totals(commitments: QuerySet[Commitment]) -> CommitmentTotals:
+    """Committed (net of lapsed remainders), paid and remaining to pay of a list of commitments
+    from `commitment_list`: two aggregate queries whatever its size (the commitments' amounts,
+    then their paid requests, so that no amount is counted once per payment)."""
+    chosen = commitments.order_by().values("pk")
+    t = Commitment.objects.filter(pk__in=chosen).aggregate(
+        count=Count("pk"),
+        amount=Coalesce(Sum("amount"), ZERO_MONEY),
+        lapsed=Coalesce(Sum("lapsed_amount"), ZERO_MONEY),
+    )
+    paid = Decimal(
+        PaymentRequest.objects.filter(
+            commitment__in=chosen, state=PaymentRequest.State.PAID
+        ).aggregate(t=Coalesce(Sum("paid_amount"), ZERO_MONEY))["t"]
+    )
+    committed = Decimal(t["amount"]) - Decimal(t["lapsed"])
+    return {
+        "count": t["count"],
+        "committed": committed,
+        "lapsed": Decimal(t["lapsed"]),
+        "paid": paid,
+        "remaining": committed - paid,
+    }
+
+
+def commitment_years(*, user: policy.Viewer) -> list[int]:
+    """The years in which the commitments `user` may read were made, the latest first."""
+    commitments = policy.scope(user, "commitment", Commitment.objects.all())
+    return [d.year for d in commitments.dates("committed_on", "year", order="DESC")]
+
+
+def commitment_partners(*, user: policy.Viewer) -> QuerySet[Partner]:
+    """The partners with a commitment, for the list's filter: none for a partner, which
+    reads only its own anyway."""
+    if not policy.allows(user, "authorisation", "read"):
+        return Partner.objects.none()
+    committed = policy.scope(user, "commitment", Commitment.objects.all()).values(
+        "operation__contract__partner"
+    )
+    return policy.scope(user, "partner", Partner.objects.filter(pk__in=committed)).order_by("name")
+
+
+def commitment_pacts(*, user: policy.Viewer) -> QuerySet[Pact]:
+    """The pacts of the generations that have an AP, for the list's filter."""
+    return (
+        policy.scope(user, "generation", Pact.objects.all())
+        .filter(generation__programme_authorisation__isnull=False)
+        .select_related("generation")
+        .order_by("-generation__period_start", "position", "name")
+    )
 
 
 def commitment_get(*, user: policy.Viewer, pk: int) -> Commitment:

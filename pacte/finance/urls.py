@@ -9,6 +9,7 @@ urlpatterns = [
     path("ap/<id:pk>/revision/", views.ap_revise, name="ap_revise"),
     path("ap/<id:pk>/cp/", views.cp_set, name="cp_set"),
     path("ap/<id:pk>/caducite/", views.lapse_watch, name="lapse_watch"),
+    path("engagements/", views.commitment_list, name="commitment_list"),
     path("engagements/<id:pk>/", views.commitment_action, name="commitment_action"),
     path("paiements/", views.payment_list, name="payment_list"),
     path("paiements/<id:pk>/", views.payment_detail, name="payment_detail"),

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -8,12 +9,41 @@ from pacte.core.charts import Series, bar_chart, line_chart
 from pacte.core.errors import flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
 from pacte.core.french import SHORT_MONTHS, format_money
+from pacte.core.ids import valid_id
 from pacte.core.workflow import TransitionRefused
 from pacte.operations.selectors import operation_get
 
 from . import forms, selectors, services
-from .models import PaymentRequest
+from .models import Commitment, PaymentRequest
 from .workflows import PAYMENT_WORKFLOW
+
+COMMITMENT_HEADER = [
+    "Référence",
+    "Opération",
+    "Partenaire",
+    "Territoire",
+    "Engagé le",
+    "Engagé (€)",
+    "Payé (€)",
+    "Reliquat annulé (€)",
+    "État",
+]
+COMMITMENTS_PER_PAGE = 50
+
+
+def _commitment_row(c: Commitment) -> list[object]:
+    partner = c.operation.contract.partner
+    return [
+        c.operation.reference,
+        c.operation.title,
+        partner.name,
+        partner.territory.name if partner.territory else "",
+        c.committed_on,
+        c.amount,
+        c.paid or 0,
+        c.lapsed_amount,
+        c.get_state_display(),
+    ]
 
 
 @policy.page(get="authorisation.read")
@@ -35,35 +65,11 @@ def ap_detail(request, pk: int):
     fmt = request.GET.get("format")
     if fmt in {"csv", "xlsx"}:
         rows = (
-            [
-                c.operation.reference,
-                c.operation.title,
-                c.operation.contract.partner.name,
-                c.operation.contract.partner.territory.name
-                if c.operation.contract.partner.territory
-                else "",
-                c.committed_on,
-                c.amount,
-                c.paid or 0,
-                c.lapsed_amount,
-                c.get_state_display(),
-            ]
+            _commitment_row(c)
             for c in selectors.commitment_list(user=request.user, authorisation=ap, action="export")
         )
-        header = [
-            "Référence",
-            "Opération",
-            "Partenaire",
-            "Territoire",
-            "Engagé le",
-            "Engagé (€)",
-            "Payé (€)",
-            "Reliquat annulé (€)",
-            "État",
-        ]
-        return export_response(
-            fmt, f"engagements-{timezone.localdate():%Y%m%d}", header, rows, "Engagements"
-        )
+        stamp = timezone.localdate().strftime("%Y%m%d")
+        return export_response(fmt, f"engagements-{stamp}", COMMITMENT_HEADER, rows, "Engagements")
     consumption = (
         line_chart(
             title="Consommation de l'autorisation de programme",
@@ -143,6 +149,52 @@ def cp_set(request, pk: int):
         else:
             messages.success(request, f"Les CP {form.cleaned_data['year']} sont enregistrés.")
     return redirect("finance:ap_detail", pk=pk)
+
+
+def _commitment_filters(request) -> selectors.CommitmentFilters:
+    get = request.GET
+    year = get.get("annee", "")
+    return selectors.CommitmentFilters(
+        partner_id=valid_id(get.get("partenaire")),
+        authorisation_id=valid_id(get.get("ap")),
+        pact_id=valid_id(get.get("pacte")),
+        year=int(year) if len(year) == 4 and year.isascii() and year.isdigit() else None,
+        state=get.get("etat", "") if get.get("etat") in Commitment.State.values else "",
+        query=get.get("q", "").strip()[:100],
+    )
+
+
+@policy.page(get="commitment.read")
+def commitment_list(request):
+    """The commitments, narrowed by partner, AP, pact, year, state and reference, with their
+    totals; the same list exported in CSV or XLSX."""
+    user = request.user
+    filters = _commitment_filters(request)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        exported = selectors.commitment_list(user=user, action="export", filters=filters)
+        return export_response(
+            fmt,
+            f"engagements-{timezone.localdate():%Y%m%d}",
+            COMMITMENT_HEADER,
+            (_commitment_row(c) for c in exported),
+            "Engagements",
+        )
+    commitments = selectors.commitment_list(user=user, filters=filters)
+    page = Paginator(commitments, COMMITMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    reads_fund = policy.allows(user, "authorisation", "read")
+    context = {
+        "page": page,
+        "filters": filters,
+        "totals": selectors.commitment_totals(commitments),
+        "reads_fund": reads_fund,
+        "partners": selectors.commitment_partners(user=user),
+        "aps": selectors.ap_list(user=user) if reads_fund else [],
+        "pacts": selectors.commitment_pacts(user=user),
+        "years": selectors.commitment_years(user=user),
+        "states": Commitment.State.choices,
+    }
+    return render(request, "finance/commitment_list.html", context)
 
 
 @policy.page(get="payment.read")

@@ -6,6 +6,7 @@ from pacte.core.french import format_mebibytes, format_money
 from . import classification
 from .actes import MAX_MESSAGE_BYTES
 from .models import CommissionOpinion, Report, Sitting, ThematicCommission
+from .selectors import proxy_giver_choices, proxy_receiver_choices
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -125,9 +126,16 @@ class ProxyForm(forms.Form):
 
     def __init__(self, *args, sitting, **kwargs):
         super().__init__(*args, **kwargs)
+        # Any member of the sitting is read back (the service says why one may not give or
+        # receive a proxy, the choice being stale), but only those the rules let give or
+        # receive one are offered.
         members = sitting.attendances.order_by("position")
-        self.fields["giver"].queryset = members.exclude(status="present", left_at__isnull=True)
-        self.fields["holder"].queryset = members.filter(status="present")
+        offered = {"giver": proxy_giver_choices(sitting), "holder": proxy_receiver_choices(sitting)}
+        for name, choices in offered.items():
+            self.fields[name].queryset = members
+            self.fields[name].widget.choices = [("", "---------")] + [
+                (member.pk, str(member)) for member in choices
+            ]
 
 
 class MinutesDateForm(forms.Form):

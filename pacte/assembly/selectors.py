@@ -576,6 +576,27 @@ def proxy_holder_choices(attendance: Attendance) -> QuerySet[Attendance]:
     )
 
 
+def proxy_giver_choices(sitting: Sitting) -> QuerySet[Attendance]:
+    """The members the clerk may record as giving a proxy (`services.proxy_record`): not present,
+    or present and leaving (their time of departure given), and who have not given theirs."""
+    return (
+        sitting.attendances.exclude(status=Attendance.Status.PRESENT, left_at__isnull=True)
+        .filter(proxy_given__isnull=True)
+        .order_by("position")
+    )
+
+
+def proxy_receiver_choices(sitting: Sitting) -> QuerySet[Attendance]:
+    """The members the clerk may record as receiving a proxy (`services.proxy_record`): present,
+    who have not given their own, and hold fewer proxies than the law allows at that date."""
+    return (
+        sitting.attendances.filter(status=Attendance.Status.PRESENT, proxy_given__isnull=True)
+        .annotate(held=Count("proxies_held"))
+        .filter(held__lt=rules.max_proxies_held(sitting.held_on))
+        .order_by("position")
+    )
+
+
 def pending_online_proxies(sitting: Sitting) -> list[OnlineProxy]:
     """Proxies given online that the clerk has not recorded yet."""
     return list(

@@ -182,6 +182,10 @@ def proxy_record(
         )
     if holder.status != Attendance.Status.PRESENT:
         raise ValidationError(f"{holder} n'est pas présent : il ne peut recevoir de pouvoir.")
+    if Proxy.objects.filter(giver=holder).exists():
+        raise ValidationError(
+            f"{holder} a lui-même donné son pouvoir : il ne peut recevoir celui de {giver}."
+        )
     if giver.left_at and holder.left_at and holder.left_at <= giver.left_at:
         raise ValidationError(
             f"{holder} est parti à {holder.left_at:%H:%M}, avant le départ de {giver} "

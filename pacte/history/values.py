@@ -7,8 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from pacte.core.french import format_date
 from pacte.core.money import CENT
+from pacte.operations.financing import MONEY_LIMIT
 from pacte.operations.models import Operation
-from pacte.operations.services import MONEY_LIMIT
 
 from .reading import normalise_header
 

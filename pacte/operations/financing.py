@@ -3,15 +3,21 @@
 Every figure is Decimal to the cent; nothing is rounded here but the percentages shown.
 """
 
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
 
 from pacte.core.french import format_decimal, format_money
-from pacte.core.money import percent
+from pacte.core.money import MONEY_MAX_DIGITS, percent
 
-from .models import Operation, Resource
+from .models import Expense, Operation, Resource
 
 ZERO = Decimal("0.00")
+MONEY_LIMIT = Decimal(10) ** (MONEY_MAX_DIGITS - 2)
 MIN_OWNER_SHARE = Decimal("20")  # CGCT L1111-10 III, in % of the total public funding
 # Urban renewal and European territorial cooperation are exceptions of the law itself; the
 # others are granted by an arrêté of the préfet, whose reference the plan records.
@@ -157,3 +163,96 @@ def summarise(operation: Operation, expenses=None, resources=None) -> FinancingS
     if operation.derogation in PREFECT_DEROGATIONS and not operation.derogation_order.strip():
         problems.append("Indiquez la référence de l'arrêté du préfet qui accorde la dérogation.")
     return summary
+
+
+def read_amount(raw: object, label: str) -> Decimal:
+    """An amount as typed or sent (« 125 000,50 », « 125000.5 »), to the cent; a French
+    refusal naming the line otherwise."""
+    text = str(raw).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+    # Digits and a decimal point only: no exponent (« 1,5e3 »), no other script's digits.
+    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
+        raise ValidationError(f"{label} : montant illisible « {raw} ».")
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError(f"{label} : montant illisible « {raw} ».") from exc
+    if not value.is_finite() or value <= 0:
+        raise ValidationError(f"{label} : un montant positif, au centime près.")
+    if value >= MONEY_LIMIT:
+        raise ValidationError(
+            f"{label} : montant hors de portée (moins de 1 000 milliards d'euros)."
+        )
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError(f"{label} : un montant positif, au centime près.")
+    return value
+
+
+@dataclass
+class PlanLines:
+    """The lines of a plan read from what was typed or sent: those that are right, unsaved,
+    and a French sentence for each that is not (the plan is written only without any)."""
+
+    expenses: list[Expense]
+    resources: list[Resource]
+    problems: list[str]
+
+
+def plan_lines(
+    operation: Operation,
+    expenses: Iterable[Mapping[str, Any]],
+    resources: Iterable[Mapping[str, Any]],
+) -> PlanLines:
+    """Each line checked (its label or funder, its amounts, TTC at least HT), then what the
+    plan adds up, which Pacte stores and shows. The service writes the lines only when there
+    is no problem; the financing plan's form shows them as they are typed."""
+    lines = PlanLines(expenses=[], resources=[], problems=[])
+    for index, item in enumerate(expenses, start=1):
+        try:
+            label = str(item.get("label") or "").strip()
+            if not label:
+                raise ValidationError(f"Dépense {index} : indiquez le poste de dépense.")
+            excl = read_amount(item.get("amount_excl_tax"), f"Dépense {index} (HT)")
+            incl = read_amount(item.get("amount_incl_tax"), f"Dépense {index} (TTC)")
+            if incl < excl:
+                raise ValidationError(
+                    f"Dépense {index} : le montant TTC est au moins le montant HT."
+                )
+        except ValidationError as exc:
+            lines.problems += exc.messages
+            continue
+        lines.expenses.append(
+            Expense(operation=operation, label=label, amount_excl_tax=excl, amount_incl_tax=incl)
+        )
+    for index, item in enumerate(resources, start=1):
+        try:
+            funder = item.get("funder")
+            if funder not in Resource.Funder.values:
+                raise ValidationError(f"Ressource {index} : choisissez le financeur.")
+            status = item.get("status") or Resource.Status.REQUESTED
+            if status not in Resource.Status.values:
+                raise ValidationError(f"Ressource {index} : statut inconnu.")
+            amount = read_amount(item.get("amount"), f"Ressource {index}")
+        except ValidationError as exc:
+            lines.problems += exc.messages
+            continue
+        lines.resources.append(
+            Resource(
+                operation=operation,
+                funder=funder,
+                label=str(item.get("label") or "").strip(),
+                amount=amount,
+                status=status,
+            )
+        )
+    totals = {
+        "le coût HT": sum((e.amount_excl_tax for e in lines.expenses), ZERO),
+        "le coût TTC": sum((e.amount_incl_tax for e in lines.expenses), ZERO),
+        "les ressources": sum((r.amount for r in lines.resources), ZERO),
+    }
+    for label, total in totals.items():
+        if total >= MONEY_LIMIT:
+            lines.problems.append(
+                f"Plan de financement hors de portée : {label} du plan atteint "
+                f"{format_money(total)} (moins de 1 000 milliards d'euros)."
+            )
+    return lines

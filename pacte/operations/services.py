@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
@@ -20,12 +19,12 @@ from pacte.contracts.models import Contract, PriorityStake
 from pacte.core import files, ids, mail, policy
 from pacte.core.audit import audit
 from pacte.core.bulk import insert_many
-from pacte.core.french import format_decimal, format_integer, format_money
+from pacte.core.french import format_decimal, format_integer
 from pacte.core.models import User
-from pacte.core.money import MONEY_MAX_DIGITS
 from pacte.core.workflow import HistoryRow
 from pacte.territory.models import Commune
 
+from .financing import plan_lines
 from .models import (
     Attachment,
     Expense,
@@ -37,7 +36,6 @@ from .models import (
 from .workflows import OPERATION_WORKFLOW, RECIPROCAL_COMMITMENT_WORKFLOW
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-MONEY_LIMIT = Decimal(10) ** (MONEY_MAX_DIGITS - 2)
 # Accepted files, recognised by their first bytes rather than by their name.
 SIGNATURES = [
     (b"%PDF-", "application/pdf", {".pdf"}),
@@ -251,26 +249,6 @@ def operation_update(
     return operation
 
 
-def _amount(raw: object, label: str) -> Decimal:
-    text = str(raw).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
-    # Digits and a decimal point only: no exponent (« 1,5e3 »), no other script's digits.
-    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
-        raise ValidationError(f"{label} : montant illisible « {raw} ».")
-    try:
-        value = Decimal(text)
-    except (InvalidOperation, ValueError) as exc:
-        raise ValidationError(f"{label} : montant illisible « {raw} ».") from exc
-    if not value.is_finite() or value <= 0:
-        raise ValidationError(f"{label} : un montant positif, au centime près.")
-    if value >= MONEY_LIMIT:
-        raise ValidationError(
-            f"{label} : montant hors de portée (moins de 1 000 milliards d'euros)."
-        )
-    if value != value.quantize(Decimal("0.01")):
-        raise ValidationError(f"{label} : un montant positif, au centime près.")
-    return value
-
-
 @transaction.atomic
 def financing_plan_set(
     *,
@@ -290,36 +268,10 @@ def financing_plan_set(
     )
     if not editable:
         raise ValidationError("Le plan de financement de cette opération ne se modifie plus.")
-    new_expenses = []
-    for index, item in enumerate(expenses, start=1):
-        label = (item.get("label") or "").strip()
-        if not label:
-            raise ValidationError(f"Dépense {index} : indiquez le poste de dépense.")
-        excl = _amount(item.get("amount_excl_tax"), f"Dépense {index} (HT)")
-        incl = _amount(item.get("amount_incl_tax"), f"Dépense {index} (TTC)")
-        if incl < excl:
-            raise ValidationError(f"Dépense {index} : le montant TTC est au moins le montant HT.")
-        new_expenses.append(
-            Expense(operation=operation, label=label, amount_excl_tax=excl, amount_incl_tax=incl)
-        )
-    new_resources = []
-    for index, item in enumerate(resources, start=1):
-        funder = item.get("funder")
-        if funder not in Resource.Funder.values:
-            raise ValidationError(f"Ressource {index} : choisissez le financeur.")
-        status = item.get("status") or Resource.Status.REQUESTED
-        if status not in Resource.Status.values:
-            raise ValidationError(f"Ressource {index} : statut inconnu.")
-        new_resources.append(
-            Resource(
-                operation=operation,
-                funder=funder,
-                label=(item.get("label") or "").strip(),
-                amount=_amount(item.get("amount"), f"Ressource {index}"),
-                status=status,
-            )
-        )
-    _check_totals(new_expenses, new_resources)
+    lines = plan_lines(operation, expenses, resources)
+    if lines.problems:
+        raise ValidationError(lines.problems)
+    new_expenses, new_resources = lines.expenses, lines.resources
     operation.expenses.all().delete()
     operation.resources.all().delete()
     Expense.objects.bulk_create(new_expenses)
@@ -336,22 +288,6 @@ def financing_plan_set(
         data={"expenses": len(new_expenses), "resources": len(new_resources)},
     )
     return operation
-
-
-def _check_totals(expenses: list[Expense], resources: list[Resource]) -> None:
-    """Each line is within bounds; so must be what the plan adds up (the cost, the resources,
-    the fund requested), which Pacte stores and shows."""
-    totals = {
-        "le coût HT": sum((e.amount_excl_tax for e in expenses), Decimal("0.00")),
-        "le coût TTC": sum((e.amount_incl_tax for e in expenses), Decimal("0.00")),
-        "les ressources": sum((r.amount for r in resources), Decimal("0.00")),
-    }
-    for label, total in totals.items():
-        if total >= MONEY_LIMIT:
-            raise ValidationError(
-                f"Plan de financement hors de portée : {label} du plan atteint "
-                f"{format_money(total)} (moins de 1 000 milliards d'euros)."
-            )
 
 
 def sniff(head: bytes, name: str) -> str:

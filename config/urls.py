@@ -3,7 +3,7 @@ from django.urls import include, path, register_converter
 
 from pacte.accounts import views as accounts_views
 from pacte.api import api
-from pacte.core import policy
+from pacte.core import notification_views, policy
 from pacte.core import views as core_views
 from pacte.core.converters import IdConverter
 from pacte.oidc import views as oidc_views
@@ -32,6 +32,22 @@ urlpatterns = [
     path("sante/", core_views.health_page, name="health"),
     path("sante/web/", core_views.web_health_page, name="web_health"),
     path("compte/jetons/", core_views.token_create, name="token_create"),
+    path(
+        "compte/notifications/",
+        notification_views.notification_preference,
+        name="notification_preference",
+    ),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path(
+        "notifications/<id:pk>/lue/",
+        notification_views.notification_mark_read,
+        name="notification_mark_read",
+    ),
+    path(
+        "notifications/toutes-lues/",
+        notification_views.notifications_mark_all_read,
+        name="notifications_mark_all_read",
+    ),
     path("compte/jetons/<id:pk>/revoquer/", core_views.token_revoke, name="token_revoke"),
     path("reglages/historique/", core_views.settings_history_page, name="settings_history"),
     path("", include("pacte.accounts.urls")),

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .french import format_date
 from .ids import valid_id
-from .models import ApiToken
+from .models import ApiToken, User
 
 SPACES = (" ", "\u00a0", "\u202f")
 
@@ -181,3 +181,18 @@ class SettingsHistoryFilterForm(forms.Form):
         if since and until and until < since:
             self.add_error("au", "La date de fin suit la date de début.")
         return cleaned
+
+
+class NotificationPreferenceForm(forms.Form):
+    """« Notifications par courriel » on « Mon compte » (pacte.core.notifications)."""
+
+    notification_mail = forms.ChoiceField(
+        label="Notifications par courriel",
+        choices=User.NotificationMail.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choisissez l'envoi des notifications par courriel.",
+            "invalid_choice": "Ce choix n'existe pas : choisissez « à chaque événement », « un "
+            "résumé quotidien » ou « aucun courriel ».",
+        },
+    )

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pacte.contracts import services as contract_services
 from pacte.contracts.models import Generation, Partner
+from pacte.core.models import Notification
 from pacte.core.services import api_token_create
 from pacte.demo.assembly import seed_sitting_2022_317
 from pacte.documents import services as document_services
@@ -49,6 +50,10 @@ def build(users) -> dict:
         name="historique.csv",
     )
     token, _ = api_token_create(user=users["test-admin"], name="jeton de l'administrateur")
+    # A notification of the agent's: only he reads it or marks it read.
+    notification = Notification.objects.create(
+        recipient=agent, kind="message", subject="Nouveau message", url="/"
+    )
     online_proxy, convocation_token, calendar = _councillor_world(users, sitting)
     _minutes_world(users, sitting)
     shared = {
@@ -65,6 +70,7 @@ def build(users) -> dict:
         "history_import": history_import,
         "bilan": generation,
         "account": token,
+        "notification": notification,
         "epci_siren": "246200364",
         "commune_code": "62510",
         "deliberation_number": report.deliberation.number,

@@ -40,6 +40,7 @@ WRITABLE_WHEN_REFUSED = {"django_session", "core_apitoken", "core_user"}  # sess
 # key, or a list of values (then every value is tried), or a callable(world) of values.
 SLOTS = {
     ("compte/jetons", "pk"): "account",
+    ("notifications", "pk"): "notification",
     ("territoire/intercommunalites", "siren"): "epci_siren",
     ("territoire/communes", "insee_code"): "commune_code",
     ("operations", "pk"): "operation",

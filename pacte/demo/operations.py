@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pacte.contracts.models import Contract
+from pacte.core.dates import add_years
 from pacte.core.models import User
 from pacte.core.roles import Role
 from pacte.demo import documents as demo_documents
@@ -18,7 +19,7 @@ from pacte.demo.assembly import (
     seed_demo_minutes,
     seed_upcoming_standing_committee,
 )
-from pacte.demo.finance import seed_payments
+from pacte.demo.finance import AP_VOTED_ON, seed_lapses, seed_payments
 from pacte.operations import services
 from pacte.operations.models import Attachment, Operation, OperationEvent, Resource
 from pacte.operations.workflows import (
@@ -81,6 +82,20 @@ PATH = [
 
 # Conventions of voted operations waiting for a signature: the number of signatures each has.
 WAITING_SIGNATURES = [0, 0, 0, 1, 1]
+
+# The stories of the operations voted but whose works have not started, told from the day the
+# demo is built: voted these last months (their convention to sign or signed), a few whose works
+# must start within the coming weeks (one of a partner whose user logs in to the demo), one
+# whose start was extended, one lapsed. Each story's sitting: (first, last) days of the window
+# from today, or of its start deadline from today for the three last stories.
+STORIES = {
+    "voted": ("vote", -150, -14),
+    "signed": ("vote", -540, -75),
+    "lapse_soon": ("deadline", 10, 85),
+    "extended": ("deadline", -200, -30),
+    "lapsed": ("deadline", -130, -40),
+}
+LAPSE_SOON = 3
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]"
@@ -189,6 +204,8 @@ def seed_operations(generation) -> int:
     to_vote: list[tuple] = []
     targets = [state for state, count in PLAN for _ in range(count)]
     rng.shuffle(targets)
+    stories = _stories(generation, targets, contracts)
+    story_of: dict[int, tuple[str, datetime.date]] = {}
     for index, target in enumerate(targets):
         contract = contracts[index % len(contracts)]
         partner = contract.partner
@@ -218,6 +235,8 @@ def seed_operations(generation) -> int:
             if pending
             else datetime.date(2024, 1, 15) + datetime.timedelta(days=rng.randrange(0, 600))
         )
+        if index in stories:  # voted, works not started: its story decides (its own draws)
+            story, sitting, start = stories[index]
         operation = services.operation_create(
             actor=contact,
             contract=contract,
@@ -230,6 +249,8 @@ def seed_operations(generation) -> int:
             planned_end=start + datetime.timedelta(days=540),
             is_demo=True,
         )
+        if index in stories:
+            story_of[operation.pk] = (story, sitting)
         expenses, resources, fund = _plan(rng, operation, True)
         services.financing_plan_set(
             actor=contact, operation=operation, expenses=expenses, resources=resources
@@ -247,6 +268,8 @@ def seed_operations(generation) -> int:
     votes = {}
     for operation, *_ in to_vote:
         voted_on = operation.planned_start - datetime.timedelta(days=rng.randrange(30, 120))
+        if operation.pk in story_of:
+            voted_on = story_of[operation.pk][1]
         votes.setdefault(_monthly_sitting(voted_on), []).append(operation)
     hold_demo_standing_committees(admin, votes)
     seed_demo_minutes(admin)
@@ -270,9 +293,82 @@ def seed_operations(generation) -> int:
             contract__generation=generation, state=Operation.State.SCHEDULED
         ).order_by("pk"),
     )
-    seed_payments(generation, complete=completed)
+    # The history first (the deposit, the instruction, the vote, the signature, the start of
+    # the works), then the payments and the lapses that follow it.
     _backdate(generation, rng)
+    signed = [pk for pk, (story, _) in story_of.items() if story == "signed"]
+    seed_payments(generation, complete=completed, advances=signed[:2])
+    seed_lapses(
+        extended=[pk for pk, (story, _) in story_of.items() if story == "extended"],
+        lapsed=[pk for pk, (story, _) in story_of.items() if story == "lapsed"],
+    )
     return len(targets)
+
+
+def _sittings(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """The monthly commissions permanentes from `first` to `last` (none before the AP)."""
+    first = max(first, AP_VOTED_ON + DAY)
+    days, month = [], first.replace(day=1)
+    while month <= last:
+        day = _monthly_sitting(month)
+        if first <= day <= last:
+            days.append(day)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return days
+
+
+def _stories(generation, targets, contracts) -> dict[int, tuple[str, datetime.date, datetime.date]]:
+    """For the operations voted whose works have not started (by their index in `targets`):
+    their story (STORIES), the sitting that votes them and the planned start of their works,
+    drawn from today with their own generator (the rest of the demo stays the same)."""
+    rng = random.Random(2026)
+    today = timezone.localdate()
+    logins = {
+        user.partner_id
+        for user in User.objects.filter(role=Role.PARTNER, is_active=True, partner__isnull=False)
+        if user.has_usable_password()
+    }
+
+    def partner(index):
+        return contracts[index % len(contracts)].partner_id
+
+    signed = [i for i, target in enumerate(targets) if target == "agreement_signed"]
+    others = [i for i in signed if partner(i) not in logins]
+    names = {i: "signed" for i in signed}
+    names.update({i: "voted" for i, target in enumerate(targets) if target == "voted"})
+    names[others[0]], names[others[1]] = "lapsed", "extended"
+    by_login = sorted(signed, key=lambda i: partner(i) not in logins)  # theirs first
+    soon = [i for i in by_login if names[i] == "signed"]
+    names.update({i: "lapse_soon" for i in soon[:LAPSE_SOON]})
+    years = generation.start_deadline_years
+    extension = generation.start_extension_years
+    stories = {}
+    for index in sorted(names):
+        story = names[index]
+        measure, first, last = STORIES[story]
+        if measure == "vote":
+            window = _sittings(today + DAY * first, today + DAY * last)
+        else:  # the start deadline, two years after the vote, falls in the window
+            ago = add_years(today, -years)
+            window = [
+                day
+                for day in _sittings(ago + DAY * (first - 31), ago + DAY * (last + 31))
+                if first <= (add_years(day, years) - today).days <= last
+            ]
+        sitting = rng.choice(window) if window else _sittings(AP_VOTED_ON, today)[-1]
+        deadline = add_years(sitting, years)
+        if story == "voted":
+            start = today + DAY * rng.randrange(20, 200)
+        elif story == "signed":
+            start = min(today + DAY * rng.randrange(20, 240), deadline - DAY * 30)
+        elif story == "lapse_soon":  # planned just before the deadline, not started yet
+            start = max(today + DAY * 3, deadline - DAY * rng.randrange(5, 20))
+        elif story == "extended":
+            start = add_years(sitting, years + extension) - DAY * rng.randrange(30, 120)
+        else:  # lapsed: planned, never started
+            start = sitting + DAY * rng.randrange(90, 200)
+        stories[index] = (story, sitting, start)
+    return stories
 
 
 def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
@@ -285,8 +381,9 @@ def _backdate(generation, rng) -> None:
     """The services stamp deposits and history rows with the moment the demo is built; give
     them the story of each operation instead: a deposit some months before its vote (or before
     today), the instruction in between, the vote at its sitting, the convention signed a few
-    weeks later and before the works start."""
-    today = timezone.localdate()
+    weeks later and before the works start (and before today). The payments, the completion
+    and the lapses, which follow, are dated as they are made (pacte.demo.finance)."""
+    today, now = timezone.localdate(), timezone.now()
     operations = Operation.objects.filter(
         contract__generation=generation, submitted_at__isnull=False, is_demo=True
     ).order_by("pk")
@@ -308,27 +405,38 @@ def _backdate(generation, rng) -> None:
             if event.transition == GRANT and voted:
                 event.at = _at(voted, 11)
             elif event.transition == SIGN_AGREEMENT and voted:
-                latest = (operation.works_started_on or voted + DAY * 90) - DAY
+                latest = min((operation.works_started_on or voted + DAY * 90) - DAY, today - DAY)
                 signed = min(voted + DAY * rng.randrange(15, 60), latest)
                 event.at = _at(max(signed, voted + DAY), 15)
             elif event.transition == START_WORKS and operation.works_started_on:
                 event.at = _at(operation.works_started_on, 9)
             elif event.transition == REJECT:
                 event.at = _at(min(today, instruction_end + DAY * 20), 11)
-            elif event.transition in {COMPLETE, LAPSE}:
-                event.at = max(event.at, _at(operation.works_started_on or voted or today, 16))
+        _until_now(events, now)
         OperationEvent.objects.bulk_update(events, ["at"])
         Operation.objects.filter(pk=operation.pk).update(submitted_at=_at(submitted, 9))
 
 
+def _until_now(events, now: datetime.datetime) -> None:
+    """Steps dated today at an hour still to come move back before now, in their order."""
+    limit = now
+    for event in sorted(events, key=lambda e: e.at, reverse=True):
+        event.at = min(event.at, limit)
+        limit = event.at - MINUTE
+
+
 AFTER_VOTE = {GRANT, SIGN_AGREEMENT, START_WORKS, COMPLETE, LAPSE, REJECT}
 DAY = datetime.timedelta(days=1)
+MINUTE = datetime.timedelta(minutes=1)
 
 
 def _monthly_sitting(day: datetime.date) -> datetime.date:
-    """The commission permanente of the month: its last Monday."""
+    """The commission permanente of the month: its last Monday (in December, before
+    Christmas)."""
     following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     last = following - datetime.timedelta(days=1)
+    if last.month == 12:
+        last = last.replace(day=23)
     return last - datetime.timedelta(days=last.weekday())
 
 

@@ -4,7 +4,7 @@ legal representative then by the Département's delegate, each signature timesta
 B-LT); a few voted operations have their convention waiting for a signature.
 
 The signatures are made when the demo is built: their time, given by the timestamp authority,
-is that day's, while the operations' histories are dated back to 2023-2025."""
+is that day's, while the operations' histories are dated back by each one's story."""
 
 import contextlib
 import logging

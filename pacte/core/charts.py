@@ -1,5 +1,6 @@
-"""Charts drawn on the server as SVG, readable without JavaScript, each with a text alternative
-(title and description) and always shown next to the table of its figures."""
+"""Charts drawn on the server, readable without JavaScript, each with a text alternative (title
+and description) and always shown next to the table of its figures: lines and grouped bars as
+SVG; horizontal bars as a list whose labels and values are text of the page (`bar_rows`)."""
 
 import hashlib
 from collections.abc import Callable
@@ -154,63 +155,54 @@ def bar_chart(
     return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
 
 
-def hbar_chart(
+def bar_rows(
     *,
     title: str,
     description: str,
     labels: list[str],
     series: list[Series],
-    width: int = 720,
     value_format: Format | None = None,
-    label_width: int = 220,
 ) -> str:
-    """Horizontal bars, one row per label (states, territories, rankings), each bar followed by
-    its value written out; several series are grouped and told apart by colour and legend."""
+    """Horizontal bars drawn as a list, one row per label: the label and the values are text of
+    the page (readable at any screen size, a long label wraps), each bar an SVG rectangle whose
+    length alone is drawn. Several series are told apart by colour and by their name written
+    before each value (not colour alone). Its title and description are its text alternative."""
     value_format = value_format or format_money
-    row_h = 14 * max(len(series), 1) + 10
-    top, bottom, right = 10, 30 if len(series) > 1 else 10, 110
-    height = top + row_h * max(len(labels), 1) + bottom
-    plot_w = width - label_width - right
     top_value = max([v for s in series for v in s.values] + [Decimal(1)])
     key = chart_id(title)
+    named = len(series) > 1
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{key}-t {key}-d" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{key}-t">{escape(title)}</title>',
-        f'<desc id="{key}-d">{escape(description)}</desc>',
-        f'<line x1="{label_width}" x2="{label_width}" y1="{top}" '
-        f'y2="{top + row_h * len(labels)}" class="grid"/>',
+        f'<div class="bar-rows" role="img" aria-labelledby="{key}-t {key}-d">',
+        f'<p class="visually-hidden" id="{key}-t">{escape(title)}</p>',
+        f'<p class="visually-hidden" id="{key}-d">{escape(description)}</p>',
     ]
+    if named:
+        parts.append('<ul class="bar-rows-legend">')
+        for index, s in enumerate(series):
+            parts.append(
+                f'<li><svg width="14" height="14" aria-hidden="true" focusable="false">'
+                f'<rect width="14" height="14" fill="{PALETTE[index % 4]}"/></svg> '
+                f"{escape(s.label)}</li>"
+            )
+        parts.append("</ul>")
+    parts.append('<ul class="bar-rows-list">')
     for g, label in enumerate(labels):
-        gy = top + g * row_h
         parts.append(
-            f'<text x="{label_width - 6}" y="{gy + row_h / 2 + 4:.1f}" text-anchor="end" '
-            f'class="axis">{escape(_truncate(label, label_width // 7))}</text>'
+            f'<li><span class="bar-rows-label">{escape(label)}</span><span class="bar-rows-values">'
         )
         for index, s in enumerate(series):
             value = s.values[g]
-            w = float(value) / float(top_value) * plot_w
-            y = gy + 5 + index * 14
+            length = max(float(value) / float(top_value) * 1000, 0)
+            name = f"{escape(s.label)}\u00a0: " if named else ""
             parts.append(
-                f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="12" '
-                f'fill="{PALETTE[index % 4]}"><title>{escape(label)}, {escape(s.label)} : '
-                f"{escape(value_format(value))}</title></rect>"
+                '<span class="bar-rows-item"><span class="bar-rows-bar">'
+                '<svg viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true" '
+                f'focusable="false"><rect width="{length:.1f}" height="10" '
+                f'fill="{PALETTE[index % 4]}"/></svg></span>'
+                f'<span class="bar-rows-value">{name}{escape(value_format(value))}</span></span>'
             )
-            parts.append(
-                f'<text x="{label_width + w + 4:.1f}" y="{y + 10}" class="axis">'
-                f"{escape(value_format(value))}</text>"
-            )
-    if len(series) > 1:
-        for index, s in enumerate(series):
-            lx = label_width + index * 200
-            parts.append(
-                f'<rect x="{lx}" y="{height - 20}" width="14" height="14" '
-                f'fill="{PALETTE[index % 4]}"/>'
-            )
-            parts.append(
-                f'<text x="{lx + 20}" y="{height - 8}" class="legend">{escape(s.label)}</text>'
-            )
-    parts.append("</svg>")
+        parts.append("</span></li>")
+    parts.append("</ul></div>")
     return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
 
 
@@ -221,10 +213,6 @@ def format_count(value: Decimal | int | str) -> str:
 
 def format_days(value: Decimal | int | str) -> str:
     return f"{format_integer(round(Decimal(value)))} j"
-
-
-def _truncate(text: str, size: int) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def short_money(value: Decimal | int | str) -> str:

@@ -21,7 +21,7 @@ from pacte.contracts.models import Contract, Partner
 from pacte.core import policy
 from pacte.core.french import format_decimal, format_integer, format_money
 from pacte.operations.models import Operation
-from pacte.territory.maps import SvgMap
+from pacte.territory.maps import SvgMap, label_point
 from pacte.territory.models import Department, Epci, Territory
 
 ZERO = Decimal("0.00")
@@ -141,6 +141,18 @@ def _paint(rows: list[BalanceRow]) -> Legend:
 
 
 @dataclass
+class MapName:
+    """A shape of a choropleth map by its number: written on the map at (x, y), inside the
+    shape, and listed beside the map with its name and its figure."""
+
+    number: int
+    label: str
+    figure: str
+    x: float
+    y: float
+
+
+@dataclass
 class ChoroplethMap:
     """A département map whose shapes are filled by class, with its legend and text
     alternative. `base` shapes (e.g. the intercommunalités under the communes) are drawn
@@ -150,6 +162,12 @@ class ChoroplethMap:
     fills: list[tuple[str, str, str]]  # (path, colour, label)
     base: list[str]
     legend: Legend
+    # Each shape's number written on the map, at a point inside it, and listed beside the map
+    # with its name and figure; sized in the map's units (kilometres).
+    names: list[MapName] = field(default_factory=list)
+    marker_radius: float = 2.5
+    label_size: float = 2.9
+    label_shift: float = 1.0
 
 
 def territorial_balance(*, user, generation_id: int | None) -> dict:
@@ -302,7 +320,22 @@ def _map(department, *, key, title, rows, base, legend, what) -> ChoroplethMap:
         )
     else:
         summary = f"Aucune subvention votée pour les {len(rows)} {what}."
+    names = []
+    for row in sorted((r for r in rows if r.path), key=lambda r: r.label):
+        point = label_point(row.path)
+        if point is not None:
+            figure = (
+                f"{format_money(row.per_inhabitant)} par habitant"
+                if row.per_inhabitant is not None and row.amount > 0
+                else "aucune subvention votée"
+            )
+            names.append(MapName(len(names) + 1, row.label, figure, *point))
+    width = float(department.svg_viewbox.split()[2])
     return ChoroplethMap(
+        names=names,
+        marker_radius=round(width / 48, 2),
+        label_size=round(width / 40, 2),
+        label_shift=round(width / 115, 2),
         svg=SvgMap(
             key=key,
             viewbox=department.svg_viewbox,

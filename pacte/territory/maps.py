@@ -75,3 +75,25 @@ class SvgMap:
     shapes: list[MapShape]
     title: str
     description: str
+
+
+def label_point(path: str) -> tuple[float, float] | None:
+    """Where to write the name (or number) of a shape drawn by `path` (the data of `svg_path`):
+    a point inside its largest polygon, so that a crescent or a shape with an enclave still
+    holds its label. None for an empty path."""
+    polygons = []
+    for ring in path.split("M")[1:]:
+        points = [tuple(map(float, p.split(","))) for p in ring.rstrip("Z").split()]
+        if len(points) >= 3:
+            polygon = shapely.Polygon(points)
+            polygons.append(polygon if polygon.is_valid else polygon.buffer(0))
+    if not polygons:
+        return None
+    largest = max(polygons, key=lambda p: p.area)
+    for other in polygons:  # its holes (an enclave) are other rings within it
+        if other is not largest and largest.contains(other):
+            largest = largest.difference(other)
+    if largest.is_empty:
+        return None
+    point = largest.representative_point()
+    return round(point.x, 2), round(point.y, 2)

@@ -404,8 +404,10 @@ def test_partner_and_anonymous_are_kept_out(client, client_for):
 
 def test_pages_show_the_figures_in_french_with_tables_beside_the_charts(story, client_for):
     html = client_for("admin").get("/pilotage/direction/").content.decode()
-    # States, territories, amounts, times (no reciprocal commitment in this story).
-    assert html.count('<svg class="chart"') == 4
+    # States, territories, amounts, times (no reciprocal commitment in this story): the
+    # amounts over time as a line chart, the others as bars whose labels are text.
+    assert html.count('<svg class="chart"') == 1
+    assert html.count('<div class="bar-rows" role="img"') == 3
     assert "380\u202f000,00\xa0€" in html  # voted
     assert "70\u202f000,00\xa0€" in html  # paid
     assert '<th scope="col">Étape</th>' in html and "116,0" in html

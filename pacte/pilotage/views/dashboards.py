@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from pacte.contracts.selectors import generation_current, generation_list
 from pacte.core import policy
-from pacte.core.charts import Series, format_count, format_days, hbar_chart, line_chart
+from pacte.core.charts import Series, bar_rows, format_count, format_days, line_chart
 from pacte.core.french import format_money
 from pacte.core.ids import MAX_ID
 from pacte.territory.selectors import territory_list
@@ -32,6 +32,16 @@ SECTIONS = {
     "instruction": ("mine", "states", "territories", "times", "late", "commitments"),
     "finances": ("amounts", "territories", "times", "late"),
     "elus": ("states", "territories", "amounts", "times", "late", "commitments"),
+}
+# Each section's tab (and its anchor, for a link or a page without JavaScript).
+SECTION_TABS = {
+    "mine": ("mes-dossiers", "Mes dossiers"),
+    "states": ("etats", "Par état"),
+    "territories": ("territoires", "Par territoire"),
+    "amounts": ("montants", "Montants"),
+    "times": ("delais", "Délais"),
+    "late": ("attention", "Points d'attention"),
+    "commitments": ("engagements", "Engagements réciproques"),
 }
 # The elected members' view is aggregate: counts, no names of operations or partners.
 WITH_LISTS = {"direction", "instruction", "finances"}
@@ -84,6 +94,7 @@ def dashboard(request, kind: str):
         "kind": kind,
         "title": TITLES[kind],
         "sections": sections,
+        "section_tabs": [(s, *SECTION_TABS[s]) for s in sections],
         "filters": filters,
         "period": period,
         "tabs": [(k, SHORT_TITLES[k]) for k in selectors.dashboards_for(user)],
@@ -98,7 +109,7 @@ def dashboard(request, kind: str):
         states = figures.states
         context["states"] = states
         context["states_total"] = sum(s["count"] for s in states)
-        context["states_chart"] = hbar_chart(
+        context["states_chart"] = bar_rows(
             title="Opérations par état",
             description=(
                 "Nombre d'opérations dans chaque état du parcours, du dépôt à l'achèvement ; "
@@ -113,7 +124,7 @@ def dashboard(request, kind: str):
         territories = figures.by_territory
         context["by_territory"] = territories
         if territories:
-            context["territory_chart"] = hbar_chart(
+            context["territory_chart"] = bar_rows(
                 title="Subventions votées par territoire",
                 description=(
                     "Montant des subventions du fonds votées pour les opérations des partenaires "
@@ -152,7 +163,7 @@ def dashboard(request, kind: str):
         context["times"] = times
         measured = [t for t in times if t.count]
         if measured:
-            context["times_chart"] = hbar_chart(
+            context["times_chart"] = bar_rows(
                 title="Délais de traitement (jours)",
                 description=(
                     "Pour chaque étape, la médiane et le 9e décile des délais en jours ; "
@@ -173,7 +184,7 @@ def dashboard(request, kind: str):
     if "commitments" in sections:
         context["met"] = met
         if met["items"]:
-            context["met_chart"] = hbar_chart(
+            context["met_chart"] = bar_rows(
                 title="Engagements réciproques tenus",
                 description=(
                     f"Engagements réciproques validés sur l'ensemble, par nature : "

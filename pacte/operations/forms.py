@@ -8,6 +8,28 @@ from .models import Attachment, Message, Operation, ReciprocalCommitment, Resour
 from .selectors import commune_choices
 
 
+class FilteredCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """Checkboxes under a search field (includes/form_fields.html, pacte/filter-list.js): typing
+    narrows the list, the boxes ticked are listed apart, each removable; without script, the
+    plain list of checkboxes. Each box carries the words it is found by (`search`)."""
+
+    def __init__(self, *args, search=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.search = search
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if self.search is not None and instance is not None:
+            option["attrs"]["data-search"] = self.search(instance)
+        return option
+
+
+def _commune_words(commune) -> str:
+    """A commune is found by its name (without accents nor hyphens) or its INSEE code."""
+    return f"{commune.search_name} {commune.insee_code}"
+
+
 class OperationForm(forms.ModelForm):
     """What the partner describes; stakes and communes are limited to its contract."""
 
@@ -28,13 +50,13 @@ class OperationForm(forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "stakes": forms.CheckboxSelectMultiple,
-            "communes": forms.SelectMultiple(attrs={"size": 8}),
+            "communes": FilteredCheckboxSelectMultiple(search=_commune_words),
             "planned_start": DATE_WIDGET,
             "planned_end": DATE_WIDGET,
         }
         field_classes = {"stakes": IdMultipleChoiceField, "communes": IdMultipleChoiceField}
         help_texts = {
-            "communes": "Maintenez Ctrl (ou Cmd) pour en choisir plusieurs.",
+            "communes": "Cochez chaque commune où l'opération a lieu.",
             "derogation": "Seulement si le préfet a accordé une dérogation à la participation "
             "minimale de 20 % (CGCT L1111-10).",
         }
@@ -83,13 +105,51 @@ class ResourceForm(forms.Form):
     status = forms.ChoiceField(label="Statut", choices=Resource.Status.choices)
 
 
-ExpenseFormSet = forms.formset_factory(ExpenseForm, extra=2, max_num=30)
-ResourceFormSet = forms.formset_factory(ResourceForm, extra=2, max_num=30)
+# The plan's tables: the rows shown are those of the plan, or those typed, one added or removed
+# at a time (« Ajouter une ligne… », « Supprimer »); no empty row is offered but in a new plan.
+PLAN_MAX_ROWS = 30
+ExpenseFormSet = forms.formset_factory(ExpenseForm, extra=0, max_num=PLAN_MAX_ROWS)
+ResourceFormSet = forms.formset_factory(ResourceForm, extra=0, max_num=PLAN_MAX_ROWS)
+PLAN_TABLES = {
+    "depenses": ("label", "amount_excl_tax", "amount_incl_tax"),
+    "ressources": ("funder", "label", "amount", "status"),
+}
+# Fields whose value alone does not make a row filled (a status has a default).
+PLAN_DEFAULTS = {"status": Resource.Status.REQUESTED}
 
 
-def rows(formset, key: str) -> list[dict]:
-    """The filled rows of a formset (a row without its key field is ignored)."""
-    return [f.cleaned_data for f in formset if f.cleaned_data.get(key)]
+def _is_blank(row: dict) -> bool:
+    return all(v in (None, "") for k, v in row.items() if k not in PLAN_DEFAULTS)
+
+
+def rows(formset) -> list[dict]:
+    """The filled rows of a formset, checked field by field (an empty row is ignored)."""
+    return [f.cleaned_data for f in formset if f.cleaned_data and not _is_blank(f.cleaned_data)]
+
+
+def typed_rows(data, prefix: str) -> list[dict[str, str]]:
+    """The rows of one of the plan's tables as typed, not checked: to show them again with a row
+    added or removed, and to check them as they are typed. Whatever was sent, at most
+    `PLAN_MAX_ROWS` rows of text of a field's length, without control characters."""
+    try:
+        total = int(str(data.get(f"{prefix}-TOTAL_FORMS", "0"))[:3])
+    except ValueError:
+        total = 0
+    found = []
+    for index in range(max(0, min(total, PLAN_MAX_ROWS))):
+        row = {}
+        for name in PLAN_TABLES[prefix]:
+            value = str(data.get(f"{prefix}-{index}-{name}", ""))[:255]
+            row[name] = "".join(c for c in value if c >= " " or c == "\t").strip()
+        if "status" in row and row["status"] not in Resource.Status.values:
+            row["status"] = PLAN_DEFAULTS["status"]
+        found.append(row)
+    return found
+
+
+def filled(typed: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The typed rows that are not empty."""
+    return [row for row in typed if not _is_blank(row)]
 
 
 class AttachmentForm(forms.Form):

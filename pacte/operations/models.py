@@ -47,6 +47,24 @@ class Operation(models.Model):
         {State.SUBMITTED, State.IN_REVIEW, State.AWAITING_PARTNER}
     )
     WITHDRAWABLE_STATES = frozenset({State.DRAFT}) | REVIEW_STATES
+    # What each state means for whoever reads a list, as the colour of its badge (the badge
+    # always says the state in words too): not yet filed or closed without a decision, waiting
+    # for the partner, in the Département's hands, granted, refused or lost.
+    STATE_TONES = {
+        State.DRAFT: "neutral",
+        State.WITHDRAWN: "neutral",
+        State.AWAITING_PARTNER: "waiting",
+        State.SUBMITTED: "progress",
+        State.IN_REVIEW: "progress",
+        State.SHEET_READY: "progress",
+        State.SCHEDULED: "progress",
+        State.VOTED: "done",
+        State.AGREEMENT_SIGNED: "done",
+        State.WORKS_STARTED: "done",
+        State.COMPLETED: "done",
+        State.REJECTED: "refused",
+        State.LAPSED: "refused",
+    }
 
     class Category(models.TextChoices):
         CULTURE = "culture", "Équipement culturel (salle de spectacle, espace culturel…)"

@@ -10,6 +10,16 @@ urlpatterns = [
     path("<id:pk>/", views.operation_detail, name="operation_detail"),
     path("<id:pk>/modifier/", views.operation_edit, name="operation_edit"),
     path("<id:pk>/financement/", views.operation_financing, name="operation_financing"),
+    path(
+        "<id:pk>/financement/lignes/",
+        views.operation_financing_rows,
+        name="operation_financing_rows",
+    ),
+    path(
+        "<id:pk>/financement/controles/",
+        views.operation_financing_checks,
+        name="operation_financing_checks",
+    ),
     path("<id:pk>/fiche/", views.operation_sheet, name="operation_sheet"),
     path("<id:pk>/pieces/", views.attachment_upload, name="attachment_upload"),
     path(

@@ -1,3 +1,6 @@
+import re
+from collections import Counter
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,8 +12,9 @@ from django.utils import timezone
 from pacte.contracts.models import Contract
 from pacte.contracts.selectors import contract_list, generation_current
 from pacte.core import files, fragments, policy
-from pacte.core.errors import flash_form_errors, flash_refusal
+from pacte.core.errors import error_texts, flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
+from pacte.core.french import format_integer, plural_suffix
 from pacte.core.ids import valid_id
 from pacte.core.redirects import safe_next
 from pacte.core.workflow import TransitionRefused
@@ -18,11 +22,13 @@ from pacte.territory.selectors import territory_list
 
 from . import forms, selectors, services
 from .checks import early_start_warning, sheet_problems, submission_problems
-from .financing import summarise
+from .financing import plan_lines, summarise
 from .models import Attachment, Message, Operation, ReciprocalCommitment, Resource
 from .workflows import OPERATION_WORKFLOW, RECIPROCAL_COMMITMENT_WORKFLOW
 
-PER_PAGE = 50
+# Rows per page of the list: 25 by default, the page's height kept to a few screens; the
+# agent may show more.
+PAGE_SIZES = (25, 50, 100)
 EXPORT_HEADER = [
     "Référence",
     "Intitulé",
@@ -88,11 +94,15 @@ def operation_list(request):
         )
     operations = selectors.operation_list(user=request.user, **filters)
     counts_filters = dict(filters, state="")
-    page = selectors.paginate(operations, PER_PAGE, request.GET.get("page"))
+    per_page = _int(request.GET.get("par"))
+    per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
+    page = selectors.paginate(operations, per_page, request.GET.get("page"))
     user = request.user
     can_assign = policy.allows(user, "operation", "assign")
     context = {
         "page": page,
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
         "filters": filters,
         "counts": selectors.state_counts(
             selectors.operation_list(user=request.user, **counts_filters)
@@ -109,6 +119,36 @@ def operation_list(request):
         "batch_actions": fragments.actions("operation_batch"),
     }
     return render(request, "operations/operation_list.html", context)
+
+
+def operations_count(count: int) -> str:
+    """« 1 opération », « 3 opérations », « aucune opération »."""
+    if count == 0:
+        return "aucune opération"
+    return f"{format_integer(count)} opération{plural_suffix(count)}"
+
+
+def take_charge_outcome(done: int, skipped: list[Operation]) -> str:
+    """What a batch « Prendre en charge » did, in one sentence: how many were taken in charge,
+    and, only if some were not, how many and why (their states, as the list shows them)."""
+    text = f"{operations_count(done)} prise{plural_suffix(done)} en charge"
+    text = text[0].upper() + text[1:]
+    if not skipped:
+        return text + "."
+    n = len(skipped)
+    by_state = Counter(o.get_state_display() for o in skipped)
+    states = ", ".join(
+        f"{format_integer(count)} « {label} »" for label, count in sorted(by_state.items())
+    )
+    submitted = Operation.State.SUBMITTED.label
+    if n == 1:
+        state = skipped[0].get_state_display()
+        why = f"elle n'était pas au stade « {submitted} » mais « {state} »"
+    else:
+        why = f"elles n'étaient pas au stade « {submitted} » ({states})"
+    s = plural_suffix(n)
+    left = f"{operations_count(n)} laissée{s} telle{s} quelle{s}"
+    return f"{text} ; {left} : {why}."
 
 
 @policy.page(post="operation.assign")
@@ -133,13 +173,13 @@ def operation_batch(request):
         return export_response("csv", "operations-selection", EXPORT_HEADER, _export_rows(selected))
     try:
         if action == "take_charge":
+            # What the selection was before the batch: those not submitted are left as they are.
+            skipped = [o for o in selected if o.state != Operation.State.SUBMITTED]
             done = services.operations_take_charge(
                 actor=request.user, operations=selected, assignee=form.cleaned_data["assignee"]
             )
-            messages.success(
-                request,
-                f"{done} opération(s) prise(s) en charge ; les autres "
-                "n'étaient pas au stade « déposée ».",
+            (messages.success if done else messages.warning)(
+                request, take_charge_outcome(done, skipped)
             )
         else:
             if form.cleaned_data["assignee"] is None:
@@ -148,7 +188,9 @@ def operation_batch(request):
                 actor=request.user, operations=selected, assignee=form.cleaned_data["assignee"]
             )
             messages.success(
-                request, f"{done} opération(s) confiée(s) à {form.cleaned_data['assignee']}."
+                request,
+                f"{operations_count(done)} confiée{plural_suffix(done)} à "
+                f"{form.cleaned_data['assignee']}.",
             )
     except (ValidationError, TransitionRefused) as exc:
         flash_refusal(request, exc)
@@ -248,23 +290,52 @@ def _detail_flags(user, operation: Operation) -> dict:
     }
 
 
+def open_exchange(operation: Operation) -> dict | None:
+    """The Département's latest request for information and what the partner answered since,
+    shown together near the top of the operation's page while the partner must answer, and
+    once answered while the file is back in review (from the prefetched messages: no query)."""
+    if operation.state not in {Operation.State.AWAITING_PARTNER, Operation.State.IN_REVIEW}:
+        return None
+    messages_ = list(operation.messages.all())
+    asked = [i for i, m in enumerate(messages_) if m.is_information_request]
+    if not asked:
+        return None
+    question = messages_[asked[-1]]
+    partner_id = operation.contract.partner_id
+    replies = [
+        m
+        for m in messages_[asked[-1] + 1 :]
+        if m.author is not None and m.author.partner_id == partner_id
+    ]
+    if operation.state == Operation.State.IN_REVIEW and not replies:
+        return None  # answered without a word, long ago, or a request of an earlier round
+    return {"question": question, "replies": replies}
+
+
+def _missing(operation: Operation, flags: dict) -> list[str]:
+    """What the operation's page lists as still to do before the next step, for whoever takes
+    it: the partner before filing or sending back, the agent before the sheet is ready."""
+    if operation.state in Operation.PARTNER_EDITABLE_STATES:
+        return submission_problems(operation)
+    if operation.state == Operation.State.IN_REVIEW and flags["can_write_sheet"]:
+        return sheet_problems(operation)
+    return []
+
+
 @policy.page(get="operation.read")
 def operation_detail(request, pk: int):
     operation = selectors.operation_get(user=request.user, pk=pk)
     summary = summarise(operation, operation.expenses.all(), operation.resources.all())
     transitions = {t.name: t for t in OPERATION_WORKFLOW.available(operation, request.user)}
     flags = _detail_flags(request.user, operation)
-    missing = []
-    if operation.state in Operation.PARTNER_EDITABLE_STATES:
-        missing = submission_problems(operation)
-    elif operation.state == Operation.State.IN_REVIEW and flags["can_write_sheet"]:
-        missing = sheet_problems(operation)
+    missing = _missing(operation, flags)
     context = flags | {
         "operation": operation,
         "summary": summary,
         "funders": dict(Resource.Funder.choices),
         "transitions": transitions,
         "missing": missing,
+        "exchange": open_exchange(operation),
         "early_start": early_start_warning(operation),
         # Several forms share the page: each gets its own id prefix.
         "message_form": forms.MessageForm(auto_id="message-%s"),
@@ -316,59 +387,166 @@ def operation_edit(request, pk: int):
     )
 
 
+# « Ajouter une ligne de dépense », « Supprimer » (the button's value): the table's prefix and
+# the row's number.
+PLAN_CHANGE = re.compile(r"ajouter-(depenses|ressources)|supprimer-(depenses|ressources)-(\d{1,2})")
+PLAN_WORDS = {"depenses": ("dépense", "Dépense"), "ressources": ("ressource", "Ressource")}
+
+
+def _plan_rows(operation: Operation) -> dict[str, list[dict]]:
+    """The plan's rows as stored, or an empty row in each table of a new plan."""
+    expenses = [
+        {
+            "label": e.label,
+            "amount_excl_tax": e.amount_excl_tax,
+            "amount_incl_tax": e.amount_incl_tax,
+        }
+        for e in operation.expenses.all()
+    ]
+    resources = [
+        {"funder": r.funder, "label": r.label, "amount": r.amount, "status": r.status}
+        for r in operation.resources.all()
+    ]
+    return {"depenses": expenses or [{}], "ressources": resources or [{}]}
+
+
+def _plan_change(data) -> tuple[dict[str, list[dict]], str, str]:
+    """The rows as typed, with the row added or removed that the button pressed asks: the
+    rows, what was done (said to screen readers) and where the focus goes next."""
+    tables = {prefix: forms.typed_rows(data, prefix) for prefix in forms.PLAN_TABLES}
+    found = PLAN_CHANGE.fullmatch(str(data.get("ligne", ""))[:40])
+    if found is None:
+        return tables, "", ""
+    added, removed, number = found.groups()
+    prefix = added or removed
+    rows = tables[prefix]
+    word, title = PLAN_WORDS[prefix]
+    first = forms.PLAN_TABLES[prefix][0]
+    if added:
+        if len(rows) >= forms.PLAN_MAX_ROWS:
+            return tables, f"{forms.PLAN_MAX_ROWS} lignes au plus par tableau.", ""
+        rows.append(dict(forms.PLAN_DEFAULTS) if prefix == "ressources" else {})
+        return tables, f"Ligne de {word} {len(rows)} ajoutée.", f"{prefix}-{len(rows) - 1}-{first}"
+    index = int(number)
+    if index >= len(rows):
+        return tables, "", ""
+    del rows[index]
+    focus = f"{prefix}-{index}-{first}" if index < len(rows) else f"ajouter-{prefix}"
+    return tables, f"{title} {index + 1} supprimée.", focus
+
+
+def _plan_checks(operation: Operation, tables: dict[str, list[dict]]) -> dict:
+    """The running totals and the checks of the rows typed, by the plan's own rules (those the
+    service applies on saving, and those of the summary shown everywhere)."""
+    lines = plan_lines(
+        operation, forms.filled(tables["depenses"]), forms.filled(tables["ressources"])
+    )
+    summary = summarise(operation, lines.expenses, lines.resources)
+    return {
+        "summary": summary,
+        "problems": lines.problems + summary.problems,
+        "generation": operation.contract.generation,
+    }
+
+
+def _plan_page(
+    request, operation: Operation, tables, *, expenses=None, resources=None, focus="", said=""
+) -> dict:
+    """What the plan's form shows: its two tables (bound to what was sent when it was refused,
+    else the rows given), the totals and the checks."""
+    if expenses is None:
+        expenses = forms.ExpenseFormSet(prefix="depenses", initial=tables["depenses"])
+        resources = forms.ResourceFormSet(prefix="ressources", initial=tables["ressources"])
+        for formset in (expenses, resources):
+            for form in formset:
+                if form.prefix == focus.rsplit("-", 1)[0]:
+                    form.fields[focus.rsplit("-", 1)[1]].widget.attrs["autofocus"] = True
+    return {
+        "operation": operation,
+        "expenses": expenses,
+        "resources": resources,
+        "focus": focus,
+        "said": said,
+        **_plan_checks(operation, tables),
+    }
+
+
 @policy.page(get="financing.change", post="financing.change")
 def operation_financing(request, pk: int):
+    """The financing plan's form. A row is added or removed in place (htmx, through
+    `operation_financing_rows`; without script, the same buttons send the form here and it comes
+    back with the row), the totals and checks follow what is typed
+    (`operation_financing_checks`), and saving stays on the form."""
     operation = selectors.operation_get(user=request.user, pk=pk)
-    if request.method == "POST":
-        expenses = forms.ExpenseFormSet(request.POST, prefix="depenses")
-        resources = forms.ResourceFormSet(request.POST, prefix="ressources")
-        if expenses.is_valid() and resources.is_valid():
-            try:
-                services.financing_plan_set(
-                    actor=request.user,
-                    operation=operation,
-                    expenses=forms.rows(expenses, "label"),
-                    resources=forms.rows(resources, "funder"),
-                )
-            except ValidationError as exc:
-                flash_refusal(request, exc)
-            else:
-                problems = summarise(selectors.operation_get(user=request.user, pk=pk)).problems
-                if problems:
-                    for problem in problems:
-                        messages.warning(request, problem)
-                else:
-                    messages.success(request, "Le plan de financement est équilibré.")
-                return redirect("operations:operation_detail", pk=pk)
-    else:
-        expenses = forms.ExpenseFormSet(
-            prefix="depenses",
-            initial=[
-                {
-                    "label": e.label,
-                    "amount_excl_tax": e.amount_excl_tax,
-                    "amount_incl_tax": e.amount_incl_tax,
-                }
-                for e in operation.expenses.all()
-            ],
+    if request.method == "POST" and "ligne" in request.POST:
+        tables, said, focus = _plan_change(request.POST)
+        context = _plan_page(request, operation, tables, focus=focus, said=said)
+        return render(request, "operations/financing_form.html", context)
+    if request.method != "POST":
+        context = _plan_page(request, operation, _plan_rows(operation))
+        return render(request, "operations/financing_form.html", context)
+    expenses = forms.ExpenseFormSet(request.POST, prefix="depenses")
+    resources = forms.ResourceFormSet(request.POST, prefix="ressources")
+    tables = {prefix: forms.typed_rows(request.POST, prefix) for prefix in forms.PLAN_TABLES}
+    context = _plan_page(request, operation, tables, expenses=expenses, resources=resources)
+    if not (expenses.is_valid() and resources.is_valid()):
+        messages.error(
+            request,
+            "Le plan de financement n'est pas enregistré : corrigez les montants signalés.",
         )
-        resources = forms.ResourceFormSet(
-            prefix="ressources",
-            initial=[
-                {"funder": r.funder, "label": r.label, "amount": r.amount, "status": r.status}
-                for r in operation.resources.all()
-            ],
+        return render(request, "operations/financing_form.html", context)
+    try:
+        services.financing_plan_set(
+            actor=request.user,
+            operation=operation,
+            expenses=forms.rows(expenses),
+            resources=forms.rows(resources),
         )
-    return render(
+    except ValidationError as exc:
+        # One message: the reasons are those listed under the plan, or else said here.
+        texts = error_texts(exc)
+        if all(text in context["problems"] for text in texts):
+            messages.error(
+                request,
+                "Le plan de financement n'est pas enregistré : voyez les points à régler, "
+                "listés sous le plan.",
+            )
+        else:
+            messages.error(
+                request, "Le plan de financement n'est pas enregistré : " + " ".join(texts)
+            )
+        return render(request, "operations/financing_form.html", context)
+    problems = summarise(selectors.operation_get(user=request.user, pk=pk)).problems
+    count = len(problems)
+    messages.success(
         request,
-        "operations/financing_form.html",
-        {
-            "operation": operation,
-            "expenses": expenses,
-            "resources": resources,
-            "summary": summarise(operation, operation.expenses.all(), operation.resources.all()),
-        },
+        "Le plan de financement est enregistré"
+        + (
+            f" ; {count} point{plural_suffix(count)} à régler, listé{plural_suffix(count)} "
+            "sous le plan."
+            if count
+            else " : il est équilibré et respecte les règles du fonds."
+        ),
     )
+    return redirect("operations:operation_financing", pk=pk)
+
+
+@policy.page(post="financing.change")
+def operation_financing_rows(request, pk: int):
+    """The plan's tables with a row added or removed (htmx), and their totals and checks."""
+    operation = selectors.operation_get(user=request.user, pk=pk)
+    tables, said, focus = _plan_change(request.POST)
+    context = _plan_page(request, operation, tables, focus=focus, said=said)
+    return render(request, "operations/_financing_rows_swap.html", context)
+
+
+@policy.page(post="financing.change")
+def operation_financing_checks(request, pk: int):
+    """The totals and checks of the rows as typed (htmx, as the user types)."""
+    operation = selectors.operation_get(user=request.user, pk=pk)
+    tables = {prefix: forms.typed_rows(request.POST, prefix) for prefix in forms.PLAN_TABLES}
+    context = {"operation": operation, **_plan_checks(operation, tables)}
+    return render(request, "operations/_financing_checks_swap.html", context)
 
 
 @policy.page(post="attachment.create")
@@ -494,10 +672,19 @@ def operation_transition(request, pk: int, name: str):
     try:
         call(request, operation, form.cleaned_data if form else {})
     except (TransitionRefused, ValidationError) as exc:
-        messages.error(
-            request, f"{OPERATION_WORKFLOW.transitions[name].label} : impossible pour l'instant."
-        )
-        flash_refusal(request, exc)
+        # One message: what is missing is listed on the page already, where it is said once.
+        texts = error_texts(exc)
+        label = OPERATION_WORKFLOW.transitions[name].label
+        listed = _missing(operation, _detail_flags(request.user, operation))
+        if texts and all(text in listed for text in texts):
+            count = len(texts)
+            messages.error(
+                request,
+                f"{label} : impossible pour l'instant, {count} point{plural_suffix(count)} "
+                f"reste{'nt' if count > 1 else ''} à régler (liste ci-dessous).",
+            )
+        else:
+            messages.error(request, f"{label} : impossible pour l'instant. " + " ".join(texts))
     else:
         messages.success(
             request,

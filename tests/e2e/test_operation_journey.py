@@ -141,7 +141,9 @@ def test_partner_submits_an_operation_and_the_agent_brings_its_sheet_to_the_vote
     page.get_by_role("group", name="Enjeux du contrat servis").get_by_label(
         data.FIRST_STAKE
     ).check()
-    page.get_by_label("Communes d'implantation").select_option(label=COMMUNE)
+    communes = page.get_by_role("group", name="Communes d'implantation")
+    communes.get_by_label("Rechercher dans la liste (nom ou code INSEE)").fill("lievin")
+    communes.get_by_label(COMMUNE).check()
     page.get_by_label("Début prévu des travaux").fill("2027-03-01")
     page.get_by_label("Fin prévue des travaux").fill("2028-06-30")
     page.get_by_role("button", name="Enregistrer").click()
@@ -153,11 +155,18 @@ def test_partner_submits_an_operation_and_the_agent_brings_its_sheet_to_the_vote
     # A plan deliberately unbalanced: 400 000 € of works, 315 000 € of resources.
     fill_expense(page, 1, "Travaux", "400000,00", "480000,00")
     fill_resource(page, 1, FIT, "135000,00", "Sollicité")
+    # A new plan has one row of each: another is added in place.
+    page.get_by_role("button", name="Ajouter une ligne de ressource").click()
     fill_resource(page, 2, SELF_FUNDING, "180000,00", "Obtenu")
     page.get_by_role("button", name="Enregistrer le plan").click()
+    # Saved, the plan stays on screen, its problems listed under it, said once above.
+    expect(flash(page)).to_have_text(
+        "Le plan de financement est enregistré ; 1 point à régler, listé sous le plan."
+    )
+    expect(page.get_by_role("region", name="Totaux et contrôles")).to_contain_text(UNBALANCED)
+    page.get_by_role("link", name="Retour à l'opération").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(operation_state(page)).to_have_text("Brouillon")
-    expect(flash(page)).to_contain_text(UNBALANCED)
     operation_url = page.url
     assert re.search(r"/operations/\d+/$", operation_url), operation_url
     reference = re.search(r"OP-\d{4}-\d{5}", page.locator("h1 + p").inner_text()).group()
@@ -168,21 +177,29 @@ def test_partner_submits_an_operation_and_the_agent_brings_its_sheet_to_the_vote
         [MISSING_DELIBERATION, MISSING_ESTIMATE, UNBALANCED]
     )
 
-    # Submitting now is refused, with the same reasons.
+    # Submitting now is refused, said once: the reasons are those listed.
     next_steps(page).get_by_role("button", name="Déposer l'opération").click()
-    expect(flash(page)).to_contain_text("Déposer l'opération : impossible pour l'instant.")
-    expect(flash(page)).to_contain_text(MISSING_DELIBERATION)
-    expect(flash(page)).to_contain_text(MISSING_ESTIMATE)
-    expect(flash(page)).to_contain_text(UNBALANCED)
+    expect(flash(page)).to_have_text(
+        "Déposer l'opération : impossible pour l'instant, 3 points restent à régler "
+        "(liste ci-dessous)."
+    )
+    expect(missing.get_by_role("listitem")).to_have_text(
+        [MISSING_DELIBERATION, MISSING_ESTIMATE, UNBALANCED]
+    )
     expect(operation_state(page)).to_have_text("Brouillon")
 
     # The plan is balanced with the DETR, on a new row.
     page.get_by_role("link", name="Modifier le plan de financement").click()
     expect(page.get_by_label("Montant HT, dépense 1", exact=True)).to_have_value("400000,00")
     expect(page.get_by_label("Financeur, ressource 2", exact=True)).to_have_value("self")
+    page.get_by_role("button", name="Ajouter une ligne de ressource").click()
+    expect(page.get_by_label("Financeur, ressource 3", exact=True)).to_be_focused()
     fill_resource(page, 3, DETR, "85000,00", "Obtenu")
     page.get_by_role("button", name="Enregistrer le plan").click()
-    expect(flash(page)).to_contain_text("Le plan de financement est équilibré.")
+    expect(flash(page)).to_have_text(
+        "Le plan de financement est enregistré : il est équilibré et respecte les règles du fonds."
+    )
+    page.get_by_role("link", name="Retour à l'opération").click()
     expect(missing.get_by_role("listitem")).to_have_text([MISSING_DELIBERATION, MISSING_ESTIMATE])
 
     # The two documents, uploaded with the file input.
@@ -234,16 +251,18 @@ def test_partner_submits_an_operation_and_the_agent_brings_its_sheet_to_the_vote
     expect(operation_state(page)).to_have_text("En attente du partenaire")
     sign_out(page)
 
-    # The partner reads the request in « Échanges » and answers it.
+    # The partner reads the request at the top of the page, beside the box of its answer.
     login("partner")
     main_nav(page).get_by_role("link", name="Mes opérations").click()
     page.get_by_role("link", name=TITLE).click()
     expect(operation_state(page)).to_have_text("En attente du partenaire")
+    asked = page.get_by_role("region", name="Compléments demandés au partenaire")
+    expect(asked.get_by_role("article")).to_contain_text(REQUEST)
     exchanges = page.get_by_role("region", name="Échanges")
     request = exchanges.locator("article", has_text=REQUEST)
     expect(request).to_contain_text("demande de compléments")
-    next_steps(page).get_by_label("Votre réponse au Département").fill(ANSWER)
-    next_steps(page).get_by_role("button", name="Répondre et renvoyer au Département").click()
+    asked.get_by_label("Votre réponse au Département").fill(ANSWER)
+    asked.get_by_role("button", name="Répondre et renvoyer au Département").click()
     expect(flash(page)).to_contain_text(
         "Répondre et renvoyer au Département : fait. L'opération est « En instruction »."
     )
@@ -377,7 +396,7 @@ def test_agent_takes_two_operations_in_charge_with_the_keyboard(
     tab_to(page, apply)
     page.keyboard.press("Enter")
 
-    expect(flash(page)).to_contain_text("2 opération(s) prise(s) en charge")
+    expect(flash(page)).to_have_text("2 opérations prises en charge.")
     expect(page).to_have_url(re.compile(rf"[?&]partenaire={partner_pk}"))
     for pk, reference in operations:
         row = page.locator("table tbody tr", has=page.locator(f"#sel-{pk}"))

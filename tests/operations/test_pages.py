@@ -76,7 +76,8 @@ def test_partner_drafts_is_told_what_is_missing_and_submits(client_for, lens_con
         },
         follow=True,
     )
-    assert "Le plan de financement est équilibré." in response.content.decode()
+    assert "Le plan de financement est enregistré : il est équilibré" in response.content.decode()
+    assert response.redirect_chain == [(f"/operations/{operation.pk}/financement/", 302)]
     for kind in ["deliberation", "estimate"]:
         client.post(
             f"/operations/{operation.pk}/pieces/",

@@ -55,3 +55,22 @@ def sort_th(
 register.filter("decimal2", french.format_decimal)
 register.filter("pluriel", french.plural_suffix)
 register.filter("feminine_ordinal", lambda number: french.short_ordinal(number, feminine=True))
+
+
+BADGE_TONES = frozenset({"neutral", "waiting", "progress", "done", "refused"})
+
+
+@register.simple_tag
+def state_badge(obj: object) -> SafeString:
+    """The badge of an object's state: its label in words, coloured by what the state means
+    (`STATE_TONES` of the object's model: neutral, waiting, progress, done or refused). The same
+    badge wherever the state is shown; the colour never says alone what the words do not."""
+    from django.utils.html import format_html
+
+    state = str(getattr(obj, "state", ""))
+    tones: dict[str, str] = getattr(type(obj), "STATE_TONES", {})
+    tone = tones.get(state, "neutral")
+    if tone not in BADGE_TONES:
+        tone = "neutral"
+    label = getattr(obj, "get_state_display", lambda: state)()
+    return format_html('<span class="state tone-{}" data-state="{}">{}</span>', tone, state, label)

@@ -114,6 +114,12 @@ def test_the_menu_folds_behind_a_button_that_the_keyboard_works(phone_data, phon
     )
     expect(button).to_be_visible()
     expect(button).to_have_attribute("aria-expanded", "false")
+    # What waits for the agent is counted on the button as on the menu's « Accueil ».
+    home = page.locator("#menu-principal a").first
+    assert (
+        button.locator(".menu-count").all_inner_texts()
+        == home.locator(".menu-count").all_inner_texts()
+    )
     assert button.get_attribute("aria-controls") == "menu-principal"
     expect(entry).to_be_hidden()
     # The page starts with the menu folded: it fits the phone, the header is short.

@@ -83,7 +83,7 @@ def test_dashboard_pages_have_no_axe_violation(pilotage_data, login, role, url, 
     page.goto(url)
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     # Every chart or map has its accessible name and a table of its figures.
-    assert page.locator("svg[role=img]").count() >= 1
+    assert page.locator("svg[role=img], .bar-rows[role=img]").count() >= 1
     assert page.locator("table caption").count() >= 1
     assert_no_axe_violations(page)
 

@@ -200,6 +200,18 @@ KINDS = {
             partner_path="operation__contract__partner",
             draft_path="operation",
         ),
+        Kind(
+            "annotation",
+            "annotation interne",
+            partner_path="operation__contract__partner",
+            draft_path="operation",
+        ),
+        Kind(
+            "opinion",
+            "demande d'avis",
+            partner_path="operation__contract__partner",
+            draft_path="operation",
+        ),
         Kind("reciprocal_commitment", "engagement réciproque", partner_path="contract__partner"),
         Kind("document", "document", partner_path="operation__contract__partner"),
         Kind("batch", "lot de documents"),
@@ -277,6 +289,9 @@ def _rules(kind: str, *entries: _Entry) -> list[Rule]:
 
 
 R = (READ_ALL, OWN_ORGANISATION)  # readers of a partner's records: the Département and itself
+# The Département's services (instruction, finances, assemblies, administration): not the
+# elected members, who read, nor the partners.
+SERVICES = (INSTRUCT, MANAGE_FUND, RUN_SITTINGS)
 
 POLICY: dict[tuple[str, str], Rule] = {
     (rule.kind, rule.action): rule
@@ -352,6 +367,19 @@ POLICY: dict[tuple[str, str], Rule] = {
         *_rules("financing", ("read", R), ("change", (OWN_ORGANISATION, INSTRUCT))),
         *_rules("attachment", ("read", R), ("create", (OWN_ORGANISATION, INSTRUCT))),
         *_rules("message", ("read", R), ("create", (OWN_ORGANISATION, INSTRUCT))),
+        # The instruction tools of the Département's services, never the partner's nor the
+        # elected members': private annotations, opinions asked of another service.
+        *_rules(
+            "annotation",
+            ("read", SERVICES, "lire les annotations internes d'une opération"),
+            ("create", SERVICES, "annoter une opération"),
+            ("change", SERVICES, "modifier ou supprimer une annotation", "son auteur seulement"),
+        ),
+        *_rules(
+            "opinion",
+            ("read", SERVICES, "consulter les avis demandés sur une opération"),
+            ("create", INSTRUCT, "demander un avis à un service ou à une Maison du Département"),
+        ),
         *_rules(
             "reciprocal_commitment",
             ("read", R),

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from pacte.contracts.models import Partner
 from pacte.core.money import MoneyField
@@ -469,3 +470,167 @@ class ReciprocalCommitmentEvent(HistoryRow):
 
 
 ZERO = Decimal("0.00")
+
+
+# --- Instruction tools of the Département: never shown to the partner ---------------------
+
+
+class Annotation(models.Model):
+    """A private note of the Département's services on an operation. Read and written by the
+    services (instruction, finances, assemblies, administration), never by the partner nor by
+    the elected members; edited or deleted by its author only."""
+
+    MAX_LENGTH = 5_000
+
+    operation = models.ForeignKey(
+        Operation, verbose_name="opération", on_delete=models.CASCADE, related_name="annotations"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="auteur",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    text = models.TextField("annotation")
+    created_at = models.DateTimeField("écrite le", auto_now_add=True)
+    edited_at = models.DateTimeField("modifiée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "annotation interne"
+        verbose_name_plural = "annotations internes"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["operation", "created_at"], name="annotation_operation")]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class OpinionRequest(models.Model):
+    """An opinion (avis) asked by an instructor of another service of the Département or of a
+    Maison du Département, on an operation: a question, a due date, an answer (favourable,
+    réservé, défavorable, with its reasons) given by the addressee alone. Internal: never shown
+    to the partner."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", "Demandé"
+        ANSWERED = "answered", "Rendu"
+        CANCELLED = "cancelled", "Annulé"
+
+    class Verdict(models.TextChoices):
+        FAVOURABLE = "favourable", "Favorable"
+        RESERVED = "reserved", "Réservé"
+        UNFAVOURABLE = "unfavourable", "Défavorable"
+
+    class Service(models.TextChoices):
+        """The Département's services an opinion may be asked of (a Maison du Département is a
+        territory's, `house`)."""
+
+        ROADS = "roads", "Routes et mobilités"
+        ENVIRONMENT = "environment", "Environnement et espaces naturels"
+        CULTURE = "culture", "Culture et patrimoine"
+        SPORT = "sport", "Sports et jeunesse"
+        TOURISM = "tourism", "Tourisme et attractivité"
+        SOLIDARITY = "solidarity", "Solidarités et action sociale"
+        EDUCATION = "education", "Éducation et collèges"
+        HOUSING = "housing", "Habitat et aménagement"
+        FINANCE = "finance", "Finances"
+        LEGAL = "legal", "Affaires juridiques et commande publique"
+        ENGINEERING = "engineering", "Ingénierie territoriale"
+        OTHER = "other", "Autre service"
+
+    QUESTION_MAX_LENGTH = 5_000
+    ANSWER_MAX_LENGTH = 5_000
+    # The addressee is reminded once, this many days before the due date (or after it).
+    REMIND_DAYS_BEFORE = 2
+
+    operation = models.ForeignKey(
+        Operation, verbose_name="opération", on_delete=models.CASCADE, related_name="opinions"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="demandé par",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="opinions_requested",
+    )
+    addressee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="destinataire",
+        on_delete=models.PROTECT,
+        related_name="opinions_asked",
+    )
+    service = models.CharField(
+        "service du Département", max_length=16, choices=Service.choices, blank=True
+    )
+    house = models.ForeignKey(
+        "territory.Territory",
+        verbose_name="Maison du Département",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    question = models.TextField("question")
+    due_on = models.DateField("attendu pour le")
+    state = models.CharField(
+        "état", max_length=16, choices=State.choices, default=State.REQUESTED, editable=False
+    )
+    verdict = models.CharField("avis", max_length=16, choices=Verdict.choices, blank=True)
+    answer = models.TextField("motifs de l'avis", blank=True)
+    requested_at = models.DateTimeField("demandé le", auto_now_add=True)
+    answered_at = models.DateTimeField("rendu le", null=True, blank=True, editable=False)
+    # When the requester read the answer (the « answers received » of his to-do list).
+    answer_seen_at = models.DateTimeField("avis lu le", null=True, blank=True, editable=False)
+    # When the addressee was reminded of it (once: see `services.opinion_reminders`).
+    reminded_at = models.DateTimeField("relancé le", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "demande d'avis"
+        verbose_name_plural = "demandes d'avis"
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["addressee", "state", "due_on"], name="opinion_addressee"),
+            models.Index(fields=["requested_by", "state"], name="opinion_requester"),
+            models.Index(fields=["operation", "requested_at"], name="opinion_operation"),
+            models.Index(
+                fields=["due_on"],
+                name="opinion_to_remind",
+                condition=models.Q(state="requested", reminded_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="opinion_service_or_house",
+                condition=(models.Q(service="") & models.Q(house__isnull=False))
+                | (~models.Q(service="") & models.Q(house__isnull=True)),
+                violation_error_message="Un avis est demandé à un service du Département "
+                "ou à une Maison du Département.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Avis de {self.addressed_to} sur {self.operation.reference}"
+
+    @property
+    def addressed_to(self) -> str:
+        """« Maison du Département de l'Artois » or « Routes et mobilités »."""
+        if self.house_id:
+            return self.house.house_name or self.house.name
+        return self.get_service_display()
+
+    @property
+    def is_late(self) -> bool:
+        """Still awaited after its due date (Europe/Paris)."""
+        return self.state == self.State.REQUESTED and self.due_on < timezone.localdate()
+
+
+class OpinionEvent(HistoryRow):
+    opinion = models.ForeignKey(OpinionRequest, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(HistoryRow.Meta):
+        verbose_name = "étape d'une demande d'avis"
+        verbose_name_plural = "historique des demandes d'avis"
+
+    def __str__(self):
+        return f"{self.from_state} → {self.to_state}"

@@ -6,11 +6,11 @@ Scheduling and the vote belong to the assembly, the agreement's signature to the
 completion and lapse to the finance: those capabilities call these transitions.
 """
 
-from pacte.core.policy import INSTRUCT, MANAGE_FUND, OWN_ORGANISATION, RUN_SITTINGS
+from pacte.core.policy import INSTRUCT, MANAGE_FUND, OWN_ORGANISATION, RUN_SITTINGS, SERVICES
 from pacte.core.workflow import Transition, Workflow
 
 from .checks import sheet_problems, submission_problems
-from .models import Operation, ReciprocalCommitment
+from .models import Operation, OpinionRequest, ReciprocalCommitment
 
 S = Operation.State
 
@@ -219,3 +219,41 @@ RECIPROCAL_COMMITMENT_WORKFLOW = Workflow(
         ),
     ],
 )
+
+P = OpinionRequest.State
+
+
+def _opinion_given(opinion: OpinionRequest) -> list[str]:
+    problems = []
+    if opinion.verdict not in OpinionRequest.Verdict.values:
+        problems.append("Choisissez l'avis : favorable, réservé ou défavorable.")
+    if not opinion.answer.strip():
+        problems.append("Indiquez les motifs de l'avis.")
+    return problems
+
+
+OPINION_WORKFLOW = Workflow(
+    kind="opinion",
+    state_field="state",
+    states=P,
+    history_model="operations.OpinionEvent",
+    history_fk="opinion",
+    transitions=[
+        # By its addressee only (services.opinion_answer).
+        Transition(
+            "answer",
+            "Rendre l'avis",
+            frozenset({P.REQUESTED}),
+            P.ANSWERED,
+            SERVICES,
+            checks=(_opinion_given,),
+        ),
+        # By its requester or the operation's instructor (services.opinion_cancel).
+        Transition(
+            "cancel", "Annuler la demande d'avis", frozenset({P.REQUESTED}), P.CANCELLED, INSTRUCT
+        ),
+    ],
+)
+
+ANSWER_OPINION = OPINION_WORKFLOW.name("answer")
+CANCEL_OPINION = OPINION_WORKFLOW.name("cancel")

@@ -1,10 +1,23 @@
+import datetime
+
 from django import forms
+from django.utils import timezone
 
 from pacte.contracts.forms import DATE_WIDGET
 from pacte.core import fragments
+from pacte.core.dates import add_years
 from pacte.core.forms import FrenchDecimalField, IdChoiceField, IdMultipleChoiceField
+from pacte.core.french import format_date
 
-from .models import Attachment, Message, Operation, ReciprocalCommitment, Resource
+from .models import (
+    Annotation,
+    Attachment,
+    Message,
+    Operation,
+    OpinionRequest,
+    ReciprocalCommitment,
+    Resource,
+)
 from .selectors import commune_choices
 
 
@@ -276,3 +289,122 @@ class CommitmentReportForm(forms.Form):
     def __init__(self, *args, attachments, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["evidence"].queryset = attachments
+
+
+# --- Instruction tools: annotations and opinions (the Département's services only) ----------
+
+
+class AnnotationForm(forms.Form):
+    text = forms.CharField(
+        label="Annotation interne",
+        max_length=Annotation.MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Visible des seuls services du Département, jamais du partenaire.",
+        error_messages={
+            "required": "L'annotation est vide.",
+            "max_length": "Une annotation tient en 5\u202f000 caractères au plus (celle-ci en "
+            "a %(show_value)s).",
+        },
+    )
+
+
+class OpinionRequestForm(forms.Form):
+    """Ask an agent of a service, or of a Maison du Département, for an opinion."""
+
+    addressee = IdChoiceField(
+        label="Destinataire",
+        queryset=None,
+        empty_label="—",
+        help_text="L'agent qui rendra l'avis.",
+        error_messages={
+            "required": "Choisissez le destinataire.",
+            "invalid_choice": "Choisissez un destinataire de la liste.",
+        },
+    )
+    entity = forms.ChoiceField(
+        label="Service ou Maison du Département consulté",
+        error_messages={
+            "required": "Choisissez le service ou la Maison du Département consulté.",
+            "invalid_choice": "Choisissez un service ou une Maison du Département de la liste.",
+        },
+    )
+    question = forms.CharField(
+        label="Question posée",
+        max_length=OpinionRequest.QUESTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Indiquez la question posée.",
+            "max_length": "Une question tient en 5\u202f000 caractères au plus (celle-ci en a "
+            "%(show_value)s).",
+        },
+    )
+    due_on = forms.DateField(
+        label="Avis attendu pour le",
+        widget=DATE_WIDGET,
+        error_messages={
+            "required": "Indiquez la date à laquelle l'avis est attendu.",
+            "invalid": "Indiquez une date valide (jj/mm/aaaa).",
+        },
+    )
+
+    def __init__(self, *args, addressees, houses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["addressee"].queryset = addressees
+        self.fields["entity"].choices = [
+            ("", "—"),
+            (
+                "Services du Département",
+                [(f"service:{value}", label) for value, label in OpinionRequest.Service.choices],
+            ),
+            (
+                "Maisons du Département",
+                [(f"maison:{house.pk}", house.house_name) for house in houses],
+            ),
+        ]
+        self._houses = {str(house.pk): house for house in houses}
+        today = timezone.localdate()
+        self.fields["due_on"].widget.attrs.update(
+            min=(today + datetime.timedelta(days=1)).isoformat(),
+            max=add_years(today, 1).isoformat(),
+        )
+        self.fields[
+            "due_on"
+        ].help_text = f"Au plus tôt demain, au plus tard le {format_date(add_years(today, 1))}."
+
+    def clean_entity(self):
+        """{"service": …} or {"house": Territory}."""
+        kind, _, value = self.cleaned_data["entity"].partition(":")
+        if kind == "maison" and value in self._houses:
+            return {"house": self._houses[value]}
+        return {"service": value}
+
+
+class OpinionAnswerForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label="Votre avis",
+        choices=OpinionRequest.Verdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choisissez l'avis : favorable, réservé ou défavorable.",
+            "invalid_choice": "Choisissez l'avis : favorable, réservé ou défavorable.",
+        },
+    )
+    answer = forms.CharField(
+        label="Motifs de l'avis",
+        max_length=OpinionRequest.ANSWER_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "Indiquez les motifs de l'avis.",
+            "max_length": "Les motifs tiennent en 5\u202f000 caractères au plus (ceux-ci en "
+            "ont %(show_value)s).",
+        },
+    )
+
+
+class OpinionCancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif de l'annulation",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -16,17 +16,21 @@ from pacte.core import policy
 from pacte.core.ids import valid_id
 from pacte.core.models import User
 from pacte.core.money import fits
-from pacte.territory.models import Commune
+from pacte.territory.models import Commune, Territory
 from pacte.territory.querysets import CommuneQuerySet
 
 from .models import (
+    Annotation,
     Attachment,
     Message,
     Operation,
     OperationEvent,
+    OpinionEvent,
+    OpinionRequest,
     ReciprocalCommitment,
 )
 from .querysets import OperationQuerySet
+from .workflows import ANSWER_OPINION
 
 REFERENCE = re.compile(r"OP-[\w-]+", re.IGNORECASE)
 
@@ -301,3 +305,133 @@ def paginate(
     page = cast("Page[Operation]", ids_page)  # the same page, its ids replaced by their rows
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page
+
+
+# --- Instruction tools: annotations and opinions (the Département's services only) ----------
+
+
+class InstructionTools(TypedDict):
+    """What the services see of an operation's instruction (see `instruction_tools`)."""
+
+    annotations: list[Annotation]
+    opinions: list[OpinionRequest]
+
+
+def instruction_tools(*, user: policy.Viewer, operation: Operation) -> InstructionTools | None:
+    """The private annotations and the opinions asked on `operation`, for the Département's
+    services (two queries, whatever their number); None for anyone else — a partner, an elected
+    member — whose page then shows nothing of them."""
+    if not policy.allows(user, "annotation", "read") or not policy.allows(user, "opinion", "read"):
+        return None
+    annotations = policy.scope(
+        user, "annotation", Annotation.objects.filter(operation=operation)
+    ).select_related("author")
+    opinions = (
+        policy.scope(user, "opinion", OpinionRequest.objects.filter(operation=operation))
+        .select_related("requested_by", "addressee", "house")
+        .order_by("-requested_at", "-id")
+    )
+    return {"annotations": list(annotations), "opinions": list(opinions)}
+
+
+def annotation_get(*, user: policy.Viewer, operation_pk: int, pk: int) -> Annotation:
+    """An annotation of the operation `operation_pk`; 404 for one of another operation."""
+    valid_operation_pk, valid_pk = valid_id(operation_pk), valid_id(pk)
+    if valid_operation_pk is None or valid_pk is None:
+        raise Http404("Annotation introuvable.")
+    qs = policy.scope(user, "annotation", Annotation.objects.select_related("operation"))
+    try:
+        return qs.get(operation_id=valid_operation_pk, pk=valid_pk)
+    except Annotation.DoesNotExist as exc:
+        raise Http404("Annotation introuvable.") from exc
+
+
+def _opinions(user: policy.Viewer) -> QuerySet[OpinionRequest]:
+    """The opinions `user` may read, with what their lists show; none for a user who may not
+    read any (a partner, an elected member)."""
+    if not policy.allows(user, "opinion", "read"):
+        return OpinionRequest.objects.none()
+    return policy.scope(user, "opinion", OpinionRequest.objects.all()).select_related(
+        "operation", "requested_by", "addressee", "house"
+    )
+
+
+def opinion_get(*, user: policy.Viewer, pk: int) -> OpinionRequest:
+    valid = valid_id(pk)
+    if valid is None:
+        raise Http404("Demande d'avis introuvable.")
+    try:
+        return (
+            policy.scope(user, "opinion", OpinionRequest.objects.all())
+            .select_related("operation__contract__partner", "requested_by", "addressee", "house")
+            .prefetch_related(
+                Prefetch("events", queryset=OpinionEvent.objects.select_related("actor"))
+            )
+            .get(pk=valid)
+        )
+    except OpinionRequest.DoesNotExist as exc:
+        raise Http404("Demande d'avis introuvable.") from exc
+
+
+def opinions_pending_for(user: policy.Viewer) -> QuerySet[OpinionRequest]:
+    """The opinions asked of `user` and not given yet, the most urgent first (his « à
+    traiter »: `.count()` is one query)."""
+    if not isinstance(user, User):
+        return OpinionRequest.objects.none()
+    return (
+        _opinions(user)
+        .filter(addressee=user, state=OpinionRequest.State.REQUESTED)
+        .order_by("due_on", "id")
+    )
+
+
+def opinions_answered_unread_for(user: policy.Viewer) -> QuerySet[OpinionRequest]:
+    """The opinions `user` asked for that were given and that he has not read yet (opening the
+    opinion's page marks it read), the latest first (`.count()` is one query)."""
+    if not isinstance(user, User):
+        return OpinionRequest.objects.none()
+    return (
+        _opinions(user)
+        .filter(
+            requested_by=user,
+            state=OpinionRequest.State.ANSWERED,
+            answer_seen_at__isnull=True,
+        )
+        .order_by("-answered_at", "-id")
+    )
+
+
+def opinions_requested_by(user: policy.Viewer) -> QuerySet[OpinionRequest]:
+    """The opinions `user` asked for, those still awaited first, then the latest."""
+    if not isinstance(user, User):
+        return OpinionRequest.objects.none()
+    return _opinions(user).filter(requested_by=user).order_by("-requested_at", "-id")
+
+
+def opinions_given_by(user: policy.Viewer) -> QuerySet[OpinionRequest]:
+    """The opinions `user` gave, the latest first."""
+    if not isinstance(user, User):
+        return OpinionRequest.objects.none()
+    return (
+        _opinions(user)
+        .filter(addressee=user, state=OpinionRequest.State.ANSWERED)
+        .order_by("-answered_at", "-id")
+    )
+
+
+def opinion_addressees(*, user: policy.Viewer) -> QuerySet[User]:
+    """Whom an opinion may be asked of: the active users of the Département's services other
+    than `user` (none for a user who may not ask)."""
+    if not isinstance(user, User) or not policy.allows(user, "opinion", "create"):
+        return User.objects.none()
+    roles = policy.roles_for("opinion", ANSWER_OPINION)
+    return (
+        User.objects.filter(role__in=roles, is_active=True, partner__isnull=True)
+        .exclude(pk=user.pk)
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def opinion_houses() -> QuerySet[Territory]:
+    """The territories with a Maison du Département, by name."""
+    return Territory.objects.exclude(house_name="").order_by("house_name", "pk")

@@ -16,24 +16,33 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pacte.contracts.models import Contract, PriorityStake
-from pacte.core import files, ids, mail, policy
+from pacte.core import files, ids, mail, notifications, policy
 from pacte.core.audit import audit
 from pacte.core.bulk import insert_many
-from pacte.core.french import format_decimal, format_integer
+from pacte.core.dates import add_years
+from pacte.core.french import format_date, format_decimal, format_integer
 from pacte.core.models import User
 from pacte.core.workflow import HistoryRow
-from pacte.territory.models import Commune
+from pacte.territory.models import Commune, Territory
 
 from .financing import plan_lines
 from .models import (
+    Annotation,
     Attachment,
     Expense,
     Message,
     Operation,
+    OpinionRequest,
     ReciprocalCommitment,
     Resource,
 )
-from .workflows import OPERATION_WORKFLOW, RECIPROCAL_COMMITMENT_WORKFLOW
+from .workflows import (
+    ANSWER_OPINION,
+    CANCEL_OPINION,
+    OPERATION_WORKFLOW,
+    OPINION_WORKFLOW,
+    RECIPROCAL_COMMITMENT_WORKFLOW,
+)
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # Accepted files, recognised by their first bytes rather than by their name.
@@ -550,3 +559,294 @@ def commitment_validate(
 ) -> HistoryRow:
     name = "validate" if accept else "refuse"
     return RECIPROCAL_COMMITMENT_WORKFLOW.apply(commitment, name, actor=actor, reason=reason)
+
+
+# --- Instruction tools: annotations and opinions (the Département's, never the partner's) ---
+
+
+def _text(text: str, *, what: str, limit: int) -> str:
+    """`text` stripped, refused in French when empty, too long or holding a NUL character."""
+    text = (text or "").strip()
+    if "\x00" in text:
+        raise ValidationError(f"{what} : le texte contient un caractère nul, qui ne s'écrit pas.")
+    if not text:
+        raise ValidationError(f"{what} : le texte est vide.")
+    if len(text) > limit:
+        raise ValidationError(
+            f"{what} : {format_integer(limit)} caractères au plus "
+            f"(le texte en a {format_integer(len(text))})."
+        )
+    return text
+
+
+@transaction.atomic
+def annotation_add(*, actor: User | None, operation: Operation, text: str) -> Annotation:
+    """A private note of the Département's services on `operation`."""
+    operation = Operation.objects.select_related("contract").get(pk=operation.pk)
+    policy.require(actor, "annotation", "create", Annotation(operation=operation))
+    annotation = Annotation.objects.create(
+        operation=operation,
+        author=actor,
+        text=_text(text, what="Annotation", limit=Annotation.MAX_LENGTH),
+    )
+    audit(
+        actor=actor,
+        action="operation.annotation",
+        obj=operation,
+        summary=f"Annotation interne ajoutée à {operation.reference}",
+        data={"annotation": annotation.pk},
+    )
+    return annotation
+
+
+def _own_annotation(actor: User | None, annotation: Annotation) -> Annotation:
+    annotation = (
+        Annotation.objects.select_for_update()
+        .select_related("operation__contract")
+        .get(pk=annotation.pk)
+    )
+    policy.require(actor, "annotation", "change", annotation)
+    if actor is not None and annotation.author_id != actor.pk:
+        raise ValidationError("Seul l'auteur d'une annotation la modifie ou la supprime.")
+    return annotation
+
+
+@transaction.atomic
+def annotation_change(*, actor: User | None, annotation: Annotation, text: str) -> Annotation:
+    annotation = _own_annotation(actor, annotation)
+    annotation.text = _text(text, what="Annotation", limit=Annotation.MAX_LENGTH)
+    annotation.edited_at = timezone.now()
+    annotation.save(update_fields=["text", "edited_at"])
+    audit(
+        actor=actor,
+        action="operation.annotation_change",
+        obj=annotation.operation,
+        summary=f"Annotation interne modifiée sur {annotation.operation.reference}",
+        data={"annotation": annotation.pk},
+    )
+    return annotation
+
+
+@transaction.atomic
+def annotation_delete(*, actor: User | None, annotation: Annotation) -> None:
+    annotation = _own_annotation(actor, annotation)
+    operation, pk = annotation.operation, annotation.pk
+    annotation.delete()
+    audit(
+        actor=actor,
+        action="operation.annotation_delete",
+        obj=operation,
+        summary=f"Annotation interne supprimée de {operation.reference}",
+        data={"annotation": pk},
+    )
+
+
+def opinion_due_refusal(due_on: datetime.date, today: datetime.date) -> str:
+    """Why `due_on` cannot be an opinion's due date ("" when it can): from tomorrow (Europe/
+    Paris) to a year from today."""
+    if due_on <= today:
+        when = "aujourd'hui" if due_on == today else f"le {format_date(due_on)}, passé"
+        return (
+            f"L'avis ne peut pas être attendu pour {when} : choisissez une échéance à partir "
+            f"de demain, le {format_date(today + datetime.timedelta(days=1))}."
+        )
+    latest = add_years(today, 1)
+    if due_on > latest:
+        return (
+            f"Une échéance d'avis est dans un an au plus : le {format_date(latest)} au plus "
+            f"tard (et non le {format_date(due_on)})."
+        )
+    return ""
+
+
+# The notifications about opinions, for the Département's services (pacte.core.notifications).
+notifications.register_kind("opinion_requested", "Avis demandé", policy.SERVICES)
+notifications.register_kind("opinion_answered", "Avis rendu", policy.SERVICES)
+notifications.register_kind("opinion_reminder", "Avis attendu (rappel)", policy.SERVICES)
+
+
+def _notify_opinion(
+    recipient: User | None, *, kind: str, opinion: OpinionRequest, actor: User | None = None
+) -> None:
+    """Tell `recipient` about `opinion`, in his notifications and by mail (written in the
+    caller's transaction); its subject names the operation, its text quotes the question or
+    the answer."""
+    if recipient is None:
+        return
+    operation = opinion.operation
+    title = operation.title if len(operation.title) <= 80 else operation.title[:79] + "…"
+    if kind == "opinion_answered":
+        subject = f"Avis {opinion.get_verdict_display().lower()} rendu sur « {title} »"
+        text = f"{opinion.get_verdict_display()} : {opinion.answer}"
+    elif kind == "opinion_reminder":
+        subject = f"Avis attendu pour le {format_date(opinion.due_on)} sur « {title} »"
+        text = opinion.question
+    else:
+        subject = f"Avis demandé pour le {format_date(opinion.due_on)} sur « {title} »"
+        text = opinion.question
+    notifications.notify(
+        [recipient],
+        kind=kind,
+        subject=subject,
+        template=f"operations/mail/{kind}.txt",
+        context={
+            "opinion": opinion,
+            "operation": operation,
+            "due_on": format_date(opinion.due_on),
+            "late": opinion.due_on < timezone.localdate(),
+            "text": text,
+        },
+        url=reverse("operations:opinion_detail", args=[opinion.pk]),
+        reference=operation.reference,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def opinion_request(
+    *,
+    actor: User | None,
+    operation: Operation,
+    addressee: User,
+    question: str,
+    due_on: datetime.date,
+    service: str = "",
+    house: Territory | None = None,
+) -> OpinionRequest:
+    """Ask `addressee` — an agent of another service (`service`) or of a Maison du Département
+    (`house`) — for an opinion on `operation`, due on `due_on`; he is told by mail."""
+    operation = Operation.objects.select_related("contract").get(pk=operation.pk)
+    policy.require(actor, "opinion", "create", OpinionRequest(operation=operation))
+    if operation.state in CLOSED:
+        raise ValidationError(
+            f"L'opération est « {operation.get_state_display().lower()} » : on n'y demande "
+            "plus d'avis."
+        )
+    if (
+        not addressee.is_active
+        or addressee.role not in policy.roles_for("opinion", ANSWER_OPINION)
+        or addressee.partner_id is not None
+    ):
+        raise ValidationError("L'avis se demande à un agent des services du Département.")
+    if actor is not None and addressee.pk == actor.pk:
+        raise ValidationError("Choisissez un autre destinataire que vous-même.")
+    if bool(service) == (house is not None):
+        raise ValidationError("Choisissez le service ou la Maison du Département consulté.")
+    if service and service not in OpinionRequest.Service.values:
+        raise ValidationError("Ce service n'est pas dans la liste.")
+    if house is not None and not house.house_name:
+        raise ValidationError("Ce territoire n'a pas de Maison du Département.")
+    if not isinstance(due_on, datetime.date) or isinstance(due_on, datetime.datetime):
+        raise ValidationError("Indiquez la date à laquelle l'avis est attendu.")
+    refusal = opinion_due_refusal(due_on, timezone.localdate())
+    if refusal:
+        raise ValidationError(refusal)
+    opinion = OpinionRequest.objects.create(
+        operation=operation,
+        requested_by=actor,
+        addressee=addressee,
+        service=service,
+        house=house,
+        question=_text(question, what="Question", limit=OpinionRequest.QUESTION_MAX_LENGTH),
+        due_on=due_on,
+    )
+    audit(
+        actor=actor,
+        action="operation.opinion_request",
+        obj=operation,
+        summary=f"Avis demandé à {addressee} ({opinion.addressed_to}) sur {operation.reference}",
+        data={"opinion": opinion.pk, "due_on": due_on.isoformat()},
+    )
+    _notify_opinion(addressee, kind="opinion_requested", opinion=opinion, actor=actor)
+    return opinion
+
+
+def _opinion_fresh(opinion: OpinionRequest) -> OpinionRequest:
+    return OpinionRequest.objects.select_related(
+        "operation__contract", "requested_by", "addressee", "house"
+    ).get(pk=opinion.pk)
+
+
+@transaction.atomic
+def opinion_answer(
+    *, actor: User | None, opinion: OpinionRequest, verdict: str, answer: str
+) -> HistoryRow:
+    """The addressee gives his opinion (favourable, réservé, défavorable, with its reasons);
+    the requester is told by mail."""
+    opinion = _opinion_fresh(opinion)
+    policy.require(actor, "opinion", ANSWER_OPINION, opinion)
+    if actor is None or opinion.addressee_id != actor.pk:
+        raise ValidationError(
+            f"Seul le destinataire de la demande, {opinion.addressee}, rend cet avis."
+        )
+    if verdict not in OpinionRequest.Verdict.values:
+        raise ValidationError("Choisissez l'avis : favorable, réservé ou défavorable.")
+    history = OPINION_WORKFLOW.apply(
+        opinion,
+        ANSWER_OPINION,
+        actor=actor,
+        verdict=verdict,
+        answer=_text(answer, what="Motifs de l'avis", limit=OpinionRequest.ANSWER_MAX_LENGTH),
+        answered_at=timezone.now(),
+    )
+    _notify_opinion(opinion.requested_by, kind="opinion_answered", opinion=opinion, actor=actor)
+    return history
+
+
+@transaction.atomic
+def opinion_cancel(*, actor: User | None, opinion: OpinionRequest, reason: str = "") -> HistoryRow:
+    """The requester (or the operation's instructor) withdraws a request not answered yet."""
+    opinion = _opinion_fresh(opinion)
+    policy.require(actor, "opinion", CANCEL_OPINION, opinion)
+    if actor is not None and actor.pk not in {
+        opinion.requested_by_id,
+        opinion.operation.assigned_to_id,
+    }:
+        raise ValidationError(
+            "Seul l'auteur de la demande, ou l'instructeur de l'opération, l'annule."
+        )
+    if "\x00" in reason:
+        raise ValidationError("Le motif contient un caractère nul, qui ne s'écrit pas.")
+    return OPINION_WORKFLOW.apply(opinion, CANCEL_OPINION, actor=actor, reason=reason[:1000])
+
+
+def opinion_mark_seen(*, actor: User | None, opinion: OpinionRequest) -> bool:
+    """The requester has read the answer: it leaves his « answers received ». Whether this
+    marked it (a read mark: no audit row)."""
+    if actor is None or opinion.requested_by_id != actor.pk:
+        return False
+    marked = OpinionRequest.objects.filter(
+        pk=opinion.pk,
+        requested_by=actor,
+        state=OpinionRequest.State.ANSWERED,
+        answer_seen_at__isnull=True,
+    ).update(answer_seen_at=timezone.now())
+    return bool(marked)
+
+
+def opinion_reminders(*, now: datetime.datetime | None = None) -> int:
+    """Remind, once, the addressee of each opinion still awaited whose due date is near (at
+    most `REMIND_DAYS_BEFORE` days away) or passed, asked at least a day ago. Run at each
+    maintenance of the worker: each reminder is claimed by a conditional update in the
+    transaction that queues its mail, so that two workers never send it twice. Returns how
+    many were sent."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    due = OpinionRequest.objects.filter(
+        state=OpinionRequest.State.REQUESTED,
+        reminded_at__isnull=True,
+        due_on__lte=today + datetime.timedelta(days=OpinionRequest.REMIND_DAYS_BEFORE),
+        requested_at__lte=now - datetime.timedelta(days=1),
+    ).values_list("pk", flat=True)
+    sent = 0
+    for pk in list(due[:500]):
+        with transaction.atomic():
+            claimed = OpinionRequest.objects.filter(
+                pk=pk, state=OpinionRequest.State.REQUESTED, reminded_at__isnull=True
+            ).update(reminded_at=now)
+            if not claimed:
+                continue  # answered, cancelled or reminded meanwhile (another worker)
+            opinion = _opinion_fresh(OpinionRequest(pk=pk))
+            _notify_opinion(opinion.addressee, kind="opinion_reminder", opinion=opinion)
+            sent += 1
+    return sent

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import instruction_views, views
 
 app_name = "operations"
 urlpatterns = [
@@ -32,4 +32,15 @@ urlpatterns = [
     path("<id:pk>/historique/", views.operation_history, name="operation_history"),
     path("<id:pk>/engagements/", views.commitment_add, name="commitment_add"),
     path("engagements/<id:pk>/", views.commitment_detail, name="commitment_detail"),
+    # The Département's instruction tools (never shown to the partner).
+    path("<id:pk>/annotations/", instruction_views.annotation_add, name="annotation_add"),
+    path(
+        "<id:pk>/annotations/<id:annotation_pk>/",
+        instruction_views.annotation_change,
+        name="annotation_change",
+    ),
+    path("<id:pk>/avis/", instruction_views.opinion_request, name="opinion_request"),
+    path("avis/", instruction_views.opinion_list, name="opinion_list"),
+    path("avis/<id:pk>/", instruction_views.opinion_detail, name="opinion_detail"),
+    path("avis/<id:pk>/annuler/", instruction_views.opinion_cancel, name="opinion_cancel"),
 ]

@@ -20,7 +20,7 @@ from pacte.core.redirects import safe_next
 from pacte.core.workflow import TransitionRefused
 from pacte.territory.selectors import territory_list
 
-from . import forms, selectors, services
+from . import forms, instruction_views, selectors, services
 from .checks import early_start_warning, sheet_problems, submission_problems
 from .financing import plan_lines, summarise
 from .models import Attachment, Message, Operation, ReciprocalCommitment, Resource
@@ -344,6 +344,8 @@ def operation_detail(request, pk: int):
         "answer_form": forms.AnswerForm(auto_id="reponse-%s"),
         "works_form": forms.WorksForm(auto_id="travaux-%s"),
         "commitment_form": forms.CommitmentForm(auto_id="engagement-%s"),
+        # The Département's annotations and opinions: None for a partner or an elected member.
+        "instruction": instruction_views.panel(request.user, operation),
         # What other apps know of the operation: its money, its documents.
         **fragments.collect("operation_detail", user=request.user, operation=operation),
         "commitment_transitions": {

@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from pacte.contracts import services as contract_services
 from pacte.contracts.models import Generation, Partner
@@ -129,6 +130,18 @@ def build(users) -> dict:
             requested_on=D(2024, 2, 1),
             contract=contract,
         )
+        # The Département's instruction tools: an annotation, an opinion asked of finance.
+        annotation = operation_services.annotation_add(
+            actor=agent, operation=operation, text="À relancer après les élections."
+        )
+        opinion = operation_services.opinion_request(
+            actor=agent,
+            operation=operation,
+            addressee=finance,
+            question="Les crédits de paiement suivent-ils ?",
+            due_on=timezone.localdate() + datetime.timedelta(days=10),
+            service="finance",
+        )
         draft = make_operation(contract, partner_user, title=f"Brouillon {owner}")
         objects = {
             **shared,
@@ -147,6 +160,8 @@ def build(users) -> dict:
             "paid_operation": paid_operation,
             "commitment": paid_commitment,
             "payment": payment,
+            "annotation": annotation,
+            "opinion": opinion,
         }
         world[owner] = objects
         if owner == "A":
@@ -156,6 +171,8 @@ def build(users) -> dict:
                 "financing": draft,
                 "attachment": draft.attachments.order_by("pk").first(),
                 "message": draft,  # a message about to be written on the draft
+                "annotation": draft,  # an annotation about to be written on the draft
+                "opinion": draft,  # an opinion about to be asked on the draft
             }
     batch = document_services.batch_start(
         actor=agent, kind="sheet", operations=[world["A"]["operation"]], label="Lot d'essai"

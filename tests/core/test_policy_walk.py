@@ -47,6 +47,8 @@ SLOTS = {
     ("operations/*/pieces", "attachment_pk"): "attachment",
     ("operations/*/etapes", "name"): lambda w: list(policy.workflow_for("operation").transitions),
     ("operations/engagements", "pk"): "reciprocal_commitment",
+    ("operations/*/annotations", "annotation_pk"): "annotation",
+    ("operations/avis", "pk"): "opinion",
     ("operations/*/financement", None): None,
     ("finances/ap", "pk"): "authorisation",
     ("finances/engagements", "pk"): "commitment",

@@ -6,8 +6,8 @@ user may read), how each is named and where it is done. The home page shows, for
 something waiting, its count and its first objects, each linked to the place where it is done;
 the menu shows the total.
 
-Every count is one query on indexed columns, whatever the volume; the menu's total is kept a
-minute in the cache (`menu_count`), and refreshed each time the home page is shown.
+Every count is one query, whatever the volume: the menu's total costs one query per kind of work
+that concerns the user.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -44,7 +43,6 @@ from . import dashboards
 SHOWN = 5
 # Steering committees' actions and reports to send: those due within this many days.
 SOON_DAYS = 30
-MENU_CACHE_SECONDS = 60
 
 S = Operation.State
 P = PaymentRequest.State
@@ -659,7 +657,7 @@ TODOS: list[Todo] = [
     ),
 ]
 
-# What only informs (the coming sittings) is shown but not counted in the menu.
+# What only informs (the coming sittings) is shown on the home page, not counted in the menu.
 NOT_COUNTED = frozenset({"coming_sitting"})
 
 
@@ -706,44 +704,21 @@ def items(user: User) -> list[Item]:
         count = len(shown) if len(shown) <= SHOWN else rows.count()
         if not count:
             continue
+        more = todo.more_url(user)
         found.append(
-            Item(
-                todo.key,
-                todo.label(count),
-                count,
-                [todo.entry(row) for row in shown[:SHOWN]],
-                todo.more_url(user) if count > SHOWN or todo.more_url(user) else None,
-            )
+            Item(todo.key, todo.label(count), count, [todo.entry(r) for r in shown[:SHOWN]], more)
         )
-    found += [item for compute in _EXTRA if (item := compute(user)) is not None]
-    cache.set(_cache_key(user), _total(found), MENU_CACHE_SECONDS)
-    return found
-
-
-def _total(found: list[Item]) -> int:
-    return sum(item.count for item in found if item.key not in NOT_COUNTED)
-
-
-def _cache_key(user: User) -> str:
-    return f"pacte:todo:{user.pk}"
+    return found + [item for compute in _EXTRA if (item := compute(user)) is not None]
 
 
 def menu_count(user: User) -> int:
-    """The menu's total: cached a minute; the home page refreshes it."""
+    """The menu's total: one count per kind of work that concerns the user, read afresh on each
+    page (no cache: a page read writes nothing). What only informs — the coming sittings, the
+    lapses coming, which the home page lists — is not counted."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    count = cache.get(_cache_key(user))
-    if count is None:
-        count = _total(_counts(user))
-        cache.set(_cache_key(user), count, MENU_CACHE_SECONDS)
-    return int(count)
-
-
-def _counts(user: User) -> list[Item]:
-    """Counts only (no object read), for the menu."""
-    found = [
-        Item(todo.key, "", todo.rows(user).count(), [], None)
+    return sum(
+        todo.rows(user).count()
         for todo in TODOS
         if todo.key not in NOT_COUNTED and todo.concerns(user)
-    ]
-    return found + [item for compute in _EXTRA if (item := compute(user)) is not None]
+    )

@@ -4,7 +4,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,11 +14,6 @@ from tests.finance.conftest import open_fund, voted_operation
 from tests.operations.conftest import make_operation
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
 
 
 def _keys(user) -> dict[str, int]:
@@ -121,9 +115,7 @@ def test_a_refused_payment_waits_until_a_new_request(users, generation, lens_con
     assert "payment_refused" not in _keys(partner)
 
 
-def test_the_menu_counts_what_waits_and_the_home_page_refreshes_it(
-    users, lens_contract, client_for
-):
+def test_the_menu_counts_what_waits_on_every_page(users, lens_contract, client_for):
     partner = users["test-partner"]
     for title in ("Halle", "Piscine"):
         operation = make_operation(lens_contract, partner, title=title)
@@ -132,10 +124,14 @@ def test_the_menu_counts_what_waits_and_the_home_page_refreshes_it(
     assert _menu_count(client.get("/operations/").content.decode()) == 2
     operation = make_operation(lens_contract, partner, title="Gymnase")
     operation_services.operation_submit(actor=partner, operation=operation)
-    # Kept a minute in the cache; the home page counts again.
-    assert _menu_count(client.get("/operations/").content.decode()) == 2
-    assert _menu_count(client.get("/").content.decode()) == 3
     assert _menu_count(client.get("/operations/").content.decode()) == 3
+    # Taken in charge, the deposit becomes a sheet to write: the count follows the work.
+    operation_services.operation_take_charge(actor=users["test-agent"], operation=operation)
+    home = client.get("/").content.decode()
+    assert _menu_count(home) == 3
+    assert "2 nouveaux dépôts" in home and "1 fiche détaillée à rédiger" in home
+    # The partner's own menu counts nothing of the agent's work.
+    assert _menu_count(client_for("partner").get("/").content.decode()) == 0
 
 
 def test_the_home_page_names_five_and_links_to_the_rest(users, lens_contract, client_for):

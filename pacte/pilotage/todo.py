@@ -34,7 +34,12 @@ from pacte.documents.services import active_signatory
 from pacte.finance import selectors as finance_selectors
 from pacte.finance.models import Commitment, PaymentCredit, PaymentRequest
 from pacte.operations import selectors as operation_selectors
-from pacte.operations.models import Operation, OperationEvent, ReciprocalCommitment
+from pacte.operations.models import (
+    Operation,
+    OperationEvent,
+    OpinionRequest,
+    ReciprocalCommitment,
+)
 from pacte.operations.workflows import ANSWER
 
 from . import dashboards
@@ -465,6 +470,25 @@ def _credit_entry(credit: PaymentCredit) -> Entry:
     )
 
 
+def _opinion_entry(opinion: OpinionRequest) -> Entry:
+    operation = opinion.operation
+    late = opinion.state == OpinionRequest.State.REQUESTED and opinion.due_on < timezone.localdate()
+    detail = (
+        f"{'en retard : ' if late else ''}attendu le {format_date(opinion.due_on)}"
+        if opinion.state == OpinionRequest.State.REQUESTED
+        else f"{opinion.get_verdict_display().lower()}"
+    )
+    return Entry(
+        f"{operation.reference} — {operation.title}",
+        _url("operations:opinion_detail", opinion.pk),
+        detail,
+    )
+
+
+def _asks_opinions(user: User) -> bool:
+    return not _is_partner(user) and policy.allows(user, "opinion", "read")
+
+
 def _pays(user: User) -> bool:
     return not _is_partner(user) and policy.allows(user, "payment", "pay")
 
@@ -576,6 +600,28 @@ TODOS: list[Todo] = [
         _payments_in_state(P.REQUESTED, own=True),
         _payment_entry,
         lambda user: _url("finance:payment_list", query=f"etat={P.REQUESTED}"),
+    ),
+    Todo(
+        "opinion_to_give",
+        "avis à rendre",
+        "avis à rendre",
+        "Les avis qu'un collègue vous a demandés, les plus urgents d'abord.",
+        _asks_opinions,
+        lambda user: operation_selectors.opinions_pending_for(user).select_related("operation"),
+        _opinion_entry,
+        lambda user: _url("operations:opinion_list"),
+    ),
+    Todo(
+        "opinion_received",
+        "avis reçu à lire",
+        "avis reçus à lire",
+        "Les avis rendus sur vos demandes, que vous n'avez pas encore ouverts.",
+        _asks_opinions,
+        lambda user: operation_selectors.opinions_answered_unread_for(user).select_related(
+            "operation"
+        ),
+        _opinion_entry,
+        lambda user: _url("operations:opinion_list"),
     ),
     Todo(
         "agreement_to_sign_department",

@@ -170,3 +170,41 @@ def test_every_role_has_a_home_page(role, client_for):
     response = client_for(role).get("/")
     assert response.status_code == 200
     assert "À traiter" in response.content.decode()
+
+
+def test_an_opinion_waits_for_its_addressee_then_its_answer_for_the_requester(
+    users, lens_contract, make_user, client_for
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from pacte.core.roles import Role
+
+    partner, agent = users["test-partner"], users["test-agent"]
+    colleague = make_user(username="service-sports", role=Role.AGENT)
+    operation = make_operation(lens_contract, partner, title="Complexe sportif")
+    operation_services.operation_submit(actor=partner, operation=operation)
+    opinion = operation_services.opinion_request(
+        actor=agent,
+        operation=operation,
+        addressee=colleague,
+        question="Le dimensionnement de la salle est-il adapté ?",
+        due_on=timezone.localdate() + datetime.timedelta(days=10),
+        service="sport",
+    )
+    assert _keys(colleague)["opinion_to_give"] == 1
+    assert "opinion_to_give" not in _keys(agent)
+    assert "opinion" not in "".join(_keys(partner))
+
+    operation_services.opinion_answer(
+        actor=colleague, opinion=opinion, verdict="favourable", answer="Adapté au besoin."
+    )
+    assert "opinion_to_give" not in _keys(colleague)
+    assert _keys(agent)["opinion_received"] == 1
+    section = _todo_section(client_for("agent").get("/").content.decode())
+    assert "1 avis reçu à lire" in section
+    assert f'href="/operations/avis/{opinion.pk}/"' in section
+    # Opening it marks it read.
+    assert client_for("agent").get(f"/operations/avis/{opinion.pk}/").status_code == 200
+    assert "opinion_received" not in _keys(agent)

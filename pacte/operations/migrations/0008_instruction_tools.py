@@ -6,93 +6,256 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('operations', '0007_derogation_fire_defence'),
-        ('territory', '0002_councillor_email'),
+        ("operations", "0007_derogation_fire_defence"),
+        ("territory", "0002_councillor_email"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OpinionRequest',
+            name="OpinionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service', models.CharField(blank=True, choices=[('roads', 'Routes et mobilités'), ('environment', 'Environnement et espaces naturels'), ('culture', 'Culture et patrimoine'), ('sport', 'Sports et jeunesse'), ('tourism', 'Tourisme et attractivité'), ('solidarity', 'Solidarités et action sociale'), ('education', 'Éducation et collèges'), ('housing', 'Habitat et aménagement'), ('finance', 'Finances'), ('legal', 'Affaires juridiques et commande publique'), ('engineering', 'Ingénierie territoriale'), ('other', 'Autre service')], max_length=16, verbose_name='service du Département')),
-                ('question', models.TextField(verbose_name='question')),
-                ('due_on', models.DateField(verbose_name='attendu pour le')),
-                ('state', models.CharField(choices=[('requested', 'Demandé'), ('answered', 'Rendu'), ('cancelled', 'Annulé')], default='requested', editable=False, max_length=16, verbose_name='état')),
-                ('verdict', models.CharField(blank=True, choices=[('favourable', 'Favorable'), ('reserved', 'Réservé'), ('unfavourable', 'Défavorable')], max_length=16, verbose_name='avis')),
-                ('answer', models.TextField(blank=True, verbose_name="motifs de l'avis")),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='demandé le')),
-                ('answered_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='rendu le')),
-                ('answer_seen_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='avis lu le')),
-                ('reminded_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='relancé le')),
-                ('addressee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='opinions_asked', to=settings.AUTH_USER_MODEL, verbose_name='destinataire')),
-                ('house', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territory.territory', verbose_name='Maison du Département')),
-                ('operation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opinions', to='operations.operation', verbose_name='opération')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='opinions_requested', to=settings.AUTH_USER_MODEL, verbose_name='demandé par')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "service",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("roads", "Routes et mobilités"),
+                            ("environment", "Environnement et espaces naturels"),
+                            ("culture", "Culture et patrimoine"),
+                            ("sport", "Sports et jeunesse"),
+                            ("tourism", "Tourisme et attractivité"),
+                            ("solidarity", "Solidarités et action sociale"),
+                            ("education", "Éducation et collèges"),
+                            ("housing", "Habitat et aménagement"),
+                            ("finance", "Finances"),
+                            ("legal", "Affaires juridiques et commande publique"),
+                            ("engineering", "Ingénierie territoriale"),
+                            ("other", "Autre service"),
+                        ],
+                        max_length=16,
+                        verbose_name="service du Département",
+                    ),
+                ),
+                ("question", models.TextField(verbose_name="question")),
+                ("due_on", models.DateField(verbose_name="attendu pour le")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Demandé"),
+                            ("answered", "Rendu"),
+                            ("cancelled", "Annulé"),
+                        ],
+                        default="requested",
+                        editable=False,
+                        max_length=16,
+                        verbose_name="état",
+                    ),
+                ),
+                (
+                    "verdict",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("favourable", "Favorable"),
+                            ("reserved", "Réservé"),
+                            ("unfavourable", "Défavorable"),
+                        ],
+                        max_length=16,
+                        verbose_name="avis",
+                    ),
+                ),
+                ("answer", models.TextField(blank=True, verbose_name="motifs de l'avis")),
+                (
+                    "requested_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="demandé le"),
+                ),
+                (
+                    "answered_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="rendu le"
+                    ),
+                ),
+                (
+                    "answer_seen_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="avis lu le"
+                    ),
+                ),
+                (
+                    "reminded_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="relancé le"
+                    ),
+                ),
+                (
+                    "addressee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="opinions_asked",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="destinataire",
+                    ),
+                ),
+                (
+                    "house",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="territory.territory",
+                        verbose_name="Maison du Département",
+                    ),
+                ),
+                (
+                    "operation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opinions",
+                        to="operations.operation",
+                        verbose_name="opération",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="opinions_requested",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="demandé par",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "demande d'avis",
-                'verbose_name_plural': "demandes d'avis",
-                'ordering': ['due_on', 'id'],
+                "verbose_name": "demande d'avis",
+                "verbose_name_plural": "demandes d'avis",
+                "ordering": ["due_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='OpinionEvent',
+            name="OpinionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='date')),
-                ('transition', models.CharField(max_length=32, verbose_name='action')),
-                ('from_state', models.CharField(max_length=32, verbose_name='état de départ')),
-                ('to_state', models.CharField(max_length=32, verbose_name="état d'arrivée")),
-                ('reason', models.TextField(blank=True, verbose_name='motif')),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='auteur')),
-                ('opinion', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='operations.opinionrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="date")),
+                ("transition", models.CharField(max_length=32, verbose_name="action")),
+                ("from_state", models.CharField(max_length=32, verbose_name="état de départ")),
+                ("to_state", models.CharField(max_length=32, verbose_name="état d'arrivée")),
+                ("reason", models.TextField(blank=True, verbose_name="motif")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="auteur",
+                    ),
+                ),
+                (
+                    "opinion",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="operations.opinionrequest",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "étape d'une demande d'avis",
-                'verbose_name_plural': "historique des demandes d'avis",
-                'ordering': ['at', 'id'],
-                'abstract': False,
+                "verbose_name": "étape d'une demande d'avis",
+                "verbose_name_plural": "historique des demandes d'avis",
+                "ordering": ["at", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Annotation',
+            name="Annotation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='annotation')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='écrite le')),
-                ('edited_at', models.DateTimeField(blank=True, null=True, verbose_name='modifiée le')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='auteur')),
-                ('operation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='annotations', to='operations.operation', verbose_name='opération')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="annotation")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="écrite le")),
+                (
+                    "edited_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="modifiée le"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="auteur",
+                    ),
+                ),
+                (
+                    "operation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="annotations",
+                        to="operations.operation",
+                        verbose_name="opération",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'annotation interne',
-                'verbose_name_plural': 'annotations internes',
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['operation', 'created_at'], name='annotation_operation')],
+                "verbose_name": "annotation interne",
+                "verbose_name_plural": "annotations internes",
+                "ordering": ["created_at", "id"],
+                "indexes": [
+                    models.Index(fields=["operation", "created_at"], name="annotation_operation")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='opinionrequest',
-            index=models.Index(fields=['addressee', 'state', 'due_on'], name='opinion_addressee'),
+            model_name="opinionrequest",
+            index=models.Index(fields=["addressee", "state", "due_on"], name="opinion_addressee"),
         ),
         migrations.AddIndex(
-            model_name='opinionrequest',
-            index=models.Index(fields=['requested_by', 'state'], name='opinion_requester'),
+            model_name="opinionrequest",
+            index=models.Index(fields=["requested_by", "state"], name="opinion_requester"),
         ),
         migrations.AddIndex(
-            model_name='opinionrequest',
-            index=models.Index(fields=['operation', 'requested_at'], name='opinion_operation'),
+            model_name="opinionrequest",
+            index=models.Index(fields=["operation", "requested_at"], name="opinion_operation"),
         ),
         migrations.AddIndex(
-            model_name='opinionrequest',
-            index=models.Index(condition=models.Q(('reminded_at__isnull', True), ('state', 'requested')), fields=['due_on'], name='opinion_to_remind'),
+            model_name="opinionrequest",
+            index=models.Index(
+                condition=models.Q(("reminded_at__isnull", True), ("state", "requested")),
+                fields=["due_on"],
+                name="opinion_to_remind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='opinionrequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('service', ''), ('house__isnull', False)), models.Q(models.Q(('service', ''), _negated=True), ('house__isnull', True)), _connector='OR'), name='opinion_service_or_house', violation_error_message='Un avis est demandé à un service du Département ou à une Maison du Département.'),
+            model_name="opinionrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("service", ""), ("house__isnull", False)),
+                    models.Q(models.Q(("service", ""), _negated=True), ("house__isnull", True)),
+                    _connector="OR",
+                ),
+                name="opinion_service_or_house",
+                violation_error_message="Un avis est demandé à un service du Département ou à une Maison du Département.",
+            ),
         ),
     ]

@@ -40,8 +40,6 @@
     var id = fieldset.getAttribute("data-filter-list");
     var options = fieldset.querySelector(".filter-list-options");
     var rows = Array.prototype.slice.call(options.querySelectorAll(".checkbox"));
-    var legend = fieldset.querySelector("legend");
-    var name = legend ? legend.childNodes[0].textContent.trim() : "Choix";
     var items = rows.map(function (row) {
       var box = row.querySelector("input[type=checkbox]");
       var label = row.querySelector("label").textContent.trim();
@@ -76,8 +74,6 @@
     search.appendChild(input);
     search.appendChild(count);
 
-    options.setAttribute("role", "group");
-    options.setAttribute("aria-label", name + " proposées");
     options.parentNode.insertBefore(chosen, options);
     options.parentNode.insertBefore(search, options);
     fieldset.classList.add("filter-list-ready");

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from pacte.core import files, policy
-from pacte.core.errors import flash_refusal
+from pacte.core.errors import error_texts, flash_refusal
 from pacte.operations.selectors import operation_get
 
 from . import selectors, services
@@ -66,7 +66,15 @@ def signing_start(request, pk: int, document_pk: int):
     try:
         services.signing_start(actor=request.user, document=document, order=order)
     except ValidationError as exc:
-        flash_refusal(request, exc)
+        if error_texts(exc) == [document.missing_signatories]:
+            # Said once: the note above the button gives who is missing.
+            messages.error(
+                request,
+                "La signature ne s'ouvre pas encore : la note au-dessus du bouton « Ouvrir la "
+                "signature » dit qui manque.",
+            )
+        else:
+            flash_refusal(request, exc)
     else:
         messages.success(request, "Le document est figé ; la signature est ouverte.")
     return redirect("operations:operation_detail", pk=pk)

@@ -304,6 +304,12 @@ def test_no_signature_opens_while_a_side_has_no_signatory(voted, users, client_f
         follow=True,
     )
     assert response.redirect_chain[0][1] == 302 and response.status_code == 200
+    # Said once: the message points to the note, which says who is missing.
+    assert [str(m) for m in response.context["messages"]] == [
+        "La signature ne s'ouvre pas encore : la note au-dessus du bouton « Ouvrir la "
+        "signature » dit qui manque."
+    ]
+    assert response.content.decode().count(expected.replace("'", "&#x27;")) == 1
     document.refresh_from_db()
     assert not document.frozen
     # Neither for the Département, without its Président or a delegate.

@@ -9,6 +9,7 @@ import datetime
 import random
 
 from django.db import transaction
+from django.utils import timezone
 from stdnum.fr import siren as stdnum_siren
 
 from pacte.contracts import services
@@ -296,7 +297,7 @@ def _committees(contract, agent, rng):
         action=first.actions.order_by("due_on").first(),
         done_on=datetime.date(2024, 9, 20),
     )
-    services.committee_hold(
+    second = services.committee_hold(
         actor=agent,
         contract=contract,
         held_on=datetime.date(2025, 6, rng.randint(2, 27)),
@@ -313,3 +314,33 @@ def _committees(contract, agent, rng):
         ],
         is_demo=True,
     )
+    # The actions of past years were carried out; this year's committee, held a few months ago,
+    # left one due in the coming weeks (the partner's « À traiter »).
+    for action, done_on in (
+        (first.actions.order_by("due_on").last(), datetime.date(2025, 4, 10)),
+        (second.actions.get(), datetime.date(2025, 12, rng.randint(1, 19))),
+    ):
+        services.committee_action_done(actor=agent, action=action, done_on=done_on)
+    today = timezone.localdate()
+    held = min(
+        datetime.date(today.year, 6, rng.randint(2, 27)), today - datetime.timedelta(days=45)
+    )
+    if held.year > second.held_on.year:
+        services.committee_hold(
+            actor=agent,
+            contract=contract,
+            held_on=held,
+            attendees="Le président du partenaire\nLe conseiller départemental du canton\n"
+            "Le chargé de territoire",
+            place="Siège du partenaire",
+            decisions="Point d'étape annuel : les engagements réciproques de l'année sont à "
+            "déclarer avant la fin de l'année.",
+            actions=[
+                {
+                    "description": "Déclarer la réalisation des engagements réciproques de l'année",
+                    "owner": "Partenaire",
+                    "due_on": today + datetime.timedelta(days=rng.randint(12, 28)),
+                }
+            ],
+            is_demo=True,
+        )

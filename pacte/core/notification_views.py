@@ -33,6 +33,8 @@ def preference_fragment(
         "template": "core/_notification_preference.html",
         "form": form,
         "digest_hour": notifications.digest_hour(),
+        # What the user's role may receive, named in French (the registry of kinds).
+        "kinds": [spec.label for spec in notifications.kinds_for(user)],  # type: ignore[arg-type]
     }
 
 

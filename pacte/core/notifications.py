@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -122,7 +123,8 @@ register_kind("digest", "Résumé quotidien", [])
 
 
 def _short(text: object) -> str:
-    value = " ".join(str(text or "").split())
+    """On one line, shortened; the non-breaking spaces of French typography kept."""
+    value = re.sub(r"[ \t\r\n\f\v]+", " ", str(text or "")).strip()
     limit = Notification.TEXT_MAX
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
@@ -350,4 +352,8 @@ def _send_digest(user_id: int, *, day: datetime.date, now: datetime.datetime) ->
             )
             return True
     except IntegrityError:
-        return False  # another worker wrote this user's digest of the day
+        # Another worker wrote this user's digest of the day; or the write failed, and nothing
+        # of it is left: the next maintenance tries again.
+        if not NotificationDigest.objects.filter(user_id=user_id, day=day).exists():
+            logger.exception("Résumé quotidien de l'utilisateur %s non écrit", user_id)
+        return False

@@ -9,7 +9,7 @@ class DocumentsConfig(AppConfig):
     def ready(self):
         from pacte.core import policy
 
-        from . import fragments  # noqa: F401  (registers what the app shows elsewhere)
+        from . import fragments, notifications  # noqa: F401  (what the app registers)
         from .services import holds_a_right_to_sign
 
         # Who holds a right to sign, whatever their role (the Président's elected account).

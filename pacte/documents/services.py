@@ -20,6 +20,7 @@ from pacte.core.models import User
 from pacte.operations.models import Operation
 from pacte.operations.workflows import OPERATION_WORKFLOW, SIGN_AGREEMENT
 
+from . import notifications as document_notifications
 from . import rendering, signing, tasks
 from .docx import agreement_docx
 from .models import (
@@ -227,7 +228,21 @@ def signing_start(
         summary=f"Signature de {document} ouverte : "
         + " puis ".join(str(SignatureStep.Signer(signer).label).lower() for signer in order),
     )
+    _notify_next(actor, document)
     return steps
+
+
+def _notify_next(actor: User | None, document: Document) -> None:
+    """Tell the next signer's side that the convention waits for its signature."""
+    step = document.signatures.filter(signed_at__isnull=True).order_by("order").first()
+    operation = document.operation
+    if step is None or operation is None:
+        return
+    rights = _rights(step.signer, operation.contract.partner_id, timezone.localdate())
+    signers = list(User.objects.filter(pk__in=rights.values("user_id"), is_active=True))
+    document_notifications.notify_next_signature(
+        actor=actor, document=document, step=step, signers=signers
+    )
 
 
 def missing_signatories(document: Document) -> str:
@@ -474,16 +489,18 @@ def document_sign(*, actor: User, document: Document) -> SignatureStep:
         summary=f"Signature de {document} par {step.get_signer_display().lower()}",
         data={"sha256": step.sha256, "signed_as": step.signed_as},
     )
-    if (
-        not document.signatures.filter(signed_at__isnull=True).exists()
-        and operation.state == Operation.State.VOTED
-    ):
+    all_signed = not document.signatures.filter(signed_at__isnull=True).exists()
+    if all_signed and operation.state == Operation.State.VOTED:
         OPERATION_WORKFLOW.apply(
             operation,
             SIGN_AGREEMENT,
             actor=actor,
             reason=f"Convention signée (empreinte {step.sha256[:12]}…)",
         )
+    if all_signed:
+        document_notifications.notify_signed(actor=actor, document=document)
+    else:
+        _notify_next(actor, document)
     return step
 
 

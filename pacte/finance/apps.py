@@ -7,4 +7,9 @@ class FinanceConfig(AppConfig):
     verbose_name = "Finances"
 
     def ready(self):
-        from . import fragments  # noqa: F401  (registers what the app shows elsewhere)
+        from pacte.core import worker
+
+        from . import fragments, notifications, services  # noqa: F401  (what the app registers)
+
+        # Each day, the notices of the subsidies' deadlines that come (lapse).
+        worker.register_maintenance(services.lapse_alerts_daily)

@@ -107,9 +107,6 @@ class Commitment(models.Model):
     lapsed_amount = MoneyField("reliquat annulé (€)", default=ZERO)
     lapsed_on = models.DateField("caduc le", null=True, blank=True)
     start_extended = models.BooleanField("délai de commencement prorogé", default=False)
-    alerted_on = models.DateField(
-        "dernière alerte de caducité", null=True, blank=True, editable=False
-    )
     state = models.CharField(
         "état", max_length=8, choices=State.choices, default=State.ACTIVE, editable=False
     )
@@ -215,3 +212,37 @@ class CommitmentEvent(HistoryRow):
 
     def __str__(self):
         return f"{self.from_state} → {self.to_state}"
+
+
+class LapseAlert(models.Model):
+    """A notice that a deadline of a subsidy comes (or has passed), sent once per deadline and
+    threshold (90 and 30 days before it, then once passed): the daily job that sends them
+    (`finance.services.lapse_alerts_send`) writes this row with the notification, and the
+    uniqueness of the row is what keeps it from sending twice. A deadline put back (the start
+    extended) is a new date: its notices come again."""
+
+    class Deadline(models.TextChoices):
+        START = "start", "commencer les travaux"
+        COMPLETION = "completion", "achever l'opération"
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="lapse_alerts"
+    )
+    deadline = models.CharField("échéance", max_length=12, choices=Deadline.choices)
+    due_on = models.DateField("date limite")
+    # Days before the deadline when the notice was due (0: the deadline has passed).
+    threshold = models.PositiveSmallIntegerField("jours avant l'échéance")
+    sent_on = models.DateField("envoyée le")
+
+    class Meta:
+        verbose_name = "alerte de caducité"
+        verbose_name_plural = "alertes de caducité"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "deadline", "due_on", "threshold"],
+                name="lapse_alert_once_per_threshold",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_deadline_display()} avant le {self.due_on:%d/%m/%Y} ({self.threshold} j)"

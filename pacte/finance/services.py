@@ -16,25 +16,27 @@ from typing import TypeAlias, TypedDict
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
-from django.urls import reverse
 from django.utils import timezone
 
 from pacte.contracts.models import Generation
-from pacte.core import mail, policy, settings_history
+from pacte.core import notifications, policy, settings_history
 from pacte.core.audit import audit
 from pacte.core.dates import add_years
 from pacte.core.french import format_date, format_decimal, format_money
 from pacte.core.models import User
 from pacte.core.money import MAX_AMOUNT, cents, fits
 from pacte.core.workflow import HistoryRow
+from pacte.operations import notifications as operation_notifications
 from pacte.operations.financing import summarise
 from pacte.operations.models import Attachment, Operation
 from pacte.operations.workflows import COMPLETE, GRANT, LAPSE, OPERATION_WORKFLOW, SIGN_AGREEMENT
 
+from . import notifications as finance_notifications
 from .models import (
     ZERO,
     APRevision,
     Commitment,
+    LapseAlert,
     PaymentCredit,
     PaymentRequest,
     ProgrammeAuthorisation,
@@ -352,6 +354,14 @@ def commit_subsidy(
         obj=commitment,
         summary=f"Engagement de {format_money(amount)} pour {operation.reference}",
     )
+    deliberation = f" (délibération n° {deliberation_number})" if deliberation_number else ""
+    operation_notifications.notify_decision(
+        actor=actor,
+        operation=operation,
+        granted=True,
+        decision=f"Une subvention de {format_money(amount)} est votée le "
+        f"{format_date(voted_on)}{deliberation}.",
+    )
     return commitment
 
 
@@ -475,23 +485,64 @@ def payment_request_create(
         requested_by=actor,
     )
     request.evidence.set(evidence)
+    what = (
+        f"{request.get_kind_display()} de {format_money(amount)} "
+        f"{'demandée' if request.kind == PaymentRequest.Kind.ADVANCE else 'demandé'}"
+    )
     audit(
         actor=actor,
         action="payment.request",
         obj=request,
-        summary=f"{request.get_kind_display()} de {format_money(amount)} "
-        f"{'demandée' if request.kind == PaymentRequest.Kind.ADVANCE else 'demandé'} pour "
-        f"{operation.reference}",
+        summary=f"{what} pour {operation.reference}",
+    )
+    finance_notifications.notify_payment(
+        operation_notifications.department_users(operation),
+        kind="payment_requested",
+        payment=request,
+        actor=actor,
+        subject=what,
     )
     return request
 
 
+def _payment_what(payment: PaymentRequest) -> str:
+    """« Avance de 10 000,00 € »."""
+    return f"{payment.get_kind_display()} de {format_money(payment.requested_amount)}"
+
+
+@transaction.atomic
 def payment_check(*, actor: User | None, payment: PaymentRequest) -> HistoryRow:
-    return PAYMENT_WORKFLOW.apply(payment, "check", actor=actor)
+    """The agent checked the evidence: the finance officers are told a payment is to mandate."""
+    history = PAYMENT_WORKFLOW.apply(payment, "check", actor=actor)
+    payment = PaymentRequest.objects.select_related("commitment__operation").get(pk=payment.pk)
+    finance_notifications.notify_payment(
+        finance_notifications.finance_officers(),
+        kind="payment_checked",
+        payment=payment,
+        actor=actor,
+        subject=f"{_payment_what(payment)} à mandater",
+    )
+    return history
 
 
+@transaction.atomic
 def payment_refuse(*, actor: User | None, payment: PaymentRequest, reason: str) -> HistoryRow:
-    return PAYMENT_WORKFLOW.apply(payment, "refuse", actor=actor, reason=reason)
+    """The request is refused, its reason said: the partner and the Département are told."""
+    history = PAYMENT_WORKFLOW.apply(payment, "refuse", actor=actor, reason=reason)
+    payment = PaymentRequest.objects.select_related("commitment__operation").get(pk=payment.pk)
+    operation = payment.commitment.operation
+    finance_notifications.notify_payment(
+        [
+            *operation_notifications.partner_users(operation),
+            *operation_notifications.department_users(operation),
+        ],
+        kind="payment_refused",
+        payment=payment,
+        actor=actor,
+        subject=f"{_payment_what(payment)} refusé{'e' if payment.kind == 'advance' else ''}",
+        context={"reason": reason.strip(), "text": reason.strip()},
+    )
+    return history
 
 
 MANDATE_TAKEN = "Ce numéro de mandat est déjà enregistré."
@@ -565,6 +616,23 @@ def payment_pay(
         operation = commitment.operation
         if operation.state == Operation.State.WORKS_STARTED:
             OPERATION_WORKFLOW.apply(operation, COMPLETE, actor=actor)
+    payment = PaymentRequest.objects.select_related("commitment__operation").get(pk=payment.pk)
+    operation = payment.commitment.operation
+    finance_notifications.notify_payment(
+        [
+            *operation_notifications.partner_users(operation),
+            *finance_notifications.followers(operation),
+        ],
+        kind="payment_paid",
+        payment=payment,
+        actor=actor,
+        subject=f"{payment.get_kind_display()} de {format_money(payment.paid_amount)} versé"
+        + ("e" if payment.kind == PaymentRequest.Kind.ADVANCE else ""),
+        context={
+            "text": f"Mandat n° {payment.mandate_number} du {format_date(payment.paid_on)} : "
+            f"{format_money(payment.paid_amount)}."
+        },
+    )
     return payment
 
 
@@ -665,66 +733,111 @@ def commitment_lapse(
     return commitment
 
 
-ALERT_EVERY_DAYS = 7
+# Besides the generation's warning period (90 days by default), the notices come again this
+# many days before a deadline, and once it has passed (0).
+LAPSE_THRESHOLDS = (30, 0)
 
 
-@transaction.atomic
+def lapse_thresholds(generation: Generation) -> list[int]:
+    """[90, 30, 0]: the days before a deadline when its notice is due, the earliest first."""
+    warning = generation.lapse_warning_days
+    return sorted({warning, *(t for t in LAPSE_THRESHOLDS if t <= warning)}, reverse=True)
+
+
 def lapse_alerts_send(*, on: datetime.date) -> int:
-    """E-mail the partner's users and the instructor about deadlines that come within the
-    generation's warning period or have passed; at most one mail a week per commitment. The
-    mails are queued with the alerts (pacte.core.mail) and sent by the worker."""
+    """Notify the partner's users and the Département of the deadlines of active subsidies
+    that come — the generation's warning period (90 days), then 30 days before, then once
+    passed —, once per deadline and threshold: a `LapseAlert` row, unique, is written with the
+    notification (each in its own transaction), so that running this again the same day, or
+    in two workers at once, sends nothing twice. Returns how many notices were sent."""
     sent = 0
     commitments = (
-        Commitment.objects.select_for_update(of=("self",))
-        .filter(state=Commitment.State.ACTIVE)
-        .select_related(
-            "operation__contract__generation",
-            "operation__assigned_to",
-            "operation__contract__partner",
-        )
+        Commitment.objects.filter(state=Commitment.State.ACTIVE)
+        .select_related("operation__contract__generation", "operation__contract__partner")
+        .order_by("pk")
     )
     for commitment in commitments:
-        if commitment.alerted_on and (on - commitment.alerted_on).days < ALERT_EVERY_DAYS:
-            continue
         operation = commitment.operation
-        generation = operation.contract.generation
         dates = deadlines(commitment)
-        pending = (
-            [("commencer les travaux", dates["start"])] if not operation.works_started_on else []
-        )
-        pending.append(("achever l'opération", dates["completion"]))
-        due = [
-            (what, day) for what, day in pending if (day - on).days <= generation.lapse_warning_days
-        ]
-        if not due:
-            continue
-        lines = [
-            f"- {what} : avant le {format_date(day)}"
-            + (" (délai dépassé)" if day < on else f" (dans {(day - on).days} jours)")
-            for what, day in due
-        ]
-        recipients = {
-            u.email for u in operation.contract.partner.users.filter(is_active=True) if u.email
-        }
-        if operation.assigned_to and operation.assigned_to.email:
-            recipients.add(operation.assigned_to.email)
-        if not recipients:
-            continue
-        mail.mail_queue(
-            kind="lapse_alert",
-            recipients=recipients,
-            subject=mail.subject_line(operation.reference, "Échéance de subvention"),
-            template="finance/mail/lapse_alert.txt",
-            context={
-                "operation": operation,
-                "lines": lines,
-                "url": mail.absolute_url(
-                    reverse("operations:operation_detail", args=[operation.pk])
-                ),
-            },
-            reference=operation.reference,
-        )
-        commitment.alerted_on = on
-        commitment.save(update_fields=["alerted_on"])
-        sent += 1
+        pending = [(LapseAlert.Deadline.COMPLETION, dates["completion"])]
+        if not operation.works_started_on:
+            pending.insert(0, (LapseAlert.Deadline.START, dates["start"]))
+        thresholds = lapse_thresholds(operation.contract.generation)
+        due: list[tuple[str, datetime.date, int]] = []
+        for deadline, day in pending:
+            crossed = [t for t in thresholds if (day - on).days <= t]
+            if crossed:
+                due.append((deadline, day, min(crossed)))
+        if due and _lapse_alert(commitment, due, on=on):
+            sent += 1
     return sent
+
+
+def _lapse_alert(
+    commitment: Commitment, due: list[tuple[str, datetime.date, int]], *, on: datetime.date
+) -> bool:
+    """Send the notice of the deadlines `due` (deadline, date, threshold) not yet noticed at
+    that threshold; whether one was sent."""
+    operation = commitment.operation
+    try:
+        with transaction.atomic():
+            new = []
+            for deadline, day, threshold in due:
+                _, created = LapseAlert.objects.get_or_create(
+                    commitment=commitment,
+                    deadline=deadline,
+                    due_on=day,
+                    threshold=threshold,
+                    defaults={"sent_on": on},
+                )
+                if created:
+                    new.append((deadline, day))
+            if not new:
+                return False
+            lines = [
+                f"{LapseAlert.Deadline(deadline).label.capitalize()} avant le {format_date(day)}"
+                + (
+                    " : le délai est dépassé"
+                    if day < on
+                    else f", dans {(day - on).days} jour{'s' if (day - on).days > 1 else ''}"
+                )
+                for deadline, day in new
+            ]
+            soonest = min(day for _, day in new)
+            left = (soonest - on).days
+            subject = (
+                "Délai dépassé : la subvention peut devenir caduque"
+                if left < 0
+                else f"Caducité de la subvention dans {left} jour{'s' if left > 1 else ''}"
+            )
+            operation_notifications.notify_operation(
+                [
+                    *operation_notifications.partner_users(operation),
+                    *operation_notifications.department_users(operation),
+                ],
+                kind="lapse_approaching",
+                operation=operation,
+                subject=subject,
+                template="finance/mail/lapse_approaching.txt",
+                anchor="paiements",
+                context={"lines": lines, "text": " ; ".join(lines) + "."},
+            )
+            return True
+    except IntegrityError:
+        return False  # another run wrote these notices meanwhile
+
+
+def lapse_alerts_daily() -> int:
+    """The worker's daily run of `lapse_alerts_send` (at each maintenance; once a day per
+    process, from the digests' hour; twice would send nothing more)."""
+    today = timezone.localdate()
+    if _LAST_LAPSE_RUN.get("day") == today:
+        return 0
+    if timezone.localtime().hour < notifications.digest_hour():
+        return 0
+    sent = lapse_alerts_send(on=today)
+    _LAST_LAPSE_RUN["day"] = today
+    return sent
+
+
+_LAST_LAPSE_RUN: dict[str, datetime.date] = {}

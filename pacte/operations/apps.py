@@ -7,9 +7,10 @@ class OperationsConfig(AppConfig):
     verbose_name = "Opérations"
 
     def ready(self):
+        # The kinds of notification of operations, and the « Suivre ce dossier » button.
         from pacte.core import worker
 
-        from . import services
+        from . import follow_views, notifications, services  # noqa: F401
 
         # The worker reminds, once, the addressee of an opinion whose due date is near.
         worker.register_maintenance(services.opinion_reminders)

@@ -634,3 +634,30 @@ class OpinionEvent(HistoryRow):
 
     def __str__(self):
         return f"{self.from_state} → {self.to_state}"
+
+
+class Follow(models.Model):
+    """A user of the Département's services who follows an operation's file (« Suivre ce
+    dossier »): he receives the notifications the Département receives about it (deposit,
+    answers, payments, lapse…), as the instructor does (pacte.operations.notifications)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    operation = models.ForeignKey(
+        Operation, verbose_name="opération", on_delete=models.CASCADE, related_name="follows"
+    )
+    created_at = models.DateTimeField("suivi depuis le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "dossier suivi"
+        verbose_name_plural = "dossiers suivis"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "operation"], name="follow_once_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} suit {self.operation.reference}"

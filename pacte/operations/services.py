@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pacte.contracts.models import Contract, PriorityStake
-from pacte.core import files, ids, mail, notifications, policy
+from pacte.core import files, ids, notifications, policy
 from pacte.core.audit import audit
 from pacte.core.bulk import insert_many
 from pacte.core.dates import add_years
@@ -25,11 +25,13 @@ from pacte.core.models import User
 from pacte.core.workflow import HistoryRow
 from pacte.territory.models import Commune, Territory
 
+from . import notifications as operation_notifications
 from .financing import plan_lines
 from .models import (
     Annotation,
     Attachment,
     Expense,
+    Follow,
     Message,
     Operation,
     OpinionRequest,
@@ -105,32 +107,6 @@ def _for_partner(actor: User | None, operation: Operation) -> bool:
 
 def _locked(operation: Operation) -> Operation:
     return Operation.objects.select_for_update().select_related("contract").get(pk=operation.pk)
-
-
-# Each kind of notification: its template (operations/mail/<kind>.txt) and its subject.
-NOTIFICATIONS = {
-    "message": "Nouveau message",
-    "information_request": "Demande de compléments",
-}
-
-
-def _notify(
-    recipients: Iterable[User], *, kind: str, operation: Operation, context: dict[str, Any]
-) -> None:
-    """Queue the notification `kind` about `operation` (sent by the worker once the write
-    commits: see pacte.core.mail); its link is absolute."""
-    mail.mail_queue(
-        kind=kind,
-        recipients=[u.email for u in recipients if u.email],
-        subject=mail.subject_line(operation.reference, NOTIFICATIONS[kind]),
-        template=f"operations/mail/{kind}.txt",
-        context={"operation": operation, "url": _operation_url(operation), **context},
-        reference=operation.reference,
-    )
-
-
-def _operation_url(operation: Operation) -> str:
-    return mail.absolute_url(reverse("operations:operation_detail", args=[operation.pk]))
 
 
 # --- Operation and financing plan ---------------------------------------------------------
@@ -365,8 +341,16 @@ def attachment_add(
 
 @transaction.atomic
 def message_post(
-    *, actor: User | None, operation: Operation, body: str, is_information_request: bool = False
+    *,
+    actor: User | None,
+    operation: Operation,
+    body: str,
+    is_information_request: bool = False,
+    notify: bool = True,
 ) -> Message:
+    """A message on the operation's exchange. The other side is notified (`notify`): the
+    partner's users of the Département's message, the instructor (or the agents) and the
+    followers of the partner's."""
     operation = Operation.objects.select_related("contract__partner", "assigned_to").get(
         pk=operation.pk
     )
@@ -382,14 +366,18 @@ def message_post(
     message = Message.objects.create(
         operation=operation, author=actor, body=body, is_information_request=is_information_request
     )
+    if not notify:
+        return message
     if _for_partner(actor, operation):
-        recipients = [operation.assigned_to] if operation.assigned_to else []
+        recipients = operation_notifications.department_users(operation)
     else:
-        recipients = list(operation.contract.partner.users.filter(is_active=True))
-    _notify(
+        recipients = operation_notifications.partner_users(operation)
+    operation_notifications.notify_operation(
         recipients,
         kind="information_request" if is_information_request else "message",
         operation=operation,
+        actor=actor,
+        anchor="demande" if is_information_request else "echanges",
         context={"author": actor, "body": body},
     )
     return message
@@ -398,8 +386,21 @@ def message_post(
 # --- Transitions ---------------------------------------------------------------------------
 
 
+@transaction.atomic
 def operation_submit(*, actor: User | None, operation: Operation) -> HistoryRow:
-    return OPERATION_WORKFLOW.apply(operation, "submit", actor=actor, submitted_at=timezone.now())
+    """The partner files the operation: the Département is told (its instructor, or the agents
+    while it has none, and its followers)."""
+    history = OPERATION_WORKFLOW.apply(
+        operation, "submit", actor=actor, submitted_at=timezone.now()
+    )
+    operation_notifications.notify_operation(
+        operation_notifications.department_users(operation),
+        kind="operation_submitted",
+        operation=operation,
+        actor=actor,
+        context={"author": actor, "partner": operation.contract.partner},
+    )
+    return history
 
 
 def operation_take_charge(
@@ -424,8 +425,17 @@ def operation_request_changes(
 def operation_answer(*, actor: User | None, operation: Operation, body: str) -> HistoryRow:
     policy.require(actor, "operation", "answer", operation)
     if body.strip():
-        message_post(actor=actor, operation=operation, body=body)
-    return OPERATION_WORKFLOW.apply(operation, "answer", actor=actor, reason=body.strip())
+        message_post(actor=actor, operation=operation, body=body, notify=False)
+    history = OPERATION_WORKFLOW.apply(operation, "answer", actor=actor, reason=body.strip())
+    operation_notifications.notify_operation(
+        operation_notifications.department_users(operation),
+        kind="answer_received",
+        operation=operation,
+        actor=actor,
+        anchor="demande",
+        context={"author": actor, "body": body.strip()},
+    )
+    return history
 
 
 def operation_mark_sheet_ready(*, actor: User | None, operation: Operation) -> HistoryRow:
@@ -850,3 +860,41 @@ def opinion_reminders(*, now: datetime.datetime | None = None) -> int:
             _notify_opinion(opinion.addressee, kind="opinion_reminder", opinion=opinion)
             sent += 1
     return sent
+
+
+# --- Following a file ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def operation_follow(*, actor: User | None, operation: Operation) -> Follow:
+    """« Suivre ce dossier »: the actor (of the Département's services) receives the
+    Département's notifications about the operation. Following twice changes nothing."""
+    policy.require(actor, "operation", "follow", operation)
+    if actor is None:
+        raise ValidationError("Seule une personne suit un dossier.")
+    follow, created = Follow.objects.get_or_create(user=actor, operation=operation)
+    if created:
+        audit(
+            actor=actor,
+            action="operation.follow",
+            obj=operation,
+            summary=f"{actor} suit le dossier {operation.reference}",
+        )
+    return follow
+
+
+@transaction.atomic
+def operation_unfollow(*, actor: User | None, operation: Operation) -> bool:
+    """No longer follow the operation; whether the actor followed it."""
+    policy.require(actor, "operation", "follow", operation)
+    if actor is None:
+        return False
+    deleted, _ = Follow.objects.filter(user_id=actor.pk, operation_id=operation.pk).delete()
+    if deleted:
+        audit(
+            actor=actor,
+            action="operation.unfollow",
+            obj=operation,
+            summary=f"{actor} ne suit plus le dossier {operation.reference}",
+        )
+    return bool(deleted)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import instruction_views, views
+from . import follow_views, instruction_views, views
 
 app_name = "operations"
 urlpatterns = [
@@ -30,6 +30,8 @@ urlpatterns = [
     path("<id:pk>/messages/", views.message_post, name="message_post"),
     path("<id:pk>/etapes/<str:name>/", views.operation_transition, name="operation_transition"),
     path("<id:pk>/historique/", views.operation_history, name="operation_history"),
+    path("<id:pk>/suivre/", follow_views.operation_follow, name="operation_follow"),
+    path("<id:pk>/ne-plus-suivre/", follow_views.operation_unfollow, name="operation_unfollow"),
     path("<id:pk>/engagements/", views.commitment_add, name="commitment_add"),
     path("engagements/<id:pk>/", views.commitment_detail, name="commitment_detail"),
     # The Département's instruction tools (never shown to the partner).

@@ -160,6 +160,32 @@ def test_choosing_another_mail_drops_what_waited_for_the_digest(users):
     assert OutgoingMail.objects.count() == 0
 
 
+@pytest.mark.django_db
+def test_a_digest_cut_short_leaves_nothing_half_written(django_capture_on_commit_callbacks):
+    """The outbox refuses the digest's mail (a database error in the middle of the digest, as
+    when the worker dies there): no digest row, the notifications still wait; the next run
+    sends it."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the failure is simulated by a SQLite trigger")
+    user = _digest_user()
+    _notify([user])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TRIGGER outbox_full BEFORE INSERT ON core_outgoingmail "
+            "BEGIN SELECT RAISE(ABORT, 'disque plein'); END"
+        )
+    try:
+        assert notifications.send_digests(now=_at(8)) == 0
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER outbox_full")
+    assert not NotificationDigest.objects.exists()
+    assert Notification.objects.get().digest_pending
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications.send_digests(now=_at(8)) == 1
+    assert len(django_mail.outbox) == 1
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_at_once_send_one_digest_per_user():
     users = [_digest_user(f"resume{n}") for n in range(3)]
@@ -314,3 +340,11 @@ def test_an_unknown_choice_is_refused_in_french_and_nothing_written(client_for, 
     assert re.search(r"Ce choix n'existe pas|Choisissez l'envoi", html)
     assert User.objects.get(username="test-agent").notification_mail == "immediate"
     assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.django_db
+def test_the_account_names_the_notifications_of_the_role(client_for):
+    finance = unescape(client_for("finance").get("/compte/").content.decode())
+    assert "paiement à mandater" in finance and "demande de compléments" not in finance
+    partner = unescape(client_for("partner").get("/compte/").content.decode())
+    assert "demande de compléments" in partner and "paiement à mandater" not in partner

@@ -40,6 +40,8 @@ def smtp_down(settings):
 def submitted(lens_contract, users):
     operation = make_operation(lens_contract, users["test-partner"])
     operation_services.operation_submit(actor=users["test-partner"], operation=operation)
+    # The deposit's notification to the agents: these tests follow the mails that come after.
+    OutgoingMail.objects.all().delete()
     return operation
 
 
@@ -118,9 +120,14 @@ def test_each_notification_has_its_template_and_a_subject_naming_the_operation(
     with django_capture_on_commit_callbacks(execute=True):
         assert finance_services.lapse_alerts_send(on=datetime.date(2026, 1, 5)) == 1
     sent = django_mail.outbox[-1]
-    assert sent.subject == f"[Pacte] {operation.reference} — Échéance de subvention"
-    assert f"https://pacte.exemple.fr/operations/{operation.pk}/" in sent.body
-    assert {m.kind for m in OutgoingMail.objects.all()} == {"information_request", "lapse_alert"}
+    assert (
+        sent.subject == f"[Pacte] {operation.reference} — Caducité de la subvention dans 79 jours"
+    )
+    assert f"https://pacte.exemple.fr/operations/{operation.pk}/#paiements" in sent.body
+    assert {m.kind for m in OutgoingMail.objects.all()} >= {
+        "information_request",
+        "lapse_approaching",
+    }
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -132,6 +139,7 @@ def test_the_worker_sends_the_mail_once_the_server_is_back(
     port = free_port()
     operation = make_operation(lens_contract, users["test-partner"])
     operation_services.operation_submit(actor=users["test-partner"], operation=operation)
+    OutgoingMail.objects.all().delete()  # the deposit's notification: not this test's mail
     worker = Worker(
         tmp_path,
         EMAIL_BACKEND=SMTP,

@@ -327,23 +327,45 @@ def test_payment_never_exceeds_the_commitment(op, users):
         )
 
 
-def test_lapse_alerts_mail_the_partner_once_a_week(op, users, django_capture_on_commit_callbacks):
+def test_lapse_alerts_notify_once_per_threshold(op, users, django_capture_on_commit_callbacks):
     from django.core import mail
+
+    from pacte.core.models import Notification
+    from pacte.finance.models import LapseAlert
 
     operation, commitment = op
     users["test-partner"].email = "mairie@exemple.fr"
     users["test-partner"].save()
+    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.lapse_alerts_send(on=D(2026, 1, 5)) == 1
-    assert mail.outbox[-1].to == [
-        "mairie@exemple.fr",
-        "test-agent@exemple.fr",
-    ]  # and the instructor
-    assert "commencer les travaux : avant le 25/03/2026 (dans 79 jours)" in mail.outbox[-1].body
+        assert services.lapse_alerts_send(on=D(2026, 1, 5)) == 1  # within 90 days
+    sent = mail.outbox[-1]
+    assert sent.to == ["mairie@exemple.fr", "test-agent@exemple.fr"]  # and the instructor
+    assert (
+        sent.subject == f"[Pacte] {operation.reference} — Caducité de la subvention dans 79 jours"
+    )
+    assert "Commencer les travaux avant le 25/03/2026, dans 79 jours" in sent.body
+    assert f"/operations/{operation.pk}/#paiements" in sent.body
+    notice = Notification.objects.get(recipient=users["test-partner"], kind="lapse_approaching")
+    assert notice.reference == operation.reference and notice.read_at is None
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.lapse_alerts_send(on=D(2026, 1, 8)) == 0
-        assert services.lapse_alerts_send(on=D(2026, 1, 12)) == 1
-    assert len(mail.outbox) == 2
+        # Again the same day, or days later within the same threshold: nothing more.
+        assert services.lapse_alerts_send(on=D(2026, 1, 5)) == 0
+        assert services.lapse_alerts_send(on=D(2026, 2, 20)) == 0
+        assert services.lapse_alerts_send(on=D(2026, 2, 23)) == 1  # 30 days before
+        assert services.lapse_alerts_send(on=D(2026, 3, 1)) == 0
+        assert services.lapse_alerts_send(on=D(2026, 3, 26)) == 1  # passed
+        assert services.lapse_alerts_send(on=D(2026, 3, 27)) == 0
+    assert len(mail.outbox) == 3
+    assert "le délai est dépassé" in mail.outbox[-1].body
+    assert sorted(LapseAlert.objects.values_list("threshold", flat=True)) == [0, 30, 90]
+    # The start extended: a new deadline, whose notices come again.
+    services.commitment_extend_start(
+        actor=users["test-agent"], commitment=commitment, reason="Crue"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.lapse_alerts_send(on=D(2026, 3, 27)) == 0  # a year away now
+    assert len(mail.outbox) == 3
 
 
 def test_a_subsidy_is_voted_once(op, users):

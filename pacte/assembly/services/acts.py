@@ -15,6 +15,7 @@ from pacte.core.french import format_date, plural_suffix
 from pacte.core.models import User
 from pacte.finance.models import ProgrammeAuthorisation
 from pacte.finance.services import check_commitment_fits, commit_subsidy
+from pacte.operations import notifications as operation_notifications
 from pacte.operations.workflows import OPERATION_WORKFLOW
 
 from .. import rules
@@ -158,6 +159,13 @@ def report_adopt(
                 "reject",
                 actor=actor,
                 reason=f"Rapport rejeté (délibération {deliberation.number})",
+            )
+            operation_notifications.notify_decision(
+                actor=actor,
+                operation=operation,
+                granted=False,
+                decision=f"Le rapport est rejeté le {format_date(sitting.held_on)} (délibération "
+                f"n° {deliberation.number}) : la subvention n'est pas attribuée.",
             )
     deliberation_documents_generate(actor=actor, deliberation=deliberation)
     audit(

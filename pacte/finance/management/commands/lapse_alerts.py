@@ -6,8 +6,9 @@ from pacte.finance.services import lapse_alerts_send
 
 class Command(BaseCommand):
     help = (
-        "Envoie par courriel les alertes d'échéance de caducité (à lancer chaque jour, par "
-        "exemple avec cron). Au plus un courriel par semaine et par subvention."
+        "Notifie les échéances de caducité qui approchent (le délai d'alerte de la génération, "
+        "30 jours avant, puis une fois le délai dépassé). Le processus de fond le fait chaque "
+        "jour ; relancée, la commande n'envoie rien deux fois."
     )
 
     def handle(self, *args, **options):

@@ -253,6 +253,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pacte@localhost")
+# The hour (Europe/Paris) from which the daily digests of notifications, and the notices of
+# lapses coming, are sent by the background worker (pacte.core.notifications).
+PACTE_DIGEST_HOUR = int(os.environ.get("PACTE_DIGEST_HOUR", "7"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)

@@ -24,6 +24,7 @@ from pacte.finance.models import (
     PaymentRequest,
     ProgrammeAuthorisation,
 )
+from pacte.finance.workflows import CHECK
 from pacte.operations import services as operation_services
 from pacte.operations.financing import summarise
 from pacte.operations.models import Attachment, Operation, OperationEvent
@@ -141,7 +142,7 @@ def _dated(
             model.objects.filter(pk__gt=marks[model]).update(**{field: times["request"]})
     for model in [PaymentEvent, CommitmentEvent, OperationEvent]:
         for row in model.objects.filter(pk__gt=marks[model]):
-            step = "check" if row.transition == "check" else "settle"
+            step = "check" if row.transition == CHECK else "settle"
             model.objects.filter(pk=row.pk).update(at=times[step])
     for row in AuditEvent.objects.filter(pk__gt=marks[AuditEvent]):
         if row.action in {"payment.request", "operation.attachment"}:

@@ -46,3 +46,6 @@ COMMITMENT_WORKFLOW = Workflow(
         ),
     ],
 )
+
+# Transition names read elsewhere, checked now: a renamed transition fails at start-up.
+CHECK = PAYMENT_WORKFLOW.name("check")

@@ -34,8 +34,13 @@ def _writes(fields: set[str]):
                     if isinstance(value, ast.Constant) and value.value in fields:
                         yield f"{relative}:{node.lineno} setattr({value.value!r})"
                 writes = {"update", "create", "get_or_create", "update_or_create"}
-                # A model built with its state (`Operation(state=…)`), not a filter (`Q(…)`).
-                constructor = name[:1].isupper() and name not in {"Q", "F", "Value"}
+                # A model built with its state (`Operation(state=…)`), not a filter (`Q(…)`,
+                # a page's filters `CommitmentFilters(state=…)`).
+                constructor = (
+                    name[:1].isupper()
+                    and name not in {"Q", "F", "Value"}
+                    and not name.endswith("Filters")
+                )
                 if name in writes or constructor:
                     for keyword in node.keywords:
                         if keyword.arg in fields:

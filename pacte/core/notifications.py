@@ -33,10 +33,12 @@ The in-app text of a notification is `context["text"]`, or else the message quot
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +60,8 @@ logger = logging.getLogger(__name__)
 # The hour (Europe/Paris) from which the daily digests are sent.
 DIGEST_HOUR_DEFAULT = 7
 DIGEST_TEMPLATE = "core/mail/digest.txt"
+# Set within `muted()`.
+_MUTED: ContextVar[bool] = ContextVar("pacte_notifications_muted", default=False)
 
 Preference = User.NotificationMail
 
@@ -152,6 +156,8 @@ def notify(
     transaction of the write that causes it. `actor`, if given, is left out: nobody is told of
     what he did himself. Returns the rows written."""
     spec = kind_spec(kind)
+    if _MUTED.get():
+        return []
     seen: set[int] = set()
     users: list[User] = []
     for user in recipients:
@@ -181,21 +187,36 @@ def notify(
                 for user in users
             ]
         )
-        immediate = [u.email for u in users if u.notification_mail == Preference.IMMEDIATE]
-        mail.mail_queue(
-            kind=kind,
-            recipients=immediate,
-            subject=mail.subject_line(reference, subject),
-            template=template,
-            context={
-                **context,
-                "subject": subject,
-                "reference": reference,
-                "url": mail.absolute_url(path),
-            },
-            reference=reference,
-        )
+        # One mail per recipient: nobody learns the others' addresses (a partner's contact and
+        # the Département's agents are told of the same event).
+        for user in users:
+            if user.notification_mail != Preference.IMMEDIATE or not user.email:
+                continue
+            mail.mail_queue(
+                kind=kind,
+                recipients=[user.email],
+                subject=mail.subject_line(reference, subject),
+                template=template,
+                context={
+                    **context,
+                    "subject": subject,
+                    "reference": reference,
+                    "url": mail.absolute_url(path),
+                },
+                reference=reference,
+            )
     return rows
+
+
+@contextlib.contextmanager
+def muted() -> Iterator[None]:
+    """Within it, `notify` records and sends nothing: for replaying a past story (the demo's
+    seeding), whose events nobody is to be told of today."""
+    token = _MUTED.set(True)
+    try:
+        yield
+    finally:
+        _MUTED.reset(token)
 
 
 # --- Reading and marking them ------------------------------------------------------------

@@ -82,6 +82,30 @@ def test_notify_writes_the_rows_and_one_mail_for_those_who_want_it_at_once(
 
 
 @pytest.mark.django_db
+def test_each_recipient_gets_his_own_mail_and_learns_no_other_address(
+    users, django_capture_on_commit_callbacks
+):
+    colleague = User.objects.create(username="collegue", role=Role.AGENT, email="c@exemple.fr")
+    with django_capture_on_commit_callbacks(execute=True):
+        _notify([users["test-agent"], users["test-partner"], colleague])
+    assert sorted(tuple(m.to) for m in django_mail.outbox) == [
+        ("c@exemple.fr",),
+        ("test-agent@exemple.fr",),
+        ("test-partner@exemple.fr",),
+    ]
+    assert all(not m.cc and not m.bcc for m in django_mail.outbox)
+
+
+@pytest.mark.django_db
+def test_a_muted_story_tells_nobody(users, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), notifications.muted():
+        assert _notify([users["test-agent"]]) == []
+    assert not Notification.objects.exists() and not django_mail.outbox
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(_notify([users["test-agent"]])) == 1
+
+
+@pytest.mark.django_db
 def test_an_unknown_kind_is_a_programming_error(users):
     with pytest.raises(LookupError):
         notifications.notify(

@@ -42,7 +42,7 @@ def test_a_payment_goes_from_the_partner_to_the_agent_then_to_finance_then_back(
         actor=partner, operation=signed, kind="advance", amount=Decimal("20000.00")
     )
     assert _told("payment_requested") == ["test-agent", "test-assembly"]
-    sent = OutgoingMail.objects.get(kind="payment_requested")
+    sent = OutgoingMail.objects.get(kind="payment_requested", recipients=["test-agent@exemple.fr"])
     assert sent.subject == f"[Pacte] {signed.reference} — Avance de {EUR_20K} demandée"
     assert f"{SITE}/finances/paiements/{payment.pk}/" in sent.body
     services.payment_check(actor=agent, payment=payment)
@@ -54,7 +54,7 @@ def test_a_payment_goes_from_the_partner_to_the_agent_then_to_finance_then_back(
         actor=finance, payment=payment, mandate_number="M-2024-0042", paid_on=D(2024, 6, 3)
     )
     assert _told("payment_paid") == ["test-assembly", "test-partner"]
-    sent = OutgoingMail.objects.get(kind="payment_paid")
+    sent = OutgoingMail.objects.get(kind="payment_paid", recipients=["test-partner@exemple.fr"])
     assert sent.subject == f"[Pacte] {signed.reference} — Avance de {EUR_20K} versée"
     assert "mandat n° M-2024-0042 du 03/06/2024" in sent.body
     row = Notification.objects.get(kind="payment_paid", recipient=partner)

@@ -25,10 +25,11 @@ def _site(settings):
     settings.PACTE_SITE_URL = SITE
 
 
-def _mail(kind):
-    """The one mail of `kind` queued."""
-    [sent] = OutgoingMail.objects.filter(kind=kind)
-    return sent
+def _mail(kind, to=None):
+    """The one mail of `kind` queued (for `to`): each recipient gets his own."""
+    sent = OutgoingMail.objects.filter(kind=kind)
+    [one] = [m for m in sent if to is None or m.recipients == [to]]
+    return one
 
 
 def _told(kind):
@@ -51,9 +52,15 @@ def test_a_deposit_tells_every_agent_while_nobody_instructs_it(lens_contract, us
     services.operation_submit(actor=users["test-partner"], operation=operation)
     # The agents (not the administrator, not the partner who filed it).
     assert _told("operation_submitted") == ["agent-bis", "test-agent"]
-    sent = _mail("operation_submitted")
+    # Each agent his own mail: neither learns the other's address.
+    assert sorted(
+        m.recipients for m in OutgoingMail.objects.filter(kind="operation_submitted")
+    ) == [
+        ["bis@exemple.fr"],
+        ["test-agent@exemple.fr"],
+    ]
+    sent = _mail("operation_submitted", "test-agent@exemple.fr")
     assert sent.subject == f"[Pacte] {operation.reference} — Opération déposée"
-    assert sorted(sent.recipients) == ["bis@exemple.fr", "test-agent@exemple.fr"]
     assert f"{SITE}/operations/{operation.pk}/" in sent.body
     assert "Communauté d'agglomération de Lens - Liévin a déposé" in sent.body
     assert "prenez-la en charge" in sent.body
@@ -111,7 +118,7 @@ def test_a_message_tells_the_other_side_and_the_followers(lens_contract, users, 
 def test_the_vote_tells_the_partner_and_the_instructor_the_decision(lens_contract, users, fund):
     operation, _ = voted_operation(lens_contract, users, sign=False, amount="135000.00")
     assert _told("operation_decided") == ["test-agent", "test-partner"]
-    sent = OutgoingMail.objects.get(kind="operation_decided")
+    sent = _mail("operation_decided", "test-partner@exemple.fr")
     assert sent.subject == f"[Pacte] {operation.reference} — Subvention votée"
     amount = format_money(Decimal("135000.00"))
     assert f"Une subvention de {amount} est votée le 25/03/2024" in sent.body

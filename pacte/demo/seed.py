@@ -18,13 +18,14 @@ from pacte.accounts.models import SecondFactor
 from pacte.accounts.services import second_factor_enrol, second_factor_reset
 from pacte.contracts.models import Partner
 from pacte.contracts.services import partners_create_from_epcis
-from pacte.core import policy
+from pacte.core import notifications, policy
 from pacte.core.models import User
 from pacte.core.roles import Role
 from pacte.demo import contracts as contracts_demo
 from pacte.demo.assembly import seed_sitting_2022_317
 from pacte.demo.finance import seed_ap
 from pacte.demo.history import seed_history
+from pacte.demo.instruction import seed_instruction
 from pacte.demo.operations import seed_operations
 from pacte.territory.models import Councillor, Department, Epci, PoliticalGroup, Territory
 from pacte.territory.text import normalize
@@ -269,11 +270,15 @@ def seed_demo() -> tuple[list[User], str]:
     seed_councillor_accounts(department)
     seed_second_factors(users, demo_totp_key())
     seed_signatories()
-    generation = contracts_demo.seed_generations()
-    contracts_demo.seed_partners()
-    contracts_demo.seed_contracts(generation)
-    seed_ap(generation)
-    seed_operations(generation)
-    seed_sitting_2022_317(User.objects.get(username="assemblee"))
-    seed_history()
+    # The story since 2023 is replayed: nobody is notified today of what happened then.
+    with notifications.muted():
+        generation = contracts_demo.seed_generations()
+        contracts_demo.seed_partners()
+        contracts_demo.seed_contracts(generation)
+        seed_ap(generation)
+        seed_operations(generation)
+        seed_sitting_2022_317(User.objects.get(username="assemblee"))
+        seed_history()
+    # What the agents do today, as they would: told as it happens.
+    seed_instruction()
     return users, password

@@ -67,6 +67,9 @@ class Item:
     count: int
     entries: list[Entry]
     more_url: str | None
+    # Whether the list behind `more_url` holds exactly the `count` objects (« Voir les 12 »),
+    # or more than them (« Voir la liste »: the list cannot be narrowed to them).
+    exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class Todo:
     rows: Callable[[User], QuerySet[Any]]
     entry: Callable[[Any], Entry]
     more_url: Callable[[User], str | None] = lambda user: None
+    # False when the list behind `more_url` holds more than the objects counted (another
+    # agent's deposits, requests followed by a new one…): the link then promises no number.
+    more_exact: bool = True
 
     def label(self, count: int) -> str:
         return f"{count} {self.singular if count < 2 else self.plural}"
@@ -511,7 +517,9 @@ TODOS: list[Todo] = [
         _is_partner,
         _information_requested,
         _operation_entry,
-        lambda user: _url("operations:operation_list", query=f"state={S.AWAITING_PARTNER}"),
+        lambda user: _url(
+            "operations:operation_list", query=f"etat={S.AWAITING_PARTNER}&generation="
+        ),
     ),
     Todo(
         "agreement_to_sign_partner",
@@ -540,6 +548,7 @@ TODOS: list[Todo] = [
         _refused_payments,
         _payment_entry,
         lambda user: _url("finance:payment_list", query=f"etat={P.REFUSED}"),
+        more_exact=False,
     ),
     Todo(
         "commitment_to_report",
@@ -568,7 +577,8 @@ TODOS: list[Todo] = [
         _instructs,
         _new_deposits,
         _operation_entry,
-        lambda user: _url("operations:operation_list", query=f"state={S.SUBMITTED}"),
+        lambda user: _url("operations:operation_list", query=f"etat={S.SUBMITTED}&generation="),
+        more_exact=False,
     ),
     Todo(
         "answer_received",
@@ -588,8 +598,10 @@ TODOS: list[Todo] = [
         _sheets_to_write,
         _operation_entry,
         lambda user: _url(
-            "operations:operation_list", query=f"state={S.IN_REVIEW}&assigned_to={user.pk}"
+            "operations:operation_list",
+            query=f"etat={S.IN_REVIEW}&instructeur={user.pk}&generation=",
         ),
+        more_exact=False,
     ),
     Todo(
         "payment_to_check",
@@ -600,6 +612,7 @@ TODOS: list[Todo] = [
         _payments_in_state(P.REQUESTED, own=True),
         _payment_entry,
         lambda user: _url("finance:payment_list", query=f"etat={P.REQUESTED}"),
+        more_exact=False,
     ),
     Todo(
         "opinion_to_give",
@@ -610,6 +623,7 @@ TODOS: list[Todo] = [
         lambda user: operation_selectors.opinions_pending_for(user).select_related("operation"),
         _opinion_entry,
         lambda user: _url("operations:opinion_list"),
+        more_exact=False,
     ),
     Todo(
         "opinion_received",
@@ -622,6 +636,7 @@ TODOS: list[Todo] = [
         ),
         _opinion_entry,
         lambda user: _url("operations:opinion_list"),
+        more_exact=False,
     ),
     Todo(
         "agreement_to_sign_department",
@@ -751,9 +766,8 @@ def items(user: User) -> list[Item]:
         if not count:
             continue
         more = todo.more_url(user)
-        found.append(
-            Item(todo.key, todo.label(count), count, [todo.entry(r) for r in shown[:SHOWN]], more)
-        )
+        entries = [todo.entry(r) for r in shown[:SHOWN]]
+        found.append(Item(todo.key, todo.label(count), count, entries, more, todo.more_exact))
     return found + [item for compute in _EXTRA if (item := compute(user)) is not None]
 
 

@@ -142,8 +142,53 @@ def test_the_home_page_names_five_and_links_to_the_rest(users, lens_contract, cl
     section = _todo_section(client_for("agent").get("/").content.decode())
     assert "7 nouveaux dépôts à prendre en charge" in section
     assert section.count('href="/operations/') == todo.SHOWN + 1
-    assert "Voir les 7" in section
-    assert 'href="/operations/?state=submitted"' in section
+    assert "Voir les 7" not in section  # the list also holds the deposits of other agents
+    assert 'href="/operations/?etat=submitted&amp;generation="' in section
+
+
+def _more_link(section: str, key: str) -> tuple[str, str]:
+    item = section[section.index(f'id="todo-{key}"') :]
+    item = item[: item.index("</li>\n    \n")] if "</li>\n    \n" in item else item
+    found = re.search(r'<p class="todo-more"><a href="([^"]+)">(Voir [^<]+)<', item)
+    assert found, item
+    return found.group(1).replace("&amp;", "&"), found.group(2)
+
+
+def test_each_link_to_the_rest_opens_the_list_of_what_waits(users, lens_contract, client_for):
+    """« Voir les N » opens the list that holds those N, by the list's own filters; where the
+    list holds more than what is counted, the link promises no number."""
+    partner, agent = users["test-partner"], users["test-agent"]
+    other = make_operation(lens_contract, partner, title="Confiée à un autre")
+    operation_services.operation_submit(actor=partner, operation=other)
+    operation_services.operations_assign(
+        actor=agent, operations=[other], assignee=users["test-admin"]
+    )
+    for n in range(7):
+        operation = make_operation(lens_contract, partner, title=f"Question {n}")
+        operation_services.operation_submit(actor=partner, operation=operation)
+        operation_services.operation_take_charge(actor=agent, operation=operation)
+        operation_services.operation_request_changes(
+            actor=agent, operation=operation, reason="Joignez le devis."
+        )
+    for n in range(6):
+        operation = make_operation(lens_contract, partner, title=f"Dépôt {n}")
+        operation_services.operation_submit(actor=partner, operation=operation)
+
+    client = client_for("partner")
+    url, text = _more_link(_todo_section(client.get("/").content.decode()), "information_requested")
+    assert text == "Voir les 7"
+    listed = client.get(url).content.decode()
+    assert "7 opérations" in listed
+    assert "Question 6" in listed and "Dépôt 0" not in listed
+
+    client = client_for("agent")
+    section = _todo_section(client.get("/").content.decode())
+    assert "6 nouveaux dépôts à prendre en charge" in section
+    url, text = _more_link(section, "new_deposit")
+    assert text == "Voir la liste"  # the list shows the deposit confided to another agent too
+    listed = client.get(url).content.decode()
+    assert "7 opérations" in listed
+    assert "Dépôt 5" in listed and "Question 0" not in listed
 
 
 def test_the_home_page_reads_the_same_number_of_queries_whatever_waits(

@@ -19,9 +19,10 @@ case "$cmd" in
   demo)
     "$UV" sync --frozen --quiet
     export DJANGO_SETTINGS_MODULE=config.settings.demo
-    "$UV" run --frozen python manage.py demo
     host="${PACTE_HOST:-127.0.0.1}"; port="${PACTE_PORT:-8000}"
-    export PACTE_SITE_URL="${PACTE_SITE_URL:-http://$host:$port}"  # the links of the mails
+    # The links of the mails, those the demo's story writes included.
+    export PACTE_SITE_URL="${PACTE_SITE_URL:-http://$host:$port}"
+    "$UV" run --frozen python manage.py demo
     # The signatures are timestamped by the demo's local timestamp authority (RFC 3161), unless
     # PACTE_TSA_URL names another one (docs/deploiement.md).
     if [ -z "${PACTE_TSA_URL:-}" ]; then

@@ -50,12 +50,19 @@ def partner_users(operation: Operation) -> list[User]:
 
 
 def department_users(operation: Operation) -> list[User]:
-    """The instructor of the operation, or every agent while it has none; and its followers."""
+    """The instructor of the operation, or every agent while it has none; and its followers.
+    Only those who are still of the Département's services: an account since moved to a
+    partner (its role or its organisation changed) keeps no file of another partner's."""
+    services = User.objects.filter(
+        is_active=True,
+        partner__isnull=True,
+        role__in=policy.roles_for("operation", "follow"),
+    )
     if operation.assigned_to_id:
-        first = list(User.objects.filter(pk=operation.assigned_to_id, is_active=True))
+        first = list(services.filter(pk=operation.assigned_to_id))
     else:
-        first = list(User.objects.filter(role__in=INSTRUCTORS, is_active=True).order_by("pk"))
-    followers = User.objects.filter(follows__operation_id=operation.pk, is_active=True)
+        first = list(services.filter(role__in=INSTRUCTORS).order_by("pk"))
+    followers = services.filter(follows__operation_id=operation.pk)
     return first + list(followers.exclude(pk__in=[u.pk for u in first]))
 
 

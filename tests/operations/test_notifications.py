@@ -115,6 +115,26 @@ def test_a_message_tells_the_other_side_and_the_followers(lens_contract, users, 
     assert "Merci." in partner_mail.body
 
 
+def test_an_account_moved_to_a_partner_is_no_longer_told_of_the_files_it_followed(
+    lens_contract, users, other_agent
+):
+    """An agent who instructed and followed files, whose account is then given to a partner
+    (its role and organisation changed on the administration), hears no more of them: another
+    partner's messages, decisions and payments are not his to read."""
+    partner = users["test-partner"]
+    operation = make_operation(lens_contract, partner)
+    services.operation_submit(actor=partner, operation=operation)
+    services.operation_take_charge(actor=other_agent, operation=operation)
+    services.operation_follow(actor=users["test-agent"], operation=operation)
+    partner2 = users["test-partner2"]
+    for moved in (other_agent, users["test-agent"]):
+        moved.role, moved.partner_id = Role.PARTNER, partner2.partner_id
+        moved.save(update_fields=["role", "partner"])
+    services.message_post(actor=partner, operation=operation, body="Le devis secret.")
+    assert _told("message") == []
+    assert not OutgoingMail.objects.filter(kind="message").exists()
+
+
 def test_the_vote_tells_the_partner_and_the_instructor_the_decision(lens_contract, users, fund):
     operation, _ = voted_operation(lens_contract, users, sign=False, amount="135000.00")
     assert _told("operation_decided") == ["test-agent", "test-partner"]

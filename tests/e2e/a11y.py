@@ -32,3 +32,13 @@ def assert_no_axe_violations(page):
             for node in violation["nodes"]:
                 lines.append(f"    {json.dumps(node['target'])} {node['html'][:160]}")
         raise AssertionError("\n".join(lines))
+
+
+def open_disclosures(page) -> None:
+    """Open every <details> of the content, so that axe-core checks what they hold too. Set
+    rather than clicked: a click toggles, and closes one open from the start (the keyboard's use
+    of them is tested by the journeys)."""
+    from playwright.sync_api import expect
+
+    page.locator("main details").evaluate_all("all => all.forEach(d => { d.open = true; })")
+    expect(page.locator("main details:not([open])")).to_have_count(0)

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from pacte.core.french import format_date, format_money
 from tests.accounts.support import pass_second_factor
-from tests.e2e.a11y import assert_no_axe_violations
+from tests.e2e.a11y import assert_no_axe_violations, open_disclosures
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -199,13 +199,6 @@ def amount_of(text: str) -> Decimal:
     """'1 234 567,89 €' (French format, any spaces) → Decimal('1234567.89')."""
     digits = re.sub(r"[^\d,-]", "", text).replace(",", ".")
     return Decimal(digits)
-
-
-def open_disclosures(page):
-    """Open every <details> of the content, so that axe-core checks what they hold too."""
-    for summary in page.locator("main summary").all():
-        summary.click()
-    expect(page.locator("main details:not([open])")).to_have_count(0)
 
 
 def test_partner_requests_an_instalment_the_agent_checks_it_and_finance_pays_it(page, fund):

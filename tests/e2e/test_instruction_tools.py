@@ -15,7 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.e2e import operation_data as data
-from tests.e2e.a11y import assert_no_axe_violations
+from tests.e2e.a11y import assert_no_axe_violations, open_disclosures
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -63,13 +63,6 @@ def fits_the_width(page):
     """No page wider than its window (a table scrolls inside its own region)."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"page de {width} px de large"
-
-
-def open_disclosures(page):
-    """Open every <details> of the page, so that axe-core checks the forms they hold too."""
-    while page.locator("main details:not([open])").count():
-        page.locator("main details:not([open]) > summary").first.click()
-    expect(page.locator("main details:not([open])")).to_have_count(0)
 
 
 @SIZES

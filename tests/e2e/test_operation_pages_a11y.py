@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import operation_data as data
-from tests.e2e.a11y import assert_no_axe_violations
+from tests.e2e.a11y import assert_no_axe_violations, open_disclosures
 
 pytestmark = pytest.mark.e2e
 
@@ -67,13 +67,6 @@ def pages(django_db_setup, django_db_blocker, tmp_path_factory) -> PagesData:
             in_review=in_review.pk,
             commitment=commitment.pk,
         )
-
-
-def open_disclosures(page):
-    """Open every <details>, so that axe-core checks the forms they hold too."""
-    for summary in page.locator("main summary").all():
-        summary.click()
-    expect(page.locator("main details:not([open])")).to_have_count(0)
 
 
 def test_operations_list_for_an_agent(page, login, pages):

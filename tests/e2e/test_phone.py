@@ -117,8 +117,8 @@ def test_the_menu_folds_behind_a_button_that_the_keyboard_works(phone_data, phon
     # What waits for the agent is counted on the button as on the menu's « Accueil ».
     home = page.locator("#menu-principal a").first
     assert (
-        button.locator(".menu-count").all_inner_texts()
-        == home.locator(".menu-count").all_inner_texts()
+        button.locator(".menu-count").all_text_contents()
+        == home.locator(".menu-count").all_text_contents()
     )
     assert button.get_attribute("aria-controls") == "menu-principal"
     expect(entry).to_be_hidden()

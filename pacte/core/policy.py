@@ -34,6 +34,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseNotAllowed
+from django.template.loader import render_to_string
 
 from .roles import Role
 
@@ -766,6 +767,15 @@ class PagePolicy:
     choices: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
+def _not_allowed(request: HttpRequest, methods: list[str]) -> HttpResponseBase:
+    """405 in French: an address that only takes a form (« Marquer comme lue ») opened as a
+    link says where the action is done, rather than a blank page."""
+    response = HttpResponseNotAllowed(methods)
+    response.content = render_to_string("405.html", request=request).encode()
+    response["Content-Type"] = "text/html; charset=utf-8"
+    return response
+
+
 def page(
     *,
     get: str | None = None,
@@ -791,7 +801,7 @@ def page(
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             spec = declared.get(request.method or "")
             if spec is None:
-                return HttpResponseNotAllowed(sorted(set(declared) - {"HEAD"}))
+                return _not_allowed(request, sorted(set(declared) - {"HEAD"}))
             if any(str(kwargs.get(key)) not in values for key, values in allowed.items()):
                 raise Http404("Action inconnue.")
             action = spec.resolve(kwargs)

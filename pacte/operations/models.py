@@ -48,6 +48,8 @@ class Operation(models.Model):
         {State.SUBMITTED, State.IN_REVIEW, State.AWAITING_PARTNER}
     )
     WITHDRAWABLE_STATES = frozenset({State.DRAFT}) | REVIEW_STATES
+    # Closed: nothing more is joined, asked or awaited on it (pieces, opinions).
+    CLOSED_STATES = frozenset({State.WITHDRAWN, State.LAPSED, State.REJECTED, State.COMPLETED})
     # What each state means for whoever reads a list, as the colour of its badge (the badge
     # always says the state in words too): not yet filed or closed without a decision, waiting
     # for the partner, in the Département's hands, granted, refused or lost.
@@ -221,6 +223,10 @@ class Operation(models.Model):
     @property
     def is_editable_by_partner(self) -> bool:
         return self.state in self.PARTNER_EDITABLE_STATES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in self.CLOSED_STATES
 
     @property
     def owner_is_local_authority(self) -> bool:

@@ -381,6 +381,8 @@ def opinions_pending_for(user: policy.Viewer) -> QuerySet[OpinionRequest]:
     return (
         _opinions(user)
         .filter(addressee=user, state=OpinionRequest.State.REQUESTED)
+        # An operation closed since the request (withdrawn, rejected…) awaits it no more.
+        .exclude(operation__state__in=Operation.CLOSED_STATES)
         .order_by("due_on", "id")
     )
 

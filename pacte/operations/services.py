@@ -91,12 +91,7 @@ PARTNER_FIELDS = frozenset(PartnerChanges.__annotations__)
 SHEET_FIELDS = frozenset(SheetChanges.__annotations__)
 
 
-CLOSED = {
-    Operation.State.WITHDRAWN,
-    Operation.State.LAPSED,
-    Operation.State.REJECTED,
-    Operation.State.COMPLETED,
-}
+CLOSED = Operation.CLOSED_STATES
 
 
 def _for_partner(actor: User | None, operation: Operation) -> bool:
@@ -842,12 +837,17 @@ def opinion_reminders(*, now: datetime.datetime | None = None) -> int:
     many were sent."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    due = OpinionRequest.objects.filter(
-        state=OpinionRequest.State.REQUESTED,
-        reminded_at__isnull=True,
-        due_on__lte=today + datetime.timedelta(days=OpinionRequest.REMIND_DAYS_BEFORE),
-        requested_at__lte=now - datetime.timedelta(days=1),
-    ).values_list("pk", flat=True)
+    due = (
+        OpinionRequest.objects.filter(
+            state=OpinionRequest.State.REQUESTED,
+            reminded_at__isnull=True,
+            due_on__lte=today + datetime.timedelta(days=OpinionRequest.REMIND_DAYS_BEFORE),
+            requested_at__lte=now - datetime.timedelta(days=1),
+        )
+        # An operation closed since (withdrawn, rejected…) awaits no opinion any more.
+        .exclude(operation__state__in=Operation.CLOSED_STATES)
+        .values_list("pk", flat=True)
+    )
     sent = 0
     for pk in list(due[:500]):
         with transaction.atomic():

@@ -232,6 +232,16 @@ def _opinion_given(opinion: OpinionRequest) -> list[str]:
     return problems
 
 
+def _operation_open(opinion: OpinionRequest) -> str:
+    operation = opinion.operation
+    if operation.state in Operation.CLOSED_STATES:
+        return (
+            f"L'opération est « {operation.get_state_display().lower()} » : cet avis n'est "
+            "plus attendu."
+        )
+    return ""
+
+
 OPINION_WORKFLOW = Workflow(
     kind="opinion",
     state_field="state",
@@ -246,7 +256,7 @@ OPINION_WORKFLOW = Workflow(
             frozenset({P.REQUESTED}),
             P.ANSWERED,
             SERVICES,
-            checks=(_opinion_given,),
+            checks=(_operation_open, _opinion_given),
         ),
         # By its requester or the operation's instructor (services.opinion_cancel).
         Transition(

@@ -364,5 +364,36 @@ def test_the_addressee_is_reminded_once_when_the_due_date_comes_near(operation, 
     assert services.opinion_reminders(now=timezone.now() + 60 * DAY) == 0
 
 
+def test_an_opinion_awaited_on_an_operation_withdrawn_since_is_awaited_no_more(
+    operation, users, colleague, client
+):
+    """The partner withdraws its operation while an opinion on it is awaited: the opinion
+    leaves its addressee's to-do, he is not reminded of it, and an answer is refused in French
+    with nothing written; its page says it is no longer awaited."""
+    opinion = ask(operation, users, colleague, due_in=2)
+    _asked_days_ago(opinion, 3)
+    assert list(selectors.opinions_pending_for(colleague)) == [opinion]
+    services.operation_withdraw(
+        actor=users["test-partner"], operation=operation, reason="Projet abandonné."
+    )
+    assert list(selectors.opinions_pending_for(colleague)) == []
+    assert services.opinion_reminders() == 0
+    before = written()
+    with refused("L'opération est « retirée » : cet avis n'est plus attendu."):
+        services.opinion_answer(
+            actor=colleague, opinion=opinion, verdict="favourable", answer="Oui."
+        )
+    assert written() == before
+    client.force_login(colleague)
+    page = client.get(f"/operations/avis/{opinion.pk}/").content.decode()
+    assert "cet avis n&#x27;est plus attendu" in page or "cet avis n'est plus attendu" in page
+    assert "Rendre l'avis</button>" not in page
+    response = client.post(
+        f"/operations/avis/{opinion.pk}/", {"verdict": "favourable", "answer": "Oui."}
+    )
+    assert response.status_code == 400
+    assert written() == before
+
+
 def test_the_worker_runs_the_reminders_at_each_maintenance():
     assert services.opinion_reminders in worker._MAINTENANCE

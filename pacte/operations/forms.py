@@ -1,13 +1,14 @@
 import datetime
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from pacte.contracts.forms import DATE_WIDGET
 from pacte.core import fragments
 from pacte.core.dates import add_years
 from pacte.core.forms import FrenchDecimalField, IdChoiceField, IdMultipleChoiceField
-from pacte.core.french import format_date
+from pacte.core.french import format_date, format_integer
 
 from .models import (
     Annotation,
@@ -19,6 +20,32 @@ from .models import (
     Resource,
 )
 from .selectors import commune_choices
+
+
+class FrenchLengthField(forms.CharField):
+    """A text whose refusal for its length says the numbers as French does (« 1 000 000 »)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators = [
+            _FrenchMaxLength(v.limit_value) if type(v) is MaxLengthValidator else v
+            for v in self.validators
+        ]
+
+
+class _FrenchMaxLength(MaxLengthValidator):
+    def __call__(self, value):
+        length = self.clean(value)
+        if self.compare(length, self.limit_value):
+            raise forms.ValidationError(
+                self.message,
+                code=self.code,
+                params={
+                    "limit_value": format_integer(self.limit_value),
+                    "show_value": format_integer(length),
+                    "value": value,
+                },
+            )
 
 
 class FilteredCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
@@ -173,7 +200,7 @@ class AttachmentForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(
+    body = FrenchLengthField(
         label="Votre message",
         max_length=Message.MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -295,7 +322,7 @@ class CommitmentReportForm(forms.Form):
 
 
 class AnnotationForm(forms.Form):
-    text = forms.CharField(
+    text = FrenchLengthField(
         label="Annotation interne",
         max_length=Annotation.MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -328,7 +355,7 @@ class OpinionRequestForm(forms.Form):
             "invalid_choice": "Choisissez un service ou une Maison du Département de la liste.",
         },
     )
-    question = forms.CharField(
+    question = FrenchLengthField(
         label="Question posée",
         max_length=OpinionRequest.QUESTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -389,7 +416,7 @@ class OpinionAnswerForm(forms.Form):
             "invalid_choice": "Choisissez l'avis : favorable, réservé ou défavorable.",
         },
     )
-    answer = forms.CharField(
+    answer = FrenchLengthField(
         label="Motifs de l'avis",
         max_length=OpinionRequest.ANSWER_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),

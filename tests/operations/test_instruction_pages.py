@@ -203,7 +203,7 @@ def test_bad_input_gets_a_french_400_and_nothing_is_written(
     assert client.post("/operations/987654321098/annotations/", {"text": "Vu"}).status_code == 404
     for text, message in [
         ("avant\x00après", "caract"),
-        ("x" * 100_000, "5\u202f000 caractères au plus"),
+        ("x" * 100_000, "5\u202f000 caractères au plus (celle-ci en a 100\u202f000)"),
         ("", "L&#x27;annotation est vide."),
     ]:
         response = client.post(f"/operations/{operation.pk}/annotations/", {"text": text})

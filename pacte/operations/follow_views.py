@@ -29,12 +29,16 @@ def follow_fragment(*, user, operation):
 @policy.page(post="operation.follow")
 def operation_follow(request, pk: int):
     operation = selectors.operation_get(user=request.user, pk=pk)
+    already = Follow.objects.filter(user_id=request.user.pk, operation_id=operation.pk).exists()
     services.operation_follow(actor=request.user, operation=operation)
-    messages.success(
-        request,
-        f"Vous suivez le dossier {operation.reference} : vous recevrez ses notifications "
-        "(dépôt, réponses, paiements, caducité…).",
-    )
+    if already:
+        messages.info(request, f"Vous suiviez déjà le dossier {operation.reference}.")
+    else:
+        messages.success(
+            request,
+            f"Vous suivez le dossier {operation.reference} : vous recevrez ses notifications "
+            "(messages, réponses, décision, convention, paiements, caducité…).",
+        )
     return redirect("operations:operation_detail", pk=pk)
 
 

@@ -155,6 +155,8 @@ def test_following_a_file(lens_contract, users, client_for):
     assert "Suivre ce dossier</button>" in page
     assert client.post(f"/operations/{operation.pk}/suivre/").status_code == 302
     assert client.post(f"/operations/{operation.pk}/suivre/").status_code == 302  # no twice
+    page = client.get(f"/operations/{operation.pk}/").content.decode()
+    assert f"Vous suiviez déjà le dossier {operation.reference}." in page
     assert Follow.objects.filter(operation=operation).count() == 1
     page = client.get(f"/operations/{operation.pk}/").content.decode()
     assert "Vous suivez ce dossier" in page and "Ne plus suivre ce dossier" in page

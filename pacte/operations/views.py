@@ -14,7 +14,7 @@ from pacte.contracts.selectors import contract_list, generation_current
 from pacte.core import files, fragments, policy
 from pacte.core.errors import error_texts, flash_form_errors, flash_refusal
 from pacte.core.exports import export_response
-from pacte.core.french import format_integer, plural_suffix
+from pacte.core.french import format_integer, french_spacing, plural_suffix
 from pacte.core.ids import valid_id
 from pacte.core.redirects import safe_next
 from pacte.core.workflow import TransitionRefused
@@ -148,7 +148,8 @@ def take_charge_outcome(done: int, skipped: list[Operation]) -> str:
         why = f"elles n'étaient pas au stade « {submitted} » ({states})"
     s = plural_suffix(n)
     left = f"{operations_count(n)} laissée{s} telle{s} quelle{s}"
-    return f"{text} ; {left} : {why}."
+    # No line of the message starts with « » » or « ; », nor ends with « « ».
+    return french_spacing(f"{text} ; {left} : {why}.")
 
 
 @policy.page(post="operation.assign")
@@ -322,6 +323,20 @@ def _missing(operation: Operation, flags: dict) -> list[str]:
     return []
 
 
+# The steps the operation's page offers as buttons under « Suite à donner » (the answer to a
+# request for information, beside the request when there is one).
+PAGE_STEPS = (
+    "submit",
+    "take_charge",
+    "mark_sheet_ready",
+    "answer",
+    "request_changes",
+    "start_works",
+    "reopen_review",
+    "withdraw",
+)
+
+
 @policy.page(get="operation.read")
 def operation_detail(request, pk: int):
     operation = selectors.operation_get(user=request.user, pk=pk)
@@ -329,13 +344,21 @@ def operation_detail(request, pk: int):
     transitions = {t.name: t for t in OPERATION_WORKFLOW.available(operation, request.user)}
     flags = _detail_flags(request.user, operation)
     missing = _missing(operation, flags)
+    exchange = open_exchange(operation)
     context = flags | {
         "operation": operation,
         "summary": summary,
         "funders": dict(Resource.Funder.choices),
         "transitions": transitions,
+        # « Suite à donner » shows only if it offers a step: the others the user may take are
+        # taken elsewhere (the convention's last signature, the sitting's vote, the lapse).
+        "next_steps": [
+            name
+            for name in PAGE_STEPS
+            if name in transitions and not (name == "answer" and exchange)
+        ],
         "missing": missing,
-        "exchange": open_exchange(operation),
+        "exchange": exchange,
         "early_start": early_start_warning(operation),
         # Several forms share the page: each gets its own id prefix.
         "message_form": forms.MessageForm(auto_id="message-%s"),

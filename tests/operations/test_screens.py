@@ -7,6 +7,7 @@ import re
 import pytest
 from django.template import Context, Template
 
+from pacte.core.french import french_spacing
 from pacte.operations import services
 from pacte.operations.models import Operation
 from pacte.operations.views import take_charge_outcome
@@ -39,18 +40,28 @@ def _as(state):
 def test_the_batch_message_says_exactly_what_was_done():
     assert take_charge_outcome(2, []) == "2 opérations prises en charge."
     assert take_charge_outcome(1, []) == "1 opération prise en charge."
-    assert take_charge_outcome(1, [_as(S.IN_REVIEW)]) == (
+    assert take_charge_outcome(1, [_as(S.IN_REVIEW)]) == french_spacing(
         "1 opération prise en charge ; 1 opération laissée telle quelle : elle n'était pas au "
         "stade « Déposée » mais « En instruction »."
     )
     assert take_charge_outcome(3, [_as(S.IN_REVIEW), _as(S.VOTED), _as(S.IN_REVIEW)]) == (
-        "3 opérations prises en charge ; 3 opérations laissées telles quelles : elles n'étaient "
-        "pas au stade « Déposée » (2 « En instruction », 1 « Subvention votée »)."
+        french_spacing(
+            "3 opérations prises en charge ; 3 opérations laissées telles quelles : elles "
+            "n'étaient pas au stade « Déposée » (2 « En instruction », 1 « Subvention votée »)."
+        )
     )
-    assert take_charge_outcome(0, [_as(S.VOTED), _as(S.LAPSED)]) == (
+    assert take_charge_outcome(0, [_as(S.VOTED), _as(S.LAPSED)]) == french_spacing(
         "Aucune opération prise en charge ; 2 opérations laissées telles quelles : elles "
         "n'étaient pas au stade « Déposée » (1 « Caduque », 1 « Subvention votée »)."
     )
+
+
+def test_the_batch_message_never_breaks_a_line_inside_its_quotes():
+    # At 1280 px the message broke its line between « Retirée » and the closing quote.
+    message = take_charge_outcome(0, [_as(S.WITHDRAWN), _as(S.COMPLETED)])
+    assert "«\u00a0Retirée\u00a0»" in message and "«\u00a0Déposée\u00a0»" in message
+    assert "\u00a0; " in message and "\u00a0: " in message
+    assert "« " not in message and " »" not in message
 
 
 def test_a_batch_without_others_does_not_speak_of_others(client_for, lens_contract, users):
@@ -76,8 +87,10 @@ def test_a_batch_with_others_says_how_many_and_why(client_for, lens_contract, us
         follow=True,
     )
     assert flashed(response) == [
-        "1 opération prise en charge ; 1 opération laissée telle quelle : elle n'était pas au "
-        "stade « Déposée » mais « En instruction »."
+        french_spacing(
+            "1 opération prise en charge ; 1 opération laissée telle quelle : elle n'était pas "
+            "au stade « Déposée » mais « En instruction »."
+        )
     ]
     response = client.post(
         "/operations/lot/",
@@ -86,7 +99,7 @@ def test_a_batch_with_others_says_how_many_and_why(client_for, lens_contract, us
     )
     [message] = response.context["messages"]
     assert message.level_tag == "warning"
-    assert str(message).startswith("Aucune opération prise en charge ; 2 opérations laissées")
+    assert str(message).startswith("Aucune opération prise en charge\u00a0; 2 opérations laissées")
     response = client.post(
         "/operations/lot/",
         {"action": "assign", "assignee": agent.pk, "ids": [fresh.pk], "next": "/operations/"},

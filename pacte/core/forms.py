@@ -50,8 +50,8 @@ class IdMultipleChoiceField(_ModelMultipleChoiceField):
 
 
 class FrenchDecimalField(forms.DecimalField):
-    """A decimal typed the French way: « 1 250 000,50 » (spaces, non-breaking spaces and a
-    decimal comma accepted), with messages in French figures."""
+    """A decimal typed the French way: « 1 250 000,50 » (spaces, non-breaking spaces, a decimal
+    comma and a final « € » accepted), with messages in French figures."""
 
     widget = forms.TextInput
 
@@ -67,6 +67,8 @@ class FrenchDecimalField(forms.DecimalField):
     # As django-stubs' own DecimalField.to_python, which IntegerField's types do not fit.
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if isinstance(value, str):
+            # An amount copied from a page of Pacte carries its « € » (« 67 410,00 € »).
+            value = value.strip().removesuffix("€")
             for space in SPACES:
                 value = value.replace(space, "")
             value = value.replace(",", ".")

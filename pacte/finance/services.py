@@ -568,6 +568,13 @@ def payment_pay(
         raise ValidationError(
             f"Un numéro de mandat tient en {MANDATE_NUMBER_MAX_LENGTH} caractères au plus."
         )
+    today = timezone.localdate()
+    if paid_on > today:
+        # A mandate to come would be counted against the CP of its year before it is issued.
+        raise ValidationError(
+            f"Mandat du {format_date(paid_on)} : cette date est à venir (nous sommes le "
+            f"{format_date(today)}). Enregistrez le mandat une fois émis."
+        )
     if PaymentRequest.objects.filter(mandate_number=mandate_number).exists():
         raise ValidationError(MANDATE_TAKEN)
     commitment = Commitment.objects.select_for_update().get(pk=payment.commitment_id)

@@ -11,6 +11,7 @@ from pacte.core.exports import export_response
 from pacte.core.french import SHORT_MONTHS, format_money
 from pacte.core.ids import valid_id
 from pacte.core.workflow import TransitionRefused
+from pacte.operations.models import Operation
 from pacte.operations.selectors import operation_get
 
 from . import forms, selectors, services
@@ -296,7 +297,20 @@ def payment_detail(request, pk: int):
             "transitions": {t.name for t in PAYMENT_WORKFLOW.available(payment, request.user)},
             "pay_form": forms.PayForm(initial={"paid_on": timezone.localdate()}),
             "reason_form": forms.ReasonForm(),
+            "can_request_again": _can_request_again(request.user, payment),
         },
+    )
+
+
+def _can_request_again(user, payment: PaymentRequest) -> bool:
+    """A refused request's page leads its partner to a new request, while the subsidy can
+    still be paid (payment_request_create says the rest: ceilings, evidence)."""
+    operation = payment.commitment.operation
+    return (
+        payment.state == PaymentRequest.State.REFUSED
+        and payment.commitment.state == Commitment.State.ACTIVE
+        and operation.state in Operation.SIGNED_STATES
+        and policy.allows(user, "payment", "create", payment)
     )
 
 
@@ -312,9 +326,11 @@ def payment_request(request, operation_pk: int):
         except ValidationError as exc:
             flash_refusal(request, exc)
         else:
+            # « Avance demandée », « Acompte demandé », « Solde demandé ».
+            feminine = created.kind == PaymentRequest.Kind.ADVANCE
             messages.success(
                 request,
-                f"{created.get_kind_display()} demandé ; le Département "
+                f"{created.get_kind_display()} demandé{'e' if feminine else ''} ; le Département "
                 "va vérifier vos justificatifs.",
             )
             return redirect("operations:operation_detail", pk=operation_pk)

@@ -188,12 +188,12 @@ def test_payments_of_a_year_stay_within_its_cp(lens_contract, arras_contract, us
             mandate_number="M-9",
             paid_on=D(2025, 6, 1),
         )
-    with refused("Aucun crédit de paiement n'est voté pour 2031"):
+    with refused("Aucun crédit de paiement n'est voté pour 2022"):
         services.payment_pay(
             actor=users["test-finance"],
             payment=request,
             mandate_number="M-9",
-            paid_on=D(2031, 6, 1),
+            paid_on=D(2022, 12, 1),
         )
     with refused("sous ce qui est déjà payé"):
         services.cp_set(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -578,10 +578,15 @@ def proxy_holder_choices(attendance: Attendance) -> QuerySet[Attendance]:
 
 def proxy_giver_choices(sitting: Sitting) -> QuerySet[Attendance]:
     """The members the clerk may record as giving a proxy (`services.proxy_record`): not present,
-    or present and leaving (their time of departure given), and who have not given theirs."""
+    or present and leaving (their time of departure given), and who have not given theirs —
+    recorded, or given online and waiting to be recorded (the page lists it apart)."""
+    online = OnlineProxy.objects.filter(
+        giver=OuterRef("pk"), withdrawn_at__isnull=True, proxy__isnull=True
+    )
     return (
         sitting.attendances.exclude(status=Attendance.Status.PRESENT, left_at__isnull=True)
         .filter(proxy_given__isnull=True)
+        .exclude(Exists(online))
         .order_by("position")
     )
 

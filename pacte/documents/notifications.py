@@ -17,6 +17,10 @@ notifications.register_kind("agreement_to_sign", "Convention à signer", (*BOTH,
 notifications.register_kind("agreement_signed", "Convention signée", BOTH)
 
 
+def _lowered_article(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
 def notify_next_signature(
     *, actor: User | None, document: Document, step: SignatureStep, signers: list[User]
 ) -> None:
@@ -35,7 +39,8 @@ def notify_next_signature(
         operation=operation,
         actor=actor,
         anchor="documents",
-        subject=f"Convention à signer par {step.get_signer_display().lower()}",
+        # « par le Département », « par le partenaire »: only the article loses its capital.
+        subject=f"Convention à signer par {_lowered_article(step.get_signer_display())}",
         template="documents/mail/agreement_to_sign.txt",
         context={"document": document, "step": step},
     )

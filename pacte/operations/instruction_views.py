@@ -180,7 +180,7 @@ def opinion_request(request, pk: int):
     messages.success(
         request,
         f"L'avis est demandé à {opinion.addressee} ({opinion.addressed_to}) pour le "
-        f"{format_date(opinion.due_on)} ; il en est averti.",
+        f"{format_date(opinion.due_on)} ; la demande lui est notifiée.",
     )
     return redirect(reverse("operations:operation_detail", args=[operation.pk]) + "#avis")
 

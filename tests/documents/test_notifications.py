@@ -41,7 +41,7 @@ def test_each_signature_is_asked_of_its_side_then_the_signed_convention_told_to_
     # The Département's turn: its signatory (the agent holds a delegation), who instructs it.
     assert _told("agreement_to_sign") == ["test-agent", "test-partner"]
     asked = OutgoingMail.objects.filter(kind="agreement_to_sign").order_by("pk").last()
-    assert asked.subject == f"[Pacte] {voted.reference} — Convention à signer par le département"
+    assert asked.subject == f"[Pacte] {voted.reference} — Convention à signer par le Département"
     services.document_sign(actor=agent, document=document)
     assert _told("agreement_signed") == ["test-partner"]  # the agent signed it himself
     sent = OutgoingMail.objects.get(kind="agreement_signed")

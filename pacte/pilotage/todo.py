@@ -44,7 +44,8 @@ from pacte.operations.workflows import ANSWER
 
 from . import dashboards
 
-# How many objects of each kind the home page names (the rest: « voir les N »).
+# How many objects of each kind the home page names (the rest: « voir les N »), when a list
+# holds them; a kind without such a list names them all.
 SHOWN = 5
 # Steering committees' actions and reports to send: those due within this many days.
 SOON_DAYS = 30
@@ -761,12 +762,17 @@ def items(user: User) -> list[Item]:
         if not todo.concerns(user):
             continue
         rows = todo.rows(user)
-        shown = list(rows[: SHOWN + 1])
-        count = len(shown) if len(shown) <= SHOWN else rows.count()
+        more = todo.more_url(user)
+        if more is None:
+            # No list to lead to the rest: every object is named here (in one query still).
+            shown = list(rows)
+            count = len(shown)
+        else:
+            shown = list(rows[: SHOWN + 1])
+            count = len(shown) if len(shown) <= SHOWN else rows.count()
         if not count:
             continue
-        more = todo.more_url(user)
-        entries = [todo.entry(r) for r in shown[:SHOWN]]
+        entries = [todo.entry(r) for r in (shown if more is None else shown[:SHOWN])]
         found.append(Item(todo.key, todo.label(count), count, entries, more, todo.more_exact))
     return found + [item for compute in _EXTRA if (item := compute(user)) is not None]
 

@@ -27,6 +27,7 @@ from pacte.demo.finance import seed_ap
 from pacte.demo.history import seed_history
 from pacte.demo.instruction import seed_instruction
 from pacte.demo.operations import seed_operations
+from pacte.demo.partners_today import seed_partner_work
 from pacte.territory.models import Councillor, Department, Epci, PoliticalGroup, Territory
 from pacte.territory.text import normalize
 
@@ -281,4 +282,5 @@ def seed_demo() -> tuple[list[User], str]:
         seed_history()
     # What the agents do today, as they would: told as it happens.
     seed_instruction()
+    seed_partner_work()
     return users, password

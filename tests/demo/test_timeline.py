@@ -151,3 +151,23 @@ def test_a_completed_operation_is_completed_the_day_its_balance_is_paid(demo):
     for operation in completed:
         balance = operation.commitment.payments.get(kind=PaymentRequest.Kind.BALANCE)
         assert _day(operation.events.get(transition=COMPLETE).at) == balance.paid_on
+
+
+def test_each_demo_partner_finds_everyday_work_waiting(demo):
+    """`partenaire` has a request for information to answer and reciprocal commitments to
+    declare; `partenaire2` declared one of its commitments, which waits for the agent's check
+    (a steering committee asks both to declare them)."""
+    from pacte.operations.models import ReciprocalCommitment
+    from pacte.pilotage import todo
+
+    first, second = (User.objects.get(username=u) for u in ("partenaire", "partenaire2"))
+    waiting = {item.key: item.count for item in todo.items(first)}
+    assert waiting.get("information_requested") == 1
+    assert waiting.get("commitment_to_report") == 2
+    asked = Operation.objects.get(
+        contract__partner=first.partner, state=Operation.State.AWAITING_PARTNER
+    )
+    assert asked.messages.filter(is_information_request=True).latest("pk").body
+    declared = ReciprocalCommitment.objects.get(contract__partner=second.partner, state="reported")
+    assert declared.achieved == 120 and declared.report
+    assert "commitment_to_report" in {item.key for item in todo.items(second)}

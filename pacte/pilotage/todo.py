@@ -221,6 +221,22 @@ def _commitments_to_report(user: User) -> QuerySet[ReciprocalCommitment]:
     )
 
 
+def _commitments_to_validate(user: User) -> QuerySet[ReciprocalCommitment]:
+    """Reciprocal commitments the partner declared, waiting for the Département's check: those
+    of the agent's files, and those of no file (the contract's own) or of a file nobody
+    instructs."""
+    return (
+        operation_selectors.reciprocal_commitment_list(user=user)
+        .filter(state=ReciprocalCommitment.State.REPORTED)
+        .filter(
+            Q(operation__isnull=True)
+            | Q(operation__assigned_to=user)
+            | Q(operation__assigned_to__isnull=True)
+        )
+        .order_by("id")
+    )
+
+
 def _committee_actions(user: User) -> QuerySet[CommitteeAction]:
     contracts = policy.scope(user, "contract", Contract.objects.all())
     return (
@@ -589,6 +605,15 @@ TODOS: list[Todo] = [
         _instructs,
         _answers_received,
         _operation_entry,
+    ),
+    Todo(
+        "commitment_to_validate",
+        "engagement réciproque déclaré à valider",
+        "engagements réciproques déclarés à valider",
+        "Le partenaire a déclaré leur réalisation : vérifiez les justificatifs.",
+        _instructs,
+        _commitments_to_validate,
+        _commitment_entry,
     ),
     Todo(
         "sheet_to_write",

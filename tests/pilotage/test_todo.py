@@ -253,3 +253,24 @@ def test_an_opinion_waits_for_its_addressee_then_its_answer_for_the_requester(
     # Opening it marks it read.
     assert client_for("agent").get(f"/operations/avis/{opinion.pk}/").status_code == 200
     assert "opinion_received" not in _keys(agent)
+
+
+def test_a_declared_commitment_waits_for_the_agent_to_validate_it(users, lens_contract):
+    from pacte.operations.models import ReciprocalCommitment
+
+    partner, agent = users["test-partner"], users["test-agent"]
+    commitment = operation_services.commitment_add(
+        actor=agent, contract=lens_contract, kind="other", description="Stages de 3e"
+    )
+    assert _keys(partner)["commitment_to_report"] == 1
+    assert "commitment_to_validate" not in _keys(agent)
+    operation_services.commitment_report(
+        actor=partner, commitment=commitment, report="Quatre élèves accueillis."
+    )
+    assert "commitment_to_report" not in _keys(partner)
+    assert _keys(agent)["commitment_to_validate"] == 1
+    assert "commitment_to_validate" not in _keys(users["test-partner2"])
+    commitment.refresh_from_db()
+    operation_services.commitment_validate(actor=agent, commitment=commitment, accept=True)
+    assert ReciprocalCommitment.objects.get(pk=commitment.pk).state == "validated"
+    assert "commitment_to_validate" not in _keys(agent)

@@ -189,7 +189,7 @@ class NotificationPreferenceForm(forms.Form):
     """« Notifications par courriel » on « Mon compte » (pacte.core.notifications)."""
 
     notification_mail = forms.ChoiceField(
-        label="Notifications par courriel",
+        label="Envoi des notifications par courriel",
         choices=User.NotificationMail.choices,
         widget=forms.RadioSelect,
         error_messages={

@@ -885,7 +885,8 @@ def test_the_worker_sends_the_act_and_brings_back_its_acknowledgement(
         assert len(list(drop_dir.iterdir())) == 1, worker.output()
         (return_dir / "ar.xml").write_bytes(answer_to(adopted))
         wait_until(lambda: state_of(adopted) == "acknowledged", timeout=60)
-        assert (return_dir / "traites" / "ar.xml").exists()
+        # The answer is filed once its reading is committed: a moment after the state shows.
+        wait_until(lambda: (return_dir / "traites" / "ar.xml").exists(), timeout=30)
         assert worker.alive
     finally:
         worker.stop()

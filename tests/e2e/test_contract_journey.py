@@ -204,10 +204,13 @@ def test_agent_takes_a_contract_from_drafting_to_signed_and_the_partner_reads_it
         ]
     )
 
-    # Logged out, the partner's own user signs in and lands on its organisation.
+    # Logged out, the partner's own user signs in on what waits for it, then opens its
+    # organisation.
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
     sign_in(page, boulonnais_user.username)
+    expect(page.get_by_role("heading", level=2, name="À traiter")).to_be_visible()
+    page.get_by_role("main").get_by_role("link", name="Mon organisation").click()
     expect(page).to_have_url(re.compile(rf"/partenaires/{boulonnais_user.partner_id}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(BOULONNAIS)
     contracts = page.get_by_role("region", name="Contrats", exact=True)

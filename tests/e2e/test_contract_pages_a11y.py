@@ -217,6 +217,8 @@ def test_partner_own_page_has_no_axe_violation(page, data):
     page.get_by_label("Identifiant").fill(SAINT_OMER_USER)
     page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=2, name="À traiter")).to_be_visible()
+    page.get_by_role("main").get_by_role("link", name="Mon organisation").click()
     expect(page).to_have_url(re.compile(rf"/partenaires/{data.saint_omer}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(SAINT_OMER)
     expect(page.get_by_role("link", name="Comité de pilotage 2025")).to_be_visible()

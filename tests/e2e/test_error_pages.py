@@ -33,6 +33,5 @@ def test_forbidden_page_is_pactes_own_and_leads_back_home(page, login):
     expect(page.get_by_role("heading", level=1)).to_have_text("Accès refusé")
     assert_no_axe_violations(page)
     page.get_by_role("link", name="Retour à l'accueil").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Communauté d'agglomération de Lens - Liévin"
-    )
+    expect(page.get_by_role("heading", level=2, name="À traiter")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Communauté d'agglomération de Lens - Liévin")

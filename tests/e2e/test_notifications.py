@@ -16,6 +16,9 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture
 def agent_notifications():
     agent = User.objects.get(username="test-agent")
+    # The browser tests share their database: the agent's notifications from other journeys
+    # are cleared, so that the counts below are his two.
+    Notification.objects.filter(recipient=agent).delete()
     rows = [
         notifications.notify(
             [agent],

@@ -21,10 +21,12 @@ def other_partner_pk(django_db_blocker):
         return Partner.objects.get(siren="200033579").pk
 
 
-def test_partner_user_lands_on_its_organisation_and_is_kept_out_of_the_rest(
+def test_partner_user_lands_on_what_waits_then_its_organisation_and_is_kept_out_of_the_rest(
     page, login, other_partner_pk
 ):
     login("partner")
+    expect(page.get_by_role("heading", level=2, name="À traiter")).to_be_visible()
+    page.get_by_role("main").get_by_role("link", name="Mon organisation").click()
     expect(page).to_have_url(re.compile(r"/partenaires/\d+/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(OWN_PARTNER)
     nav = page.get_by_role("navigation", name="Menu principal")

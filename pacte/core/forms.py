@@ -1,5 +1,6 @@
 """Form fields for French users."""
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from .ids import valid_id
 from .models import ApiToken, User
 
 SPACES = (" ", "\u00a0", "\u202f")
+PLAIN_DECIMAL = re.compile(r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)")
 
 if TYPE_CHECKING:  # the model fields take no type arguments when the program runs
     _ModelChoiceField = forms.ModelChoiceField[Model]
@@ -72,6 +74,9 @@ class FrenchDecimalField(forms.DecimalField):
             for space in SPACES:
                 value = value.replace(space, "")
             value = value.replace(",", ".")
+            # Decimal() also reads « 1_000 » and other scripts' digits: only 0 to 9 are an amount.
+            if value and not PLAIN_DECIMAL.fullmatch(value):
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
     def validate(self, value: Decimal | None) -> None:

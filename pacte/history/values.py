@@ -79,7 +79,7 @@ def _amount_from_text(raw) -> Decimal:
             text = text.replace(",", "")
     else:
         text = text.replace(",", ".")
-    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
         raise CellError(f"« {quoted(raw)} » n'est pas un montant.")
     try:
         return Decimal(text)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
@@ -612,7 +612,8 @@ def _own_annotation(actor: User | None, annotation: Annotation) -> Annotation:
     )
     policy.require(actor, "annotation", "change", annotation)
     if actor is not None and annotation.author_id != actor.pk:
-        raise ValidationError("Seul l'auteur d'une annotation la modifie ou la supprime.")
+        # The rule's condition (« son auteur seulement »): a refusal of the right, not of the input.
+        raise PermissionDenied("Seul l'auteur d'une annotation la modifie ou la supprime.")
     return annotation
 
 
@@ -781,7 +782,7 @@ def opinion_answer(
     opinion = _opinion_fresh(opinion)
     policy.require(actor, "opinion", ANSWER_OPINION, opinion)
     if actor is None or opinion.addressee_id != actor.pk:
-        raise ValidationError(
+        raise PermissionDenied(
             f"Seul le destinataire de la demande, {opinion.addressee}, rend cet avis."
         )
     if verdict not in OpinionRequest.Verdict.values:
@@ -807,7 +808,7 @@ def opinion_cancel(*, actor: User | None, opinion: OpinionRequest, reason: str =
         opinion.requested_by_id,
         opinion.operation.assigned_to_id,
     }:
-        raise ValidationError(
+        raise PermissionDenied(
             "Seul l'auteur de la demande, ou l'instructeur de l'opération, l'annule."
         )
     if "\x00" in reason:

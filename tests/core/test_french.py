@@ -52,6 +52,10 @@ def test_french_decimal_field_accepts_spaces_and_commas():
 
     with pytest.raises(ValidationError, match="supérieur ou égal à 0,01"):
         field.clean("-3")
+    # Python's Decimal reads these; a French amount does not.
+    for raw in ["1_000", "\uff11\uff12", "\u0661\u0662", "1e3", "Infinity", "NaN"]:
+        with pytest.raises(ValidationError, match="Saisissez un nombre"):
+            field.clean(raw)
     assert 'type="text"' in field.widget.render("x", Decimal("12.5"))
 
 

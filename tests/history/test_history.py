@@ -220,6 +220,8 @@ def test_amounts_are_read_as_french_spreadsheets_write_them():
         ("12a", "« 12a » n'est pas un montant."),
         ("-5", "« -5 » : un montant ne peut pas être négatif."),
         ("12,345", "« 12,345 » : un montant s'écrit au centime près."),
+        ("1_000", "« 1_000 » n'est pas un montant."),
+        ("\uff11\uff12", "« \uff11\uff12 » n'est pas un montant."),  # full-width digits
     ]:
         with pytest.raises(CellError, match=message):
             parse_amount(raw)

@@ -99,9 +99,9 @@ def test_the_services_annotate_and_only_the_author_changes_or_deletes(operation,
     # Nothing of the text goes to the audit's summary.
     assert not AuditEvent.objects.filter(summary__contains="Note de").exists()
     mine = notes[0]
-    with pytest.raises(ValidationError, match="Seul l'auteur"):
+    with pytest.raises(PermissionDenied, match="Seul l'auteur"):
         services.annotation_change(actor=users["test-admin"], annotation=mine, text="Réécrit")
-    with pytest.raises(ValidationError, match="Seul l'auteur"):
+    with pytest.raises(PermissionDenied, match="Seul l'auteur"):
         services.annotation_delete(actor=users["test-finance"], annotation=mine)
     services.annotation_change(actor=users["test-agent"], annotation=mine, text="Corrigée.")
     mine.refresh_from_db()
@@ -170,7 +170,7 @@ def test_an_opinion_is_asked_answered_and_read_with_one_history_row_per_step(
     assert not selectors.opinions_pending_for(agent).exists()
     # Only the addressee answers; a verdict out of the list is refused.
     for other in [agent, users["test-admin"], users["test-finance"]]:
-        with pytest.raises(ValidationError, match="Seul le destinataire"):
+        with pytest.raises(PermissionDenied, match="Seul le destinataire"):
             services.opinion_answer(
                 actor=other, opinion=opinion, verdict="favourable", answer="Oui."
             )
@@ -218,7 +218,7 @@ def test_an_opinion_is_asked_answered_and_read_with_one_history_row_per_step(
 def test_the_requester_cancels_an_opinion_not_given_yet(operation, users, colleague, make_user):
     opinion = ask(operation, users, colleague)
     other_agent = make_user(username="autre-agent", role=Role.AGENT)
-    with pytest.raises(ValidationError, match="Seul l'auteur de la demande"):
+    with pytest.raises(PermissionDenied, match="Seul l'auteur de la demande"):
         services.opinion_cancel(actor=other_agent, opinion=opinion)
     with pytest.raises(PermissionDenied):
         services.opinion_cancel(actor=users["test-finance"], opinion=opinion)

@@ -189,6 +189,11 @@ def test_a_partner_or_an_elected_member_writes_nothing(
         assert response.status_code == 403
         response = client.post(f"/operations/avis/{opinion.pk}/annuler/", {})
         assert response.status_code == 403
+    # A colleague of the services reads the note but neither rewrites nor deletes it.
+    client = client_for("finance")
+    for data in [{"text": "Réécrite"}, {"action": "supprimer"}]:
+        response = client.post(f"/operations/{operation.pk}/annotations/{note.pk}/", data)
+        assert response.status_code == 403 and "Seul l&#x27;auteur" in response.content.decode()
     assert (Annotation.objects.count(), OpinionRequest.objects.count()) == before
     assert Annotation.objects.get().text == NOTE
 
@@ -253,7 +258,7 @@ def test_bad_input_gets_a_french_400_and_nothing_is_written(
     response = client.post(
         f"/operations/avis/{opinion.pk}/", {"verdict": "reserved", "answer": "Oui"}
     )
-    assert response.status_code == 400 and "Seul le destinataire" in response.content.decode()
+    assert response.status_code == 403 and "Seul le destinataire" in response.content.decode()
     client.force_login(colleague)
     response = client.post(f"/operations/avis/{opinion.pk}/", {"verdict": "", "answer": "x"})
     assert (
@@ -262,7 +267,7 @@ def test_bad_input_gets_a_french_400_and_nothing_is_written(
     )
     response = client.post(f"/operations/avis/{opinion.pk}/annuler/", {})
     assert (
-        response.status_code == 400
+        response.status_code == 403
         and "Seul l&#x27;auteur de la demande" in response.content.decode()
     )
     assert not Annotation.objects.exists()

@@ -519,7 +519,7 @@ def operation_financing(request, pk: int):
             request,
             "Le plan de financement n'est pas enregistré : corrigez les montants signalés.",
         )
-        return render(request, "operations/financing_form.html", context)
+        return render(request, "operations/financing_form.html", context, status=400)
     try:
         services.financing_plan_set(
             actor=request.user,
@@ -540,7 +540,7 @@ def operation_financing(request, pk: int):
             messages.error(
                 request, "Le plan de financement n'est pas enregistré : " + " ".join(texts)
             )
-        return render(request, "operations/financing_form.html", context)
+        return render(request, "operations/financing_form.html", context, status=400)
     problems = summarise(selectors.operation_get(user=request.user, pk=pk)).problems
     count = len(problems)
     messages.success(

@@ -316,7 +316,7 @@ def test_without_script_the_same_buttons_work_and_saving_stays_on_the_form(
     # Refused by the service: said once, the reason listed under the plan.
     typo = [("Travaux", "400000", "300000")]
     response = client.post(url, _plan(typo, RESOURCES))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert flashed(response) == [
         "Le plan de financement n'est pas enregistré : voyez les points à régler, listés sous "
         "le plan."

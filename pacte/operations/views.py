@@ -166,6 +166,14 @@ def operation_batch(request):
             pk__in=form.cleaned_data["ids"]
         )
     )
+    if not selected:
+        # Ids of another partner's or deleted operations: said, not answered with an empty file.
+        messages.error(
+            request,
+            "Aucune des opérations cochées n'est accessible à votre compte (supprimée, ou "
+            "d'un autre partenaire) : rien n'est fait.",
+        )
+        return redirect(back)
     action = form.cleaned_data["action"]
     extra = fragments.handler("operation_batch", action)
     if extra is not None:  # an action another app offers (batches of documents…)

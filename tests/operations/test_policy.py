@@ -306,8 +306,14 @@ def test_agents_cannot_act_on_a_draft(client_for, users, lens_contract):
     client = client_for("agent")
     assert client.post(f"/operations/{operation.pk}/messages/", {"body": "x"}).status_code == 404
     assert client.post(f"/operations/{operation.pk}/financement/", plan_post()).status_code == 404
-    exported = client.post("/operations/lot/", {"action": "export", "ids": [operation.pk]})
-    assert operation.reference not in exported.content.decode("utf-8-sig")
+    exported = client.post(
+        "/operations/lot/", {"action": "export", "ids": [operation.pk]}, follow=True
+    )
+    # No empty file: the refusal is said.
+    assert exported.redirect_chain == [("/operations/", 302)]
+    page = exported.content.decode()
+    assert operation.reference not in page
+    assert "Aucune des opérations cochées n&#x27;est accessible à votre compte" in page
     with pytest.raises(Http404):
         services.message_post(actor=agent, operation=operation, body="x")
     assert not operation.messages.exists()

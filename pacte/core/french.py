@@ -262,8 +262,19 @@ def capitals(text: str) -> str:
 
 
 def format_time(value: datetime.time | datetime.datetime | None) -> str:
-    """10 h 05."""
-    return f"{value.hour} h {value.minute:02d}" if value else ""
+    """10 h 05 (an aware datetime is read in Paris time)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        from django.utils import timezone
+
+        value = timezone.localtime(value)
+    return f"{value.hour} h {value.minute:02d}"
+
+
+def format_datetime(value: datetime.datetime | None) -> str:
+    """26/09/2022 à 10 h 05, in Paris time."""
+    return f"{format_date(value)} à {format_time(value)}" if value else ""
 
 
 def votes(count: int) -> str:

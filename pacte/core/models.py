@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import policy, staleness
+from .french import format_datetime
 from .roles import Role
 
 
@@ -124,7 +125,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%d/%m/%Y %H:%M} — {self.summary}"
+        return f"{format_datetime(self.at)} — {self.summary}"
 
 
 class ApiToken(models.Model):

@@ -61,7 +61,7 @@ def test_a_member_leaving_is_not_his_own_proxy_holder(council, actor):
     # Nor to a member who left before him.
     gone = council.attendances.get(position=6)
     services.attendance_record(actor=actor, attendance=gone, status="present", left_at=T(10))
-    with pytest.raises(ValidationError, match="est parti à 10:00, avant le départ"):
+    with pytest.raises(ValidationError, match="est parti à 10 h 00, avant le départ"):
         services.proxy_record(actor=actor, sitting=council, giver=leaving, holder=gone)
     assert not council.proxies.exists()
 

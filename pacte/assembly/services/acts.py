@@ -11,7 +11,7 @@ from django.db import transaction
 from pacte.contracts.workflows import CONTRACT_WORKFLOW
 from pacte.core import policy
 from pacte.core.audit import audit
-from pacte.core.french import format_date, plural_suffix
+from pacte.core.french import format_date, format_time, plural_suffix
 from pacte.core.models import User
 from pacte.finance.models import ProgrammeAuthorisation
 from pacte.finance.services import check_commitment_fits, commit_subsidy
@@ -80,7 +80,9 @@ def report_adopt(
         )
     quorum = sitting_quorum(sitting, report.opened_at)
     if not quorum.reached:
-        opened = f" à l'ouverture du point ({report.opened_at:%H:%M})" if report.opened_at else ""
+        opened = (
+            f" à l'ouverture du point ({format_time(report.opened_at)})" if report.opened_at else ""
+        )
         raise ValidationError(
             f"Vote refusé : le point a été ouvert sans quorum{opened}. {quorum.explanation} "
             "Le point est reporté à une séance reconvoquée."

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from pacte.core import policy
 from pacte.core.audit import audit
-from pacte.core.french import format_date
+from pacte.core.french import format_date, format_time
 from pacte.core.models import User
 
 from .. import rules
@@ -112,8 +112,8 @@ def attendance_record(
         action="assembly.attendance",
         obj=attendance.sitting,
         summary=f"{attendance} : {attendance.get_status_display().lower()}"
-        + (f", arrivé à {arrived_at:%H:%M}" if arrived_at else "")
-        + (f", parti à {left_at:%H:%M}" if left_at else ""),
+        + (f", arrivé à {format_time(arrived_at)}" if arrived_at else "")
+        + (f", parti à {format_time(left_at)}" if left_at else ""),
     )
     return attendance
 
@@ -188,8 +188,8 @@ def proxy_record(
         )
     if giver.left_at and holder.left_at and holder.left_at <= giver.left_at:
         raise ValidationError(
-            f"{holder} est parti à {holder.left_at:%H:%M}, avant le départ de {giver} "
-            f"({giver.left_at:%H:%M}) : il ne peut recevoir son pouvoir."
+            f"{holder} est parti à {format_time(holder.left_at)}, avant le départ de {giver} "
+            f"({format_time(giver.left_at)}) : il ne peut recevoir son pouvoir."
         )
     if Proxy.objects.filter(giver=giver).exists():
         raise ValidationError(f"{giver} a déjà donné son pouvoir.")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from pacte.core import policy
 from pacte.core.audit import audit
-from pacte.core.french import format_date
+from pacte.core.french import format_date, format_time
 from pacte.core.models import User
 from pacte.territory.models import PoliticalGroup
 from pacte.territory.text import normalize
@@ -59,7 +59,7 @@ def item_open(
     if roll_call_requested_by < 0 or roll_call_requested_by > len(present):
         raise ValidationError(
             f"{roll_call_requested_by} membres demandant le scrutin public, pour "
-            f"{len(present)} présents à {at:%H:%M} : c'est impossible."
+            f"{len(present)} présents à {format_time(at)} : c'est impossible."
         )
     report.opened_at = at
     report.roll_call_requested_by = roll_call_requested_by
@@ -73,7 +73,7 @@ def item_open(
         actor=actor,
         action="assembly.item_open",
         obj=report,
-        summary=f"Point n°{report.number} ouvert à {at:%H:%M} — {quorum.explanation}",
+        summary=f"Point n°{report.number} ouvert à {format_time(at)} — {quorum.explanation}",
     )
     return quorum
 

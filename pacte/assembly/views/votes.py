@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 
 from pacte.core import policy
 from pacte.core.errors import flash_form_errors, flash_refusal
-from pacte.core.french import plural_suffix
+from pacte.core.french import format_time, plural_suffix
 from pacte.core.workflow import TransitionRefused
 
 from .. import forms, selectors, services
@@ -33,7 +33,9 @@ def report_open(request, pk: int):
         flash_refusal(request, exc)
     else:
         level = messages.success if quorum.reached else messages.error
-        level(request, f"Point ouvert à {form.cleaned_data['at']:%H:%M}. {quorum.explanation}")
+        level(
+            request, f"Point ouvert à {format_time(form.cleaned_data['at'])}. {quorum.explanation}"
+        )
     return redirect("assembly:report_detail", pk=pk)
 
 

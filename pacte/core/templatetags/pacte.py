@@ -11,6 +11,7 @@ register.filter("integer", french.format_integer)
 register.filter("frdate", french.format_date)
 register.filter("date_words", french.format_date_words)
 register.filter("frtime", french.format_time)
+register.filter("frdatetime", french.format_datetime)
 
 
 @register.simple_tag(takes_context=True)

@@ -78,6 +78,15 @@ def format_decimal(value: Number, places: int = 2) -> str:
     return sign + (f"{text},{fraction}" if places else text)
 
 
+def format_quantity(value: Number) -> str:
+    """A measured quantity with the decimals it has: 350 → « 350 », 12,50 → « 12,5 »."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value)
+    places = next((p for p in (0, 1) if number == number.quantize(Decimal(1).scaleb(-p))), 2)
+    return format_decimal(number, places)
+
+
 def format_mebibytes(size: int) -> str:
     """A size in bytes as Mio: « 2,5 » for 2,5 Mio, « 25 » for 25 — a tenth where it tells a
     size from its limit."""

@@ -20,6 +20,7 @@ from pacte.core.french import (
     format_date_words,
     format_decimal,
     format_money,
+    format_quantity,
     french_spacing,
 )
 from pacte.operations.financing import summarise
@@ -159,7 +160,7 @@ def _base(operation) -> dict:
         "commitments": [
             f"{c.description}"
             + (
-                f" (cible : {format_decimal(c.target, 0)} {c.unit})".rstrip()
+                f" (cible : {format_quantity(c.target)} {c.unit})".rstrip()
                 if c.target is not None
                 else ""
             )

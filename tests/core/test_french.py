@@ -85,3 +85,15 @@ def test_de_is_elided_before_a_vowel_or_a_mute_h():
         "d'Étaples",
         "d'Hénin-Beaumont",
     ]
+
+
+def test_quantities_keep_the_decimals_they_have():
+    from pacte.core.french import format_quantity
+
+    assert [format_quantity(Decimal(v)) for v in ["350.00", "12.50", "0.25", "12500"]] == [
+        "350",
+        "12,5",
+        "0,25",
+        f"12{NNBSP}500",
+    ]
+    assert format_quantity(None) == ""

@@ -180,7 +180,10 @@ def test_batch_take_charge_and_assign(lens_contract, users):
         )
 
 
-def test_commitments_reported_by_the_partner_validated_by_the_agent(lens_contract, users):
+def test_commitments_reported_by_the_partner_validated_by_the_agent(
+    lens_contract, users, client_for
+):
+    from pacte.core.french import NNBSP
     from pacte.operations.models import Attachment
 
     operation = make_operation(lens_contract, users["test-partner"])
@@ -210,6 +213,10 @@ def test_commitments_reported_by_the_partner_validated_by_the_agent(lens_contrac
         target="1500",
         unit="heures",
     )
+    # Quantities keep the decimals they have; nothing achieved yet reads « — », with no unit.
+    page = client_for("agent").get(f"/operations/engagements/{commitment.pk}/").content.decode()
+    assert f"<dd>1{NNBSP}500 heures</dd>" in page and "<dd>—</dd>" in page
+    assert "1500,00" not in page and "— heures" not in page
     evidence = operation.attachments.filter(kind=Attachment.Kind.ESTIMATE)
     with pytest.raises(TransitionRefused, match="réalisé"):
         services.commitment_report(actor=users["test-partner"], commitment=commitment)

@@ -8,6 +8,7 @@ register = template.Library()
 
 register.filter("money", french.format_money)
 register.filter("integer", french.format_integer)
+register.filter("quantity", french.format_quantity)
 register.filter("frdate", french.format_date)
 register.filter("date_words", french.format_date_words)
 register.filter("frtime", french.format_time)

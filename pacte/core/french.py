@@ -252,6 +252,24 @@ def of(name: str) -> str:
     return f"d'{name}" if first in "aeiouyh" and name else f"de {name}"
 
 
+# Organisations named by a common noun take its article (« la Communauté urbaine d'Arras »);
+# a proper name takes none (« Lens »).
+_ARTICLES = {
+    "la ": ("Communauté", "Commune", "Métropole", "Maison", "Fédération", "Régie", "Ville"),
+    "le ": ("Syndicat", "Pôle", "Parc", "Pays", "Groupement", "Centre", "Comité", "Conseil"),
+    "l'": ("Association", "Agence", "Office", "Établissement", "Union", "EPCI"),
+}
+
+
+def with_article(name: str) -> str:
+    """« porté par la Communauté de communes… », « par l'Association… », « par Lens »."""
+    first = name.split(" ", 1)[0].split("'", 1)[0]
+    for article, nouns in _ARTICLES.items():
+        if first in nouns:
+            return article + name
+    return name
+
+
 def short_ordinal(number: int, *, feminine: bool = False) -> str:
     """1er, 1re, 2e, 5e: the French abbreviated ordinal (« 1re vice-présidente »)."""
     if number == 1:

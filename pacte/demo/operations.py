@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from pacte.contracts.models import Contract
 from pacte.core.dates import add_years
+from pacte.core.french import with_article
 from pacte.core.models import User
 from pacte.core.roles import Role
 from pacte.demo import documents as demo_documents
@@ -242,7 +243,10 @@ def seed_operations(generation) -> int:
             contract=contract,
             title=f"{name} — {place.name}" if place else name,
             category=category,
-            description=f"{name} porté par {partner.name}, au service des habitants du territoire.",
+            description=(
+                f"{name} porté par {with_article(partner.name)}, au service des habitants du "
+                "territoire."
+            ),
             stakes=rng.sample(list(contract.stakes.all()), k=min(2, contract.stakes.count())),
             communes=[place] if place else [],
             planned_start=start,

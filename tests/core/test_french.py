@@ -97,3 +97,22 @@ def test_quantities_keep_the_decimals_they_have():
         f"12{NNBSP}500",
     ]
     assert format_quantity(None) == ""
+
+
+def test_organisations_named_by_a_common_noun_take_its_article():
+    from pacte.core.french import with_article
+
+    assert [
+        with_article(name)
+        for name in [
+            "Communauté de communes des 7 Vallées",
+            "Syndicat mixte du Montreuillois",
+            "Association Les Jardins",
+            "Lens",
+        ]
+    ] == [
+        "la Communauté de communes des 7 Vallées",
+        "le Syndicat mixte du Montreuillois",
+        "l'Association Les Jardins",
+        "Lens",
+    ]

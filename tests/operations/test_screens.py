@@ -235,14 +235,19 @@ def test_the_checks_follow_what_is_typed_with_the_plans_own_rules(client_for, le
     url = f"/operations/{operation.pk}/financement/controles/"
     html = client.post(url, _plan(EXPENSES, RESOURCES)).content.decode()
     assert "450\u202f000,00\xa0€ HT, 540\u202f000,00\xa0€ TTC" in html
-    assert "<strong>non équilibré</strong>" in html and "écart 15\u202f000,00\xa0€" in html
+    assert (
+        "<strong>non équilibré</strong>, écart de 15\u202f000,00\xa0€ sur les dépenses hors taxes"
+        in html
+    )
+    # The figures are said once in the totals, and once in the point to settle.
+    assert html.count("ressources 435\u202f000,00\xa0€") == 1
     assert "30,00 % de la dépense hors taxes" in html
     assert 'id="plan-etat" hx-swap-oob="innerHTML"' in html
     assert "Plan non équilibré : 1 point à régler." in html
     # Balanced: no point left.
     balanced = [("fit", "", "135000", "requested"), ("self", "", "315000", "obtained")]
     html = client.post(url, _plan(EXPENSES, balanced)).content.decode()
-    assert "Le plan est équilibré et respecte les règles du fonds." in html
+    assert "Aucun point à régler." in html and "respecte les règles du fonds" not in html
     assert "aucun point à régler" in html
     # The fund's cap of the generation (50 %), and a line's own rule, as the service says them.
     over = [("fit", "", "300000", "requested"), ("self", "", "150000", "obtained")]

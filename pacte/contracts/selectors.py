@@ -5,11 +5,12 @@ to someone else."""
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db.models import Count, Model, Prefetch, QuerySet
 
-from pacte.core import policy
+from pacte.core import fragments, policy
 from pacte.core.ids import get_or_404, valid_id
 
 from .models import (
@@ -156,22 +157,44 @@ def contract_get(*, user: policy.Viewer, pk: int) -> Contract:
     return get_or_404(qs, pk, "Contrat introuvable.")
 
 
-def progress_pack(*, contract: Contract, on: datetime.date) -> dict[str, Any]:
-    """The steering committee's progress pack, built from the data at date `on`.
+ZERO = Decimal("0.00")
 
-    Operations, amounts and commitments come from their own domains as those are added;
-    the structure is fixed so that every committee's pack reads the same way. `contract` is one
-    the caller may already read (from `contract_get`, or the service writing its committee)."""
+
+def progress_pack(*, contract: Contract, on: datetime.date) -> dict[str, Any]:
+    """The steering committee's progress pack, built from the data at date `on`, as JSON-ready
+    values (it is kept with the committee as it was presented).
+
+    The operations and their reciprocal commitments come from the operations app, the amounts
+    voted and paid from the finance app (`progress_pack` slot of core.fragments); the structure
+    is fixed so that every committee's pack reads the same way. `contract` is one the caller
+    may already read (from `contract_get`, or the service writing its committee)."""
     previous_actions = CommitteeAction.objects.filter(
         committee__contract=contract, committee__held_on__lt=on, done_on__isnull=True
     ).select_related("committee")
+    parts = fragments.collect("progress_pack", contract=contract, on=on)
+    known = parts.get("operations") or {"operations": [], "commitments": None}
+    money = parts.get("money") or {}
+    nothing = {"voted": ZERO, "paid": ZERO}
+    operations = [
+        {
+            "reference": o["reference"],
+            "title": o["title"],
+            "state": o["state"],
+            "voted_amount": str(money.get(o["pk"], nothing)["voted"]),
+            "paid_amount": str(money.get(o["pk"], nothing)["paid"]),
+        }
+        for o in known["operations"]
+    ]
     return {
         "date": on.isoformat(),
         "contract_state": contract.get_state_display(),
         "stakes": [s.title for s in contract.stakes.all()],
-        "operations": [],
-        "totals": {"voted_amount": "0.00", "paid_amount": "0.00"},
-        "commitments": {"total": 0, "met": 0, "items": []},
+        "operations": operations,
+        "totals": {
+            "voted_amount": str(sum((Decimal(o["voted_amount"]) for o in operations), ZERO)),
+            "paid_amount": str(sum((Decimal(o["paid_amount"]) for o in operations), ZERO)),
+        },
+        "commitments": known["commitments"] or {"total": 0, "met": 0, "items": []},
         "open_actions": [
             {
                 "description": a.description,

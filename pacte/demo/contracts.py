@@ -187,7 +187,7 @@ def _agent():
 
 @transaction.atomic
 def seed_contracts(generation: Generation) -> None:
-    """Assises in every territory, then contracts through every state, and committees."""
+    """Assises in every territory, then contracts through every state."""
     if generation.contracts.exists():
         return
     rng = random.Random(62)
@@ -232,6 +232,14 @@ def seed_contracts(generation: Generation) -> None:
     rng.shuffle(plan)
     for number, (contract, target) in enumerate(zip(contracts, plan, strict=False), start=1):
         _advance(contract, target, agent, number, rng)
+
+
+@transaction.atomic
+def seed_committees(generation: Generation) -> None:
+    """The steering committees of eight signed contracts, once their operations, votes and
+    payments are in: each committee's pack records the contract as it stood on its day."""
+    rng = random.Random(63)
+    agent = _agent()
     for contract in generation.contracts.filter(state=Contract.State.SIGNED)[:8]:
         _committees(contract, agent, rng)
 

@@ -278,6 +278,7 @@ def seed_demo() -> tuple[list[User], str]:
         contracts_demo.seed_contracts(generation)
         seed_ap(generation)
         seed_operations(generation)
+        contracts_demo.seed_committees(generation)
         seed_sitting_2022_317(User.objects.get(username="assemblee"))
         seed_history()
     # What the agents do today, as they would: told as it happens.

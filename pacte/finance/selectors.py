@@ -510,3 +510,27 @@ def lapse_watch(
             }
         )
     return sorted(rows, key=lambda r: r["next"])
+
+
+def contract_money(*, contract_id: int, on: datetime.date) -> dict[int, dict[str, Decimal]]:
+    """For each operation of a contract, what the assembly voted (its accounting commitment)
+    and what was paid by date `on`: two grouped queries, whatever the number of operations."""
+    voted = Commitment.objects.filter(
+        operation__contract_id=contract_id, committed_on__lte=on
+    ).values_list("operation_id", "amount")
+    paid = (
+        PaymentRequest.objects.filter(
+            commitment__operation__contract_id=contract_id,
+            state=PaymentRequest.State.PAID,
+            paid_on__lte=on,
+        )
+        .values("commitment__operation_id")
+        .annotate(total=Sum("paid_amount"))
+        .values_list("commitment__operation_id", "total")
+    )
+    money: dict[int, dict[str, Decimal]] = defaultdict(lambda: {"voted": ZERO, "paid": ZERO})
+    for operation_id, amount in voted:
+        money[operation_id]["voted"] = amount
+    for operation_id, total in paid:
+        money[operation_id]["paid"] = (total or ZERO).quantize(ZERO)
+    return dict(money)

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from pacte.contracts.models import Contract, Pact, Partner, PriorityStake
 from pacte.core import policy
+from pacte.core.dates import local_datetime
 from pacte.core.ids import valid_id
 from pacte.core.models import User
 from pacte.core.money import fits
@@ -437,3 +438,39 @@ def opinion_addressees(*, user: policy.Viewer) -> QuerySet[User]:
 def opinion_houses() -> QuerySet[Territory]:
     """The territories with a Maison du Département, by name."""
     return Territory.objects.exclude(house_name="").order_by("house_name", "pk")
+
+
+def contract_progress(*, contract: Contract, on: datetime.date) -> dict[str, object]:
+    """What a steering committee reviews of `contract`'s operations at date `on`: each operation
+    deposited by then (with its state as the data holds it), and the reciprocal commitments
+    made with them. The system's reading: the committee's pack is a record of the contract."""
+    end = local_datetime(on + datetime.timedelta(days=1))
+    operations = (
+        Operation.objects.filter(contract=contract)
+        .exclude(state=Operation.State.DRAFT)
+        .filter(Q(submitted_at__lt=end) | Q(submitted_at__isnull=True))
+        .order_by("reference")
+    )
+    commitments = list(
+        ReciprocalCommitment.objects.filter(contract=contract)
+        .order_by("pk")
+        .only("description", "state")
+    )
+    return {
+        "operations": [
+            {
+                "pk": o.pk,
+                "reference": o.reference,
+                "title": o.title,
+                "state": o.get_state_display(),
+            }
+            for o in operations.only("reference", "title", "state")
+        ],
+        "commitments": {
+            "total": len(commitments),
+            "met": sum(c.is_met for c in commitments),
+            "items": [
+                {"description": c.description, "state": c.get_state_display()} for c in commitments
+            ],
+        },
+    }

@@ -92,9 +92,10 @@ def test_partner_reads_only_its_contracts_through_the_api(client, bearer, genera
 
 
 def test_committees_assises_and_engineering_through_the_api(client, bearer, generation, users):
-    from pacte.demo.contracts import seed_contracts
+    from pacte.demo.contracts import seed_committees, seed_contracts
 
     seed_contracts(generation)
+    seed_committees(generation)
     headers = bearer("agent")
     forums = client.get("/api/assises", **headers).json()
     assert len(forums) == 8

@@ -335,9 +335,10 @@ def test_workflow_is_the_only_writer_of_states():
 
 
 def test_demo_seeds_contracts_in_every_state(generation, users):
-    from pacte.demo.contracts import seed_contracts
+    from pacte.demo.contracts import seed_committees, seed_contracts
 
     seed_contracts(generation)
+    seed_committees(generation)
     states = set(Contract.objects.filter(generation=generation).values_list("state", flat=True))
     assert states == {"drafting", "agreed", "voted", "signed"}
     assert Contract.objects.filter(generation=generation).count() == 30

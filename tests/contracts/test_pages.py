@@ -15,9 +15,10 @@ D = datetime.date
 
 @pytest.fixture
 def demo(generation, users):
-    from pacte.demo.contracts import seed_contracts
+    from pacte.demo.contracts import seed_committees, seed_contracts
 
     seed_contracts(generation)
+    seed_committees(generation)
     return generation
 
 

@@ -116,3 +116,19 @@ def test_organisations_named_by_a_common_noun_take_its_article():
         "l'Association Les Jardins",
         "Lens",
     ]
+
+
+def test_no_template_lets_a_quotation_mark_stand_alone_at_a_line_end():
+    """« and » hold to their words with no-break spaces in every template's own text."""
+    from pathlib import Path
+
+    import pacte
+
+    loose = [
+        f"{path.relative_to(Path(pacte.__file__).parent)}:{number}"
+        for path in Path(pacte.__file__).parent.rglob("templates/**/*")
+        if path.suffix in {".html", ".txt"}
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "« " in line or " »" in line
+    ]
+    assert not loose

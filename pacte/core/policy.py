@@ -374,7 +374,8 @@ POLICY: dict[tuple[str, str], Rule] = {
             "annotation",
             ("read", SERVICES, "lire les annotations internes d'une opération"),
             ("create", SERVICES, "annoter une opération"),
-            ("change", SERVICES, "modifier ou supprimer une annotation", "son auteur seulement"),
+            # Its author only (the condition pacte.operations.services registers).
+            ("change", SERVICES, "modifier ou supprimer une annotation"),
         ),
         *_rules(
             "opinion",
@@ -651,8 +652,44 @@ def _holds_nothing(user: User, obj: Model | None) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Condition:
+    """A condition on the object acted on, beyond the role (« son auteur seulement »): `refuses`
+    says why the user may not act on it ("" when he may); `note` sums it up in the policy's
+    table."""
+
+    refuses: Callable[[User, Model], str]
+    note: str
+
+
+# Registered by the application that knows the object (its AppConfig.ready).
+_CONDITIONS: dict[tuple[str, str], Condition] = {}
+
+
+def register_condition(
+    kind: str, action: str, refuses: Callable[[User, Model], str], *, note: str
+) -> None:
+    rule(kind, action)  # a rule the policy declares
+    _CONDITIONS[(kind, action)] = Condition(refuses, note)
+
+
+def _condition_refusal(user: Viewer, kind: str, action: str, obj: Model | None) -> str:
+    condition = _CONDITIONS.get((kind, action))
+    if condition is None or obj is None or not _active(user):
+        return ""
+    return condition.refuses(user, obj)
+
+
 def decide(user: Viewer, kind: str, action: str, obj: Model | None = None) -> str:
-    """ "allow", "deny" (403: the role may not) or "hide" (404: not theirs to know of)."""
+    """ "allow", "deny" (403: the role may not, or the object's condition refuses) or "hide"
+    (404: not theirs to know of)."""
+    verdict = _role_verdict(user, kind, action, obj)
+    if verdict == "allow" and _condition_refusal(user, kind, action, obj):
+        return "deny"
+    return verdict
+
+
+def _role_verdict(user: Viewer, kind: str, action: str, obj: Model | None) -> str:
     rule_ = rule(kind, action)
     matching = _matching(user, rule_, obj)
     if not matching:
@@ -694,8 +731,11 @@ def require(actor: Viewer, kind: str, action: str, obj: Model | None = None) -> 
     """Refuse (403, or 404 for someone else's object) unless `actor` may do `action`."""
     if actor is None:  # the system: management commands, seeding
         return
-    verdict = decide(actor, kind, action, obj)
+    verdict = _role_verdict(actor, kind, action, obj)
     if verdict == "allow":
+        reason = _condition_refusal(actor, kind, action, obj)
+        if reason:
+            raise PermissionDenied(reason)
         return
     rule_ = rule(kind, action)
     if verdict == "hide":
@@ -878,7 +918,8 @@ def table() -> list[dict[str, Any]]:
                 "roles": {
                     role: _role_cell(role, rule_.capabilities, KINDS[kind]) for role in Role.values
                 },
-                "note": rule_.note,
+                "note": rule_.note
+                or (_CONDITIONS[(kind, action)].note if (kind, action) in _CONDITIONS else ""),
             }
         )
     return rows

@@ -286,7 +286,8 @@ def seed_demo_convocations(actor, sitting: Sitting) -> None:
     OutgoingMail.objects.filter(pk__in=[c.mail_id for c in convocations if c.mail_id]).update(
         sent_at=now - datetime.timedelta(hours=1), attempts=1
     )
-    sitting.convocations.update(is_demo=True)
+    # Written a few minutes before they went out, an hour ago; read since.
+    sitting.convocations.update(is_demo=True, created_at=now - datetime.timedelta(minutes=65))
     for index, convocation in enumerate(convocations):
         if index % 3 != 2:
             convocation.acknowledged_at = now - datetime.timedelta(minutes=5 + index % 50)

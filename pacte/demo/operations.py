@@ -12,7 +12,7 @@ from django.utils import timezone
 from pacte.contracts.models import Contract
 from pacte.core.dates import add_years
 from pacte.core.french import with_article
-from pacte.core.models import User
+from pacte.core.models import AuditEvent, User
 from pacte.core.roles import Role
 from pacte.demo import documents as demo_documents
 from pacte.demo.assembly import (
@@ -419,6 +419,25 @@ def _backdate(generation, rng) -> None:
         _until_now(events, now)
         OperationEvent.objects.bulk_update(events, ["at"])
         Operation.objects.filter(pk=operation.pk).update(submitted_at=_at(submitted, 9))
+        _audit_as_history(operation, events)
+
+
+def _audit_as_history(operation: Operation, events: list[OperationEvent]) -> None:
+    """Each step's audit row takes its history row's date: the journal tells the same story."""
+    waiting: dict[str, list[OperationEvent]] = {}
+    for event in events:  # in the order they were written
+        waiting.setdefault(f"operation.{event.transition}", []).append(event)
+    rows = list(
+        AuditEvent.objects.filter(
+            object_type=Operation._meta.label_lower,
+            object_id=str(operation.pk),
+            action__in=list(waiting),
+        ).order_by("pk")
+    )
+    for row in rows:
+        if waiting[row.action]:
+            row.at = waiting[row.action].pop(0).at
+    AuditEvent.objects.bulk_update(rows, ["at"])
 
 
 def _until_now(events, now: datetime.datetime) -> None:

@@ -19,7 +19,7 @@ from pacte.core.workflow import TransitionRefused
 
 from . import forms, selectors, services
 from .models import Annotation, OpinionRequest
-from .workflows import OPINION_WORKFLOW
+from .workflows import ANSWER_OPINION, CANCEL_OPINION, OPINION_WORKFLOW
 
 
 def _opinion_form(user, data=None):
@@ -115,6 +115,8 @@ def annotation_add(request, pk: int):
 @policy.page(post="annotation.change")
 def annotation_change(request, pk: int, annotation_pk: int):
     annotation = selectors.annotation_get(user=request.user, operation_pk=pk, pk=annotation_pk)
+    # Its author only: refused (403) before what was typed is read.
+    policy.require(request.user, "annotation", "change", annotation)
     operation = annotation.operation
     deleting = request.POST.get("action") == "supprimer"
     form = forms.AnnotationForm(request.POST)
@@ -235,6 +237,7 @@ def opinion_detail(request, pk: int):
         if services.opinion_mark_seen(actor=request.user, opinion=opinion):
             opinion.answer_seen_at = timezone.now()
         return _opinion_page(request, opinion)
+    policy.require(request.user, "opinion", ANSWER_OPINION, opinion)  # its addressee only
     form = forms.OpinionAnswerForm(request.POST, auto_id="reponse-%s")
     try:
         if not form.is_valid():
@@ -260,6 +263,7 @@ def opinion_detail(request, pk: int):
 @policy.page(post="opinion.cancel")
 def opinion_cancel(request, pk: int):
     opinion = selectors.opinion_get(user=request.user, pk=pk)
+    policy.require(request.user, "opinion", CANCEL_OPINION, opinion)  # its requester, instructor
     form = forms.OpinionCancelForm(request.POST, auto_id="annulation-%s")
     try:
         if not form.is_valid():

@@ -11,7 +11,7 @@ from typing import Any, TypedDict, Unpack
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -611,9 +611,6 @@ def _own_annotation(actor: User | None, annotation: Annotation) -> Annotation:
         .get(pk=annotation.pk)
     )
     policy.require(actor, "annotation", "change", annotation)
-    if actor is not None and annotation.author_id != actor.pk:
-        # The rule's condition (« son auteur seulement »): a refusal of the right, not of the input.
-        raise PermissionDenied("Seul l'auteur d'une annotation la modifie ou la supprime.")
     return annotation
 
 
@@ -781,10 +778,8 @@ def opinion_answer(
     the requester is told by mail."""
     opinion = _opinion_fresh(opinion)
     policy.require(actor, "opinion", ANSWER_OPINION, opinion)
-    if actor is None or opinion.addressee_id != actor.pk:
-        raise PermissionDenied(
-            f"Seul le destinataire de la demande, {opinion.addressee}, rend cet avis."
-        )
+    if actor is None:
+        raise PermissionDenied("Un avis est rendu par son destinataire, non par le système.")
     if verdict not in OpinionRequest.Verdict.values:
         raise ValidationError("Choisissez l'avis : favorable, réservé ou défavorable.")
     history = OPINION_WORKFLOW.apply(
@@ -804,13 +799,6 @@ def opinion_cancel(*, actor: User | None, opinion: OpinionRequest, reason: str =
     """The requester (or the operation's instructor) withdraws a request not answered yet."""
     opinion = _opinion_fresh(opinion)
     policy.require(actor, "opinion", CANCEL_OPINION, opinion)
-    if actor is not None and actor.pk not in {
-        opinion.requested_by_id,
-        opinion.operation.assigned_to_id,
-    }:
-        raise PermissionDenied(
-            "Seul l'auteur de la demande, ou l'instructeur de l'opération, l'annule."
-        )
     if "\x00" in reason:
         raise ValidationError("Le motif contient un caractère nul, qui ne s'écrit pas.")
     return OPINION_WORKFLOW.apply(opinion, CANCEL_OPINION, actor=actor, reason=reason[:1000])
@@ -899,3 +887,39 @@ def operation_unfollow(*, actor: User | None, operation: Operation) -> bool:
             summary=f"{actor} ne suit plus le dossier {operation.reference}",
         )
     return bool(deleted)
+
+
+# --- Conditions of the policy on these objects (beyond the role) ------------------------------
+
+
+def _not_the_author(user: User, annotation: Model) -> str:
+    assert isinstance(annotation, Annotation)
+    if annotation.author_id == user.pk:
+        return ""
+    return "Seul l'auteur d'une annotation la modifie ou la supprime."
+
+
+def _not_the_addressee(user: User, opinion: Model) -> str:
+    assert isinstance(opinion, OpinionRequest)
+    if opinion.addressee_id == user.pk:
+        return ""
+    return f"Seul le destinataire de la demande, {opinion.addressee}, rend cet avis."
+
+
+def _neither_requester_nor_instructor(user: User, opinion: Model) -> str:
+    assert isinstance(opinion, OpinionRequest)
+    if user.pk in {opinion.requested_by_id, opinion.operation.assigned_to_id}:
+        return ""
+    return "Seul l'auteur de la demande, ou l'instructeur de l'opération, l'annule."
+
+
+policy.register_condition("annotation", "change", _not_the_author, note="son auteur seulement")
+policy.register_condition(
+    "opinion", ANSWER_OPINION, _not_the_addressee, note="son destinataire seulement"
+)
+policy.register_condition(
+    "opinion",
+    CANCEL_OPINION,
+    _neither_requester_nor_instructor,
+    note="l'auteur de la demande ou l'instructeur de l'opération seulement",
+)

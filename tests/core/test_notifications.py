@@ -160,7 +160,7 @@ def test_the_digest_is_sent_once_a_day_listing_what_is_unread(
     [sent] = django_mail.outbox
     assert sent.to == ["resume@exemple.fr"]
     assert sent.subject == f"[Pacte] Résumé du {TOMORROW:%d/%m/%Y} : 2 notifications non lues"
-    assert "OP-2023-00001" in sent.body and "« Deuxième question »" in sent.body
+    assert "OP-2023-00001" in sent.body and "«\u00a0Deuxième question\u00a0»" in sent.body
     assert "Déjà lue" not in sent.body
     assert "https://pacte.exemple.fr/operations/12/" in sent.body
     assert "https://pacte.exemple.fr/notifications/" in sent.body

@@ -171,3 +171,41 @@ def test_each_demo_partner_finds_everyday_work_waiting(demo):
     declared = ReciprocalCommitment.objects.get(contract__partner=second.partner, state="reported")
     assert declared.achieved == 120 and declared.report
     assert "commitment_to_report" in {item.key for item in todo.items(second)}
+
+
+def test_the_journal_dates_each_step_of_an_operation_as_its_history_does(demo):
+    signed = Operation.objects.filter(state="agreement_signed", is_demo=True).first()
+    steps = list(OperationEvent.objects.filter(operation=signed).order_by("pk"))
+    journal = AuditEvent.objects.filter(
+        object_type="operations.operation",
+        object_id=str(signed.pk),
+        action__startswith="operation.",
+    )
+    for step in steps:
+        row = journal.filter(action=f"operation.{step.transition}").order_by("pk").first()
+        assert row is not None and row.at == step.at, step.transition
+    assert _day(steps[0].at) < timezone.localdate() - datetime.timedelta(days=30)
+
+
+def test_each_steering_committee_reviews_the_contract_as_it_stood(demo):
+    from pacte.contracts.models import SteeringCommittee
+
+    committees = list(SteeringCommittee.objects.filter(is_demo=True).order_by("held_on"))
+    assert committees
+    latest = committees[-1]
+    assert latest.progress["operations"], latest
+    assert any(c.progress["totals"]["voted_amount"] != "0.00" for c in committees)
+    for committee in committees:
+        assert committee.progress["date"] == committee.held_on.isoformat()
+
+
+def test_convocations_are_written_then_sent_then_read(demo):
+    from pacte.assembly.models import Convocation
+
+    convocations = list(Convocation.objects.filter(is_demo=True).select_related("mail"))
+    assert convocations
+    for convocation in convocations:
+        if convocation.mail is not None and convocation.mail.sent_at:
+            assert convocation.created_at <= convocation.mail.sent_at
+            if convocation.acknowledged_at:
+                assert convocation.mail.sent_at <= convocation.acknowledged_at

@@ -11,6 +11,7 @@ from pacte.contracts.workflows import CONTRACT_WORKFLOW
 from pacte.core.audit import audit
 from pacte.core.bulk import insert_many
 from pacte.core.models import User
+from pacte.operations import search
 from pacte.operations.models import Expense, Operation, Resource
 from pacte.operations.services import operations_insert
 from pacte.operations.workflows import OPERATION_WORKFLOW, RECORD_HISTORY
@@ -215,6 +216,8 @@ def _operations_create(
             for commune_id in dict.fromkeys(row.commune_ids)
         ]
     )
+    # Written in bulk, without the signals that keep the search documents: written here.
+    search.refresh(operation.pk for operation in operations)
     return operations
 
 

@@ -10,7 +10,10 @@ class OperationsConfig(AppConfig):
         # The kinds of notification of operations, and the « Suivre ce dossier » button.
         from pacte.core import worker
 
-        from . import follow_views, fragments, notifications, services  # noqa: F401
+        from . import follow_views, fragments, notifications, search, services  # noqa: F401
+
+        # The search documents follow the operations, their partners and communes.
+        search.connect()
 
         # The worker reminds, once, the addressee of an opinion whose due date is near.
         worker.register_maintenance(services.opinion_reminders)

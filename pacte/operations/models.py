@@ -667,3 +667,21 @@ class Follow(models.Model):
 
     def __str__(self):
         return f"{self.user} suit {self.operation.reference}"
+
+
+class OperationSearch(models.Model):
+    """The words an operation is found by: its reference, title, description, partner and
+    communes, in lower case without accents (pacte.operations.search). Indexed for full-text
+    search by FTS5 on SQLite, by a GIN index on PostgreSQL (migration 0010)."""
+
+    operation = models.OneToOneField(
+        Operation, primary_key=True, on_delete=models.CASCADE, related_name="search"
+    )
+    text = models.TextField("mots de la recherche")
+
+    class Meta:
+        verbose_name = "document de recherche"
+        verbose_name_plural = "documents de recherche"
+
+    def __str__(self):
+        return self.text[:80]

@@ -20,6 +20,7 @@ from pacte.core.money import fits
 from pacte.territory.models import Commune, Territory
 from pacte.territory.querysets import CommuneQuerySet
 
+from . import search
 from .models import (
     Annotation,
     Attachment,
@@ -74,7 +75,7 @@ def operation_list(
     max_amount: object = None,
     query: str = "",
     assigned_to_id: int | None = None,
-    sort: str = "recent",
+    sort: str = "",
     action: str = "read",
 ) -> OperationQuerySet:
     """The operations `user` may read (`action="export"` for an export), filtered."""
@@ -99,24 +100,24 @@ def operation_list(
     if stake_id or pact_id:
         qs = qs.distinct()
     query = (query or "").strip()
-    if REFERENCE.fullmatch(query):
+    searched = False
+    if REFERENCE.fullmatch(query) and qs.filter(reference=query.upper()).exists():
         qs = qs.filter(reference=query.upper())  # references are upper case: the index serves
     elif query:
-        qs = qs.filter(
-            Q(reference__iexact=query)
-            | Q(title__icontains=query)
-            | Q(description__icontains=query)
-            | Q(contract__partner__name__icontains=query)
-        )
+        qs, searched = search.matching(qs, query), True
     funded = qs.annotate(fund_amount=F("requested_fund_amount"))
     low, high = _decimal_or_none(min_amount), _decimal_or_none(max_amount)
     if low is not None:
         funded = funded.filter(fund_amount__gte=low)
     if high is not None:
         funded = funded.filter(fund_amount__lte=high)
+    # A search is ranked by relevance unless another order is asked for.
+    first = "-relevance" if searched and sort in {"", "pertinence"} else None
+    first = first or OPERATION_SORTS.get(sort, "-created_at")
+    order = dict.fromkeys([first, "-created_at", "-id"])
     return funded.select_related(
         "contract__partner__territory", "contract__generation", "assigned_to"
-    ).order_by(OPERATION_SORTS.get(sort, "-created_at"), "-id")
+    ).order_by(*order)
 
 
 def state_counts(queryset: QuerySet[Operation]) -> list[tuple[str, str, int]]:

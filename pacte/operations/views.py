@@ -20,7 +20,7 @@ from pacte.core.redirects import safe_next
 from pacte.core.workflow import TransitionRefused
 from pacte.territory.selectors import territory_list
 
-from . import forms, instruction_views, selectors, services
+from . import forms, instruction_views, search, selectors, services
 from .checks import early_start_warning, sheet_problems, submission_problems
 from .financing import plan_lines, summarise
 from .models import Attachment, Message, Operation, ReciprocalCommitment, Resource
@@ -63,7 +63,8 @@ def _filters(request):
         "max_amount": get.get("max", ""),
         "query": get.get("q", "").strip()[:100],
         "assigned_to_id": _int(get.get("instructeur")),
-        "sort": get.get("tri", "recent"),
+        # Without a choice: the most relevant first for a search, else the most recent.
+        "sort": get.get("tri", ""),
     }
 
 
@@ -104,6 +105,7 @@ def operation_list(request):
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "filters": filters,
+        "search_words": search.words(filters["query"]),
         "counts": selectors.state_counts(
             selectors.operation_list(user=request.user, **counts_filters)
         ),

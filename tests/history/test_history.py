@@ -382,3 +382,13 @@ def test_the_model_file_is_a_valid_file(client_for, previous, users):
     response = client_for("agent").get("/pilotage/historique/?modele=csv")
     assert response["Content-Type"].startswith("text/csv")
     assert run(previous, users, response.content).created_operations == 1
+
+
+def test_imported_operations_are_found_by_the_search(imported, users):
+    from pacte.operations import selectors
+    from pacte.operations.models import Operation
+
+    operation = Operation.objects.filter(contract__generation=imported.generation).last()
+    word = max(operation.title.split(), key=len)
+    found = selectors.operation_list(user=users["test-agent"], generation_id=None, query=word)
+    assert operation in found

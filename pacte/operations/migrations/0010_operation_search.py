@@ -1,0 +1,114 @@
+"""The operations' search documents and their full-text index: FTS5 kept in step by triggers
+on SQLite, a GIN index on PostgreSQL (see pacte.operations.search)."""
+
+from collections import defaultdict
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+from pacte.operations.search import FTS_TABLE, document
+
+SQLITE = [
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(text, content='operations_operationsearch', "
+    "content_rowid='operation_id', tokenize='unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER operations_search_ai AFTER INSERT ON operations_operationsearch BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, text) VALUES (new.operation_id, new.text); END",
+    f"CREATE TRIGGER operations_search_ad AFTER DELETE ON operations_operationsearch BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, text) "
+    "VALUES ('delete', old.operation_id, old.text); END",
+    f"CREATE TRIGGER operations_search_au AFTER UPDATE ON operations_operationsearch BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, text) "
+    "VALUES ('delete', old.operation_id, old.text); "
+    f"INSERT INTO {FTS_TABLE}(rowid, text) VALUES (new.operation_id, new.text); END",
+]
+SQLITE_BACK = [
+    "DROP TRIGGER IF EXISTS operations_search_ai",
+    "DROP TRIGGER IF EXISTS operations_search_ad",
+    "DROP TRIGGER IF EXISTS operations_search_au",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+]
+POSTGRESQL = [
+    "CREATE INDEX operations_search_text_gin ON operations_operationsearch "
+    "USING gin (to_tsvector('simple', text))",
+]
+POSTGRESQL_BACK = ["DROP INDEX IF EXISTS operations_search_text_gin"]
+
+
+def create_index(apps, schema_editor):
+    statements = {"sqlite": SQLITE, "postgresql": POSTGRESQL}.get(schema_editor.connection.vendor)
+    for statement in statements or []:
+        schema_editor.execute(statement)
+
+
+def drop_index(apps, schema_editor):
+    back = {"sqlite": SQLITE_BACK, "postgresql": POSTGRESQL_BACK}
+    for statement in back.get(schema_editor.connection.vendor) or []:
+        schema_editor.execute(statement)
+
+
+def write_documents(apps, schema_editor):
+    """The documents of the operations already there, two thousand at a time."""
+    Operation = apps.get_model("operations", "Operation")
+    OperationSearch = apps.get_model("operations", "OperationSearch")
+    through = Operation.communes.through
+    last = 0
+    while True:
+        chunk = list(
+            Operation.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "reference", "title", "description", "contract__partner__name")[
+                :2000
+            ]
+        )
+        if not chunk:
+            return
+        last = chunk[-1][0]
+        communes = defaultdict(list)
+        for operation_id, name in through.objects.filter(
+            operation_id__in=[row[0] for row in chunk]
+        ).values_list("operation_id", "commune__name"):
+            communes[operation_id].append(name)
+        OperationSearch.objects.bulk_create(
+            OperationSearch(
+                operation_id=pk,
+                text=document(
+                    reference=reference,
+                    title=title,
+                    description=description,
+                    partner=partner,
+                    communes=communes[pk],
+                ),
+            )
+            for pk, reference, title, description, partner in chunk
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("operations", "0009_follow"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="OperationSearch",
+            fields=[
+                (
+                    "operation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="search",
+                        serialize=False,
+                        to="operations.operation",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="mots de la recherche")),
+            ],
+            options={
+                "verbose_name": "document de recherche",
+                "verbose_name_plural": "documents de recherche",
+            },
+        ),
+        migrations.RunPython(create_index, drop_index),
+        migrations.RunPython(write_documents, migrations.RunPython.noop),
+    ]

@@ -201,6 +201,11 @@ class Operation(models.Model):
             models.Index(fields=["contract", "state"]),
             models.Index(fields=["-created_at", "-id"], name="operation_recent"),
             models.Index(fields=["requested_fund_amount"], name="operation_fund_amount"),
+            # The counts of a list (by state, within a generation's contracts, without others'
+            # drafts): from this narrow index alone, whatever the number of operations.
+            models.Index(
+                fields=["contract", "state", "submitted_at", "created_by"], name="operation_scope"
+            ),
             # Dashboards and the territorial balance read these columns of every operation:
             # from this narrow index alone, without the wide rows (texts of the sheet).
             models.Index(

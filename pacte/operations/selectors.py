@@ -5,10 +5,12 @@ that partner (and its author) until it is submitted."""
 import datetime
 import re
 from decimal import Decimal, InvalidOperation
-from typing import NotRequired, TypedDict, cast
+from functools import cached_property
+from typing import Any, NotRequired, TypedDict, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from pacte.contracts.models import Contract, Pact, Partner, PriorityStake
@@ -122,8 +124,15 @@ def operation_list(
 
 def state_counts(queryset: QuerySet[Operation]) -> list[tuple[str, str, int]]:
     """(state, label, count) for every state, from one grouped query."""
+    # Grouped by an expression of the state (the same values: states are lower case), not the
+    # column: SQLite then counts from the narrow `operation_scope` index that its filters
+    # select, instead of walking the whole table in the order of the state's index.
     counts = dict(
-        queryset.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
+        queryset.order_by()
+        .annotate(grouped_state=Lower("state"))
+        .values_list("grouped_state")
+        .annotate(n=Count("id"))
+        .values_list("grouped_state", "n")
     )
     return [(value, label, counts.get(value, 0)) for value, label in Operation.State.choices]
 
@@ -296,12 +305,35 @@ def timeline(operation: Operation) -> list[TimelineItem]:
     return sorted(items, key=lambda item: item["at"])
 
 
+class _CountedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator told how many objects there are (the page's counts already say it)."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
 def paginate(
-    operations: QuerySet[Operation], per_page: int, number: int | str | None
+    operations: QuerySet[Operation],
+    per_page: int,
+    number: int | str | None,
+    *,
+    count: int | None = None,
 ) -> Page[Operation]:
     """A page of `operations`: the page's ids first, from a lean query that can walk the
-    ordering index, then those rows with their relations (two queries whatever the size)."""
-    ids_page = Paginator(operations.values_list("pk", flat=True), per_page).get_page(number)
+    ordering index, then those rows with their relations (two queries whatever the size; one
+    more to count them, unless `count` is given)."""
+    all_ids = operations.values_list("pk", flat=True)
+    paginator = (
+        Paginator(all_ids, per_page)
+        if count is None
+        else _CountedPaginator(all_ids, per_page, count)
+    )
+    ids_page = paginator.get_page(number)
     ids = list(ids_page.object_list)
     rows = {o.pk: o for o in operations.order_by().filter(pk__in=ids)}
     page = cast("Page[Operation]", ids_page)  # the same page, its ids replaced by their rows

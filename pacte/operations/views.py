@@ -94,10 +94,14 @@ def operation_list(request):
             fmt, f"operations-{stamp}", EXPORT_HEADER, _export_rows(operations), "Opérations"
         )
     operations = selectors.operation_list(user=request.user, **filters)
-    counts_filters = dict(filters, state="")
+    # The counts by state (without the state filter) also give the page's total: one count.
+    counts = selectors.state_counts(
+        selectors.operation_list(user=request.user, **dict(filters, state=""))
+    )
+    total = sum(n for state, _, n in counts if not filters["state"] or state == filters["state"])
     per_page = _int(request.GET.get("par"))
     per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
-    page = selectors.paginate(operations, per_page, request.GET.get("page"))
+    page = selectors.paginate(operations, per_page, request.GET.get("page"), count=total)
     user = request.user
     can_assign = policy.allows(user, "operation", "assign")
     context = {
@@ -106,9 +110,7 @@ def operation_list(request):
         "page_sizes": PAGE_SIZES,
         "filters": filters,
         "search_words": search.words(filters["query"]),
-        "counts": selectors.state_counts(
-            selectors.operation_list(user=request.user, **counts_filters)
-        ),
+        "counts": counts,
         "states": Operation.State.choices,
         "pacts": selectors.pact_choices(user=user, generation_id=filters["generation_id"]),
         "territories": territory_list(user=user)

@@ -7,7 +7,8 @@ and by the bulk writers).
 
 - **SQLite**: an FTS5 index over the documents (`operations_search_fts`, kept in step by
   triggers), ranked by bm25.
-- **PostgreSQL**: a GIN index over `to_tsvector('simple', text)`, ranked by `ts_rank`.
+- **PostgreSQL**: a stored column `vector` (`to_tsvector('simple', text)`, written with the text)
+  under a GIN index, ranked by `ts_rank`.
 
 A query is cut into words the same way (lower case, accents removed); every word must appear,
 as a word or as the beginning of one (« epic » finds « épicerie », « épiceries »): the same rows
@@ -110,7 +111,7 @@ def matching(queryset: _QuerySet, query: str) -> _QuerySet:
         return cast(_QuerySet, nothing)
     if connection.vendor == "postgresql":
         terms = " & ".join(f"'{w}':*" for w in found)
-        vector = "to_tsvector('simple', operations_operationsearch.text)"
+        vector = "operations_operationsearch.vector"  # to_tsvector('simple', text), stored
         joined = queryset.extra(
             tables=["operations_operationsearch"],
             where=[

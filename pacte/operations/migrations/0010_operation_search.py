@@ -1,5 +1,5 @@
 """The operations' search documents and their full-text index: FTS5 kept in step by triggers
-on SQLite, a GIN index on PostgreSQL (see pacte.operations.search)."""
+on SQLite; on PostgreSQL a stored tsvector column, GIN-indexed (see pacte.operations.search)."""
 
 from collections import defaultdict
 
@@ -27,11 +27,16 @@ SQLITE_BACK = [
     "DROP TRIGGER IF EXISTS operations_search_au",
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
+# The words' vector kept beside the text (computed once per write, not per search), indexed.
 POSTGRESQL = [
-    "CREATE INDEX operations_search_text_gin ON operations_operationsearch "
-    "USING gin (to_tsvector('simple', text))",
+    "ALTER TABLE operations_operationsearch ADD COLUMN vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED",
+    "CREATE INDEX operations_search_vector_gin ON operations_operationsearch USING gin (vector)",
 ]
-POSTGRESQL_BACK = ["DROP INDEX IF EXISTS operations_search_text_gin"]
+POSTGRESQL_BACK = [
+    "DROP INDEX IF EXISTS operations_search_vector_gin",
+    "ALTER TABLE operations_operationsearch DROP COLUMN IF EXISTS vector",
+]
 
 
 def create_index(apps, schema_editor):

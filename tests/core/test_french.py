@@ -132,3 +132,22 @@ def test_no_template_lets_a_quotation_mark_stand_alone_at_a_line_end():
         if "« " in line or " »" in line
     ]
     assert not loose
+
+
+def test_no_template_comment_spreads_over_lines():
+    """A Django comment `{# … #}` ends on the line it starts; one spread over several lines is
+    printed to the user as it stands (English notes on a French page): longer notes take
+    `{% comment %}`."""
+    from pathlib import Path
+
+    import pacte
+
+    root = Path(pacte.__file__).parent
+    unclosed = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("templates/**/*")
+        if path.suffix in {".html", ".txt"}
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert not unclosed

@@ -330,6 +330,15 @@ def test_without_script_the_same_buttons_work_and_saving_stays_on_the_form(
     assert operation.resources.count() == 2
 
 
+def test_the_plan_form_shows_no_comment_of_its_template(client_for, lens_contract, users):
+    """The form's page shows what the partner reads, never a note left for developers (a
+    Django `{# … #}` comment holds on one line; spread over two, it is printed as text)."""
+    operation = make_operation(lens_contract, users["test-partner"], complete=False)
+    page = client_for("partner").get(f"/operations/{operation.pk}/financement/").content.decode()
+    assert "{#" not in page and "#}" not in page
+    assert "Each request on the plan" not in page
+
+
 def test_the_plan_lines_gather_every_problem(lens_contract, users):
     from pacte.operations.financing import plan_lines
 

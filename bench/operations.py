@@ -219,9 +219,12 @@ def main():
     from django.test import Client
 
     settings.ALLOWED_HOSTS = ["testserver"]
+    from django.core.management import call_command
+
     from pacte.core.models import User
     from pacte.operations.models import Operation
 
+    call_command("migrate", verbosity=0)  # the demo's copy brought to the code measured
     agent = User.objects.get(username="agent")
     client = Client()
     client.force_login(agent)

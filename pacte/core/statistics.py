@@ -8,6 +8,7 @@
 import logging
 import time
 
+from django.apps import AppConfig
 from django.db import DEFAULT_DB_ALIAS, connections
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ def analyze(using: str = DEFAULT_DB_ALIAS) -> None:
         cursor.execute("ANALYZE")
 
 
-def after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+def after_migrate(sender: AppConfig, using: str = DEFAULT_DB_ALIAS, **kwargs: object) -> None:
     """post_migrate is sent once per application: the statistics are taken once, for core."""
     if sender.label == "core":
         analyze(using)

@@ -200,7 +200,11 @@ class Operation(models.Model):
             models.Index(fields=["state", "-created_at"]),
             models.Index(fields=["contract", "state"]),
             models.Index(fields=["-created_at", "-id"], name="operation_recent"),
-            models.Index(fields=["requested_fund_amount"], name="operation_fund_amount"),
+            # The list's orders by amount and by title (pacte.operations.selectors).
+            models.Index(
+                fields=["requested_fund_amount", "created_at", "id"], name="operation_by_amount"
+            ),
+            models.Index(fields=["title", "created_at", "id"], name="operation_by_title"),
             # The counts of a list (by state, within a generation's contracts, without others'
             # drafts): from this narrow index alone, whatever the number of operations.
             models.Index(

@@ -38,17 +38,20 @@ from .workflows import ANSWER_OPINION
 
 REFERENCE = re.compile(r"OP-[\w-]+", re.IGNORECASE)
 
+# Each order in full, its ties broken in the same direction, so that an index on the same
+# columns serves it read forwards or backwards (Operation.Meta.indexes) and a page of a hundred
+# thousand operations reads only its own rows.
 OPERATION_SORTS = {
-    "recent": "-created_at",
-    "ancien": "created_at",
-    "titre": "title",
-    "-titre": "-title",
-    "montant": "fund_amount",
-    "-montant": "-fund_amount",
-    "partenaire": "contract__partner__name",
-    "-partenaire": "-contract__partner__name",
-    "etat": "state",
-    "-etat": "-state",
+    "recent": ("-created_at", "-id"),
+    "ancien": ("created_at", "id"),
+    "titre": ("title", "created_at", "id"),
+    "-titre": ("-title", "-created_at", "-id"),
+    "montant": ("fund_amount", "created_at", "id"),
+    "-montant": ("-fund_amount", "-created_at", "-id"),
+    "partenaire": ("contract__partner__name", "-created_at", "-id"),
+    "-partenaire": ("-contract__partner__name", "-created_at", "-id"),
+    "etat": ("state", "-created_at", "-id"),
+    "-etat": ("-state", "created_at", "id"),
 }
 
 
@@ -114,9 +117,10 @@ def operation_list(
     if high is not None:
         funded = funded.filter(fund_amount__lte=high)
     # A search is ranked by relevance unless another order is asked for.
-    first = "-relevance" if searched and sort in {"", "pertinence"} else None
-    first = first or OPERATION_SORTS.get(sort, "-created_at")
-    order = dict.fromkeys([first, "-created_at", "-id"])
+    if searched and sort in {"", "pertinence"}:
+        order: tuple[str, ...] = ("-relevance", "-created_at", "-id")
+    else:
+        order = OPERATION_SORTS.get(sort, OPERATION_SORTS["recent"])
     return funded.select_related(
         "contract__partner__territory", "contract__generation", "assigned_to"
     ).order_by(*order)

@@ -31,6 +31,9 @@ DETAILS = {
     "/finances/paiements/": r"/finances/paiements/\d+/",
     "/finances/engagements/": r"/operations/\d+/",
 }
+# Pages reached from an object's page: an operation's full history (its pieces' SHA-256, 64
+# characters without a break).
+BEYOND = {r"/operations/\d+/": "historique/"}
 # Pages of a role beyond its menu.
 EXTRA = {
     "finance": ["/finances/engagements/", "/finances/paiements/"],
@@ -101,6 +104,9 @@ def test_every_main_page_fits_a_phone(phone_data, phone, role):
             detail = next((h for h in links(page, "main") if re.fullmatch(pattern, h)), None)
             if detail:
                 check(page, detail, seen)
+                for object_page, beyond in BEYOND.items():
+                    if re.fullmatch(object_page, detail):
+                        check(page, detail + beyond, seen)
     # Each role saw its lists and at least one page of an object.
     assert any(re.search(r"/\d+/$", path) for path in seen), sorted(seen)
 

@@ -22,8 +22,9 @@ from pacte.demo.assembly import (
 )
 from pacte.demo.finance import AP_VOTED_ON, seed_lapses, seed_payments
 from pacte.operations import services
-from pacte.operations.models import Attachment, Operation, OperationEvent, Resource
+from pacte.operations.models import Attachment, Message, Operation, OperationEvent, Resource
 from pacte.operations.workflows import (
+    ANSWER,
     COMPLETE,
     GRANT,
     LAPSE,
@@ -32,6 +33,9 @@ from pacte.operations.workflows import (
     SIGN_AGREEMENT,
     START_WORKS,
 )
+
+REQUEST_CHANGES = OPERATION_WORKFLOW.name("request_changes")
+MARK_SHEET_READY = OPERATION_WORKFLOW.name("mark_sheet_ready")
 
 PROJECTS = [
     ("Salle de spectacle", "culture"),
@@ -383,10 +387,12 @@ def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
 
 def _backdate(generation, rng) -> None:
     """The services stamp deposits and history rows with the moment the demo is built; give
-    them the story of each operation instead: a deposit some months before its vote (or before
-    today), the instruction in between, the vote at its sitting, the convention signed a few
-    weeks later and before the works start (and before today). The payments, the completion
-    and the lapses, which follow, are dated as they are made (pacte.demo.finance)."""
+    them the story of each operation instead: written and its pieces joined some days before
+    its deposit, a deposit some months before its vote (or before today), the instruction in
+    between (each request for information and each answer dated as the step that carried it),
+    the vote at its sitting, the convention signed a few weeks later and before the works start
+    (and before today). The payments, the completion and the lapses, which follow, are dated as
+    they are made (pacte.demo.finance)."""
     today, now = timezone.localdate(), timezone.now()
     operations = Operation.objects.filter(
         contract__generation=generation, submitted_at__isnull=False, is_demo=True
@@ -418,15 +424,57 @@ def _backdate(generation, rng) -> None:
                 event.at = _at(min(today, instruction_end + DAY * 20), 11)
         _until_now(events, now)
         OperationEvent.objects.bulk_update(events, ["at"])
-        Operation.objects.filter(pk=operation.pk).update(submitted_at=_at(submitted, 9))
-        _audit_as_history(operation, events)
+        # Written a few days before its deposit (a draw of its own: the demo's other draws stay).
+        created = _at(submitted - DAY * (3 + operation.pk % 18), 9)
+        Operation.objects.filter(pk=operation.pk).update(
+            submitted_at=_at(submitted, 9), created_at=created
+        )
+        pieces = _pieces_before_deposit(operation, created)
+        _exchanges_as_history(operation, events)
+        _audit_as_history(operation, events, created=created, pieces=pieces)
 
 
-def _audit_as_history(operation: Operation, events: list[OperationEvent]) -> None:
-    """Each step's audit row takes its history row's date: the journal tells the same story."""
-    waiting: dict[str, list[OperationEvent]] = {}
+def _pieces_before_deposit(operation: Operation, created: datetime.datetime) -> list:
+    """The pieces the partner joined, an hour apart on the day the operation was written."""
+    pieces = list(Attachment.objects.filter(operation=operation).order_by("pk"))
+    for index, piece in enumerate(pieces, start=1):
+        piece.uploaded_at = created + index * HOUR
+    Attachment.objects.bulk_update(pieces, ["uploaded_at"])
+    return [piece.uploaded_at for piece in pieces]
+
+
+def _exchanges_as_history(operation: Operation, events: list[OperationEvent]) -> None:
+    """Each request for information and each answer takes the date of the step that carried
+    it (the step keeps the same text)."""
+    steps = [e for e in events if e.transition in {REQUEST_CHANGES, ANSWER}]
+    messages = list(Message.objects.filter(operation=operation).order_by("pk"))
+    for message in messages:
+        step = next((e for e in steps if e.reason == message.body.strip()), None)
+        if step is not None:
+            steps.remove(step)
+            message.created_at = step.at
+    Message.objects.bulk_update(messages, ["created_at"])
+
+
+def _audit_as_history(
+    operation: Operation,
+    events: list[OperationEvent],
+    *,
+    created: datetime.datetime,
+    pieces: list[datetime.datetime],
+) -> None:
+    """Each audit row takes the date of what it records: a step its history row's, the
+    operation's writing, its plan and its pieces theirs, the sheet written its step's. The
+    journal tells the same story."""
+    waiting: dict[str, list[datetime.datetime]] = {
+        "operation.create": [created],
+        "operation.financing": [created + HOUR / 2],
+        "operation.attachment": list(pieces),
+    }
     for event in events:  # in the order they were written
-        waiting.setdefault(f"operation.{event.transition}", []).append(event)
+        waiting.setdefault(f"operation.{event.transition}", []).append(event.at)
+        if event.transition == MARK_SHEET_READY:  # the sheet, written just before
+            waiting.setdefault("operation.update", []).append(event.at - MINUTE)
     rows = list(
         AuditEvent.objects.filter(
             object_type=Operation._meta.label_lower,
@@ -436,7 +484,7 @@ def _audit_as_history(operation: Operation, events: list[OperationEvent]) -> Non
     )
     for row in rows:
         if waiting[row.action]:
-            row.at = waiting[row.action].pop(0).at
+            row.at = waiting[row.action].pop(0)
     AuditEvent.objects.bulk_update(rows, ["at"])
 
 
@@ -450,6 +498,7 @@ def _until_now(events, now: datetime.datetime) -> None:
 
 AFTER_VOTE = {GRANT, SIGN_AGREEMENT, START_WORKS, COMPLETE, LAPSE, REJECT}
 DAY = datetime.timedelta(days=1)
+HOUR = datetime.timedelta(hours=1)
 MINUTE = datetime.timedelta(minutes=1)
 
 

@@ -187,6 +187,41 @@ def test_the_journal_dates_each_step_of_an_operation_as_its_history_does(demo):
     assert _day(steps[0].at) < timezone.localdate() - datetime.timedelta(days=30)
 
 
+def test_an_operation_is_written_and_its_exchanges_dated_by_its_story(demo):
+    """Written, its plan set and its pieces joined before its deposit; each request for
+    information and each answer dated as the step that carried it, the journal with them (an
+    operation voted in 2025 showed its pieces, its request and its answer dated the day the
+    demo was built)."""
+    from pacte.operations.models import Attachment, Message
+
+    exchanged = set()
+    operations = Operation.objects.filter(is_demo=True, submitted_at__isnull=False)
+    for operation in operations.prefetch_related("attachments", "events"):
+        assert operation.created_at < operation.submitted_at, operation.reference
+        for piece in operation.attachments.all():
+            if piece.kind in {Attachment.Kind.DELIBERATION, Attachment.Kind.ESTIMATE}:
+                assert operation.created_at < piece.uploaded_at <= operation.submitted_at
+            else:  # joined since, for a payment
+                assert operation.submitted_at < piece.uploaded_at <= timezone.now()
+        steps = {(e.reason, _day(e.at)) for e in operation.events.all() if e.reason}
+        for message in Message.objects.filter(operation=operation):
+            assert (message.body.strip(), _day(message.created_at)) in steps, operation.reference
+            exchanged.add(operation.pk)
+        journal = AuditEvent.objects.filter(
+            object_type="operations.operation", object_id=str(operation.pk)
+        )
+        for action in ["operation.create", "operation.financing"]:
+            for row in journal.filter(action=action):
+                assert row.at <= operation.submitted_at, (operation.reference, action)
+        joined = set(journal.filter(action="operation.attachment").values_list("at", flat=True))
+        assert {piece.uploaded_at for piece in operation.attachments.all()} <= joined
+    assert len(exchanged) > 5
+    # The story's requests for information were asked in the past, not today.
+    assert Message.objects.filter(
+        is_information_request=True, created_at__lt=timezone.now() - datetime.timedelta(days=30)
+    ).exists()
+
+
 def test_each_steering_committee_reviews_the_contract_as_it_stood(demo):
     from pacte.contracts.models import SteeringCommittee
 

@@ -162,3 +162,20 @@ def test_the_list_page_ranks_and_counts_what_it_finds(client_for, shops):
     page = client_for("agent").get("/operations/", {"q": "EPICERIE"}).content.decode()
     first = page.index("ÉPICERIES DU CŒUR") if "ÉPICERIES DU CŒUR" in page else -1
     assert first > 0 and page.index("Médiathèque") > first
+
+
+def test_a_search_reads_as_many_queries_with_3_or_13_matches(
+    client_for, shops, lens_contract, users, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("agent")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/operations/", {"q": "epicerie"}).status_code == 200
+    for number in range(10):
+        operation = make_operation(lens_contract, users["test-partner"], title=f"Épicerie {number}")
+        services.operation_submit(actor=users["test-partner"], operation=operation)
+    with django_assert_max_num_queries(len(few)):
+        page = client.get("/operations/", {"q": "epicerie"}).content.decode()
+    assert "Épicerie 9" in page

@@ -71,7 +71,7 @@ def test_notifications_read_and_marked_at_desktop_width_and_on_a_phone(
     all_read = page.get_by_role("button", name="Tout marquer comme lu")
     all_read.focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_text("2 notifications, dont 0 non lue.")).to_be_visible()
+    expect(page.get_by_text("2 notifications, toutes lues.")).to_be_visible()
     expect(page.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
     _fits(page)
     assert_no_axe_violations(page)

@@ -9,8 +9,8 @@ from functools import cached_property
 from typing import Any, NotRequired, TypedDict, cast
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 
 from pacte.contracts.models import Contract, Pact, Partner, PriorityStake
@@ -479,13 +479,21 @@ def opinion_houses() -> QuerySet[Territory]:
 
 def contract_progress(*, contract: Contract, on: datetime.date) -> dict[str, object]:
     """What a steering committee reviews of `contract`'s operations at date `on`: each operation
-    deposited by then (with its state as the data holds it), and the reciprocal commitments
-    made with them. The system's reading: the committee's pack is a record of the contract."""
+    deposited by then, in the state its history gives it that day (the last step dated on or
+    before it; its present state when its history starts later, as for an operation taken from
+    the history of a past generation), and the reciprocal commitments made with them. The
+    system's reading: the committee's pack is a record of the contract."""
     end = local_datetime(on + datetime.timedelta(days=1))
+    state_then = (
+        OperationEvent.objects.filter(operation=OuterRef("pk"), at__lt=end)
+        .order_by("-at", "-pk")
+        .values("to_state")[:1]
+    )
     operations = (
         Operation.objects.filter(contract=contract)
         .exclude(state=Operation.State.DRAFT)
         .filter(Q(submitted_at__lt=end) | Q(submitted_at__isnull=True))
+        .annotate(state_then=Coalesce(Subquery(state_then), F("state")))
         .order_by("reference")
     )
     commitments = list(
@@ -499,7 +507,7 @@ def contract_progress(*, contract: Contract, on: datetime.date) -> dict[str, obj
                 "pk": o.pk,
                 "reference": o.reference,
                 "title": o.title,
-                "state": o.get_state_display(),
+                "state": Operation.State(o.state_then).label,
             }
             for o in operations.only("reference", "title", "state")
         ],

@@ -10,7 +10,8 @@ from pacte.contracts import services as contract_services
 from pacte.core.dates import local_datetime
 from pacte.finance import services
 from pacte.operations import services as operation_services
-from pacte.operations.models import Operation
+from pacte.operations.models import Operation, OperationEvent
+from pacte.operations.workflows import GRANT, SIGN_AGREEMENT
 
 from .conftest import D, make_operation, voted_operation
 
@@ -36,8 +37,13 @@ def test_the_pack_holds_the_operations_the_amounts_voted_and_paid_and_the_commit
     waiting = make_operation(lens_contract, users["test-partner"], title="Halle couverte")
     operation_services.operation_submit(actor=users["test-partner"], operation=waiting)
     make_operation(lens_contract, users["test-partner"], title="Brouillon du partenaire")
-    # Both deposited in early 2024, when the committees of 2024 and 2025 are held.
+    # Both deposited in early 2024, the first voted in March 2024 and its convention signed in
+    # September: the committees of 2024 and 2025 see it voted, then signed.
     Operation.objects.exclude(state="draft").update(submitted_at=local_datetime(D(2024, 2, 1)))
+    steps = OperationEvent.objects.filter(operation__in=[voted, waiting])
+    steps.update(at=local_datetime(D(2024, 2, 1)))
+    steps.filter(transition=GRANT).update(at=local_datetime(D(2024, 3, 25)))
+    steps.filter(transition=SIGN_AGREEMENT).update(at=local_datetime(D(2024, 9, 2)))
     kept = operation_services.commitment_add(
         actor=agent,
         contract=lens_contract,
@@ -68,8 +74,11 @@ def test_the_pack_holds_the_operations_the_amounts_voted_and_paid_and_the_commit
         "Déposée",
     )
     assert after.progress["totals"] == {"voted_amount": "135000.00", "paid_amount": "40500.00"}
-    # A year earlier, the subsidy was voted but nothing paid yet.
+    # A year earlier, the subsidy was voted but nothing paid yet, its convention not signed.
     assert before.progress["totals"] == {"voted_amount": "135000.00", "paid_amount": "0.00"}
+    states = {o["title"]: o["state"] for o in before.progress["operations"]}
+    assert states == {"Véloroute": "Subvention votée", "Halle couverte": "Déposée"}
+    assert rows["Véloroute"]["state"] == "Convention signée"
     assert (after.progress["commitments"]["met"], after.progress["commitments"]["total"]) == (1, 2)
 
     page = client_for("partner").get(f"/comites/{after.pk}/").content.decode()

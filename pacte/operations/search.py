@@ -57,7 +57,10 @@ def words(query: str) -> list[str]:
 def document(
     *, reference: str, title: str, description: str, partner: str, communes: Iterable[str]
 ) -> str:
-    return normalize(" ".join([reference, title, partner, " ".join(communes), description]))
+    """The words of an operation. `communes` are names and INSEE codes; a reference also gives
+    its number without its leading zeros (« OP-2023-00066 » is found by « 66 »)."""
+    number = reference.rsplit("-", 1)[-1].lstrip("0")
+    return normalize(" ".join([reference, number, title, partner, " ".join(communes), description]))
 
 
 def refresh(operation_ids: Iterable[int]) -> int:
@@ -69,10 +72,10 @@ def refresh(operation_ids: Iterable[int]) -> int:
         chunk = ids[start : start + 1000]
         communes: dict[int, list[str]] = defaultdict(list)
         through = Operation.communes.through
-        for operation_id, name in through.objects.filter(operation_id__in=chunk).values_list(
-            "operation_id", "commune__name"
+        for operation_id, name, code in through.objects.filter(operation_id__in=chunk).values_list(
+            "operation_id", "commune__name", "commune__insee_code"
         ):
-            communes[operation_id].append(name)
+            communes[operation_id] += [name, code]
         rows = [
             OperationSearch(
                 operation_id=pk,

@@ -73,11 +73,13 @@ def test_partner_commune_and_reference_are_searched(shops, users, lens_contract)
     partner = lens_contract.partner.name
     assert {o.pk for o in found(agent, partner.upper())} == everything
     assert {o.pk for o in found(agent, "lievin")} == everything  # Liévin, their commune
+    assert {o.pk for o in found(agent, "62510")} == everything  # and its INSEE code
     reference = shops["other"].reference
     assert [o.pk for o in found(agent, reference)] == [shops["other"].pk]
     assert [o.pk for o in found(agent, reference.lower())] == [shops["other"].pk]
     number = reference.rsplit("-", 1)[1]
     assert [o.pk for o in found(agent, number)] == [shops["other"].pk]
+    assert shops["other"].pk in {o.pk for o in found(agent, number.lstrip("0"))}
 
 
 def test_the_most_relevant_come_first_unless_another_order_is_asked(shops, users):
@@ -155,7 +157,9 @@ def test_a_query_without_letters_says_so(client_for, shops):
     page = client_for("agent").get("/operations/", {"q": "!!! ?"}).content.decode()
     assert "ne contient ni lettre ni chiffre" in page
     page = client_for("agent").get("/operations/", {"q": "zzqxw"}).content.decode()
-    assert "Aucune opération ne contient tous les mots «\u00a0zzqxw\u00a0»" in page
+    assert "Aucune opération ne contient le mot «\u00a0zzqxw\u00a0»" in page
+    page = client_for("agent").get("/operations/", {"q": "zzqxw yyq"}).content.decode()
+    assert "Aucune opération ne contient tous les mots «\u00a0zzqxw yyq\u00a0»" in page
 
 
 def test_the_list_page_ranks_and_counts_what_it_finds(client_for, shops):

@@ -69,10 +69,10 @@ def write_documents(apps, schema_editor):
             return
         last = chunk[-1][0]
         communes = defaultdict(list)
-        for operation_id, name in through.objects.filter(
+        for operation_id, name, code in through.objects.filter(
             operation_id__in=[row[0] for row in chunk]
-        ).values_list("operation_id", "commune__name"):
-            communes[operation_id].append(name)
+        ).values_list("operation_id", "commune__name", "commune__insee_code"):
+            communes[operation_id] += [name, code]
         OperationSearch.objects.bulk_create(
             OperationSearch(
                 operation_id=pk,

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from pacte.core import fragments, policy
-from pacte.core.errors import flash_refusal
+from pacte.core.errors import flash_refusal, form_status
 from pacte.core.exports import export_response
 from pacte.core.ids import valid_id
 from pacte.core.workflow import TransitionRefused
@@ -187,6 +187,7 @@ def contract_create(request):
         request,
         "contracts/contract_form.html",
         {"form": form, "generation": generation, "title": "Nouveau contrat"},
+        status=form_status(request),
     )
 
 
@@ -242,6 +243,7 @@ def contract_edit(request, pk: int):
         request,
         "contracts/contract_form.html",
         {"form": form, "contract": contract, "title": f"Modifier le {contract}"},
+        status=form_status(request),
     )
 
 
@@ -271,6 +273,7 @@ def contract_amend(request, pk: int):
         request,
         "contracts/contract_form.html",
         {"form": form, "contract": contract, "title": f"Avenant au {contract}"},
+        status=form_status(request),
     )
 
 
@@ -290,6 +293,7 @@ def stake_add(request, pk: int):
         request,
         "contracts/contract_form.html",
         {"form": form, "contract": contract, "title": "Ajouter un enjeu prioritaire partagé"},
+        status=form_status(request),
     )
 
 
@@ -434,7 +438,12 @@ def forum_create(request):
                 request, "L'assise est planifiée ; les partenaires du territoire y sont invités."
             )
             return redirect("contracts:forum_detail", pk=forum.pk)
-    return render(request, "contracts/forum_form.html", {"form": form, "generation": generation})
+    return render(
+        request,
+        "contracts/forum_form.html",
+        {"form": form, "generation": generation},
+        status=form_status(request),
+    )
 
 
 @policy.page(get="forum.read", post="forum.change")
@@ -542,7 +551,9 @@ def engineering_create(request):
         else:
             messages.success(request, "La demande d'ingénierie est enregistrée.")
             return redirect("contracts:engineering_detail", pk=created.pk)
-    return render(request, "contracts/engineering_form.html", {"form": form})
+    return render(
+        request, "contracts/engineering_form.html", {"form": form}, status=form_status(request)
+    )
 
 
 @policy.page(get="engineering.read", post="engineering.change")

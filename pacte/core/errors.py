@@ -29,3 +29,9 @@ def flash_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
 
 def api_refusal(exc: ValidationError) -> NoReturn:
     raise HttpError(422, " ".join(error_texts(exc)))
+
+
+def form_status(request: HttpRequest) -> int:
+    """The status of a form page: shown again after a POST, it is a refusal (a write that
+    succeeds redirects), 400 with its French reasons; 200 when it is first shown."""
+    return 400 if request.method == "POST" else 200

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from pacte.core import policy
 from pacte.core.charts import Series, bar_chart, line_chart
-from pacte.core.errors import flash_form_errors, flash_refusal
+from pacte.core.errors import flash_form_errors, flash_refusal, form_status
 from pacte.core.exports import export_response
 from pacte.core.french import SHORT_MONTHS, format_money
 from pacte.core.ids import valid_id
@@ -339,6 +339,7 @@ def payment_request(request, operation_pk: int):
         request,
         "finance/payment_request_form.html",
         {"form": form, "operation": operation, "finance": finance},
+        status=form_status(request),
     )
 
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from pacte.core import policy
-from pacte.core.errors import flash_refusal
+from pacte.core.errors import flash_refusal, form_status
 from pacte.core.exports import csv_response
 from pacte.core.forms import IdChoiceField
 from pacte.operations.models import Operation
@@ -67,6 +67,7 @@ def history_index(request):
             "columns": COLUMNS,
             "categories": Operation.Category.choices,
         },
+        status=form_status(request),
     )
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from pacte.contracts.models import Contract
 from pacte.contracts.selectors import contract_list, generation_current
 from pacte.core import files, fragments, policy
-from pacte.core.errors import error_texts, flash_form_errors, flash_refusal
+from pacte.core.errors import error_texts, flash_form_errors, flash_refusal, form_status
 from pacte.core.exports import export_response
 from pacte.core.french import format_integer, french_spacing, plural_suffix
 from pacte.core.ids import valid_id
@@ -272,6 +272,7 @@ def operation_create(request):
         request,
         "operations/operation_form.html",
         {"form": form, "contract": contract, "title": "Nouvelle opération"},
+        status=form_status(request),
     )
 
 
@@ -421,6 +422,7 @@ def operation_edit(request, pk: int):
             "contract": operation.contract,
             "title": f"Modifier {operation.reference}",
         },
+        status=form_status(request),
     )
 
 
@@ -654,7 +656,12 @@ def operation_sheet(request, pk: int):
             messages.success(request, "La fiche détaillée est enregistrée.")
             return redirect("operations:operation_detail", pk=pk)
     operation.refresh_from_db()
-    return render(request, "operations/sheet_form.html", {"form": form, "operation": operation})
+    return render(
+        request,
+        "operations/sheet_form.html",
+        {"form": form, "operation": operation},
+        status=form_status(request),
+    )
 
 
 TRANSITIONS = {

@@ -224,7 +224,7 @@ def test_forum_pages(client_for, demo):
     response = client.post(
         "/assises/nouvelle/", {"territory": forum.territory_id, "held_on": "2022-10-12"}
     )
-    assert response.status_code == 200 and response.context["form"].errors
+    assert response.status_code == 400 and response.context["form"].errors
 
 
 def test_engineering_request_through_the_pages(client_for, demo):

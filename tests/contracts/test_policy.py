@@ -399,7 +399,7 @@ def test_a_partner_asks_engineering_through_its_pages(client_for, lens_contract)
     # Another partner's id, an unknown id, a huge id: refused by the form, nothing written.
     for bad in [arras.pk, 999999999, HUGE, "abc"]:
         response = client.post("/ingenierie/nouvelle/", {**data, "partner": bad})
-        assert response.status_code == 200 and response.context["form"].errors["partner"]
+        assert response.status_code == 400 and response.context["form"].errors["partner"]
     assert not EngineeringRequest.objects.exists()
     response = client.post("/ingenierie/nouvelle/", {**data, "partner": lens_contract.partner_id})
     created = EngineeringRequest.objects.get()
@@ -564,7 +564,7 @@ def test_stake_form_refuses_pacts_of_another_generation_or_unknown(
         response = client.post(
             f"/contrats/{contract.pk}/enjeux/ajouter/", {"title": "X", "pacts": [pact_id]}
         )
-        assert response.status_code == 200 and response.context["form"].errors["pacts"], pact_id
+        assert response.status_code == 400 and response.context["form"].errors["pacts"], pact_id
     assert not contract.stakes.exists()
 
 
@@ -572,7 +572,7 @@ def test_contract_create_form_refuses_unknown_or_huge_partner_ids(client_for, ge
     client = client_for("agent")
     for partner_id in [999999999, HUGE, "abc"]:
         response = client.post("/contrats/nouveau/", {"partner": partner_id})
-        assert response.status_code == 200 and response.context["form"].errors["partner"]
+        assert response.status_code == 400 and response.context["form"].errors["partner"]
     assert not Contract.objects.filter(generation=generation).exists()
 
 

@@ -84,7 +84,7 @@ def test_a_huge_evidence_id_is_an_invalid_choice_on_the_payment_form(client_for,
     client = client_for("partner")
     url = reverse("finance:payment_request", args=[operation.pk])
     answer = client.post(url, {"kind": "advance", "amount": "1000", "evidence": [HUGE]})
-    assert answer.status_code == 200
+    assert answer.status_code == 400
     assert "Sélectionnez un choix valide" in html.unescape(answer.content.decode())
     assert not commitment.payments.exists()
 
@@ -105,7 +105,7 @@ def test_huge_ids_are_invalid_choices_on_the_report_form(client_for, users):
         url,
         {"kind": "grants", "title": "Subventions", "operations": [HUGE], "contracts": [HUGE]},
     )
-    assert answer.status_code == 200, answer.status_code
+    assert answer.status_code == 400, answer.status_code
     assert "Sélectionnez un choix valide" in html.unescape(answer.content.decode())
     assert not sitting.reports.exists()
 

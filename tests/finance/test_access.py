@@ -93,7 +93,7 @@ def test_evidence_of_another_operation_is_refused_on_the_page(client_for, lens_o
         f"/finances/operations/{operation.pk}/paiement/",
         {"kind": "instalment", "amount": "1000,00", "evidence": [foreign.pk]},
     )
-    assert response.status_code == 200 and response.context["form"].errors["evidence"]
+    assert response.status_code == 400 and response.context["form"].errors["evidence"]
     assert writes() == before
 
 

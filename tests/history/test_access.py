@@ -48,7 +48,7 @@ def test_unknown_and_huge_ids_are_not_found(client_for, previous):
         assert client.get(url).status_code == 404, url
     with DEMO_FILE.open("rb") as handle:
         response = client.post("/pilotage/historique/", {"generation": HUGE, "file": handle})
-    assert response.status_code == 200  # the form says what is wrong
+    assert response.status_code == 400  # the form says what is wrong
     assert HistoryImport.objects.count() == 0
 
 

@@ -511,7 +511,7 @@ def test_pages_refuse_absurd_ids_in_forms(client_for, users, lens_contract, arra
             "/operations/nouvelle/",
             {"title": "Intrus", "category": "other", "stakes": stakes, "communes": [HUGE]},
         )
-        assert response.status_code == 200 and response.context["form"].errors
+        assert response.status_code == 400 and response.context["form"].errors
     assert not Operation.objects.exists()
     operation = at_state(lens_contract, users, "submitted")
     agent = client_for("agent")

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from pacte.core import policy
-from pacte.core.errors import flash_form_errors, flash_refusal
+from pacte.core.errors import flash_form_errors, flash_refusal, form_status
 from pacte.core.workflow import TransitionRefused
 
 from .. import forms, selectors, services
@@ -71,6 +71,7 @@ def report_create(request, pk: int):
         request,
         "assembly/form.html",
         {"form": form, "title": f"Nouveau rapport — {sitting}", "back": sitting},
+        status=form_status(request),
     )
 
 

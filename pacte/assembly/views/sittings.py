@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from pacte.core import policy
-from pacte.core.errors import flash_form_errors, flash_refusal
+from pacte.core.errors import flash_form_errors, flash_refusal, form_status
 from pacte.core.exports import export_response
 from pacte.core.french import format_date
 from pacte.core.ids import valid_id
@@ -79,7 +79,10 @@ def sitting_create(request):
             )
             return redirect("assembly:sitting_detail", pk=sitting.pk)
     return render(
-        request, "assembly/form.html", {"form": form, "title": "Nouvelle séance", "back": None}
+        request,
+        "assembly/form.html",
+        {"form": form, "title": "Nouvelle séance", "back": None},
+        status=form_status(request),
     )
 
 

@@ -477,7 +477,7 @@ def _audit_as_history(
             waiting.setdefault("operation.update", []).append(event.at - MINUTE)
     rows = list(
         AuditEvent.objects.filter(
-            object_type=Operation._meta.label_lower,
+            object_type="operations.operation",
             object_id=str(operation.pk),
             action__in=list(waiting),
         ).order_by("pk")

@@ -504,12 +504,14 @@ def contract_progress(*, contract: Contract, on: datetime.date) -> dict[str, obj
     return {
         "operations": [
             {
-                "pk": o.pk,
-                "reference": o.reference,
-                "title": o.title,
-                "state": Operation.State(o.state_then).label,
+                "pk": pk,
+                "reference": reference,
+                "title": title,
+                "state": Operation.State(state_then).label,
             }
-            for o in operations.only("reference", "title", "state")
+            for pk, reference, title, state_then in operations.values_list(
+                "pk", "reference", "title", "state_then"
+            )
         ],
         "commitments": {
             "total": len(commitments),

@@ -1,12 +1,10 @@
 """The operations' search documents and their full-text index: FTS5 kept in step by triggers
 on SQLite; on PostgreSQL a stored tsvector column, GIN-indexed (see pacte.operations.search)."""
 
-from collections import defaultdict
-
 import django.db.models.deletion
 from django.db import migrations, models
 
-from pacte.operations.search import FTS_TABLE, document
+from pacte.operations.search import FTS_TABLE, documents
 
 SQLITE = [
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(text, content='operations_operationsearch', "
@@ -55,37 +53,15 @@ def write_documents(apps, schema_editor):
     """The documents of the operations already there, two thousand at a time."""
     Operation = apps.get_model("operations", "Operation")
     OperationSearch = apps.get_model("operations", "OperationSearch")
-    through = Operation.communes.through
     last = 0
     while True:
-        chunk = list(
-            Operation.objects.filter(pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", "reference", "title", "description", "contract__partner__name")[
-                :2000
-            ]
+        ids = list(
+            Operation.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:2000]
         )
-        if not chunk:
+        if not ids:
             return
-        last = chunk[-1][0]
-        communes = defaultdict(list)
-        for operation_id, name, code in through.objects.filter(
-            operation_id__in=[row[0] for row in chunk]
-        ).values_list("operation_id", "commune__name", "commune__insee_code"):
-            communes[operation_id] += [name, code]
-        OperationSearch.objects.bulk_create(
-            OperationSearch(
-                operation_id=pk,
-                text=document(
-                    reference=reference,
-                    title=title,
-                    description=description,
-                    partner=partner,
-                    communes=communes[pk],
-                ),
-            )
-            for pk, reference, title, description, partner in chunk
-        )
+        last = ids[-1]
+        OperationSearch.objects.bulk_create(documents(Operation, OperationSearch, ids))
 
 
 class Migration(migrations.Migration):
